@@ -1,0 +1,280 @@
+//! Layer ids, layer states and the ordered stack of live layers.
+//!
+//! The stack owns request order and the index from each key to the layers that touch it; it
+//! knows nothing of base or view. Ids are generation-checked slot keys tagged with the store
+//! that issued them, so a stale id (its layer settled) or a foreign one (another store's) can
+//! never reach a live layer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use slotmap::SlotMap;
+use smallvec::SmallVec;
+
+use crate::key::Key;
+use crate::op::Op;
+use crate::patch::{Hasher, OpsByKey};
+
+slotmap::new_key_type! {
+    /// Where a live layer sits in the slot map.
+    pub(crate) struct Slot;
+}
+
+/// Issues a fresh number to every store, so ids of one store are foreign to every other.
+pub(crate) fn next_store_tag() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The id of a layer, returned by [`Store::push`](crate::Store::push) and
+/// [`Store::reserve`](crate::Store::reserve).
+///
+/// It cannot be forged (there is no public constructor) and never names another layer: once its
+/// layer is settled and gone, the store reports the id as already settled instead of acting on a
+/// newer layer. `Debug` prints `L` and the layer's position in request order (`L3`).
+///
+/// ```
+/// use optimist::{Patch, Store};
+/// let mut store = Store::new();
+/// let (id, _) = store.push("like", Patch::new().increment("Post:1", "likes", 1))?;
+/// assert_eq!(format!("{id:?}"), "L1");
+/// store.fail(id)?;
+/// assert!(store.fail(id).is_err(), "an id settles once");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LayerId {
+    pub(crate) store: u64,
+    pub(crate) seq: u64,
+    pub(crate) slot: Slot,
+}
+
+impl fmt::Debug for LayerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "L{}", self.seq)
+    }
+}
+
+impl fmt::Display for LayerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "L{}", self.seq)
+    }
+}
+
+/// Where a layer is in its life.
+///
+/// ```
+/// use optimist::{LayerState, Patch, Store};
+/// let mut store = Store::new();
+/// let first = store.reserve("query");
+/// let (second, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+/// store.promote(second)?;
+/// assert_eq!(store.layer(second).map(|l| l.state()), Some(LayerState::Confirmed));
+/// assert_eq!(store.layer(first).map(|l| l.state()), Some(LayerState::Pending));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LayerState {
+    /// Waiting for the server's answer.
+    Pending,
+    /// The server answered with success; the layer waits for the pending layers below it to
+    /// settle, then folds into base.
+    Confirmed,
+}
+
+/// One live layer.
+#[derive(Clone, PartialEq, Debug)]
+pub(crate) struct Layer {
+    pub(crate) label: Arc<str>,
+    pub(crate) state: LayerState,
+    /// Request order: larger is newer.
+    pub(crate) seq: u64,
+    pub(crate) ops: OpsByKey,
+}
+
+/// The live layers in request order, with an index from each key to the layers touching it.
+#[derive(Clone, Default)]
+pub(crate) struct Stack {
+    layers: SlotMap<Slot, Layer>,
+    /// Request order, oldest first.
+    order: BTreeMap<u64, Slot>,
+    /// For each key, the live layers whose ops touch it, oldest first. Keys no layer touches
+    /// are absent (never an empty list).
+    by_key: HashMap<Key, SmallVec<[Slot; 2]>, Hasher>,
+    /// The seq of the next layer pushed; starts at 1.
+    next_seq: u64,
+}
+
+impl Stack {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Pushes a layer on top and returns its slot and seq.
+    pub(crate) fn push(&mut self, label: Arc<str>, ops: OpsByKey) -> (Slot, u64) {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        let keys: Vec<Key> = ops.keys().cloned().collect();
+        let slot = self.layers.insert(Layer {
+            label,
+            state: LayerState::Pending,
+            seq,
+            ops,
+        });
+        self.order.insert(seq, slot);
+        for key in keys {
+            // The new layer is the newest, so appending keeps each list oldest first.
+            self.by_key.entry(key).or_default().push(slot);
+        }
+        (slot, seq)
+    }
+
+    pub(crate) fn get(&self, slot: Slot) -> Option<&Layer> {
+        self.layers.get(slot)
+    }
+
+    pub(crate) fn set_state(&mut self, slot: Slot, state: LayerState) {
+        if let Some(layer) = self.layers.get_mut(slot) {
+            layer.state = state;
+        }
+    }
+
+    /// Removes a layer, returning it.
+    pub(crate) fn remove(&mut self, slot: Slot) -> Option<Layer> {
+        let layer = self.layers.remove(slot)?;
+        self.order.remove(&layer.seq);
+        for key in layer.ops.keys() {
+            self.unindex(key, slot);
+        }
+        Some(layer)
+    }
+
+    /// Replaces a layer's ops, returning the old ones.
+    pub(crate) fn replace_ops(&mut self, slot: Slot, ops: OpsByKey) -> OpsByKey {
+        let old = match self.layers.get_mut(slot) {
+            Some(layer) => std::mem::replace(&mut layer.ops, ops),
+            None => return OpsByKey::default(),
+        };
+        for key in old.keys() {
+            self.unindex(key, slot);
+        }
+        let seq = self.layers[slot].seq;
+        let keys: Vec<Key> = self.layers[slot].ops.keys().cloned().collect();
+        for key in keys {
+            let list = self.by_key.entry(key).or_default();
+            let layers = &self.layers;
+            let at = list.partition_point(|other| layers[*other].seq < seq);
+            list.insert(at, slot);
+        }
+        old
+    }
+
+    fn unindex(&mut self, key: &Key, slot: Slot) {
+        if let Some(list) = self.by_key.get_mut(key) {
+            list.retain(|other| *other != slot);
+            if list.is_empty() {
+                self.by_key.remove(key);
+            }
+        }
+    }
+
+    /// The oldest live layer.
+    pub(crate) fn bottom(&self) -> Option<Slot> {
+        self.order.values().next().copied()
+    }
+
+    /// The slots of the layers touching `key`, oldest first.
+    pub(crate) fn touching(&self, key: &str) -> &[Slot] {
+        self.by_key.get(key).map_or(&[], |list| list.as_slice())
+    }
+
+    /// The ops of every layer touching `key`, oldest layer first.
+    pub(crate) fn ops_on<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Op> + 'a {
+        self.touching(key)
+            .iter()
+            .flat_map(move |slot| self.layers[*slot].ops.get(key).into_iter().flatten())
+    }
+
+    /// Slots in request order, oldest first.
+    pub(crate) fn slots(&self) -> impl DoubleEndedIterator<Item = Slot> + ExactSizeIterator + '_ {
+        self.order.values().copied()
+    }
+
+    /// Every key some layer touches.
+    pub(crate) fn touched_keys(&self) -> impl Iterator<Item = &Key> {
+        self.by_key.keys()
+    }
+
+    /// Checks the index against the layers; used by `Store::check_invariants`.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if self.order.len() != self.layers.len() {
+            return Err(format!(
+                "order lists {} layers, the slot map holds {}",
+                self.order.len(),
+                self.layers.len()
+            ));
+        }
+        for (seq, slot) in &self.order {
+            match self.layers.get(*slot) {
+                Some(layer) if layer.seq == *seq => {}
+                _ => {
+                    return Err(format!(
+                        "order entry {seq} names a missing or renumbered layer"
+                    ));
+                }
+            }
+        }
+        let mut expected: HashMap<&Key, Vec<Slot>> = HashMap::new();
+        for slot in self.slots() {
+            for key in self.layers[slot].ops.keys() {
+                expected.entry(key).or_default().push(slot);
+            }
+        }
+        if expected.len() != self.by_key.len() {
+            return Err("the key index and the layers' keys differ".into());
+        }
+        for (key, slots) in expected {
+            if self.touching(key) != slots.as_slice() {
+                return Err(format!(
+                    "the key index for `{key}` is not the touching layers in request order"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why the store refused a layer id. A refused call changes nothing.
+///
+/// ```
+/// use optimist::{LayerError, Patch, Store};
+/// let mut store = Store::new();
+/// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+/// store.promote(id)?;
+/// assert!(matches!(store.fail(id), Err(LayerError::AlreadySettled(_))));
+/// let other = Store::new();
+/// # let _ = other;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LayerError {
+    /// The layer was already settled (confirmed, promoted or failed); settling it again would
+    /// apply it twice, so nothing was done.
+    AlreadySettled(LayerId),
+    /// The id was issued by another store, so it names no layer of this one.
+    UnknownLayer(LayerId),
+}
+
+impl fmt::Display for LayerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LayerError::AlreadySettled(id) => write!(f, "layer {id} is already settled"),
+            LayerError::UnknownLayer(id) => write!(f, "layer {id} was not issued by this store"),
+        }
+    }
+}
+
+impl std::error::Error for LayerError {}

@@ -1,0 +1,78 @@
+//! A normalized entity store with an exact optimistic layer stack.
+//!
+//! UI code makes a user's change visible at once, sends the request, and must then keep the
+//! change or take it back exactly, while other answers, refetches and pushes arrive in any
+//! order. `optimist` keeps confirmed server truth in a persistent **base** map of entities keyed
+//! `Type:id`, and each in-flight change as a **layer** of per-field ops on top of it. Readers
+//! see the **view**: base with every live layer applied, materialised so that a read is one hash
+//! lookup however many layers are pending.
+//!
+//! # Model
+//!
+//! ```text
+//! view[k] = apply(base[k], ops of the live layers on k, oldest layer first)   for every key k
+//! ```
+//!
+//! * Success settles a layer: [`Store::promote`] keeps its own ops, [`Store::confirm`] replaces
+//!   them with the server's answer. A confirmed layer folds into base once every layer below it
+//!   has settled, so answers land in request order whatever order they arrive in.
+//! * Failure ([`Store::fail`]) removes a layer wherever it is: the store ends exactly as if it had
+//!   never been pushed, and the layers above re-apply their ops on what is left (a `+1` over a
+//!   failed `+1000` still adds one).
+//! * [`Store::reserve`] takes a place in request order for a query whose answer is still to come,
+//!   so a stale refetch can never land over a newer mutation.
+//! * [`Store::write`] writes under every layer (server pushes); untouched fields show through.
+//!
+//! Ops ([`Op`]) are per key and per field: write fields, remove a field, delete, increment, list
+//! insert and remove, and named updaters. They are data ([`Patch`] groups them by key), and each
+//! is total: its effect on an absent entity or a wrongly typed field is defined, never an error.
+//!
+//! # Trade-offs
+//!
+//! * A layer stores ops, not copies of entities, so a server write to a field the layer does not
+//!   touch is visible at once (Apollo's "stale shadow" cannot happen), at the price of
+//!   re-applying a key's ops when something below that key changes: failing a layer costs
+//!   O(keys it touches × layers on each key), never O(all layers).
+//! * The view is a second persistent map. While layers are live it holds its own nodes for the
+//!   keys they touch; once none is left it is base again, sharing every node.
+//! * Entities are small sorted field arrays: reads are a binary search, writes copy the fields.
+//!
+//! # Example
+//!
+//! ```
+//! use optimist::{Patch, Store};
+//!
+//! let mut store = Store::new();
+//! store.write(Patch::new().set("Todo:1", "title", "Buy milk").set("Todo:1", "done", false))?;
+//!
+//! // The user ticks the box: visible at once.
+//! let (tick, _) = store.push("tick", Patch::new().set("Todo:1", "done", true))?;
+//! assert_eq!(store.get_field("Todo:1", "done").and_then(|v| v.as_bool()), Some(true));
+//!
+//! // The request fails: the tick is taken back exactly.
+//! store.fail(tick)?;
+//! assert_eq!(store.get_field("Todo:1", "done").and_then(|v| v.as_bool()), Some(false));
+//!
+//! // Again, and this time it succeeds: the change becomes confirmed truth.
+//! let (tick, _) = store.push("tick", Patch::new().set("Todo:1", "done", true))?;
+//! store.promote(tick)?;
+//! assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("done")).and_then(|v| v.as_bool()), Some(true));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod key;
+mod layer;
+mod op;
+mod patch;
+mod store;
+mod value;
+
+pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
+pub use layer::{LayerError, LayerId, LayerState};
+pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
+pub use patch::{Patch, PatchError};
+pub use store::{Changes, ConfirmError, LayerInfo, Snapshot, Store};
+pub use value::{Entity, FieldName, List, Value};

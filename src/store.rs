@@ -1,0 +1,863 @@
+//! The store: base, the layer stack, and the materialised view over both.
+//!
+//! This is the only stateful module. Everything it does reduces to one rule, DESIGN.md's first
+//! invariant: for every key, `view[k] == apply(base[k], ops of the live layers on k, oldest
+//! first)`. Each operation touches a known set of keys and recomputes the view for those keys
+//! only, so reads are one hash lookup whatever the number of layers.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::key::Key;
+use crate::layer::{LayerError, LayerId, LayerState, Slot, Stack, next_store_tag};
+use crate::op::{DuplicateUpdater, Op, Updaters, apply};
+use crate::patch::{Hasher, OpsByKey, Patch, PatchError};
+use crate::value::{Entity, Value};
+
+/// A persistent map from keys to entities: O(1) clone, structural sharing between versions.
+pub(crate) type Map = imbl::GenericHashMap<Key, Entity, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// A normalized entity store with an optimistic layer stack.
+///
+/// * **Base** holds confirmed server truth. It changes only by [`write`](Store::write) (a
+///   direct write, such as a server push) and by folding confirmed layers into it bottom-up.
+/// * **Layers** hold optimistic ops in request order. [`push`](Store::push) adds one,
+///   [`promote`](Store::promote) and [`confirm`](Store::confirm) settle one as success,
+///   [`fail`](Store::fail) removes one exactly, wherever it is in the stack, and
+///   [`reserve`](Store::reserve) takes a place in request order for an answer still to come.
+/// * **The view** is what readers see: base with every live layer's ops applied on top, kept
+///   materialised so [`get`](Store::get) is one lookup.
+///
+/// A confirmed layer folds into base as soon as every layer below it has settled, so answers
+/// land in base in request order whatever order they arrive in.
+///
+/// Every mutating call returns the [`Changes`] it made to the view.
+///
+/// ```
+/// use optimist::{Patch, Store};
+///
+/// let mut store = Store::new();
+/// store.write(Patch::new().set("Post:1", "likes", 9000))?;
+///
+/// // Two optimistic mutations in flight.
+/// let (plus, _) = store.push("+1000", Patch::new().increment("Post:1", "likes", 1000))?;
+/// let (minus, _) = store.push("-1", Patch::new().increment("Post:1", "likes", -1))?;
+/// assert_eq!(store.get_field("Post:1", "likes").and_then(|v| v.as_i64()), Some(9999));
+///
+/// // The first fails: its op is taken out, the second rebases on what is left.
+/// let changes = store.fail(plus)?;
+/// assert!(changes.contains("Post:1"));
+/// assert_eq!(store.get_field("Post:1", "likes").and_then(|v| v.as_i64()), Some(8999));
+///
+/// // The second succeeds and lands in base.
+/// store.promote(minus)?;
+/// assert_eq!(store.get_confirmed("Post:1").and_then(|e| e.get("likes")).and_then(|v| v.as_i64()), Some(8999));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Store {
+    /// Tags this store's layer ids, so another store's ids are recognised as foreign.
+    tag: u64,
+    /// Confirmed server truth.
+    base: Map,
+    /// `apply(base[k], stack ops on k)` for every key. While the stack is empty this is the
+    /// very same map as `base` (`ptr_eq`), sharing all its nodes.
+    view: Map,
+    /// Live layers, oldest first; the bottom one is always pending (confirmed layers at the
+    /// bottom are folded into base at once).
+    stack: Stack,
+    updaters: Updaters,
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store::new()
+    }
+}
+
+impl Store {
+    /// An empty store.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().is_empty());
+    /// ```
+    pub fn new() -> Store {
+        Store {
+            tag: next_store_tag(),
+            base: Map::default(),
+            view: Map::default(),
+            stack: Stack::default(),
+            updaters: Updaters::new(),
+        }
+    }
+
+    /// Registers a named updater for [`Op::Update`] (see [`Updaters::register`]).
+    ///
+    /// ```
+    /// use optimist::{Patch, Store, Value};
+    ///
+    /// let mut store = Store::new();
+    /// store.register_updater("double", |entity, _args| {
+    ///     let entity = entity?.clone();
+    ///     let n = entity.get("n").and_then(Value::as_i64)?;
+    ///     Some(entity.with("n", n * 2))
+    /// })?;
+    /// store.write(Patch::new().set("A:1", "n", 21))?;
+    /// store.push("double", Patch::new().update("A:1", "double", Value::Null))?;
+    /// assert_eq!(store.get_field("A:1", "n"), Some(&Value::from(42)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_updater<F>(&mut self, name: &str, updater: F) -> Result<(), DuplicateUpdater>
+    where
+        F: Fn(Option<&Entity>, &Value) -> Option<Entity> + Send + Sync + 'static,
+    {
+        self.updaters.register(name, updater)
+    }
+
+    /// The registered updaters.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Store::new().updaters().names().count(), 0);
+    /// ```
+    pub fn updaters(&self) -> &Updaters {
+        &self.updaters
+    }
+
+    // ----- reads -----
+
+    /// The entity as readers see it: base with every live layer applied. One hash lookup.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.push("create", Patch::new().set("Todo:1", "title", "a"))?;
+    /// assert!(store.get("Todo:1").is_some());
+    /// assert!(store.get_confirmed("Todo:1").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get(&self, key: &str) -> Option<&Entity> {
+        self.view.get(key)
+    }
+
+    /// One field of the merged view.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store, Value};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "done", false))?;
+    /// assert_eq!(store.get_field("Todo:1", "done"), Some(&Value::from(false)));
+    /// assert_eq!(store.get_field("Todo:1", "title"), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_field(&self, key: &str, field: &str) -> Option<&Value> {
+        self.view.get(key)?.get(field)
+    }
+
+    /// The entity in base: confirmed server truth, ignoring every live layer.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "done", false))?;
+    /// store.push("check", Patch::new().set("Todo:1", "done", true))?;
+    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("done")).and_then(|v| v.as_bool()), Some(false));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
+        self.base.get(key)
+    }
+
+    /// Whether the merged view has this entity.
+    ///
+    /// ```
+    /// assert!(!optimist::Store::new().contains("Todo:1"));
+    /// ```
+    pub fn contains(&self, key: &str) -> bool {
+        self.view.contains_key(key)
+    }
+
+    /// The number of entities in the merged view.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Store::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// Whether the merged view has no entities.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.view.is_empty()
+    }
+
+    /// Every entity of the merged view, in no particular order.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("A:1", "x", 1).set("A:2", "x", 2))?;
+    /// assert_eq!(store.iter().count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entity)> {
+        self.view.iter()
+    }
+
+    /// Every entity of base, in no particular order.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.push("optimistic", Patch::new().set("A:1", "x", 1))?;
+    /// assert_eq!(store.iter_confirmed().count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iter_confirmed(&self) -> impl Iterator<Item = (&Key, &Entity)> {
+        self.base.iter()
+    }
+
+    /// The live layers, oldest (first requested) first.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let a = store.reserve("refetch");
+    /// let (b, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+    /// let ids: Vec<_> = store.layers().map(|layer| layer.id()).collect();
+    /// assert_eq!(ids, [a, b]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn layers(&self) -> impl DoubleEndedIterator<Item = LayerInfo<'_>> + ExactSizeIterator {
+        self.stack.slots().map(|slot| self.info(slot))
+    }
+
+    /// One live layer, or `None` if the id is settled and gone or belongs to another store.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let id = store.reserve("refetch");
+    /// assert_eq!(store.layer(id).map(|l| l.label().to_owned()), Some("refetch".to_owned()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn layer(&self, id: LayerId) -> Option<LayerInfo<'_>> {
+        if id.store != self.tag {
+            return None;
+        }
+        let layer = self.stack.get(id.slot)?;
+        (layer.seq == id.seq).then(|| self.info(id.slot))
+    }
+
+    /// The live layers whose ops touch `key`, oldest first: who makes this key differ from
+    /// base.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+    /// assert_eq!(store.layers_touching("A:1").collect::<Vec<_>>(), [id]);
+    /// assert_eq!(store.layers_touching("A:2").count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn layers_touching(&self, key: &str) -> impl DoubleEndedIterator<Item = LayerId> + '_ {
+        self.stack
+            .touching(key)
+            .iter()
+            .map(|slot| self.id_of(*slot))
+    }
+
+    /// Whether some live layer touches `key`, so its view may differ from base.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+    /// assert!(store.is_pending("A:1"));
+    /// store.promote(id)?;
+    /// assert!(!store.is_pending("A:1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_pending(&self, key: &str) -> bool {
+        !self.stack.touching(key).is_empty()
+    }
+
+    /// An O(1), `Send + Sync` snapshot of base and of the merged view as they are now.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("A:1", "x", 1))?;
+    /// let snapshot = store.snapshot();
+    /// store.write(Patch::new().set("A:1", "x", 2))?;
+    /// let reader = std::thread::spawn(move || snapshot.get("A:1").and_then(|e| e.get("x").cloned()));
+    /// assert_eq!(reader.join().unwrap(), Some(1.into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            base: self.base.clone(),
+            view: self.view.clone(),
+        }
+    }
+
+    // ----- writes -----
+
+    /// Writes a patch directly into base, below every layer (a server push, a restore).
+    /// Layers above rebase on it: their relative ops are re-applied on the new values, and
+    /// fields no layer touches show through at once.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.push("check", Patch::new().set("Todo:1", "done", true))?;
+    /// store.write(Patch::new().set("Todo:1", "title", "renamed on the server"))?;
+    /// let todo = store.get("Todo:1").unwrap();
+    /// assert_eq!(todo.get("done").and_then(|v| v.as_bool()), Some(true));
+    /// assert_eq!(todo.get("title").and_then(|v| v.as_str()), Some("renamed on the server"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write(&mut self, patch: Patch) -> Result<Changes, PatchError> {
+        patch.validate(&self.updaters)?;
+        let ops = patch.into_ops();
+        for (key, key_ops) in &ops {
+            let written = apply(self.base.get(key), key_ops, &self.updaters);
+            put(&mut self.base, key, written);
+        }
+        let mut changes = Vec::new();
+        self.refresh(ops.keys(), &mut changes);
+        Ok(self.finish(changes))
+    }
+
+    /// Pushes an optimistic layer on top of the stack and applies it to the view.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, changes) = store.push("add todo", Patch::new().set("Todo:tmp-1", "title", "new"))?;
+    /// assert!(changes.contains("Todo:tmp-1"));
+    /// assert!(store.layer(id).is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push(&mut self, label: &str, patch: Patch) -> Result<(LayerId, Changes), PatchError> {
+        patch.validate(&self.updaters)?;
+        let ops = patch.into_ops();
+        // The new layer is the newest, so its ops apply on top of the current view.
+        let updates: Vec<(Key, Option<Entity>)> = ops
+            .iter()
+            .map(|(key, key_ops)| {
+                (
+                    key.clone(),
+                    apply(self.view.get(key), key_ops, &self.updaters),
+                )
+            })
+            .collect();
+        let (slot, seq) = self.stack.push(Arc::from(label), ops);
+        let mut changes = Vec::new();
+        for (key, entity) in updates {
+            if !same(self.view.get(&key), entity.as_ref()) {
+                changes.push(key.clone());
+            }
+            put(&mut self.view, &key, entity);
+        }
+        let id = LayerId {
+            store: self.tag,
+            seq,
+            slot,
+        };
+        Ok((id, self.finish(changes)))
+    }
+
+    /// Reserves a place in request order: an empty pending layer, to be settled with
+    /// [`confirm`](Store::confirm) when the answer arrives (or [`fail`](Store::fail)ed). Use it
+    /// when a query starts, so a response that arrives after a later mutation's cannot land
+    /// over it.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let refetch = store.reserve("refetch todos");
+    /// let (edit, _) = store.push("edit", Patch::new().set("Todo:1", "title", "mine"))?;
+    /// store.promote(edit)?;
+    /// // The refetch left the server before the edit did; its stale title lands under the edit.
+    /// store.confirm(refetch, Patch::new().set("Todo:1", "title", "stale"))?;
+    /// assert_eq!(store.get_field("Todo:1", "title").and_then(|v| v.as_str()), Some("mine"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reserve(&mut self, label: &str) -> LayerId {
+        let (slot, seq) = self.stack.push(Arc::from(label), OpsByKey::default());
+        LayerId {
+            store: self.tag,
+            seq,
+            slot,
+        }
+    }
+
+    /// Settles a layer as success with its own ops: they become confirmed truth, and fold into
+    /// base once every layer below has settled. The view does not change.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+    /// let changes = store.promote(id)?;
+    /// assert!(changes.is_empty());
+    /// assert!(store.get_confirmed("A:1").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn promote(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+        let slot = self.pending(id)?;
+        self.stack.set_state(slot, LayerState::Confirmed);
+        Ok(self.finish(Vec::new()))
+    }
+
+    /// Settles a layer as success with the server's answer: `patch` replaces the layer's own
+    /// ops (the server's values replace the guess), in the layer's place in request order.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("create", Patch::new().set("Todo:1", "title", "guess"))?;
+    /// let changes = store.confirm(id, Patch::new().set("Todo:1", "title", "server"))?;
+    /// assert!(changes.contains("Todo:1"));
+    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("title")).and_then(|v| v.as_str()), Some("server"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn confirm(&mut self, id: LayerId, patch: Patch) -> Result<Changes, ConfirmError> {
+        patch.validate(&self.updaters)?;
+        let slot = self.pending(id)?;
+        let new_ops = patch.into_ops();
+        let new_keys: Vec<Key> = new_ops.keys().cloned().collect();
+        let old_ops = self.stack.replace_ops(slot, new_ops);
+        self.stack.set_state(slot, LayerState::Confirmed);
+        let mut changes = Vec::new();
+        self.refresh(old_ops.keys().chain(&new_keys), &mut changes);
+        Ok(self.finish(changes))
+    }
+
+    /// Settles a layer as failure: removes it wherever it is in the stack. Base, the other
+    /// layers and the view end exactly as if it had never been pushed; layers above it rebase.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("A:1", "x", 1))?;
+    /// let before = store.clone();
+    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 2).delete("B:1"))?;
+    /// store.fail(id)?;
+    /// assert_eq!(store, before);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fail(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+        let slot = self.pending(id)?;
+        let removed = self.stack.remove(slot);
+        let mut changes = Vec::new();
+        if let Some(layer) = &removed {
+            self.refresh(layer.ops.keys(), &mut changes);
+        }
+        Ok(self.finish(changes))
+    }
+
+    // ----- internals -----
+
+    /// The slot of a pending layer of this store.
+    fn pending(&self, id: LayerId) -> Result<Slot, LayerError> {
+        if id.store != self.tag {
+            return Err(LayerError::UnknownLayer(id));
+        }
+        match self.stack.get(id.slot) {
+            Some(layer) if layer.seq == id.seq && layer.state == LayerState::Pending => Ok(id.slot),
+            // Gone from the slot map (failed, or confirmed and folded) or confirmed already.
+            _ => Err(LayerError::AlreadySettled(id)),
+        }
+    }
+
+    fn id_of(&self, slot: Slot) -> LayerId {
+        let seq = self.stack.get(slot).map_or(0, |layer| layer.seq);
+        LayerId {
+            store: self.tag,
+            seq,
+            slot,
+        }
+    }
+
+    fn info(&self, slot: Slot) -> LayerInfo<'_> {
+        LayerInfo {
+            id: self.id_of(slot),
+            layer: self
+                .stack
+                .get(slot)
+                .expect("slot from the stack's own order"),
+        }
+    }
+
+    /// Recomputes the view for `keys` from base and the layers touching them, recording the
+    /// keys whose entity changed. While the stack is empty the view is left alone: `finish`
+    /// makes it base again.
+    fn refresh<'k>(&mut self, keys: impl Iterator<Item = &'k Key>, changes: &mut Vec<Key>) {
+        for key in keys {
+            let entity = if self.stack.touching(key).is_empty() {
+                self.base.get(key).cloned()
+            } else {
+                apply(self.base.get(key), self.stack.ops_on(key), &self.updaters)
+            };
+            if !same(self.view.get(key), entity.as_ref()) {
+                changes.push(key.clone());
+            }
+            if !self.stack.is_empty() {
+                put(&mut self.view, key, entity);
+            }
+        }
+    }
+
+    /// Ends every mutating call: folds confirmed layers at the bottom into base (the view does
+    /// not change: each is the oldest layer on every key it touches), shares base as the view
+    /// once no layer is left, and reports the changes.
+    fn finish(&mut self, mut changes: Vec<Key>) -> Changes {
+        while let Some(slot) = self.stack.bottom() {
+            if self.stack.get(slot).map(|layer| layer.state) != Some(LayerState::Confirmed) {
+                break;
+            }
+            let Some(layer) = self.stack.remove(slot) else {
+                break;
+            };
+            for (key, ops) in &layer.ops {
+                let folded = apply(self.base.get(key), ops, &self.updaters);
+                put(&mut self.base, key, folded);
+            }
+        }
+        if self.stack.is_empty() && !self.view.ptr_eq(&self.base) {
+            self.view = self.base.clone();
+        }
+        debug_assert!(self.stack.bottom().is_none_or(|slot| {
+            self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Pending)
+        }));
+        changes.sort_unstable();
+        changes.dedup();
+        Changes { keys: changes }
+    }
+
+    /// Checks DESIGN.md's structural invariants, recomputing the whole view from scratch:
+    /// the view is the fold of base and the live layers for every key, the key index matches
+    /// the layers, no confirmed layer waits at the bottom, and with no layer the view is base.
+    /// O(entities + ops); for tests.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.stack.check()?;
+        if let Some(slot) = self.stack.bottom()
+            && self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Confirmed)
+        {
+            return Err(format!(
+                "confirmed layer {:?} was not folded into base",
+                self.id_of(slot)
+            ));
+        }
+        if self.stack.is_empty() && !self.view.ptr_eq(&self.base) {
+            return Err("no layer is live, but the view is not base".into());
+        }
+        let keys = self
+            .base
+            .keys()
+            .chain(self.view.keys())
+            .chain(self.stack.touched_keys());
+        for key in keys {
+            let expected = apply(self.base.get(key), self.stack.ops_on(key), &self.updaters);
+            if self.view.get(key) != expected.as_ref() {
+                return Err(format!(
+                    "view[{key}] is {:?}, the fold of base and layers gives {:?}",
+                    self.view.get(key),
+                    expected
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sets or removes `key` in `map`.
+fn put(map: &mut Map, key: &Key, entity: Option<Entity>) {
+    match entity {
+        Some(entity) => {
+            map.insert(key.clone(), entity);
+        }
+        None => {
+            map.remove(key);
+        }
+    }
+}
+
+fn same(a: Option<&Entity>, b: Option<&Entity>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.ptr_eq(b) || a == b,
+        _ => false,
+    }
+}
+
+impl PartialEq for Store {
+    /// Stores are equal when what can be observed is: base, the view, the live layers (ids,
+    /// labels, states and ops, in order) and the names of the registered updaters.
+    fn eq(&self, other: &Store) -> bool {
+        let mut names: Vec<&str> = self.updaters.names().collect();
+        let mut other_names: Vec<&str> = other.updaters.names().collect();
+        names.sort_unstable();
+        other_names.sort_unstable();
+        self.base == other.base
+            && self.view == other.view
+            && names == other_names
+            && self.layers().len() == other.layers().len()
+            && self.layers().zip(other.layers()).all(|(a, b)| a == b)
+    }
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("base", &self.base.len())
+            .field("view", &self.view.len())
+            .field("layers", &self.layers().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// A live layer, as [`Store::layers`] and [`Store::layer`] show it.
+///
+/// ```
+/// use optimist::{LayerState, Patch, Store};
+/// let mut store = Store::new();
+/// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
+/// let layer = store.layer(id).unwrap();
+/// assert_eq!((layer.id(), layer.label(), layer.state()), (id, "rename", LayerState::Pending));
+/// assert_eq!(layer.keys().count(), 1);
+/// assert_eq!(layer.ops("A:1").len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct LayerInfo<'a> {
+    id: LayerId,
+    layer: &'a crate::layer::Layer,
+}
+
+impl<'a> LayerInfo<'a> {
+    /// The layer's id.
+    pub fn id(&self) -> LayerId {
+        self.id
+    }
+
+    /// The label given when it was pushed or reserved.
+    pub fn label(&self) -> &'a str {
+        &self.layer.label
+    }
+
+    /// Pending, or confirmed and waiting for a layer below.
+    pub fn state(&self) -> LayerState {
+        self.layer.state
+    }
+
+    /// The keys its ops touch, in no particular order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &'a Key> + use<'a> {
+        self.layer.ops.keys()
+    }
+
+    /// Its ops on one key, in order (empty if none).
+    pub fn ops(&self, key: &str) -> &'a [Op] {
+        self.layer.ops.get(key).map_or(&[], |ops| ops.as_slice())
+    }
+
+    /// Its ops as a patch (a copy).
+    pub fn to_patch(&self) -> Patch {
+        Patch::from_ops(self.layer.ops.clone())
+    }
+}
+
+impl PartialEq for LayerInfo<'_> {
+    fn eq(&self, other: &LayerInfo<'_>) -> bool {
+        self.id == other.id && self.layer == other.layer
+    }
+}
+
+impl fmt::Debug for LayerInfo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut keys: Vec<&Key> = self.keys().collect();
+        keys.sort_unstable();
+        write!(
+            f,
+            "{:?} {:?} {:?} {:?}",
+            self.id,
+            self.label(),
+            self.state(),
+            keys
+        )
+    }
+}
+
+/// The keys of the merged view that a call changed, sorted.
+///
+/// A key is listed when its entity appeared, disappeared, or now compares unequal; a call that
+/// rewrites an entity with equal values does not list it.
+///
+/// ```
+/// use optimist::{Patch, Store};
+/// let mut store = Store::new();
+/// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+/// assert_eq!(changes.keys().iter().map(|k| k.as_str()).collect::<Vec<_>>(), ["A:1", "B:1"]);
+/// assert!(store.write(Patch::new().set("A:1", "x", 1))?.is_empty(), "same value, no change");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct Changes {
+    /// Sorted, no duplicates.
+    keys: Vec<Key>,
+}
+
+impl Changes {
+    /// The changed keys, sorted.
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
+    /// Whether `key` changed.
+    pub fn contains(&self, key: &str) -> bool {
+        self.keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// How many keys changed.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+/// Why [`Store::confirm`] refused. A refused call changes nothing.
+///
+/// ```
+/// use optimist::{ConfirmError, Patch, Store};
+/// let mut store = Store::new();
+/// let id = store.reserve("query");
+/// let err = store.confirm(id, Patch::new().update("A:1", "missing", 1)).unwrap_err();
+/// assert!(matches!(err, ConfirmError::Patch(_)));
+/// assert!(store.layer(id).is_some(), "still pending");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfirmError {
+    /// The layer id was refused.
+    Layer(LayerError),
+    /// The server's patch was refused.
+    Patch(PatchError),
+}
+
+impl fmt::Display for ConfirmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfirmError::Layer(error) => write!(f, "cannot confirm: {error}"),
+            ConfirmError::Patch(error) => write!(f, "cannot confirm: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfirmError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfirmError::Layer(error) => Some(error),
+            ConfirmError::Patch(error) => Some(error),
+        }
+    }
+}
+
+impl From<LayerError> for ConfirmError {
+    fn from(error: LayerError) -> ConfirmError {
+        ConfirmError::Layer(error)
+    }
+}
+
+impl From<PatchError> for ConfirmError {
+    fn from(error: PatchError) -> ConfirmError {
+        ConfirmError::Patch(error)
+    }
+}
+
+/// An O(1) snapshot of a store's base and merged view, from [`Store::snapshot`]. It is
+/// `Send + Sync`: hand it to another thread (a renderer, a serialiser) while the store moves on.
+///
+/// ```
+/// fn assert_send_sync<T: Send + Sync>() {}
+/// assert_send_sync::<optimist::Snapshot>();
+/// ```
+#[derive(Clone)]
+pub struct Snapshot {
+    base: Map,
+    view: Map,
+}
+
+impl Snapshot {
+    /// The entity in the merged view.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().snapshot().get("A:1").is_none());
+    /// ```
+    pub fn get(&self, key: &str) -> Option<&Entity> {
+        self.view.get(key)
+    }
+
+    /// The entity in base.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().snapshot().get_confirmed("A:1").is_none());
+    /// ```
+    pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
+        self.base.get(key)
+    }
+
+    /// Every entity of the merged view, in no particular order.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Store::new().snapshot().iter().count(), 0);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entity)> {
+        self.view.iter()
+    }
+
+    /// Every entity of base, in no particular order.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Store::new().snapshot().iter_confirmed().count(), 0);
+    /// ```
+    pub fn iter_confirmed(&self) -> impl Iterator<Item = (&Key, &Entity)> {
+        self.base.iter()
+    }
+
+    /// The number of entities in the merged view.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Store::new().snapshot().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// Whether the merged view is empty.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().snapshot().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.view.is_empty()
+    }
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("base", &self.base.len())
+            .field("view", &self.view.len())
+            .finish()
+    }
+}
