@@ -76,3 +76,8 @@ pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use store::{Changes, ConfirmError, LayerInfo, Snapshot, Store};
 pub use value::{Entity, FieldName, List, Value};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
