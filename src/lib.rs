@@ -63,17 +63,21 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod document;
 mod key;
 mod layer;
 mod op;
 mod patch;
+mod policy;
 mod store;
 mod value;
 
+pub use document::{Document, DocumentError, OperationKind};
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 pub use layer::{LayerError, LayerId, LayerState};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
+pub use policy::{DEFAULT_MAX_DEPTH, KeyFields, KeyFn, Policies, TYPENAME};
 pub use store::{Changes, ConfirmError, LayerInfo, Snapshot, Store};
 pub use value::{Entity, FieldName, List, Value};
 

@@ -12,6 +12,7 @@ use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerState, Slot, Stack, next_store_tag};
 use crate::op::{DuplicateUpdater, Op, Updaters, apply};
 use crate::patch::{Hasher, OpsByKey, Patch, PatchError};
+use crate::policy::Policies;
 use crate::value::{Entity, Value};
 
 /// A persistent map from keys to entities: O(1) clone, structural sharing between versions.
@@ -67,6 +68,8 @@ pub struct Store {
     /// bottom are folded into base at once).
     stack: Stack,
     updaters: Updaters,
+    /// How payloads are normalized and fragments matched.
+    policies: Policies,
 }
 
 impl Default for Store {
@@ -88,7 +91,41 @@ impl Store {
             view: Map::default(),
             stack: Stack::default(),
             updaters: Updaters::new(),
+            policies: Policies::new(),
         }
+    }
+
+    /// An empty store with these type policies (key fields, possible types, depth limit).
+    ///
+    /// ```
+    /// use optimist::{KeyFields, Policies, Store};
+    /// let store = Store::with_policies(Policies::new().key_fields("Book", KeyFields::fields(["isbn"])));
+    /// assert!(matches!(store.policies().key_fields_of("Book"), KeyFields::Fields(_)));
+    /// ```
+    pub fn with_policies(policies: Policies) -> Store {
+        Store {
+            policies,
+            ..Store::new()
+        }
+    }
+
+    /// The store's type policies.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().policies().depth_limit() > 0);
+    /// ```
+    pub fn policies(&self) -> &Policies {
+        &self.policies
+    }
+
+    /// The merged view, for the read and export modules.
+    pub(crate) fn view_map(&self) -> &Map {
+        &self.view
+    }
+
+    /// Base, for the read and export modules.
+    pub(crate) fn base_map(&self) -> &Map {
+        &self.base
     }
 
     /// Registers a named updater for [`Op::Update`] (see [`Updaters::register`]).

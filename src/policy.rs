@@ -1,0 +1,223 @@
+//! Type policies: how an object's identity is found, and which types a fragment's type
+//! condition covers.
+//!
+//! The counterpart of Apollo's `typePolicies` (`keyFields`) and `possibleTypes`. It stands apart
+//! because normalization, document reads and the store all consult it, and it is plain
+//! configuration: no data, no store.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+/// The field every object's typename is read from and stored under, as in Apollo.
+pub const TYPENAME: &str = "__typename";
+
+/// A user function that computes an object's key from its typename and fields: `Some(key text)`
+/// (a whole key, `Type:id`), or `None` to keep the object embedded.
+pub type KeyFn =
+    dyn Fn(&str, &serde_json::Map<String, serde_json::Value>) -> Option<String> + Send + Sync;
+
+/// How objects of one type are identified.
+///
+/// ```
+/// use optimist::{KeyFields, Policies};
+///
+/// let policies = Policies::new()
+///     .key_fields("Book", KeyFields::fields(["isbn"]))
+///     .key_fields("Money", KeyFields::Embedded);
+/// # let _ = policies;
+/// ```
+#[derive(Clone)]
+pub enum KeyFields {
+    /// The default: the `id` field, or `_id` when there is no `id`; the key is `Type:<id>` with
+    /// a string id as is and a number printed as JSON.
+    Default,
+    /// These fields, in this order; the key is `Type:{"f1":v1,"f2":v2}` (JSON, in this order),
+    /// as Apollo formats `keyFields`.
+    Fields(Vec<String>),
+    /// No identity: objects of this type stay embedded in their parent (Apollo's
+    /// `keyFields: false`).
+    Embedded,
+    /// A user function (Apollo's `dataIdFromObject`).
+    Custom(Arc<KeyFn>),
+}
+
+impl KeyFields {
+    /// [`KeyFields::Fields`] from any list of names.
+    ///
+    /// ```
+    /// let composite = optimist::KeyFields::fields(["make", "model"]);
+    /// # let _ = composite;
+    /// ```
+    pub fn fields<S: Into<String>>(names: impl IntoIterator<Item = S>) -> KeyFields {
+        KeyFields::Fields(names.into_iter().map(Into::into).collect())
+    }
+
+    /// [`KeyFields::Custom`] from a closure.
+    ///
+    /// ```
+    /// let by_slug = optimist::KeyFields::custom(|typename, fields| {
+    ///     Some(format!("{typename}:{}", fields.get("slug")?.as_str()?))
+    /// });
+    /// # let _ = by_slug;
+    /// ```
+    pub fn custom<F>(f: F) -> KeyFields
+    where
+        F: Fn(&str, &serde_json::Map<String, serde_json::Value>) -> Option<String>
+            + Send
+            + Sync
+            + 'static,
+    {
+        KeyFields::Custom(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for KeyFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyFields::Default => f.write_str("Default"),
+            KeyFields::Fields(fields) => f.debug_tuple("Fields").field(fields).finish(),
+            KeyFields::Embedded => f.write_str("Embedded"),
+            KeyFields::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
+}
+
+/// Per-type policies: key fields, possible types, and the limits that keep hostile input from
+/// exhausting the stack.
+///
+/// ```
+/// use optimist::{KeyFields, Policies};
+///
+/// let policies = Policies::new()
+///     .key_fields("Car", KeyFields::fields(["make", "model"]))
+///     .possible_types("Node", ["Todo", "User"])
+///     .max_depth(64);
+/// assert!(policies.type_matches("Node", "Todo"));
+/// assert!(!policies.type_matches("Node", "Car"));
+/// assert_eq!(policies.depth_limit(), 64);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Policies {
+    key_fields: HashMap<String, KeyFields>,
+    /// Supertype (interface or union) to its direct subtypes.
+    possible_types: HashMap<String, HashSet<String>>,
+    max_depth: usize,
+}
+
+/// The default nesting limit: far beyond any real response, far below what exhausts a stack.
+pub const DEFAULT_MAX_DEPTH: usize = 256;
+
+impl Default for Policies {
+    fn default() -> Policies {
+        Policies {
+            key_fields: HashMap::new(),
+            possible_types: HashMap::new(),
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+}
+
+impl Policies {
+    /// Default policies: `id` / `_id` keys for every type, no possible types, depth limit
+    /// [`DEFAULT_MAX_DEPTH`].
+    ///
+    /// ```
+    /// assert_eq!(optimist::Policies::new().depth_limit(), optimist::DEFAULT_MAX_DEPTH);
+    /// ```
+    pub fn new() -> Policies {
+        Policies::default()
+    }
+
+    /// Sets how objects of `typename` are identified.
+    ///
+    /// ```
+    /// use optimist::{KeyFields, Policies};
+    /// let policies = Policies::new().key_fields("Money", KeyFields::Embedded);
+    /// assert!(matches!(policies.key_fields_of("Money"), KeyFields::Embedded));
+    /// assert!(matches!(policies.key_fields_of("Todo"), KeyFields::Default));
+    /// ```
+    pub fn key_fields(mut self, typename: &str, key_fields: KeyFields) -> Policies {
+        self.key_fields.insert(typename.to_owned(), key_fields);
+        self
+    }
+
+    /// Declares the subtypes of an interface or union (Apollo's `possibleTypes`), so fragments
+    /// on the supertype match them. Subtypes may be supertypes themselves.
+    ///
+    /// ```
+    /// let policies = optimist::Policies::new().possible_types("Node", ["Entity"]).possible_types("Entity", ["Todo"]);
+    /// assert!(policies.type_matches("Node", "Todo"));
+    /// ```
+    pub fn possible_types<S: Into<String>>(
+        mut self,
+        supertype: &str,
+        subtypes: impl IntoIterator<Item = S>,
+    ) -> Policies {
+        self.possible_types
+            .entry(supertype.to_owned())
+            .or_default()
+            .extend(subtypes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets the nesting limit for payloads, documents and reads.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Policies::new().max_depth(8).depth_limit(), 8);
+    /// ```
+    pub fn max_depth(mut self, depth: usize) -> Policies {
+        self.max_depth = depth;
+        self
+    }
+
+    /// The nesting limit.
+    ///
+    /// ```
+    /// assert!(optimist::Policies::new().depth_limit() > 100);
+    /// ```
+    pub fn depth_limit(&self) -> usize {
+        self.max_depth
+    }
+
+    /// How objects of `typename` are identified.
+    ///
+    /// ```
+    /// assert!(matches!(optimist::Policies::new().key_fields_of("X"), optimist::KeyFields::Default));
+    /// ```
+    pub fn key_fields_of(&self, typename: &str) -> &KeyFields {
+        self.key_fields.get(typename).unwrap_or(&KeyFields::Default)
+    }
+
+    /// Whether a fragment with type condition `condition` applies to an object of type
+    /// `typename`: the same type, or a (transitive) possible type of it.
+    ///
+    /// ```
+    /// let policies = optimist::Policies::new().possible_types("SearchResult", ["Book"]);
+    /// assert!(policies.type_matches("Book", "Book"));
+    /// assert!(policies.type_matches("SearchResult", "Book"));
+    /// assert!(!policies.type_matches("Book", "SearchResult"));
+    /// ```
+    pub fn type_matches(&self, condition: &str, typename: &str) -> bool {
+        if condition == typename {
+            return true;
+        }
+        // Breadth-first over the subtype graph; the set guards against declared cycles.
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut queue: Vec<&str> = vec![condition];
+        while let Some(supertype) = queue.pop() {
+            if !seen.insert(supertype) {
+                continue;
+            }
+            if let Some(subtypes) = self.possible_types.get(supertype) {
+                for subtype in subtypes {
+                    if subtype == typename {
+                        return true;
+                    }
+                    queue.push(subtype);
+                }
+            }
+        }
+        false
+    }
+}
