@@ -78,7 +78,7 @@ pub use layer::{LayerError, LayerId, LayerState};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use policy::{DEFAULT_MAX_DEPTH, KeyFields, KeyFn, Policies, TYPENAME};
-pub use store::{Changes, ConfirmError, LayerInfo, Snapshot, Store};
+pub use store::{Changes, ConfirmError, LayerInfo, RestoreError, Snapshot, Store};
 pub use value::{Entity, FieldName, List, Value};
 
 /// The README's examples, compiled and run as doc tests.

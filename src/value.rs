@@ -321,6 +321,49 @@ impl Value {
         }
     }
 
+    /// Like [`Value::from_json`], but refuses input nested deeper than `max_depth` (returning
+    /// `None`) instead of recursing without bound: use it on untrusted JSON.
+    ///
+    /// ```
+    /// use optimist::Value;
+    /// use serde_json::json;
+    /// assert!(Value::from_json_bounded(&json!({"a": [[1]]}), 3).is_some());
+    /// assert!(Value::from_json_bounded(&json!({"a": [[1]]}), 2).is_none());
+    /// ```
+    pub fn from_json_bounded(json: &serde_json::Value, max_depth: usize) -> Option<Value> {
+        Some(match json {
+            serde_json::Value::Array(items) => {
+                let depth = max_depth.checked_sub(1)?;
+                Value::List(
+                    items
+                        .iter()
+                        .map(|item| Value::from_json_bounded(item, depth))
+                        .collect::<Option<List>>()?,
+                )
+            }
+            serde_json::Value::Object(map) => {
+                if map.len() == 1
+                    && let Some(serde_json::Value::String(text)) = map.get("__ref")
+                    && let Ok(key) = Key::new(text)
+                {
+                    return Some(Value::Ref(key));
+                }
+                let depth = max_depth.checked_sub(1)?;
+                Value::Object(Entity::from_fields(
+                    map.iter()
+                        .map(|(name, item)| {
+                            Some((
+                                FieldName::from(name.as_str()),
+                                Value::from_json_bounded(item, depth)?,
+                            ))
+                        })
+                        .collect::<Option<Vec<_>>>()?,
+                ))
+            }
+            scalar => Value::from_json(scalar.clone()),
+        })
+    }
+
     /// Converts to JSON in Apollo's format (`{"__ref": "Todo:1"}` for a reference).
     ///
     /// ```
