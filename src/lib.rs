@@ -66,18 +66,22 @@
 mod document;
 mod key;
 mod layer;
+mod normalize;
 mod op;
 mod patch;
 mod policy;
+mod read;
 mod store;
 mod value;
 
 pub use document::{Document, DocumentError, OperationKind};
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 pub use layer::{LayerError, LayerId, LayerState};
+pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use policy::{DEFAULT_MAX_DEPTH, KeyFields, KeyFn, Policies, TYPENAME};
+pub use read::{PartialRead, ReadError, Reader};
 pub use store::{Changes, ConfirmError, LayerInfo, RestoreError, Snapshot, Store};
 pub use value::{Entity, FieldName, List, Value};
 

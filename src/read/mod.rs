@@ -1,0 +1,595 @@
+//! Reads: a document's selection walked over the store, into JSON or straight into the caller's
+//! types, plus a schemaless denormalised tree.
+//!
+//! There is one engine, a serde `Deserializer` over the store (`de.rs`): a JSON read is
+//! `serde_json::Value::deserialize` of it, a typed read is `T::deserialize` of it, so the two can
+//! never disagree and a typed read builds no intermediate value. Before a walk, the document is
+//! compiled for the read's variables into a small plan (`Plan`): `@skip`/`@include` evaluated,
+//! store field names (with arguments) built once, shared fragments compiled once. The walk then
+//! costs a binary search per field and one hash lookup per reference.
+//!
+//! Entities come from a [`Source`]: the merged view or base of a [`Store`], or either side of a
+//! [`Snapshot`]. It stands apart from the store so that reads never see layers, only the maps.
+
+mod de;
+mod error;
+mod plan;
+#[cfg(test)]
+mod tests;
+mod tree;
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+use crate::document::{Document, OperationKind};
+use crate::key::{ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
+use crate::policy::{Policies, TYPENAME};
+use crate::store::{Map, Snapshot, Store};
+use crate::value::Entity;
+
+use de::{Ctx, Cursor, Node, Path};
+pub use error::{PartialRead, ReadError};
+use plan::{Item, Plan, PlanField};
+use tree::Tree;
+
+/// Where a read finds entities.
+pub(crate) trait Source {
+    /// The entity stored under `key`, if any.
+    fn entity(&self, key: &str) -> Option<&Entity>;
+}
+
+impl Source for Map {
+    fn entity(&self, key: &str) -> Option<&Entity> {
+        self.get(key)
+    }
+}
+
+/// A snapshot reads as its merged view.
+impl Source for Snapshot {
+    fn entity(&self, key: &str) -> Option<&Entity> {
+        self.get(key)
+    }
+}
+
+/// The side a [`Reader`] reads from.
+#[derive(Clone, Copy)]
+enum Side<'a> {
+    /// A store's view or base.
+    Map(&'a Map),
+    /// A snapshot's merged view.
+    Snapshot(&'a Snapshot),
+    /// A snapshot's base.
+    SnapshotConfirmed(&'a Snapshot),
+}
+
+impl Source for Side<'_> {
+    fn entity(&self, key: &str) -> Option<&Entity> {
+        match self {
+            Side::Map(map) => map.entity(key),
+            Side::Snapshot(snapshot) => snapshot.entity(key),
+            Side::SnapshotConfirmed(snapshot) => snapshot.get_confirmed(key),
+        }
+    }
+}
+
+/// Document reads over one side of a store: its merged view, its confirmed base, or either side
+/// of a [`Snapshot`].
+///
+/// [`Store::read_query`] and its siblings read the merged view; [`Store::confirmed`] gives a
+/// `Reader` with the same methods over base (what the server has confirmed, ignoring every
+/// pending layer). A `Reader` is two references: `Copy`, and as cheap to make as to drop.
+///
+/// ```
+/// use optimist::{Document, Patch, Store};
+/// use serde_json::{Value, json};
+///
+/// let mut store = Store::new();
+/// store.write(Patch::new().set("ROOT_QUERY", "count", 1))?;
+/// store.push("bump", Patch::new().increment("ROOT_QUERY", "count", 1))?;
+///
+/// let doc = Document::parse("{ count }")?;
+/// assert_eq!(store.read_query(&doc, &Value::Null)?, json!({"count": 2}));
+/// assert_eq!(store.confirmed().read_query(&doc, &Value::Null)?, json!({"count": 1}));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    side: Side<'a>,
+    policies: &'a Policies,
+}
+
+impl<'a> From<&'a Store> for Reader<'a> {
+    /// A reader over the store's merged view (what [`Store::read_query`] reads).
+    fn from(store: &'a Store) -> Reader<'a> {
+        Reader {
+            side: Side::Map(store.view_map()),
+            policies: store.policies(),
+        }
+    }
+}
+
+impl fmt::Debug for Reader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.side {
+            Side::Map(_) => "Reader(store)",
+            Side::Snapshot(_) => "Reader(snapshot)",
+            Side::SnapshotConfirmed(_) => "Reader(snapshot, confirmed)",
+        })
+    }
+}
+
+/// How a read starts.
+enum Start<'d> {
+    /// The document's operation, from its root entity.
+    Query,
+    /// A fragment of the document (named, or the only one), from the entity `id`.
+    Fragment(Option<&'d str>, &'d str),
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over a snapshot's merged view. A snapshot does not carry the store's policies,
+    /// so pass them (they decide which fragments apply to which types, and the depth limit).
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Reader, Store};
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "a", 1))?;
+    /// let snapshot = store.snapshot();
+    /// let policies = store.policies().clone();
+    /// let read = std::thread::spawn(move || {
+    ///     let doc = Document::parse("{ a }").unwrap();
+    ///     Reader::snapshot(&snapshot, &policies).read_query(&doc, &serde_json::Value::Null).unwrap()
+    /// });
+    /// assert_eq!(read.join().unwrap(), serde_json::json!({"a": 1}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn snapshot(snapshot: &'a Snapshot, policies: &'a Policies) -> Reader<'a> {
+        Reader {
+            side: Side::Snapshot(snapshot),
+            policies,
+        }
+    }
+
+    /// A reader over a snapshot's base (confirmed data only).
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Reader, Store};
+    ///
+    /// let mut store = Store::new();
+    /// store.push("guess", Patch::new().set("ROOT_QUERY", "a", 1))?;
+    /// let snapshot = store.snapshot();
+    /// let doc = Document::parse("{ a }")?;
+    /// let confirmed = Reader::snapshot_confirmed(&snapshot, store.policies());
+    /// assert!(confirmed.read_query(&doc, &serde_json::Value::Null).is_err(), "nothing confirmed yet");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn snapshot_confirmed(snapshot: &'a Snapshot, policies: &'a Policies) -> Reader<'a> {
+        Reader {
+            side: Side::SnapshotConfirmed(snapshot),
+            policies,
+        }
+    }
+
+    /// Reads the operation of `doc` from its root entity (`ROOT_QUERY` for a query); see
+    /// [`Store::read_query`].
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "a", 1))?;
+    /// let doc = Document::parse("{ b: a }")?;
+    /// assert_eq!(store.confirmed().read_query(&doc, &serde_json::Value::Null)?, serde_json::json!({"b": 1}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_query(
+        &self,
+        doc: &Document,
+        variables: &serde_json::Value,
+    ) -> Result<serde_json::Value, ReadError> {
+        self.run(doc, Start::Query, variables, None)
+    }
+
+    /// Reads the operation of `doc` straight into `T`; see [`Store::read_query_as`].
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "a", 1))?;
+    /// let doc = Document::parse("{ a }")?;
+    /// let map: std::collections::BTreeMap<String, u8> = store.confirmed().read_query_as(&doc, &serde_json::Value::Null)?;
+    /// assert_eq!(map["a"], 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_query_as<T: DeserializeOwned>(
+        &self,
+        doc: &Document,
+        variables: &serde_json::Value,
+    ) -> Result<T, ReadError> {
+        self.run(doc, Start::Query, variables, None)
+    }
+
+    /// Reads a fragment of `doc` from the entity `id`; see [`Store::read_fragment`].
+    ///
+    /// ```
+    /// use optimist::{Document, Entity, Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().write("Todo:1", Entity::new().with("__typename", "Todo").with("done", true)))?;
+    /// let doc = Document::parse("fragment F on Todo { done }")?;
+    /// let read = store.confirmed().read_fragment(&doc, None, "Todo:1", &serde_json::Value::Null)?;
+    /// assert_eq!(read, serde_json::json!({"__typename": "Todo", "done": true}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_fragment(
+        &self,
+        doc: &Document,
+        fragment: Option<&str>,
+        id: &str,
+        variables: &serde_json::Value,
+    ) -> Result<serde_json::Value, ReadError> {
+        self.run(doc, Start::Fragment(fragment, id), variables, None)
+    }
+
+    /// Reads a fragment of `doc` from the entity `id` straight into `T`; see
+    /// [`Store::read_fragment_as`].
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// #[derive(serde::Deserialize)]
+    /// struct Done { done: bool }
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "__typename", "Todo").set("Todo:1", "done", true))?;
+    /// let doc = Document::parse("fragment F on Todo { done }")?;
+    /// let read: Done = store.confirmed().read_fragment_as(&doc, None, "Todo:1", &serde_json::Value::Null)?;
+    /// assert!(read.done);
+    ///
+    /// // Without a stored `__typename`, a fragment with a type condition does not apply.
+    /// store.write(Patch::new().set("Todo:2", "done", true))?;
+    /// assert!(store.confirmed().read_fragment_as::<Done>(&doc, None, "Todo:2", &serde_json::Value::Null).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_fragment_as<T: DeserializeOwned>(
+        &self,
+        doc: &Document,
+        fragment: Option<&str>,
+        id: &str,
+        variables: &serde_json::Value,
+    ) -> Result<T, ReadError> {
+        self.run(doc, Start::Fragment(fragment, id), variables, None)
+    }
+
+    /// Reads what is there and lists what is missing; see [`Store::read_query_partial`].
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "a", 1))?;
+    /// let doc = Document::parse("{ a b }")?;
+    /// let partial = store.confirmed().read_query_partial(&doc, &serde_json::Value::Null)?;
+    /// assert_eq!(partial.missing, ["b"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_query_partial(
+        &self,
+        doc: &Document,
+        variables: &serde_json::Value,
+    ) -> Result<PartialRead, ReadError> {
+        let missing = RefCell::new(Vec::new());
+        let data = self.run(doc, Start::Query, variables, Some(&missing))?;
+        Ok(PartialRead {
+            data,
+            missing: missing.into_inner(),
+        })
+    }
+
+    /// The entity `key` with every reference followed; see [`Store::read_tree`].
+    ///
+    /// ```
+    /// use optimist::{Key, Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("A:1", "next", Key::new("A:2")?).set("A:2", "n", 2))?;
+    /// assert_eq!(store.confirmed().read_tree("A:1"), Some(serde_json::json!({"next": {"n": 2}})));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_tree(&self, key: &str) -> Option<serde_json::Value> {
+        let entity = self.side.entity(key)?;
+        let mut tree = Tree {
+            source: &self.side,
+            on_path: Vec::new(),
+            limit: self.policies.depth_limit(),
+        };
+        Some(tree.entity(key, entity))
+    }
+
+    /// The one engine behind every document read: compile `doc` for the variables, then
+    /// deserialize a `T` from a cursor at the start entity.
+    fn run<T: DeserializeOwned>(
+        &self,
+        doc: &Document,
+        start: Start<'_>,
+        variables: &serde_json::Value,
+        missing: Option<&RefCell<Vec<String>>>,
+    ) -> Result<T, ReadError> {
+        let mut plan = Plan::default();
+        let (root, top) = match start {
+            Start::Query => {
+                let operation = doc.operation()?;
+                let variables = doc.variables(variables)?;
+                let top = plan.compile(&operation.selection, &variables, true);
+                (root_key(operation.kind), top)
+            }
+            Start::Fragment(name, id) => {
+                let fragment = doc.fragment(name)?;
+                let variables = doc.variables(variables)?;
+                let set = plan.compile(&fragment.selection, &variables, false);
+                // Reading a fragment is reading `{ ...F }` from the entity: F applies if its type
+                // condition matches, and the entity's typename is read either way (as Apollo).
+                let top = plan.push(vec![
+                    Item::Fragment {
+                        condition: Some(&fragment.type_condition),
+                        set,
+                    },
+                    Item::Field(PlanField::implicit_typename()),
+                ]);
+                (id, top)
+            }
+        };
+        // A partial read of an absent root is a read of an empty one: every field is missing.
+        let empty = Entity::new();
+        let entity = match (self.side.entity(root), missing) {
+            (Some(entity), _) => entity,
+            (None, Some(_)) => &empty,
+            (None, None) => return Err(ReadError::MissingRoot { key: root.into() }),
+        };
+        let collected = RefCell::default();
+        let ctx = Ctx {
+            source: &self.side,
+            policies: self.policies,
+            plan: &plan,
+            limit: self.policies.depth_limit(),
+            missing,
+            collected: &collected,
+        };
+        let cursor = Cursor {
+            ctx: &ctx,
+            node: Node::Object(entity, Some(root)),
+            sel: std::slice::from_ref(&top),
+            path: &Path::Root,
+            depth: 0,
+        };
+        T::deserialize(cursor).map_err(|error| error.at(&Path::Root))
+    }
+}
+
+/// Reads of documents and trees through the merged view. [`Store::confirmed`] gives the same
+/// reads over base.
+impl Store {
+    /// Reads the operation of `doc` from its root entity (`ROOT_QUERY` for a query) through the
+    /// merged view, following the document exactly: response keys are aliases, arguments and
+    /// variables pick the stored field, `@skip`/`@include` and fragment type conditions apply
+    /// (fragments match the object's stored `__typename`, through
+    /// [`Policies::possible_types`]).
+    ///
+    /// Every object in the result carries its stored `__typename` (never required), except the
+    /// operation's root unless it is selected, as in Apollo. A reference to an entity that is not
+    /// in the view reads as `null`, and is dropped from lists. A selected field that is not
+    /// stored is [`ReadError::MissingField`], naming its path.
+    ///
+    /// ```
+    /// use optimist::{Document, Entity, Key, Patch, Store};
+    /// use serde_json::json;
+    ///
+    /// let mut store = Store::new();
+    /// store.write(
+    ///     Patch::new()
+    ///         .write("Todo:1", Entity::new().with("__typename", "Todo").with("id", "1").with("title", "Buy milk"))
+    ///         .set("ROOT_QUERY", r#"todos({"first":10})"#, vec![Key::new("Todo:1")?, Key::new("Todo:gone")?]),
+    /// )?;
+    /// let doc = Document::parse("query($n: Int) { list: todos(first: $n) { id title } }")?;
+    /// assert_eq!(
+    ///     store.read_query(&doc, &json!({"n": 10}))?,
+    ///     json!({"list": [{"__typename": "Todo", "id": "1", "title": "Buy milk"}]}),
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_query(
+        &self,
+        doc: &Document,
+        variables: &serde_json::Value,
+    ) -> Result<serde_json::Value, ReadError> {
+        Reader::from(self).read_query(doc, variables)
+    }
+
+    /// Reads the operation of `doc` straight into the caller's type: the store and the selection
+    /// are walked as a serde `Deserializer` (objects are maps keyed by response keys, lists are
+    /// sequences, `null` and dangling references are `None`), with no intermediate
+    /// `serde_json::Value`. The result is what `serde_json::from_value` of
+    /// [`read_query`](Store::read_query) would give.
+    ///
+    /// ```
+    /// use optimist::{Document, Entity, Key, Patch, Store};
+    ///
+    /// #[derive(serde::Deserialize, Debug, PartialEq)]
+    /// struct Data { viewer: Option<User> }
+    /// #[derive(serde::Deserialize, Debug, PartialEq)]
+    /// struct User { handle: String }
+    ///
+    /// let mut store = Store::new();
+    /// store.write(
+    ///     Patch::new()
+    ///         .write("User:1", Entity::new().with("__typename", "User").with("name", "ada"))
+    ///         .set("ROOT_QUERY", "viewer", Key::new("User:1")?),
+    /// )?;
+    /// let doc = Document::parse("{ viewer { handle: name } }")?;
+    /// let data: Data = store.read_query_as(&doc, &serde_json::Value::Null)?;
+    /// assert_eq!(data, Data { viewer: Some(User { handle: "ada".into() }) });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_query_as<T: DeserializeOwned>(
+        &self,
+        doc: &Document,
+        variables: &serde_json::Value,
+    ) -> Result<T, ReadError> {
+        Reader::from(self).read_query_as(doc, variables)
+    }
+
+    /// Reads a fragment of `doc` (the one named `fragment`, or the only one) from the entity
+    /// `id`, through the merged view. The fragment applies if its type condition matches the
+    /// entity's `__typename`; otherwise the result holds the typename alone, as in Apollo.
+    ///
+    /// ```
+    /// use optimist::{Document, Entity, Patch, Store};
+    /// use serde_json::json;
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().write("Todo:1", Entity::new().with("__typename", "Todo").with("done", false)))?;
+    /// let doc = Document::parse("fragment Title on Todo { title } fragment Done on Todo { done }")?;
+    /// let done = store.read_fragment(&doc, Some("Done"), "Todo:1", &json!(null))?;
+    /// assert_eq!(done, json!({"__typename": "Todo", "done": false}));
+    /// assert!(store.read_fragment(&doc, Some("Title"), "Todo:1", &json!(null)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_fragment(
+        &self,
+        doc: &Document,
+        fragment: Option<&str>,
+        id: &str,
+        variables: &serde_json::Value,
+    ) -> Result<serde_json::Value, ReadError> {
+        Reader::from(self).read_fragment(doc, fragment, id, variables)
+    }
+
+    /// Reads a fragment of `doc` from the entity `id` straight into the caller's type (see
+    /// [`read_query_as`](Store::read_query_as) and [`read_fragment`](Store::read_fragment)).
+    ///
+    /// ```
+    /// use optimist::{Document, Entity, Patch, Store};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Todo { done: bool }
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().write("Todo:1", Entity::new().with("__typename", "Todo").with("done", true)))?;
+    /// let doc = Document::parse("fragment Done on Todo { done }")?;
+    /// let todo: Todo = store.read_fragment_as(&doc, None, "Todo:1", &serde_json::Value::Null)?;
+    /// assert!(todo.done);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_fragment_as<T: DeserializeOwned>(
+        &self,
+        doc: &Document,
+        fragment: Option<&str>,
+        id: &str,
+        variables: &serde_json::Value,
+    ) -> Result<T, ReadError> {
+        Reader::from(self).read_fragment_as(doc, fragment, id, variables)
+    }
+
+    /// Reads what the merged view holds of the operation of `doc`, and lists the paths of the
+    /// selected fields it lacks (the fields are left out of the data). Missing data is never an
+    /// error here; a bad document, a scalar where fields are selected, or too deep a read still
+    /// is.
+    ///
+    /// ```
+    /// use optimist::{Document, Entity, Key, Patch, Store};
+    /// use serde_json::json;
+    ///
+    /// let mut store = Store::new();
+    /// store.write(
+    ///     Patch::new()
+    ///         .write("Todo:1", Entity::new().with("__typename", "Todo").with("title", "a"))
+    ///         .set("ROOT_QUERY", "todos", vec![Key::new("Todo:1")?]),
+    /// )?;
+    /// let doc = Document::parse("{ todos { title done } viewer { name } }")?;
+    /// let partial = store.read_query_partial(&doc, &json!(null))?;
+    /// assert_eq!(partial.data, json!({"todos": [{"__typename": "Todo", "title": "a"}]}));
+    /// assert_eq!(partial.missing, ["todos.0.done", "viewer"]);
+    /// assert!(!partial.is_complete());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_query_partial(
+        &self,
+        doc: &Document,
+        variables: &serde_json::Value,
+    ) -> Result<PartialRead, ReadError> {
+        Reader::from(self).read_query_partial(doc, variables)
+    }
+
+    /// The entity `key` of the merged view with every reference followed (denormalised), without
+    /// a document: every stored field, keyed by its store field name. A reference back to an
+    /// entity already on the current path, or one deeper than [`Policies::depth_limit`], stays
+    /// `{"__ref": key}`, so cycles are safe; a reference to an absent entity is `null`, and is
+    /// dropped from lists. `None` if the entity is absent.
+    ///
+    /// ```
+    /// use optimist::{Key, Patch, Store};
+    /// use serde_json::json;
+    ///
+    /// let mut store = Store::new();
+    /// store.write(
+    ///     Patch::new()
+    ///         .set("User:1", "best", Key::new("User:2")?)
+    ///         .set("User:2", "best", Key::new("User:1")?),
+    /// )?;
+    /// assert_eq!(
+    ///     store.read_tree("User:1"),
+    ///     Some(json!({"best": {"best": {"__ref": "User:1"}}})),
+    /// );
+    /// assert_eq!(store.read_tree("User:3"), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_tree(&self, key: &str) -> Option<serde_json::Value> {
+        Reader::from(self).read_tree(key)
+    }
+
+    /// The same reads over base: confirmed server truth, ignoring every pending layer.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// use serde_json::json;
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "done", false))?;
+    /// store.push("tick", Patch::new().set("ROOT_QUERY", "done", true))?;
+    /// let doc = Document::parse("{ done }")?;
+    /// assert_eq!(store.read_query(&doc, &json!(null))?, json!({"done": true}));
+    /// assert_eq!(store.confirmed().read_query(&doc, &json!(null))?, json!({"done": false}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn confirmed(&self) -> Reader<'_> {
+        Reader {
+            side: Side::Map(self.base_map()),
+            policies: self.policies(),
+        }
+    }
+}
+
+/// The key of an operation's root entity.
+fn root_key(kind: OperationKind) -> &'static str {
+    match kind {
+        OperationKind::Query => ROOT_QUERY,
+        OperationKind::Mutation => ROOT_MUTATION,
+        OperationKind::Subscription => ROOT_SUBSCRIPTION,
+    }
+}
+
+/// The typename of a root entity that does not store one (Apollo answers these too).
+fn root_typename(key: &str) -> Option<&'static str> {
+    match key {
+        ROOT_QUERY => Some("Query"),
+        ROOT_MUTATION => Some("Mutation"),
+        ROOT_SUBSCRIPTION => Some("Subscription"),
+        _ => None,
+    }
+}
+
+/// The typename fragments are matched against: the stored `__typename`, or a root's.
+fn typename_of<'a>(entity: &'a Entity, key: Option<&str>) -> Option<&'a str> {
+    match entity.get(TYPENAME) {
+        Some(value) => value.as_str(),
+        None => root_typename(key?),
+    }
+}
