@@ -4,8 +4,8 @@
 //! change or take it back exactly, while other answers, refetches and pushes arrive in any
 //! order. `optimist` keeps confirmed server truth in a persistent **base** map of entities keyed
 //! `Type:id`, and each in-flight change as a **layer** of per-field ops on top of it. Readers
-//! see the **view**: base with every live layer applied, materialised so that a read is one hash
-//! lookup however many layers are pending.
+//! see the **view**: base with every live layer applied, kept materialised (an overlay of the
+//! keys layers touch) so that a read costs a lookup or two however many layers are pending.
 //!
 //! # Model
 //!
@@ -33,8 +33,9 @@
 //!   touch is visible at once (Apollo's "stale shadow" cannot happen), at the price of
 //!   re-applying a key's ops when something below that key changes: failing a layer costs
 //!   O(keys it touches × layers on each key), never O(all layers).
-//! * The view is a second persistent map. While layers are live it holds its own nodes for the
-//!   keys they touch; once none is left it is base again, sharing every node.
+//! * The view is base plus an overlay map holding the merged entity of each key a live layer
+//!   touches. A read looks in the overlay, then in base; writes update base in place (it shares
+//!   nodes with no other map), and the overlay is empty whenever no layer is live.
 //! * Entities are small sorted field arrays: reads are a binary search, writes copy the fields.
 //!
 //! # Example
@@ -64,6 +65,7 @@
 #![deny(missing_docs)]
 
 mod document;
+mod extract;
 mod key;
 mod layer;
 mod normalize;
@@ -73,8 +75,10 @@ mod policy;
 mod read;
 mod store;
 mod value;
+mod view;
 
 pub use document::{Document, DocumentError, OperationKind};
+pub use extract::RestoreError;
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 pub use layer::{LayerError, LayerId, LayerState};
 pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_query};
@@ -82,8 +86,9 @@ pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use policy::{DEFAULT_MAX_DEPTH, KeyFields, KeyFn, Policies, TYPENAME};
 pub use read::{PartialRead, ReadError, Reader};
-pub use store::{Changes, ConfirmError, LayerInfo, RestoreError, Snapshot, Store};
+pub use store::{ConfirmError, LayerInfo, Store};
 pub use value::{Entity, FieldName, List, Value};
+pub use view::{Changes, Snapshot};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

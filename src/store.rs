@@ -1,9 +1,9 @@
-//! The store: base, the layer stack, and the materialised view over both.
+//! The store: base, the layer stack, and the overlay that materialises the view over both.
 //!
 //! This is the only stateful module. Everything it does reduces to one rule, DESIGN.md's first
 //! invariant: for every key, `view[k] == apply(base[k], ops of the live layers on k, oldest
 //! first)`. Each operation touches a known set of keys and recomputes the view for those keys
-//! only, so reads are one hash lookup whatever the number of layers.
+//! only, so a read never walks the layers: an overlay lookup, then a base lookup.
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,12 +11,10 @@ use std::sync::Arc;
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerState, Slot, Stack, next_store_tag};
 use crate::op::{DuplicateUpdater, Op, Updaters, apply};
-use crate::patch::{Hasher, OpsByKey, Patch, PatchError};
+use crate::patch::{OpsByKey, Patch, PatchError};
 use crate::policy::Policies;
 use crate::value::{Entity, Value};
-
-/// A persistent map from keys to entities: O(1) clone, structural sharing between versions.
-pub(crate) type Map = imbl::GenericHashMap<Key, Entity, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+use crate::view::{Changes, Map, Overlay, Snapshot, View, same};
 
 /// A normalized entity store with an optimistic layer stack.
 ///
@@ -27,7 +25,8 @@ pub(crate) type Map = imbl::GenericHashMap<Key, Entity, Hasher, imbl::shared_ptr
 ///   [`fail`](Store::fail) removes one exactly, wherever it is in the stack, and
 ///   [`reserve`](Store::reserve) takes a place in request order for an answer still to come.
 /// * **The view** is what readers see: base with every live layer's ops applied on top, kept
-///   materialised so [`get`](Store::get) is one lookup.
+///   materialised (an overlay over base of the keys layers touch) so [`get`](Store::get) never
+///   walks the layers.
 ///
 /// A confirmed layer folds into base as soon as every layer below it has settled, so answers
 /// land in base in request order whatever order they arrive in.
@@ -59,11 +58,13 @@ pub(crate) type Map = imbl::GenericHashMap<Key, Entity, Hasher, imbl::shared_ptr
 pub struct Store {
     /// Tags this store's layer ids, so another store's ids are recognised as foreign.
     tag: u64,
-    /// Confirmed server truth.
-    base: Map,
-    /// `apply(base[k], stack ops on k)` for every key. While the stack is empty this is the
-    /// very same map as `base` (`ptr_eq`), sharing all its nodes.
-    view: Map,
+    /// Confirmed server truth. It shares nodes with nothing but the caller's snapshots, so a
+    /// write updates it in place.
+    pub(crate) base: Map,
+    /// The view where it may differ from base: for exactly the keys some live layer touches,
+    /// `apply(base[k], the layers' ops on k)`, `None` where they delete the entity. Every other
+    /// key reads through to base. Empty when no layer is live.
+    pub(crate) overlay: Overlay,
     /// Live layers, oldest first; the bottom one is always pending (confirmed layers at the
     /// bottom are folded into base at once).
     stack: Stack,
@@ -88,7 +89,7 @@ impl Store {
         Store {
             tag: next_store_tag(),
             base: Map::default(),
-            view: Map::default(),
+            overlay: Overlay::default(),
             stack: Stack::default(),
             updaters: Updaters::new(),
             policies: Policies::new(),
@@ -118,9 +119,12 @@ impl Store {
         &self.policies
     }
 
-    /// The merged view, for the read and export modules.
-    pub(crate) fn view_map(&self) -> &Map {
-        &self.view
+    /// The merged view: base under the overlay.
+    pub(crate) fn view(&self) -> View<'_> {
+        View {
+            base: &self.base,
+            overlay: &self.overlay,
+        }
     }
 
     /// Base, for the read and export modules.
@@ -162,7 +166,9 @@ impl Store {
 
     // ----- reads -----
 
-    /// The entity as readers see it: base with every live layer applied. One hash lookup.
+    /// The entity as readers see it: base with every live layer applied. A lookup in the
+    /// overlay (small: only the keys layers touch) and, for keys no layer touches, in base;
+    /// never a walk over the layers.
     ///
     /// ```
     /// use optimist::{Patch, Store};
@@ -173,7 +179,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get(&self, key: &str) -> Option<&Entity> {
-        self.view.get(key)
+        self.view().get(key)
     }
 
     /// One field of the merged view.
@@ -187,7 +193,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_field(&self, key: &str, field: &str) -> Option<&Value> {
-        self.view.get(key)?.get(field)
+        self.get(key)?.get(field)
     }
 
     /// The entity in base: confirmed server truth, ignoring every live layer.
@@ -210,16 +216,16 @@ impl Store {
     /// assert!(!optimist::Store::new().contains("Todo:1"));
     /// ```
     pub fn contains(&self, key: &str) -> bool {
-        self.view.contains_key(key)
+        self.get(key).is_some()
     }
 
-    /// The number of entities in the merged view.
+    /// The number of entities in the merged view. O(keys the layers touch).
     ///
     /// ```
     /// assert_eq!(optimist::Store::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.view.len()
+        self.view().len()
     }
 
     /// Whether the merged view has no entities.
@@ -228,7 +234,7 @@ impl Store {
     /// assert!(optimist::Store::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.view.is_empty()
+        self.len() == 0
     }
 
     /// Every entity of the merged view, in no particular order.
@@ -241,7 +247,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entity)> {
-        self.view.iter()
+        self.view().iter()
     }
 
     /// Every entity of base, in no particular order.
@@ -337,7 +343,7 @@ impl Store {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             base: self.base.clone(),
-            view: self.view.clone(),
+            overlay: self.overlay.clone(),
         }
     }
 
@@ -360,12 +366,16 @@ impl Store {
     pub fn write(&mut self, patch: Patch) -> Result<Changes, PatchError> {
         patch.validate(&self.updaters)?;
         let ops = patch.into_ops();
+        let mut changes = Vec::new();
         for (key, key_ops) in &ops {
+            let before = self.get(key).cloned();
             let written = apply(self.base.get(key), key_ops, &self.updaters);
             put(&mut self.base, key, written);
+            self.recompute(key);
+            if !same(before.as_ref(), self.get(key)) {
+                changes.push(key.clone());
+            }
         }
-        let mut changes = Vec::new();
-        self.refresh(ops.keys(), &mut changes);
         Ok(self.finish(changes))
     }
 
@@ -383,22 +393,19 @@ impl Store {
         patch.validate(&self.updaters)?;
         let ops = patch.into_ops();
         // The new layer is the newest, so its ops apply on top of the current view.
-        let updates: Vec<(Key, Option<Entity>)> = ops
-            .iter()
-            .map(|(key, key_ops)| {
-                (
-                    key.clone(),
-                    apply(self.view.get(key), key_ops, &self.updaters),
-                )
-            })
-            .collect();
-        let (slot, seq) = self.stack.push(Arc::from(label), ops);
         let mut changes = Vec::new();
-        for (key, entity) in updates {
-            if !same(self.view.get(&key), entity.as_ref()) {
+        let mut updates = Vec::with_capacity(ops.len());
+        for (key, key_ops) in &ops {
+            let before = self.get(key);
+            let after = apply(before, key_ops, &self.updaters);
+            if !same(before, after.as_ref()) {
                 changes.push(key.clone());
             }
-            put(&mut self.view, &key, entity);
+            updates.push((key.clone(), after));
+        }
+        let (slot, seq) = self.stack.push(Arc::from(label), ops);
+        for (key, entity) in updates {
+            self.overlay.insert(key, entity);
         }
         let id = LayerId {
             store: self.tag,
@@ -467,11 +474,14 @@ impl Store {
         patch.validate(&self.updaters)?;
         let slot = self.pending(id)?;
         let new_ops = patch.into_ops();
-        let new_keys: Vec<Key> = new_ops.keys().cloned().collect();
-        let old_ops = self.stack.replace_ops(slot, new_ops);
+        let mut keys: Vec<Key> = new_ops.keys().cloned().collect();
+        if let Some(layer) = self.stack.get(slot) {
+            keys.extend(layer.ops.keys().cloned());
+        }
+        let before = self.view_of(&keys);
+        self.stack.replace_ops(slot, new_ops);
         self.stack.set_state(slot, LayerState::Confirmed);
-        let mut changes = Vec::new();
-        self.refresh(old_ops.keys().chain(&new_keys), &mut changes);
+        let changes = self.recompute_all(&keys, before);
         Ok(self.finish(changes))
     }
 
@@ -490,97 +500,21 @@ impl Store {
     /// ```
     pub fn fail(&mut self, id: LayerId) -> Result<Changes, LayerError> {
         let slot = self.pending(id)?;
-        let removed = self.stack.remove(slot);
-        let mut changes = Vec::new();
-        if let Some(layer) = &removed {
-            self.refresh(layer.ops.keys(), &mut changes);
-        }
-        Ok(self.finish(changes))
-    }
-
-    /// The store in Apollo's `cache.extract()` format: an object from each key to its entity's
-    /// fields, references as `{"__ref": key}`. With `optimistic`, the merged view; without, base.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// use serde_json::json;
-    ///
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().set("Todo:1", "done", false))?;
-    /// store.push("tick", Patch::new().set("Todo:1", "done", true))?;
-    /// assert_eq!(store.extract(false), json!({"Todo:1": {"done": false}}));
-    /// assert_eq!(store.extract(true), json!({"Todo:1": {"done": true}}));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn extract(&self, optimistic: bool) -> serde_json::Value {
-        let map = if optimistic { &self.view } else { &self.base };
-        let mut entries: Vec<(&Key, &Entity)> = map.iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        serde_json::Value::Object(
-            entries
-                .into_iter()
-                .map(|(key, entity)| (key.to_string(), entity.to_json()))
-                .collect(),
-        )
-    }
-
-    /// Replaces base with a snapshot in [`extract`](Store::extract)'s (Apollo's) format:
-    /// entities not in the snapshot are removed from base. Live layers stay and rebase on the
-    /// new base. Apollo's `__META` entry (its garbage collector's extra roots) is accepted and
-    /// ignored. A bad snapshot changes nothing.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// use serde_json::json;
-    ///
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().set("Todo:1", "done", false))?;
-    /// let saved = store.extract(false);
-    ///
-    /// let mut other = Store::new();
-    /// other.write(Patch::new().set("Todo:2", "done", true))?;
-    /// other.restore(&saved)?;
-    /// assert_eq!(other.extract(false), saved);
-    /// assert!(other.restore(&json!({"": {}})).is_err());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn restore(&mut self, snapshot: &serde_json::Value) -> Result<Changes, RestoreError> {
-        let serde_json::Value::Object(entries) = snapshot else {
-            return Err(RestoreError::NotAnObject);
-        };
-        let limit = self.policies.depth_limit();
-        let mut base = Map::default();
-        for (text, fields) in entries {
-            if text == "__META" {
-                continue;
-            }
-            let key = Key::new(text).map_err(|error| RestoreError::BadKey {
-                key: text.clone(),
-                error,
-            })?;
-            let entity = match Value::from_json_bounded(fields, limit) {
-                Some(Value::Object(entity)) => entity,
-                Some(_) => return Err(RestoreError::EntityNotAnObject { key: text.clone() }),
-                None => {
-                    return Err(RestoreError::TooDeep {
-                        key: text.clone(),
-                        limit,
-                    });
-                }
-            };
-            base.insert(key, entity);
-        }
-        let old = std::mem::replace(&mut self.base, base);
-        let keys: Vec<Key> = old.keys().chain(self.base.keys()).cloned().collect();
-        let mut changes = Vec::new();
-        self.refresh(keys.iter(), &mut changes);
+        let keys: Vec<Key> = self
+            .stack
+            .get(slot)
+            .map(|layer| layer.ops.keys().cloned().collect())
+            .unwrap_or_default();
+        let before = self.view_of(&keys);
+        self.stack.remove(slot);
+        let changes = self.recompute_all(&keys, before);
         Ok(self.finish(changes))
     }
 
     // ----- internals -----
 
     /// The slot of a pending layer of this store.
-    fn pending(&self, id: LayerId) -> Result<Slot, LayerError> {
+    pub(crate) fn pending(&self, id: LayerId) -> Result<Slot, LayerError> {
         if id.store != self.tag {
             return Err(LayerError::UnknownLayer(id));
         }
@@ -610,29 +544,41 @@ impl Store {
         }
     }
 
-    /// Recomputes the view for `keys` from base and the layers touching them, recording the
-    /// keys whose entity changed. While the stack is empty the view is left alone: `finish`
-    /// makes it base again.
-    fn refresh<'k>(&mut self, keys: impl Iterator<Item = &'k Key>, changes: &mut Vec<Key>) {
-        for key in keys {
-            let entity = if self.stack.touching(key).is_empty() {
-                self.base.get(key).cloned()
-            } else {
-                apply(self.base.get(key), self.stack.ops_on(key), &self.updaters)
-            };
-            if !same(self.view.get(key), entity.as_ref()) {
-                changes.push(key.clone());
+    /// The merged view of `keys` now (cheap: entities are shared).
+    pub(crate) fn view_of(&self, keys: &[Key]) -> Vec<Option<Entity>> {
+        keys.iter().map(|key| self.get(key).cloned()).collect()
+    }
+
+    /// Recomputes the overlay entry of `key` from base and the layers touching it: present
+    /// exactly while some layer touches the key.
+    pub(crate) fn recompute(&mut self, key: &Key) {
+        if self.stack.touching(key).is_empty() {
+            if self.overlay.contains_key(key) {
+                self.overlay.remove(key);
             }
-            if !self.stack.is_empty() {
-                put(&mut self.view, key, entity);
-            }
+        } else {
+            let entity = apply(self.base.get(key), self.stack.ops_on(key), &self.updaters);
+            self.overlay.insert(key.clone(), entity);
         }
     }
 
+    /// Recomputes `keys` and returns those whose view differs from `before` (same order).
+    pub(crate) fn recompute_all(&mut self, keys: &[Key], before: Vec<Option<Entity>>) -> Vec<Key> {
+        let mut changes = Vec::new();
+        for (key, before) in keys.iter().zip(before) {
+            self.recompute(key);
+            if !same(before.as_ref(), self.get(key)) {
+                changes.push(key.clone());
+            }
+        }
+        changes
+    }
+
     /// Ends every mutating call: folds confirmed layers at the bottom into base (the view does
-    /// not change: each is the oldest layer on every key it touches), shares base as the view
-    /// once no layer is left, and reports the changes.
-    fn finish(&mut self, mut changes: Vec<Key>) -> Changes {
+    /// not change: each is the oldest layer on every key it touches, so its keys' overlay
+    /// entries already hold the fold, and leave the overlay once no layer touches them), and
+    /// reports the changes.
+    pub(crate) fn finish(&mut self, changes: Vec<Key>) -> Changes {
         while let Some(slot) = self.stack.bottom() {
             if self.stack.get(slot).map(|layer| layer.state) != Some(LayerState::Confirmed) {
                 break;
@@ -643,17 +589,21 @@ impl Store {
             for (key, ops) in &layer.ops {
                 let folded = apply(self.base.get(key), ops, &self.updaters);
                 put(&mut self.base, key, folded);
+                if self.stack.touching(key).is_empty() {
+                    debug_assert!(
+                        self.overlay
+                            .get(key)
+                            .is_none_or(|over| over.as_ref() == self.base.get(key))
+                    );
+                    self.overlay.remove(key);
+                }
             }
         }
-        if self.stack.is_empty() && !self.view.ptr_eq(&self.base) {
-            self.view = self.base.clone();
-        }
+        debug_assert!(!self.stack.is_empty() || self.overlay.is_empty());
         debug_assert!(self.stack.bottom().is_none_or(|slot| {
             self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Pending)
         }));
-        changes.sort_unstable();
-        changes.dedup();
-        Changes { keys: changes }
+        Changes::new(changes)
     }
 
     /// Checks DESIGN.md's structural invariants, recomputing the whole view from scratch:
@@ -671,20 +621,25 @@ impl Store {
                 self.id_of(slot)
             ));
         }
-        if self.stack.is_empty() && !self.view.ptr_eq(&self.base) {
-            return Err("no layer is live, but the view is not base".into());
+        for key in self.stack.touched_keys() {
+            if !self.overlay.contains_key(key) {
+                return Err(format!(
+                    "`{key}` is touched by a layer but has no overlay entry"
+                ));
+            }
         }
-        let keys = self
-            .base
-            .keys()
-            .chain(self.view.keys())
-            .chain(self.stack.touched_keys());
+        let keys = self.base.keys().chain(self.overlay.keys());
         for key in keys {
+            if self.overlay.contains_key(key) && self.stack.touching(key).is_empty() {
+                return Err(format!(
+                    "`{key}` has an overlay entry but no layer touches it"
+                ));
+            }
             let expected = apply(self.base.get(key), self.stack.ops_on(key), &self.updaters);
-            if self.view.get(key) != expected.as_ref() {
+            if self.get(key) != expected.as_ref() {
                 return Err(format!(
                     "view[{key}] is {:?}, the fold of base and layers gives {:?}",
-                    self.view.get(key),
+                    self.get(key),
                     expected
                 ));
             }
@@ -694,7 +649,7 @@ impl Store {
 }
 
 /// Sets or removes `key` in `map`.
-fn put(map: &mut Map, key: &Key, entity: Option<Entity>) {
+pub(crate) fn put(map: &mut Map, key: &Key, entity: Option<Entity>) {
     match entity {
         Some(entity) => {
             map.insert(key.clone(), entity);
@@ -702,14 +657,6 @@ fn put(map: &mut Map, key: &Key, entity: Option<Entity>) {
         None => {
             map.remove(key);
         }
-    }
-}
-
-fn same(a: Option<&Entity>, b: Option<&Entity>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.ptr_eq(b) || a == b,
-        _ => false,
     }
 }
 
@@ -722,7 +669,7 @@ impl PartialEq for Store {
         names.sort_unstable();
         other_names.sort_unstable();
         self.base == other.base
-            && self.view == other.view
+            && self.overlay == other.overlay
             && names == other_names
             && self.layers().len() == other.layers().len()
             && self.layers().zip(other.layers()).all(|(a, b)| a == b)
@@ -733,7 +680,7 @@ impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
             .field("base", &self.base.len())
-            .field("view", &self.view.len())
+            .field("overlay", &self.overlay.len())
             .field("layers", &self.layers().collect::<Vec<_>>())
             .finish()
     }
@@ -810,108 +757,6 @@ impl fmt::Debug for LayerInfo<'_> {
     }
 }
 
-/// The keys of the merged view that a call changed, sorted.
-///
-/// A key is listed when its entity appeared, disappeared, or now compares unequal; a call that
-/// rewrites an entity with equal values does not list it.
-///
-/// ```
-/// use optimist::{Patch, Store};
-/// let mut store = Store::new();
-/// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
-/// assert_eq!(changes.keys().iter().map(|k| k.as_str()).collect::<Vec<_>>(), ["A:1", "B:1"]);
-/// assert!(store.write(Patch::new().set("A:1", "x", 1))?.is_empty(), "same value, no change");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Default, PartialEq, Eq, Debug)]
-pub struct Changes {
-    /// Sorted, no duplicates.
-    keys: Vec<Key>,
-}
-
-impl Changes {
-    /// The changed keys, sorted.
-    pub fn keys(&self) -> &[Key] {
-        &self.keys
-    }
-
-    /// Whether `key` changed.
-    pub fn contains(&self, key: &str) -> bool {
-        self.keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
-    }
-
-    /// Whether nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// How many keys changed.
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-}
-
-/// Why [`Store::restore`] refused a snapshot. A refused snapshot changes nothing.
-///
-/// ```
-/// use optimist::{RestoreError, Store};
-/// let err = Store::new().restore(&serde_json::json!({"Todo:1": 5})).unwrap_err();
-/// assert_eq!(err.to_string(), "snapshot entry `Todo:1` is not an object");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RestoreError {
-    /// The snapshot is not a JSON object.
-    NotAnObject,
-    /// A snapshot key is not a valid entity key.
-    BadKey {
-        /// The key as written in the snapshot.
-        key: String,
-        /// Why it is not valid.
-        error: crate::key::KeyError,
-    },
-    /// A snapshot entry is not an object of fields.
-    EntityNotAnObject {
-        /// The entry's key.
-        key: String,
-    },
-    /// A snapshot entry nests deeper than the store's depth limit.
-    TooDeep {
-        /// The entry's key.
-        key: String,
-        /// The limit.
-        limit: usize,
-    },
-}
-
-impl fmt::Display for RestoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RestoreError::NotAnObject => {
-                f.write_str("a snapshot must be a JSON object of entities")
-            }
-            RestoreError::BadKey { key, error } => {
-                write!(f, "snapshot key `{key}` is invalid: {error}")
-            }
-            RestoreError::EntityNotAnObject { key } => {
-                write!(f, "snapshot entry `{key}` is not an object")
-            }
-            RestoreError::TooDeep { key, limit } => {
-                write!(f, "snapshot entry `{key}` nests deeper than {limit} levels")
-            }
-        }
-    }
-}
-
-impl std::error::Error for RestoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            RestoreError::BadKey { error, .. } => Some(error),
-            _ => None,
-        }
-    }
-}
-
 /// Why [`Store::confirm`] refused. A refused call changes nothing.
 ///
 /// ```
@@ -958,83 +803,5 @@ impl From<LayerError> for ConfirmError {
 impl From<PatchError> for ConfirmError {
     fn from(error: PatchError) -> ConfirmError {
         ConfirmError::Patch(error)
-    }
-}
-
-/// An O(1) snapshot of a store's base and merged view, from [`Store::snapshot`]. It is
-/// `Send + Sync`: hand it to another thread (a renderer, a serialiser) while the store moves on.
-///
-/// ```
-/// fn assert_send_sync<T: Send + Sync>() {}
-/// assert_send_sync::<optimist::Snapshot>();
-/// ```
-#[derive(Clone)]
-pub struct Snapshot {
-    base: Map,
-    view: Map,
-}
-
-impl Snapshot {
-    /// The entity in the merged view.
-    ///
-    /// ```
-    /// assert!(optimist::Store::new().snapshot().get("A:1").is_none());
-    /// ```
-    pub fn get(&self, key: &str) -> Option<&Entity> {
-        self.view.get(key)
-    }
-
-    /// The entity in base.
-    ///
-    /// ```
-    /// assert!(optimist::Store::new().snapshot().get_confirmed("A:1").is_none());
-    /// ```
-    pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
-        self.base.get(key)
-    }
-
-    /// Every entity of the merged view, in no particular order.
-    ///
-    /// ```
-    /// assert_eq!(optimist::Store::new().snapshot().iter().count(), 0);
-    /// ```
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entity)> {
-        self.view.iter()
-    }
-
-    /// Every entity of base, in no particular order.
-    ///
-    /// ```
-    /// assert_eq!(optimist::Store::new().snapshot().iter_confirmed().count(), 0);
-    /// ```
-    pub fn iter_confirmed(&self) -> impl Iterator<Item = (&Key, &Entity)> {
-        self.base.iter()
-    }
-
-    /// The number of entities in the merged view.
-    ///
-    /// ```
-    /// assert_eq!(optimist::Store::new().snapshot().len(), 0);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.view.len()
-    }
-
-    /// Whether the merged view is empty.
-    ///
-    /// ```
-    /// assert!(optimist::Store::new().snapshot().is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.view.is_empty()
-    }
-}
-
-impl fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Snapshot")
-            .field("base", &self.base.len())
-            .field("view", &self.view.len())
-            .finish()
     }
 }

@@ -41,7 +41,7 @@ impl FieldName {
     /// assert_eq!(optimist::FieldName::new("done").as_str(), "done");
     /// ```
     pub fn new(name: &str) -> FieldName {
-        FieldName(Arc::from(name))
+        intern(name)
     }
 
     /// A field name with arguments: `name(<args as canonical JSON>)`, object keys sorted at every
@@ -90,6 +90,39 @@ impl FieldName {
             None => &self.0,
         }
     }
+}
+
+/// Names longer than this are not interned: they are mostly names with arguments, which vary.
+const INTERN_MAX_LEN: usize = 32;
+/// The per-thread interning table is cleared when it reaches this size, so memory stays bounded
+/// whatever names a program makes up.
+const INTERN_CAPACITY: usize = 4096;
+
+thread_local! {
+    static NAMES: std::cell::RefCell<std::collections::HashSet<FieldName, foldhash::fast::RandomState>> =
+        std::cell::RefCell::default();
+}
+
+/// Returns a shared `FieldName` for short names: every entity then points at one allocation
+/// per name (less memory, and the bytes a field lookup compares stay in cache). The table is
+/// per thread, so interning takes no lock; equal names from two threads are two allocations,
+/// which only costs memory (equality compares text).
+fn intern(name: &str) -> FieldName {
+    if name.len() > INTERN_MAX_LEN {
+        return FieldName(Arc::from(name));
+    }
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(found) = names.get(name) {
+            return found.clone();
+        }
+        if names.len() >= INTERN_CAPACITY {
+            names.clear();
+        }
+        let fresh = FieldName(Arc::from(name));
+        names.insert(fresh.clone());
+        fresh
+    })
 }
 
 /// Writes `value` as JSON with object keys sorted at every depth.
@@ -144,7 +177,7 @@ impl From<&str> for FieldName {
 
 impl From<String> for FieldName {
     fn from(name: String) -> FieldName {
-        FieldName(Arc::from(name))
+        FieldName::new(&name)
     }
 }
 
@@ -315,7 +348,7 @@ impl Value {
                 }
                 Value::Object(Entity::from_fields(
                     map.into_iter()
-                        .map(|(name, item)| (FieldName::from(name), Value::from_json(item))),
+                        .map(|(name, item)| (FieldName::new(&name), Value::from_json(item))),
                 ))
             }
         }
@@ -679,10 +712,19 @@ impl Entity {
     /// assert!(optimist::Entity::new().get("missing").is_none());
     /// ```
     pub fn get(&self, field: &str) -> Option<&Value> {
-        self.fields
+        let fields = &*self.fields;
+        if fields.len() <= LINEAR_SCAN_MAX {
+            // A name's length sits in its (fat) pointer, inline in this array: comparing
+            // lengths first touches no other memory, and only a same-length name is compared.
+            return fields
+                .iter()
+                .find(|(name, _)| name.len() == field.len() && name.as_str() == field)
+                .map(|(_, value)| value);
+        }
+        fields
             .binary_search_by(|(name, _)| name.as_str().cmp(field))
             .ok()
-            .map(|at| &self.fields[at].1)
+            .map(|at| &fields[at].1)
     }
 
     /// Whether the entity has this field.
@@ -771,6 +813,9 @@ impl Entity {
         self.fields.to_vec()
     }
 }
+
+/// Entities with at most this many fields are searched linearly (see [`Entity::get`]).
+const LINEAR_SCAN_MAX: usize = 12;
 
 /// Sets `field` in a sorted field vector.
 pub(crate) fn set_field(fields: &mut Vec<(FieldName, Value)>, field: FieldName, value: Value) {

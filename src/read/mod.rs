@@ -26,8 +26,9 @@ use serde::de::DeserializeOwned;
 use crate::document::{Document, OperationKind};
 use crate::key::{ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 use crate::policy::{Policies, TYPENAME};
-use crate::store::{Map, Snapshot, Store};
+use crate::store::Store;
 use crate::value::Entity;
+use crate::view::{Map, Snapshot, View};
 
 use de::{Ctx, Cursor, Node, Path};
 pub use error::{PartialRead, ReadError};
@@ -46,6 +47,12 @@ impl Source for Map {
     }
 }
 
+impl Source for View<'_> {
+    fn entity(&self, key: &str) -> Option<&Entity> {
+        self.get(key)
+    }
+}
+
 /// A snapshot reads as its merged view.
 impl Source for Snapshot {
     fn entity(&self, key: &str) -> Option<&Entity> {
@@ -56,7 +63,9 @@ impl Source for Snapshot {
 /// The side a [`Reader`] reads from.
 #[derive(Clone, Copy)]
 enum Side<'a> {
-    /// A store's view or base.
+    /// A store's merged view.
+    View(View<'a>),
+    /// A store's base.
     Map(&'a Map),
     /// A snapshot's merged view.
     Snapshot(&'a Snapshot),
@@ -67,6 +76,7 @@ enum Side<'a> {
 impl Source for Side<'_> {
     fn entity(&self, key: &str) -> Option<&Entity> {
         match self {
+            Side::View(view) => view.get(key),
             Side::Map(map) => map.entity(key),
             Side::Snapshot(snapshot) => snapshot.entity(key),
             Side::SnapshotConfirmed(snapshot) => snapshot.get_confirmed(key),
@@ -104,7 +114,7 @@ impl<'a> From<&'a Store> for Reader<'a> {
     /// A reader over the store's merged view (what [`Store::read_query`] reads).
     fn from(store: &'a Store) -> Reader<'a> {
         Reader {
-            side: Side::Map(store.view_map()),
+            side: Side::View(store.view()),
             policies: store.policies(),
         }
     }
@@ -113,7 +123,8 @@ impl<'a> From<&'a Store> for Reader<'a> {
 impl fmt::Debug for Reader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self.side {
-            Side::Map(_) => "Reader(store)",
+            Side::View(_) => "Reader(store)",
+            Side::Map(_) => "Reader(store, confirmed)",
             Side::Snapshot(_) => "Reader(snapshot)",
             Side::SnapshotConfirmed(_) => "Reader(snapshot, confirmed)",
         })

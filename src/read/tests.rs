@@ -146,7 +146,7 @@ fn sources_find_entities_in_maps_and_snapshots() {
         .push("guess", Patch::new().set("A:2", "x", 2))
         .unwrap();
     let snapshot = store.snapshot();
-    assert!(store.view_map().entity("A:2").is_some());
+    assert!(store.view().entity("A:2").is_some());
     assert!(store.base_map().entity("A:2").is_none());
     assert!(Source::entity(&snapshot, "A:2").is_some());
     assert!(Side::SnapshotConfirmed(&snapshot).entity("A:2").is_none());

@@ -1,0 +1,206 @@
+//! The merged view, snapshots of it, and the change sets that report what it became.
+//!
+//! The view is base under an overlay that holds only the keys live layers touch: reading it is
+//! an overlay lookup (a small map) and, for keys no layer touches, a base lookup; it never
+//! walks the layers. This module owns the read side of that pair so the store and its
+//! snapshots share one definition.
+
+use std::fmt;
+
+use crate::key::Key;
+use crate::patch::Hasher;
+use crate::value::Entity;
+
+/// A persistent map from keys to entities: O(1) clone, structural sharing between versions,
+/// in-place updates of nodes no clone shares.
+pub(crate) type Map = imbl::GenericHashMap<Key, Entity, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// Keys touched by live layers, to their merged entity (`None`: deleted by a layer).
+pub(crate) type Overlay =
+    imbl::GenericHashMap<Key, Option<Entity>, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// Base under the overlay: what readers see.
+#[derive(Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub(crate) base: &'a Map,
+    pub(crate) overlay: &'a Overlay,
+}
+
+impl<'a> View<'a> {
+    pub(crate) fn get(self, key: &str) -> Option<&'a Entity> {
+        if self.overlay.is_empty() {
+            return self.base.get(key);
+        }
+        match self.overlay.get(key) {
+            Some(over) => over.as_ref(),
+            None => self.base.get(key),
+        }
+    }
+
+    /// O(keys in the overlay).
+    pub(crate) fn len(self) -> usize {
+        let mut len = self.base.len();
+        for (key, over) in self.overlay.iter() {
+            match (self.base.contains_key(key), over.is_some()) {
+                (true, false) => len -= 1,
+                (false, true) => len += 1,
+                _ => {}
+            }
+        }
+        len
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = (&'a Key, &'a Entity)> {
+        let overlay = self.overlay;
+        self.base
+            .iter()
+            .filter(move |(key, _)| !overlay.contains_key(*key))
+            .chain(
+                overlay
+                    .iter()
+                    .filter_map(|(key, over)| Some((key, over.as_ref()?))),
+            )
+    }
+}
+
+/// Whether two views of one key are equal (cheaply when they share an allocation).
+pub(crate) fn same(a: Option<&Entity>, b: Option<&Entity>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.ptr_eq(b) || a == b,
+        _ => false,
+    }
+}
+
+/// The keys of the merged view that a call changed, sorted.
+///
+/// A key is listed when its entity appeared, disappeared, or now compares unequal; a call that
+/// rewrites an entity with equal values does not list it.
+///
+/// ```
+/// use optimist::{Patch, Store};
+/// let mut store = Store::new();
+/// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+/// assert_eq!(changes.keys().iter().map(|k| k.as_str()).collect::<Vec<_>>(), ["A:1", "B:1"]);
+/// assert!(store.write(Patch::new().set("A:1", "x", 1))?.is_empty(), "same value, no change");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct Changes {
+    /// Sorted, no duplicates.
+    keys: Vec<Key>,
+}
+
+impl Changes {
+    pub(crate) fn new(mut keys: Vec<Key>) -> Changes {
+        keys.sort_unstable();
+        keys.dedup();
+        Changes { keys }
+    }
+
+    /// The changed keys, sorted.
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
+    /// Whether `key` changed.
+    pub fn contains(&self, key: &str) -> bool {
+        self.keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// How many keys changed.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+/// An O(1) snapshot of a store's base and merged view, from
+/// [`Store::snapshot`](crate::Store::snapshot). It is `Send + Sync`: hand it to another thread
+/// (a renderer, a serialiser) while the store moves on.
+///
+/// ```
+/// fn assert_send_sync<T: Send + Sync>() {}
+/// assert_send_sync::<optimist::Snapshot>();
+/// ```
+#[derive(Clone)]
+pub struct Snapshot {
+    pub(crate) base: Map,
+    pub(crate) overlay: Overlay,
+}
+
+impl Snapshot {
+    fn view(&self) -> View<'_> {
+        View {
+            base: &self.base,
+            overlay: &self.overlay,
+        }
+    }
+
+    /// The entity in the merged view.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().snapshot().get("A:1").is_none());
+    /// ```
+    pub fn get(&self, key: &str) -> Option<&Entity> {
+        self.view().get(key)
+    }
+
+    /// The entity in base.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().snapshot().get_confirmed("A:1").is_none());
+    /// ```
+    pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
+        self.base.get(key)
+    }
+
+    /// Every entity of the merged view, in no particular order.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Store::new().snapshot().iter().count(), 0);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entity)> {
+        self.view().iter()
+    }
+
+    /// Every entity of base, in no particular order.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Store::new().snapshot().iter_confirmed().count(), 0);
+    /// ```
+    pub fn iter_confirmed(&self) -> impl Iterator<Item = (&Key, &Entity)> {
+        self.base.iter()
+    }
+
+    /// The number of entities in the merged view.
+    ///
+    /// ```
+    /// assert_eq!(optimist::Store::new().snapshot().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.view().len()
+    }
+
+    /// Whether the merged view is empty.
+    ///
+    /// ```
+    /// assert!(optimist::Store::new().snapshot().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("base", &self.base.len())
+            .field("overlay", &self.overlay.len())
+            .finish()
+    }
+}
