@@ -85,7 +85,7 @@ pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_que
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use policy::{DEFAULT_MAX_DEPTH, KeyFields, KeyFn, Policies, TYPENAME};
-pub use read::{PartialRead, ReadError, Reader};
+pub use read::{PartialRead, Query, ReadError, Reader};
 pub use store::{ConfirmError, LayerInfo, Store};
 pub use value::{Entity, FieldName, List, Value};
 pub use view::{Changes, Snapshot};

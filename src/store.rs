@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerState, Slot, Stack, next_store_tag};
@@ -71,6 +72,9 @@ pub struct Store {
     updaters: Updaters,
     /// How payloads are normalized and fragments matched.
     policies: Policies,
+    /// Taken afresh from a global counter whenever the view changes, so two stores (or a
+    /// store and its clone) with equal revisions have equal views.
+    revision: u64,
 }
 
 impl Default for Store {
@@ -93,6 +97,7 @@ impl Store {
             stack: Stack::default(),
             updaters: Updaters::new(),
             policies: Policies::new(),
+            revision: next_revision(),
         }
     }
 
@@ -108,6 +113,25 @@ impl Store {
             policies,
             ..Store::new()
         }
+    }
+
+    /// The view's revision: it changes whenever a call changes the merged view (whenever it
+    /// returns non-empty [`Changes`]), and only then. Revisions come from one counter for the
+    /// whole program, so equal revisions mean equal views, even across clones.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let before = store.revision();
+    /// store.write(Patch::new().set("A:1", "x", 1))?;
+    /// assert_ne!(store.revision(), before);
+    /// let after = store.revision();
+    /// store.write(Patch::new().set("A:1", "x", 1))?; // no change
+    /// assert_eq!(store.revision(), after);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The store's type policies.
@@ -603,6 +627,9 @@ impl Store {
         debug_assert!(self.stack.bottom().is_none_or(|slot| {
             self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Pending)
         }));
+        if !changes.is_empty() {
+            self.revision = next_revision();
+        }
         Changes::new(changes)
     }
 
@@ -646,6 +673,12 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A fresh view revision (see [`Store::revision`]).
+fn next_revision() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Sets or removes `key` in `map`.

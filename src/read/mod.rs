@@ -14,6 +14,7 @@
 mod de;
 mod error;
 mod plan;
+mod query;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -33,6 +34,7 @@ use crate::view::{Map, Snapshot, View};
 use de::{Ctx, Cursor, Node, Path};
 pub use error::{PartialRead, ReadError};
 use plan::{Item, Plan, PlanField};
+pub use query::Query;
 use tree::Tree;
 
 /// Where a read finds entities.
@@ -324,6 +326,20 @@ impl<'a> Reader<'a> {
         variables: &serde_json::Value,
         missing: Option<&RefCell<Vec<String>>>,
     ) -> Result<T, ReadError> {
+        run_on(&self.side, self.policies, doc, start, variables, missing)
+    }
+}
+
+/// [`Reader::run`] over any source (the query cache reads through a recording one).
+fn run_on<S: Source, T: DeserializeOwned>(
+    source: &S,
+    policies: &Policies,
+    doc: &Document,
+    start: Start<'_>,
+    variables: &serde_json::Value,
+    missing: Option<&RefCell<Vec<String>>>,
+) -> Result<T, ReadError> {
+    {
         let mut plan = Plan::default();
         let (root, top) = match start {
             Start::Query => {
@@ -350,17 +366,17 @@ impl<'a> Reader<'a> {
         };
         // A partial read of an absent root is a read of an empty one: every field is missing.
         let empty = Entity::new();
-        let entity = match (self.side.entity(root), missing) {
+        let entity = match (source.entity(root), missing) {
             (Some(entity), _) => entity,
             (None, Some(_)) => &empty,
             (None, None) => return Err(ReadError::MissingRoot { key: root.into() }),
         };
         let collected = RefCell::default();
         let ctx = Ctx {
-            source: &self.side,
-            policies: self.policies,
+            source,
+            policies,
             plan: &plan,
-            limit: self.policies.depth_limit(),
+            limit: policies.depth_limit(),
             missing,
             collected: &collected,
         };

@@ -1,0 +1,189 @@
+//! Cached document reads: a [`Query`] keeps its last result and what it was read from, so
+//! reading it again is free while nothing it depends on has changed.
+//!
+//! Apollo keeps such results in its cache's result cache; here the caller owns them (one
+//! `Query` per watched document), so the store stays free of interior mutability and `Sync`.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use super::{ReadError, Source, Start, run_on};
+use crate::document::Document;
+use crate::store::Store;
+use crate::value::Entity;
+use crate::view::View;
+
+/// A document read through a store's merged view, kept: [`Query::read`] returns the previous
+/// result (the same `Arc`) when it is still right, and reads again only when not.
+///
+/// * If the store's [`revision`](Store::revision) is the one of the last read, nothing changed
+///   at all: O(1).
+/// * Otherwise, if every entity the last read looked up is still the very same entity (compared
+///   by pointer), the changes were elsewhere: O(entities read), no rebuilding.
+/// * Otherwise the document is read again.
+///
+/// ```
+/// use optimist::{Document, Patch, Query, Store};
+/// use std::sync::Arc;
+///
+/// let mut store = Store::new();
+/// store.write(Patch::new().set("ROOT_QUERY", "a", 1).set("Other:1", "x", 1))?;
+/// let mut query = Query::new(Document::parse("{ a }")?, serde_json::Value::Null);
+///
+/// let first = query.read(&store)?;
+/// assert!(Arc::ptr_eq(&first, &query.read(&store)?), "nothing changed: the same result");
+///
+/// store.write(Patch::new().set("Other:1", "x", 2))?;
+/// assert!(Arc::ptr_eq(&first, &query.read(&store)?), "an unrelated change: still the same");
+///
+/// store.push("bump", Patch::new().increment("ROOT_QUERY", "a", 1))?;
+/// assert_eq!(*query.read(&store)?, serde_json::json!({"a": 2}));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Query {
+    doc: Document,
+    variables: serde_json::Value,
+    last: Option<Last>,
+}
+
+/// The last successful read.
+struct Last {
+    revision: u64,
+    /// Every entity the read looked up, as it was then (`None`: absent).
+    deps: Vec<(Box<str>, Option<Entity>)>,
+    result: Arc<serde_json::Value>,
+}
+
+impl Query {
+    /// A query of `doc`'s operation with these variables (an object, or `null` for none). It
+    /// reads nothing until [`read`](Query::read).
+    ///
+    /// ```
+    /// let query = optimist::Query::new(optimist::Document::parse("{ a }")?, serde_json::json!({}));
+    /// # let _ = query;
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn new(doc: Document, variables: serde_json::Value) -> Query {
+        Query {
+            doc,
+            variables,
+            last: None,
+        }
+    }
+
+    /// The result through `store`'s merged view, as [`Store::read_query`] would give it,
+    /// reusing the last one when it is still right (see [`Query`]). A failed read keeps nothing.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Query, Store};
+    /// let mut store = Store::new();
+    /// let mut query = Query::new(Document::parse("{ a }")?, serde_json::Value::Null);
+    /// assert!(query.read(&store).is_err(), "nothing to read yet");
+    /// store.write(Patch::new().set("ROOT_QUERY", "a", 1))?;
+    /// assert_eq!(*query.read(&store)?, serde_json::json!({"a": 1}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read(&mut self, store: &Store) -> Result<Arc<serde_json::Value>, ReadError> {
+        if let Some(last) = &mut self.last
+            && last.holds(store)
+        {
+            last.revision = store.revision();
+            return Ok(last.result.clone());
+        }
+        self.last = None;
+        let recording = Recording {
+            view: store.view(),
+            deps: RefCell::new(Vec::new()),
+        };
+        let result: serde_json::Value = run_on(
+            &recording,
+            store.policies(),
+            &self.doc,
+            Start::Query,
+            &self.variables,
+            None,
+        )?;
+        let result = Arc::new(result);
+        let mut deps = recording.deps.into_inner();
+        // An entity met many times (a shared owner) needs checking once.
+        deps.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        deps.dedup_by(|a, b| a.0 == b.0);
+        self.last = Some(Last {
+            revision: store.revision(),
+            deps,
+            result: result.clone(),
+        });
+        Ok(result)
+    }
+
+    /// Whether the next [`read`](Query::read) would read the document again, rather than return
+    /// the last result: what a watcher asks after each change to decide whether to re-render.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Query, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "a", 1))?;
+    /// let mut query = Query::new(Document::parse("{ a }")?, serde_json::Value::Null);
+    /// query.read(&store)?;
+    /// store.write(Patch::new().set("Unrelated:1", "x", 1))?;
+    /// assert!(!query.is_stale(&store));
+    /// store.write(Patch::new().set("ROOT_QUERY", "a", 2))?;
+    /// assert!(query.is_stale(&store));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_stale(&self, store: &Store) -> bool {
+        !self.last.as_ref().is_some_and(|last| last.holds(store))
+    }
+
+    /// The document.
+    ///
+    /// ```
+    /// let query = optimist::Query::new(optimist::Document::parse("query Q { a }")?, serde_json::Value::Null);
+    /// assert_eq!(query.document().operation_name(), Some("Q"));
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+}
+
+impl Last {
+    /// Whether the result still is what a read of `store` would give: the same revision, or
+    /// every entity it looked up unchanged.
+    fn holds(&self, store: &Store) -> bool {
+        self.revision == store.revision()
+            || self
+                .deps
+                .iter()
+                .all(|(key, then)| match (then, store.get(key)) {
+                    (None, None) => true,
+                    (Some(then), Some(now)) => then.ptr_eq(now),
+                    _ => false,
+                })
+    }
+}
+
+impl fmt::Debug for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("doc", &self.doc)
+            .field("variables", &self.variables)
+            .field("cached", &self.last.is_some())
+            .finish()
+    }
+}
+
+/// The view, noting every entity a read looks up.
+struct Recording<'a> {
+    view: View<'a>,
+    deps: RefCell<Vec<(Box<str>, Option<Entity>)>>,
+}
+
+impl Source for Recording<'_> {
+    fn entity(&self, key: &str) -> Option<&Entity> {
+        let entity = self.view.get(key);
+        self.deps.borrow_mut().push((key.into(), entity.cloned()));
+        entity
+    }
+}

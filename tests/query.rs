@@ -1,0 +1,185 @@
+//! A cached `Query` always answers what a fresh read would, and reuses its last result exactly
+//! when nothing it read has changed.
+
+use std::sync::Arc;
+
+use optimist::{Document, Key, LayerId, Patch, Query, Store, Value};
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+use serde_json::json;
+
+const TEXT: &str = "{ items { id title owner { name } } }";
+
+fn seeded() -> Store {
+    let mut store = Store::new();
+    let mut patch = Patch::new().set(
+        "ROOT_QUERY",
+        "items",
+        Value::from(vec![
+            Key::new("Item:0").unwrap(),
+            Key::new("Item:1").unwrap(),
+        ]),
+    );
+    for i in 0..3 {
+        patch = patch
+            .set(format!("Item:{i}"), "id", i.to_string())
+            .set(format!("Item:{i}"), "title", format!("item {i}"))
+            .set(format!("Item:{i}"), "owner", Key::new("User:0").unwrap());
+    }
+    store
+        .write(
+            patch
+                .set("User:0", "name", "ann")
+                .set("User:1", "name", "bob"),
+        )
+        .unwrap();
+    store
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Write(u8, u8),
+    Push(u8, u8),
+    Fail(usize),
+    Promote(usize),
+    RemoveItem(u8),
+}
+
+fn key(n: u8) -> String {
+    match n % 5 {
+        0..=2 => format!("Item:{}", n % 5),
+        3 => "User:0".into(),
+        _ => "User:1".into(),
+    }
+}
+
+fn patch(target: u8, value: u8) -> Patch {
+    let key = key(target);
+    let field = if key.starts_with("User") {
+        "name"
+    } else {
+        "title"
+    };
+    if value.is_multiple_of(7) {
+        Patch::new().delete(key)
+    } else {
+        Patch::new().set(key, field, format!("v{value}"))
+    }
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (any::<u8>(), any::<u8>()).prop_map(|(k, v)| Step::Write(k, v)),
+        (any::<u8>(), any::<u8>()).prop_map(|(k, v)| Step::Push(k, v)),
+        any::<usize>().prop_map(Step::Fail),
+        any::<usize>().prop_map(Step::Promote),
+        any::<u8>().prop_map(Step::RemoveItem),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/query.txt"))),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn a_cached_read_always_equals_a_fresh_one(steps in prop::collection::vec(step(), 1..25)) {
+        let doc = Document::parse(TEXT).unwrap();
+        let mut store = seeded();
+        let mut query = Query::new(doc.clone(), json!(null));
+        let mut layers: Vec<LayerId> = Vec::new();
+        let mut last = query.read(&store).ok();
+        for step in steps {
+            let changes = match step {
+                Step::Write(k, v) => store.write(patch(k, v)).unwrap(),
+                Step::Push(k, v) => {
+                    let (id, changes) = store.push("p", patch(k, v)).unwrap();
+                    layers.push(id);
+                    changes
+                }
+                Step::Fail(i) if !layers.is_empty() => store.fail(layers.remove(i % layers.len())).unwrap(),
+                Step::Promote(i) if !layers.is_empty() => store.promote(layers.remove(i % layers.len())).unwrap(),
+                Step::RemoveItem(i) => store
+                    .write(Patch::new().remove_item("ROOT_QUERY", "items", Key::new(&format!("Item:{}", i % 3)).unwrap()))
+                    .unwrap(),
+                Step::Fail(_) | Step::Promote(_) => continue,
+            };
+            let stale = query.is_stale(&store);
+            let cached = query.read(&store);
+            let fresh = store.read_query(&doc, &json!(null));
+            match (&cached, &fresh) {
+                (Ok(cached), Ok(fresh)) => prop_assert_eq!(&**cached, fresh),
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                _ => prop_assert!(false, "cached {:?} vs fresh {:?}", cached, fresh),
+            }
+            if let (Some(before), Ok(now)) = (&last, &cached) {
+                // Reused exactly when it was not stale.
+                prop_assert_eq!(Arc::ptr_eq(before, now), !stale, "changes {:?}", changes);
+            }
+            last = cached.ok();
+        }
+    }
+}
+
+#[test]
+fn nothing_changed_means_the_same_result() {
+    let store = seeded();
+    let mut query = Query::new(Document::parse(TEXT).unwrap(), json!(null));
+    let first = query.read(&store).unwrap();
+    let second = query.read(&store).unwrap();
+    assert!(Arc::ptr_eq(&first, &second));
+    assert!(!query.is_stale(&store));
+}
+
+#[test]
+fn a_change_to_an_entity_it_read_through_a_ref_is_seen() {
+    let mut store = seeded();
+    let mut query = Query::new(Document::parse(TEXT).unwrap(), json!(null));
+    let first = query.read(&store).unwrap();
+    store
+        .push("rename", Patch::new().set("User:0", "name", "anne"))
+        .unwrap();
+    assert!(query.is_stale(&store));
+    let second = query.read(&store).unwrap();
+    assert!(!Arc::ptr_eq(&first, &second));
+    assert_eq!(second["items"][0]["owner"]["name"], json!("anne"));
+}
+
+#[test]
+fn an_entity_appearing_behind_a_dangling_ref_is_seen() {
+    let mut store = seeded();
+    store
+        .write(Patch::new().insert(
+            "ROOT_QUERY",
+            "items",
+            Key::new("Item:9").unwrap(),
+            optimist::ListPosition::End,
+        ))
+        .unwrap();
+    let mut query = Query::new(Document::parse(TEXT).unwrap(), json!(null));
+    assert_eq!(
+        query.read(&store).unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "dangling ref dropped"
+    );
+    store
+        .write(
+            Patch::new()
+                .set("Item:9", "id", "9")
+                .set("Item:9", "title", "late")
+                .set("Item:9", "owner", Key::new("User:1").unwrap()),
+        )
+        .unwrap();
+    assert_eq!(
+        query.read(&store).unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
