@@ -1,0 +1,164 @@
+//! Normalization: a JSON payload in, a [`Patch`] out.
+//!
+//! Every object with a typename and an identity (found through [`Policies`]) becomes an entity
+//! of its own and is replaced by a [`Value::Ref`]; objects without one stay embedded in their
+//! parent. With a [`Document`] the walk follows the selection set exactly (aliases, arguments,
+//! fragments, `@skip` / `@include`); without one, every field is written under its plain name.
+//! The result is one field-level write per entity, so the same payload can go into base, be
+//! pushed as a layer, or confirm one. This module knows nothing of the store or of layers, and a
+//! failed normalization is an error and no patch at all: a failed write writes nothing.
+//!
+//! The walk is recursive, but never deeper than [`Policies::depth_limit`] levels of objects and
+//! lists, so hostile input cannot exhaust the stack.
+//!
+//! This file holds the entry points. A document is first compiled for the call's variables into
+//! a plan (`plan.rs`); the walk (`walk.rs`) then turns the payload into writes, taking key text
+//! from `key.rs`, sorting and merging fields with `fields.rs`, tracking its place with `path.rs`
+//! and reporting through `error.rs`.
+
+mod error;
+mod fields;
+mod key;
+mod path;
+mod plan;
+#[cfg(test)]
+mod tests;
+mod walk;
+
+use serde_json::{Map, Value as Json};
+
+use crate::document::Document;
+use crate::key::Key;
+use crate::patch::Patch;
+#[cfg(doc)]
+use crate::policy::KeyFields;
+use crate::policy::Policies;
+#[cfg(doc)]
+use crate::value::Value;
+
+pub use error::NormalizeError;
+use error::kind;
+use plan::Compiler;
+use walk::Writer;
+
+/// Normalizes a payload without a document: every field of every object is written under its
+/// plain name, and the payload's top-level fields go to `root`.
+///
+/// An object with a string `__typename` and an identity (see [`KeyFields`]; by default its `id`,
+/// else its `_id`) becomes the entity `Type:id` and is replaced by a reference; an object without
+/// one stays embedded; a list keeps its shape, with references in place of entities. An entity
+/// reached twice is merged. The root entity gets `__typename` from its key (`Query` for
+/// `ROOT_QUERY`, `Todo` for `Todo:1`) unless the payload has its own.
+///
+/// ```
+/// use optimist::{Key, Store, Value, normalize};
+/// use serde_json::json;
+///
+/// let mut store = Store::new();
+/// let payload = json!({"todos": [
+///     {"__typename": "Todo", "id": 1, "title": "Buy milk", "owner": {"__typename": "User", "id": "u1"}},
+///     {"__typename": "Todo", "id": 2, "title": "Walk", "owner": null},
+/// ]});
+/// store.write(normalize(store.policies(), &Key::root_query(), &payload)?)?;
+/// assert_eq!(store.get_field("Todo:1", "title"), Some(&Value::from("Buy milk")));
+/// assert_eq!(store.get_field("Todo:1", "owner"), Some(&Value::Ref(Key::new("User:u1")?)));
+/// assert_eq!(store.get_field("ROOT_QUERY", "__typename"), Some(&Value::from("Query")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn normalize(policies: &Policies, root: &Key, payload: &Json) -> Result<Patch, NormalizeError> {
+    let data = root_object(payload)?;
+    let mut writer = Writer::new(policies);
+    writer.root(root, data, None).map_err(|error| *error)?;
+    Ok(writer.finish())
+}
+
+/// Normalizes the response `data` of the operation in `doc`, following its selection set
+/// exactly, into the operation's root (`ROOT_QUERY`, `ROOT_MUTATION` or `ROOT_SUBSCRIPTION`).
+///
+/// Fields are stored under their store names (the real name, with the arguments resolved from
+/// `variables` and the declared defaults: `todos({"first":10})`), whatever their alias. Fields
+/// skipped by `@skip` / `@include` are not written. A fragment with a type condition applies when
+/// [`Policies::type_matches`] says so for the object's `__typename`; on an object without a
+/// typename it applies when the data has every field the fragment selects directly. Every
+/// selected field must be in the data (`__typename` is written when present, never required).
+/// As in Apollo, identity is read from the data whatever the document selects: an unselected
+/// `id` still makes the object an entity, and is stored with it.
+///
+/// ```
+/// use optimist::{Document, Store, Value, normalize_query};
+/// use serde_json::json;
+///
+/// let doc = Document::parse("query($first: Int) { list: todos(first: $first) { id title } }")?;
+/// let data = json!({"list": [{"__typename": "Todo", "id": "1", "title": "Buy milk", "extra": 1}]});
+/// let mut store = Store::new();
+/// store.write(normalize_query(store.policies(), &doc, &json!({"first": 10}), &data)?)?;
+/// let list = store.get_field("ROOT_QUERY", r#"todos({"first":10})"#).and_then(Value::as_list).unwrap();
+/// assert_eq!(list[0].as_ref_key().map(|key| key.as_str()), Some("Todo:1"));
+/// assert_eq!(store.get_field("Todo:1", "extra"), None, "only selected fields are written");
+///
+/// let missing = normalize_query(store.policies(), &doc, &json!({}), &json!({"list": [{"id": "2"}]}));
+/// assert_eq!(missing.unwrap_err().path(), "list.0.title");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn normalize_query(
+    policies: &Policies,
+    doc: &Document,
+    variables: &Json,
+    data: &Json,
+) -> Result<Patch, NormalizeError> {
+    let operation = doc.operation()?;
+    let variables = doc.variables(variables)?;
+    let data = root_object(data)?;
+    let plan = Compiler::new(&variables).compile(&operation.selection);
+    let mut writer = Writer::new(policies);
+    writer
+        .root(&operation.kind.root_key(), data, Some(&plan))
+        .map_err(|error| *error)?;
+    Ok(writer.finish())
+}
+
+/// Normalizes `data` as the entity `id` through one fragment of `doc`: the one named
+/// `fragment`, or the document's only fragment when `None`.
+///
+/// The fragment's own type condition is not checked (writing it is the caller's assertion);
+/// fragments nested in it follow the rules of [`normalize_query`]. A `__typename` in `data` must
+/// agree with the typename of `id`; when `data` has none, the entity gets the one of `id`.
+///
+/// ```
+/// use optimist::{Document, Key, Store, Value, normalize_fragment};
+/// use serde_json::json;
+///
+/// let doc = Document::parse("fragment Done on Todo { done }")?;
+/// let id = Key::new("Todo:1")?;
+/// let mut store = Store::new();
+/// store.write(normalize_fragment(store.policies(), &doc, None, &id, &json!(null), &json!({"done": true}))?)?;
+/// assert_eq!(store.get_field("Todo:1", "done"), Some(&Value::from(true)));
+/// assert_eq!(store.get_field("Todo:1", "__typename"), Some(&Value::from("Todo")));
+///
+/// let wrong = json!({"__typename": "User", "done": true});
+/// assert!(normalize_fragment(store.policies(), &doc, None, &id, &json!(null), &wrong).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn normalize_fragment(
+    policies: &Policies,
+    doc: &Document,
+    fragment: Option<&str>,
+    id: &Key,
+    variables: &Json,
+    data: &Json,
+) -> Result<Patch, NormalizeError> {
+    let fragment = doc.fragment(fragment)?;
+    let variables = doc.variables(variables)?;
+    let data = root_object(data)?;
+    let plan = Compiler::new(&variables).compile(&fragment.selection);
+    let mut writer = Writer::new(policies);
+    writer.root(id, data, Some(&plan)).map_err(|error| *error)?;
+    Ok(writer.finish())
+}
+
+fn root_object(payload: &Json) -> Result<&Map<String, Json>, NormalizeError> {
+    match payload {
+        Json::Object(map) => Ok(map),
+        other => Err(NormalizeError::NotAnObject { found: kind(other) }),
+    }
+}

@@ -1,0 +1,478 @@
+//! The walk: a payload (through a plan, or schemaless) turned into one write per entity.
+//!
+//! [`Writer`] recurses over the JSON, bounded by [`Policies::depth_limit`], identifying each
+//! object with a typename, replacing entities by references and merging an entity reached
+//! twice. It holds the per-call caches (field names, per-typename facts, fragment matches) and
+//! is the only stateful piece of normalization.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::rc::Rc;
+
+use serde_json::{Map, Value as Json};
+use smallvec::SmallVec;
+
+use super::error::{
+    Fail, NormalizeError, expected_object, kind, missing_field, not_a_string, too_deep,
+};
+use super::fields::{Fields, freeze, merge_fields};
+use super::key::{KeyObject, KeyProblem, key_text};
+use super::path::Path;
+use super::plan::{Item, Plan, Shape};
+use crate::key::{Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
+use crate::op::Op;
+use crate::patch::{Hasher, KeyOps, OpsByKey, Patch};
+use crate::policy::{KeyFields, Policies, TYPENAME};
+use crate::value::{Entity, FieldName, List, Value};
+
+/// What the walk expects of a value.
+#[derive(Clone, Copy)]
+enum Expect<'x, 'd> {
+    /// Schemaless: objects are normalized.
+    Any,
+    /// A leaf of the document: an object here is a custom scalar, stored as it is.
+    Scalar,
+    /// A field with a selection set: objects (or lists of them) only.
+    Select(&'x Plan<'d>),
+}
+
+/// Per-typename facts, looked up once per typename and call.
+struct TypeInfo<'p> {
+    name: Value,
+    key_fields: &'p KeyFields,
+}
+
+pub(super) struct Writer<'p> {
+    policies: &'p Policies,
+    limit: usize,
+    /// One write op per entity, merged when an entity is reached again.
+    entities: OpsByKey,
+    /// Schemaless field names, shared by every object that has the field.
+    names: HashMap<&'p str, FieldName, Hasher>,
+    types: HashMap<&'p str, TypeInfo<'p>, Hasher>,
+    /// `type_matches(condition, typename)`, memoised: it walks the subtype graph.
+    matches: HashMap<(&'p str, &'p str), bool, Hasher>,
+    typename_field: FieldName,
+    /// Scratch space for key text.
+    key_text: String,
+}
+
+impl<'p> Writer<'p> {
+    pub(super) fn new(policies: &'p Policies) -> Writer<'p> {
+        Writer {
+            policies,
+            limit: policies.depth_limit(),
+            entities: OpsByKey::default(),
+            names: HashMap::default(),
+            types: HashMap::default(),
+            matches: HashMap::default(),
+            typename_field: FieldName::new(TYPENAME),
+            key_text: String::new(),
+        }
+    }
+
+    pub(super) fn finish(self) -> Patch {
+        Patch::from_ops(self.entities)
+    }
+
+    fn too_deep(&self, path: &Path<'_>) -> Fail {
+        too_deep(path, self.limit)
+    }
+
+    fn type_info(&mut self, typename: &'p str) -> &TypeInfo<'p> {
+        let policies = self.policies;
+        self.types.entry(typename).or_insert_with(|| TypeInfo {
+            name: Value::from(typename),
+            key_fields: policies.key_fields_of(typename),
+        })
+    }
+
+    /// Writes the top-level object as the entity `key`. A root key's typename (`Query`, ...)
+    /// yields to the data's, as Apollo lets a schema name its root types; an entity key's
+    /// typename must agree with the data's.
+    pub(super) fn root<'d: 'p>(
+        &mut self,
+        key: &Key,
+        data: &'p Map<String, Json>,
+        plan: Option<&Plan<'d>>,
+    ) -> Result<(), Fail> {
+        let path = Path::ROOT;
+        if self.limit == 0 {
+            return Err(self.too_deep(&path));
+        }
+        let declared = typename_of(data, plan, &path)?;
+        let implied = key.typename().or_else(|| root_typename(key));
+        if let (Some(declared), Some(of_key)) = (declared, key.typename())
+            && declared != of_key
+        {
+            return Err(Box::new(NormalizeError::TypenameConflict {
+                path: String::new(),
+                typename: declared.to_owned(),
+                key: key.to_string(),
+            }));
+        }
+        let mut fields = Fields::with_capacity(data.len() + 1);
+        if let Some(implied) = implied {
+            fields.push((self.typename_field.clone(), Value::from(implied)));
+        }
+        self.fields(plan, data, declared.or(implied), &path, 1, &mut fields)?;
+        self.store(key.clone(), freeze(fields));
+        Ok(())
+    }
+
+    fn object<'d: 'p>(
+        &mut self,
+        plan: Option<&Plan<'d>>,
+        data: &'p Map<String, Json>,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<Value, Fail> {
+        if depth > self.limit {
+            return Err(self.too_deep(path));
+        }
+        let typename = typename_of(data, plan, path)?;
+        let identity = match typename {
+            Some(typename) => self.identify(typename, data, plan, path, depth)?,
+            None => None,
+        };
+        let mut fields = Fields::with_capacity(plan.map_or(data.len(), |plan| plan.items.len()));
+        self.fields(plan, data, typename, path, depth, &mut fields)?;
+        if !plan.is_some_and(|plan| plan.sorted) {
+            fields = freeze(fields);
+        }
+        let Some((key, key_object)) = identity else {
+            return Ok(Value::Object(Entity::from_sorted(fields)));
+        };
+        // As Apollo does, the fields that gave the object its identity are stored with it even
+        // when the document does not select them, so the entity can be identified again.
+        for (name, json) in key_object {
+            if let Err(at) = fields.binary_search_by(|(field, _)| field.as_str().cmp(name)) {
+                let value = self.value(Expect::Scalar, json, &path.field(name), depth + 1)?;
+                fields.insert(at, (self.name(name), value));
+            }
+        }
+        self.store(key.clone(), fields);
+        Ok(Value::Ref(key))
+    }
+
+    fn name(&mut self, name: &'p str) -> FieldName {
+        self.names
+            .entry(name)
+            .or_insert_with(|| FieldName::new(name))
+            .clone()
+    }
+
+    /// The fields of an object, through `plan` or (schemaless) all of them. Dispatches here
+    /// rather than in a function of its own, to keep one frame per level off the stack.
+    #[inline(always)]
+    fn fields<'d: 'p>(
+        &mut self,
+        plan: Option<&Plan<'d>>,
+        data: &'p Map<String, Json>,
+        typename: Option<&str>,
+        path: &Path<'_>,
+        depth: usize,
+        out: &mut Fields,
+    ) -> Result<(), Fail> {
+        match plan {
+            Some(plan) => self.apply(plan, data, typename, path, depth, out, &mut SmallVec::new()),
+            None => self.plain_fields(data, path, depth, out),
+        }
+    }
+
+    fn plain_fields(
+        &mut self,
+        data: &'p Map<String, Json>,
+        path: &Path<'_>,
+        depth: usize,
+        out: &mut Fields,
+    ) -> Result<(), Fail> {
+        for (name, json) in data {
+            let value = match json {
+                // Checked to be a string by `typename_of`.
+                Json::String(typename) if name == TYPENAME => self.type_info(typename).name.clone(),
+                _ => self.value(Expect::Any, json, &path.field(name), depth + 1)?,
+            };
+            out.push((self.name(name), value));
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)] // reason: the walk's state, threaded through one recursion
+    fn apply<'d: 'p>(
+        &mut self,
+        plan: &Plan<'d>,
+        data: &'p Map<String, Json>,
+        typename: Option<&str>,
+        path: &Path<'_>,
+        depth: usize,
+        out: &mut Fields,
+        applied: &mut SmallVec<[*const Plan<'d>; 4]>,
+    ) -> Result<(), Fail> {
+        for item in &plan.items {
+            match item {
+                Item::Field {
+                    response_key,
+                    name,
+                    shape,
+                } => {
+                    let json = match (data.get(*response_key), shape) {
+                        (Some(json), _) => json,
+                        (None, Shape::Typename { implicit: true }) => continue,
+                        (None, _) => {
+                            return Err(missing_field(path, response_key));
+                        }
+                    };
+                    let here = path.field(response_key);
+                    let (name, value) = match shape {
+                        Shape::Typename { .. } => match json {
+                            Json::String(typename) => (
+                                self.typename_field.clone(),
+                                self.type_info(typename).name.clone(),
+                            ),
+                            other => {
+                                return Err(not_a_string(&here, other));
+                            }
+                        },
+                        Shape::Leaf => (
+                            name.clone(),
+                            self.value(Expect::Scalar, json, &here, depth + 1)?,
+                        ),
+                        Shape::Object(child) => (
+                            name.clone(),
+                            self.value(Expect::Select(child), json, &here, depth + 1)?,
+                        ),
+                    };
+                    out.push((name, value));
+                }
+                Item::Fragment { condition, plan } => {
+                    // Applying one set twice to one object changes nothing; skipping it keeps
+                    // diamond-shaped spreads linear.
+                    let id = Rc::as_ptr(plan);
+                    if applied.contains(&id)
+                        || !self.fragment_applies(*condition, plan, typename, data)
+                    {
+                        continue;
+                    }
+                    applied.push(id);
+                    self.apply(plan, data, typename, path, depth, out, applied)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fragment_applies<'d: 'p>(
+        &mut self,
+        condition: Option<&'d str>,
+        plan: &Plan<'d>,
+        typename: Option<&str>,
+        data: &Map<String, Json>,
+    ) -> bool {
+        match (condition, typename) {
+            (None, _) => true,
+            (Some(condition), Some(typename)) if condition == typename => true,
+            (Some(condition), Some(typename)) => {
+                let policies = self.policies;
+                match self.types.get_key_value(typename) {
+                    // Memoise only with the typename borrowed from the data, which outlives us.
+                    Some((&typename, _)) => *self
+                        .matches
+                        .entry((condition, typename))
+                        .or_insert_with(|| policies.type_matches(condition, typename)),
+                    None => policies.type_matches(condition, typename),
+                }
+            }
+            (Some(_), None) => plan.fits(data),
+        }
+    }
+
+    fn value<'d: 'p>(
+        &mut self,
+        expect: Expect<'_, 'd>,
+        json: &'p Json,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<Value, Fail> {
+        Ok(match json {
+            Json::Null => Value::Null,
+            Json::Array(items) => {
+                if depth > self.limit {
+                    return Err(self.too_deep(path));
+                }
+                if let (Some(Json::Object(_)), Expect::Any | Expect::Select(_)) =
+                    (items.first(), expect)
+                {
+                    // Likely a list of entities.
+                    self.entities.reserve(items.len());
+                }
+                let mut list = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    list.push(self.value(expect, item, &path.index(index), depth + 1)?);
+                }
+                Value::List(list.into_iter().collect::<List>())
+            }
+            Json::Object(map) => match expect {
+                Expect::Any => self.object(None, map, path, depth)?,
+                Expect::Select(plan) => self.object(Some(plan), map, path, depth)?,
+                Expect::Scalar => {
+                    if depth > self.limit {
+                        return Err(self.too_deep(path));
+                    }
+                    let mut fields = Fields::with_capacity(map.len());
+                    for (name, item) in map {
+                        let value =
+                            self.value(Expect::Scalar, item, &path.field(name), depth + 1)?;
+                        fields.push((FieldName::new(name), value));
+                    }
+                    Value::Object(Entity::from_fields(fields))
+                }
+            },
+            scalar => {
+                if let Expect::Select(_) = expect {
+                    return Err(expected_object(path, scalar));
+                }
+                match scalar {
+                    Json::Bool(b) => Value::Bool(*b),
+                    Json::Number(n) => Value::Number(n.clone()),
+                    Json::String(s) => Value::from(s.as_str()),
+                    _ => Value::Null,
+                }
+            }
+        })
+    }
+
+    /// The key of an object of type `typename` with the fields that made it (none for a key
+    /// function), or `None` if the object has no identity. Identity is read from the data as it
+    /// is, selected or not, as Apollo does.
+    fn identify<'d: 'p>(
+        &mut self,
+        typename: &'p str,
+        data: &'p Map<String, Json>,
+        plan: Option<&Plan<'d>>,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<Option<(Key, KeyObject<'p>)>, Fail> {
+        let invalid = |error: KeyError| {
+            Box::new(NormalizeError::InvalidKey {
+                path: path.render(),
+                error,
+            })
+        };
+        let key_fields: &'p KeyFields = self.type_info(typename).key_fields;
+        let fields = match key_fields {
+            KeyFields::Embedded => return Ok(None),
+            KeyFields::Custom(key_fn) => {
+                let Some(text) = key_fn(typename, data) else {
+                    return Ok(None);
+                };
+                let key = Key::new(&text).map_err(invalid)?;
+                if key.typename() != Some(typename) {
+                    return Err(Box::new(NormalizeError::TypenameConflict {
+                        path: path.render(),
+                        typename: typename.to_owned(),
+                        key: text,
+                    }));
+                }
+                return Ok(Some((key, KeyObject::new())));
+            }
+            KeyFields::Default => None,
+            KeyFields::Fields(names) => Some(names.as_slice()),
+        };
+        let mut key_object = KeyObject::new();
+        // The key is written into a buffer kept across objects and looked up before a `Key`
+        // is allocated: an entity met again (an owner shared by many items) costs no allocation.
+        let mut text = std::mem::take(&mut self.key_text);
+        text.clear();
+        text.push_str(typename);
+        text.push(':');
+        let budget = self.limit.saturating_sub(depth);
+        let key = match key_text(&mut text, &mut key_object, fields, data, plan, budget) {
+            Ok(true) => match self.entities.get_key_value(text.as_str()) {
+                Some((key, _)) => Ok(Some(key.clone())),
+                // `Key::new` would read `A:B:1` as the type `A`; `Key::entity` rejects it.
+                None if typename.contains(':') => {
+                    Key::entity(typename, &text[typename.len() + 1..]).map(Some)
+                }
+                None => Key::new(&text).map(Some),
+            },
+            Ok(false) => Ok(None),
+            Err(problem) => {
+                self.key_text = text;
+                return Err(match problem {
+                    KeyProblem::UnsupportedId { field, found } => {
+                        Box::new(NormalizeError::UnsupportedId {
+                            path: path.render(),
+                            typename: typename.to_owned(),
+                            field: field.to_owned(),
+                            found: kind(found),
+                        })
+                    }
+                    KeyProblem::Missing(field) => Box::new(NormalizeError::MissingKeyField {
+                        path: path.render(),
+                        typename: typename.to_owned(),
+                        field: field.to_owned(),
+                    }),
+                    KeyProblem::TooDeep => self.too_deep(path),
+                });
+            }
+        };
+        self.key_text = text;
+        Ok(key.map_err(invalid)?.map(|key| (key, key_object)))
+    }
+
+    /// Adds the (frozen) fields of one occurrence of an entity to the patch, merging with
+    /// earlier ones.
+    fn store(&mut self, key: Key, fields: Fields) {
+        match self.entities.entry(key) {
+            Entry::Vacant(slot) => {
+                let mut ops = KeyOps::new();
+                ops.push(Op::Write(Entity::from_sorted(fields)));
+                slot.insert(ops);
+            }
+            Entry::Occupied(mut slot) => {
+                if let Some(Op::Write(existing)) = slot.get_mut().first_mut() {
+                    // An entity shared by many objects usually comes with the same fields.
+                    if fields
+                        .iter()
+                        .all(|(name, value)| existing.get(name) == Some(value))
+                    {
+                        return;
+                    }
+                    let mut merged = existing.to_vec();
+                    merge_fields(&mut merged, fields);
+                    *existing = Entity::from_sorted(merged);
+                }
+            }
+        }
+    }
+}
+
+/// The typename of an object: its `__typename` (or an alias of it the document selects).
+fn typename_of<'p>(
+    data: &'p Map<String, Json>,
+    plan: Option<&Plan<'_>>,
+    path: &Path<'_>,
+) -> Result<Option<&'p str>, Fail> {
+    let found = match data.get_key_value(TYPENAME) {
+        Some(entry) => Some(entry),
+        None => plan
+            .and_then(|plan| plan.typename_alias)
+            .and_then(|alias| data.get_key_value(alias)),
+    };
+    match found {
+        None => Ok(None),
+        Some((_, Json::String(typename))) => Ok(Some(typename)),
+        Some((field, other)) => Err(not_a_string(&path.field(field), other)),
+    }
+}
+
+/// The typename Apollo gives the root entities.
+fn root_typename(key: &Key) -> Option<&'static str> {
+    match key.as_str() {
+        ROOT_QUERY => Some("Query"),
+        ROOT_MUTATION => Some("Mutation"),
+        ROOT_SUBSCRIPTION => Some("Subscription"),
+        _ => None,
+    }
+}
