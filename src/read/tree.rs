@@ -3,7 +3,7 @@
 use super::Source;
 use crate::value::{Entity, Value};
 
-/// The schemaless walk of [`Store::read_tree`].
+/// The schemaless walk of [`Store::read_tree`](crate::Store::read_tree).
 pub(super) struct Tree<'s, S: ?Sized> {
     pub(super) source: &'s S,
     /// Keys of the entities being expanded, outermost first.
