@@ -33,7 +33,8 @@ pub(crate) fn next_store_tag() -> u64 {
 ///
 /// It cannot be forged (there is no public constructor) and never names another layer: once its
 /// layer is settled and gone, the store reports the id as already settled instead of acting on a
-/// newer layer. `Debug` prints `L` and the layer's position in request order (`L3`).
+/// newer layer. `Debug` prints `L` and the layer's request number (`L3`: the third layer or
+/// slot this store issued; numbers grow in request order and are never reused).
 ///
 /// ```
 /// use optimist::{Patch, Store};

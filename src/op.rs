@@ -43,10 +43,12 @@ pub enum Op {
     RemoveField(FieldName),
     /// Deletes the entity: it reads as absent until an op above writes it again.
     Delete,
-    /// Adds `by` to a number field. An absent or `null` field counts as 0. Integers stay
-    /// integers while the sum fits in 64 bits, and become floats beyond; a sum that is not a
-    /// finite float leaves the field unchanged. No effect on an absent entity or on a field
-    /// that holds something other than a number or `null`.
+    /// Adds `by` to a number field. An absent or `null` field counts as 0. When both numbers
+    /// are integers the sum is exact, kept as an integer while it fits in `i64` or `u64`;
+    /// otherwise (a float on either side, or an integer sum beyond 64 bits) it is
+    /// `a as f64 + b as f64`, and a float sum that is not finite leaves the field unchanged.
+    /// No effect on an absent entity or on a field that holds something other than a number
+    /// or `null`.
     Increment {
         /// The number field.
         field: FieldName,
