@@ -1,0 +1,431 @@
+//! The workloads of `shared/BENCHMARKS.md`, mirrored step by step by the Apollo side
+//! (`benches/peers/apollo/bench.mjs`), with a naive baseline next to each where one says
+//! something: the machine's limit for a read, the snapshot-and-restore way of TanStack Query for
+//! a mutation's lifecycle.
+//!
+//! Groups, as `benches/peers/report.mjs` joins them (criterion ids `group/parameter`):
+//!
+//! * `read_depth/{0,1,10,100,1000}` (W1): read field `count` of a random item through
+//!   [`Store::get_field`] with L layers pending; `read_depth_baseline/hashmap`: the same keys
+//!   looked up in a plain `HashMap<Key, Entity>`.
+//! * `lifecycle/{1,10,100}` (W2): settle a random one of W pending layers (80 % confirmed with
+//!   the server's answer, 20 % failed), push a new one; `lifecycle_baseline/snapshot_restore/W`:
+//!   the same writes on a plain map cloned before each mutation and restored on failure.
+//! * `normalize/{1000,10000}` (W3): normalise a response of n items with owners with its query
+//!   and write it into a fresh store's base.
+//! * `read_query/{cold,warm}/{1000,10000}` (W4): read that query back, after one item changed
+//!   (cold) or after nothing changed (warm).
+//! * `list_insert/{1000,10000}` (W5): push a layer that creates an item and appends its ref to
+//!   `ROOT_QUERY.items`, then fail it; `list_insert_baseline/snapshot_restore/n`: clone, append
+//!   by copying the list, restore.
+//!
+//! Stores are built once per parameter, outside the timed routine, on first use (so a filtered
+//! run builds only what it measures). Stateful routines (W2, W5) carry their state from one
+//! iteration to the next, as the JavaScript side does. Run as a test (`cargo test --benches`),
+//! every bench runs once on [`common::N_TEST`] items.
+
+mod common;
+
+use std::cell::OnceCell;
+use std::hint::black_box;
+use std::iter;
+use std::time::{Duration, Instant};
+
+use common::{
+    ITEMS_WITH_OWNER_QUERY, Names, PlainCache, Rng, base_plain, base_store, fresh_pick, item_keys,
+    layer_patch, list_patch, measuring, merged, n_items, new_item, optimistic_fields, owner_data,
+    server_fields,
+};
+use criterion::{BatchSize, Bencher, BenchmarkId, Criterion, criterion_group, criterion_main};
+use optimist::{
+    Document, Entity, Key, LayerId, List, ListPosition, Patch, Store, Value, normalize_query,
+};
+use serde_json::json;
+
+/// Random keys drawn before timing and read in a cycle, so the generator is not timed. As many
+/// as this so that, like the JavaScript side's fresh draw per read, reads land all over the
+/// 100,000 items and pay for cache misses: with a few thousand keys the touched entities stay in
+/// cache and a read looks about a third cheaper than it is.
+const READ_KEYS: usize = 1 << 16;
+
+/// W1's L values.
+const DEPTHS: [usize; 5] = [0, 1, 10, 100, 1000];
+
+/// W2's W values.
+const PENDING: [usize; 3] = [1, 10, 100];
+
+/// W5's list lengths.
+const LIST_LENGTHS: [usize; 2] = [1000, 10_000];
+
+/// `READ_KEYS` keys drawn with `pick`, continuing its sequence.
+fn read_keys(keys: &[Key], pick: &mut Rng) -> Vec<Key> {
+    (0..READ_KEYS)
+        .map(|_| keys[pick.pick(keys.len())].clone())
+        .collect()
+}
+
+/// W1: a field read through L layers; a read is one lookup in the materialised view.
+fn read_depth(c: &mut Criterion) {
+    let names = Names::new();
+    let n = n_items();
+    let keys = item_keys(n);
+
+    // One base for every L, so each L reads the same memory layout and differs only by what its
+    // layers copied into the view. Built on first use: a filtered run skips it.
+    let base = OnceCell::new();
+    let mut group = c.benchmark_group("read_depth");
+    for depth in DEPTHS {
+        let mut reads = None;
+        // Where the reads go on: each sample continues the key sequence, none restarts it.
+        let mut at = 0;
+        group.bench_function(BenchmarkId::from_parameter(depth), |b| {
+            let (store, reads) = reads.get_or_insert_with(|| {
+                let mut store: Store = base.get_or_init(|| base_store(&names, n)).clone();
+                let mut pick = fresh_pick();
+                for serial in 0..depth {
+                    let patch = layer_patch(&names, &keys, &mut pick, serial);
+                    store
+                        .push(&format!("layer-{serial}"), patch)
+                        .expect("a valid layer");
+                }
+                let reads = read_keys(&keys, &mut pick);
+                (store, reads)
+            });
+            b.iter(|| {
+                let key = &reads[at];
+                at = (at + 1) % READ_KEYS;
+                black_box(store.get_field(black_box(key), "count"))
+            });
+        });
+    }
+    group.finish();
+    drop(base);
+
+    // The machine's limit: one hash lookup and one field search, no layers, same keys as L=0.
+    let mut group = c.benchmark_group("read_depth_baseline");
+    let mut state = None;
+    let mut at = 0;
+    group.bench_function("hashmap", |b| {
+        let (plain, reads) = state.get_or_insert_with(|| {
+            let plain = base_plain(&names, n);
+            (plain, read_keys(&keys, &mut fresh_pick()))
+        });
+        b.iter(|| {
+            let key = &reads[at];
+            at = (at + 1) % READ_KEYS;
+            black_box(
+                plain
+                    .get(black_box(key).as_str())
+                    .and_then(|e| e.get("count")),
+            )
+        });
+    });
+    group.finish();
+}
+
+/// W2's state: the store, its pending layers in push order, and the counters that name layers
+/// and answers as the JavaScript side does.
+struct Lifecycle<'a> {
+    names: &'a Names,
+    keys: &'a [Key],
+    pick: Rng,
+    store: Store,
+    pending: Vec<LayerId>,
+    /// Layer number: labels are `m{serial}`.
+    serial: usize,
+    /// Lifecycle number, for the server's answer.
+    t: usize,
+}
+
+impl Lifecycle<'_> {
+    fn push(&mut self) {
+        let patch = layer_patch(self.names, self.keys, &mut self.pick, self.serial);
+        let (id, _) = self
+            .store
+            .push(&format!("m{}", self.serial), patch)
+            .expect("a valid layer");
+        self.pending.push(id);
+        self.serial += 1;
+    }
+
+    /// PRNG draws, in order: p = pick(pending), r = pick(100), k = pick(N) if r < 80, then the
+    /// new layer's 4 x pick(N).
+    fn step(&mut self) {
+        let p = self.pick.pick(self.pending.len());
+        let id = self.pending.remove(p);
+        if self.pick.pick(100) < 80 {
+            let k = self.pick.pick(self.keys.len());
+            let answer = server_fields(self.names, k, self.t);
+            self.store
+                .confirm(id, Patch::new().write(&self.keys[k], answer))
+                .expect("a pending layer");
+        } else {
+            self.store.fail(id).expect("a pending layer");
+        }
+        self.push();
+        self.t += 1;
+    }
+}
+
+/// The same lifecycle done the TanStack Query way on a plain map: before a mutation writes, the
+/// whole cache is cloned; success keeps the writes (and the server's answer), failure restores
+/// that mutation's clone, however many mutations came after it (the naive user's stack of
+/// snapshots). Same random choices and same values as [`Lifecycle`].
+struct SnapshotRestore<'a> {
+    names: &'a Names,
+    keys: &'a [Key],
+    pick: Rng,
+    cache: PlainCache,
+    /// One snapshot per pending mutation, in push order.
+    pending: Vec<PlainCache>,
+    serial: usize,
+    t: usize,
+}
+
+impl SnapshotRestore<'_> {
+    fn write(&mut self, i: usize, fields: &Entity) {
+        let key = &self.keys[i];
+        let entity = merged(self.cache.get(key), fields);
+        self.cache.insert(key.clone(), entity);
+    }
+
+    fn push(&mut self) {
+        self.pending.push(self.cache.clone());
+        for _ in 0..4 {
+            let i = self.pick.pick(self.keys.len());
+            self.write(i, &optimistic_fields(self.names, i, self.serial));
+        }
+        self.serial += 1;
+    }
+
+    fn step(&mut self) {
+        let p = self.pick.pick(self.pending.len());
+        let snapshot = self.pending.remove(p);
+        if self.pick.pick(100) < 80 {
+            let k = self.pick.pick(self.keys.len());
+            self.write(k, &server_fields(self.names, k, self.t));
+        } else {
+            self.cache = snapshot;
+        }
+        self.push();
+        self.t += 1;
+    }
+}
+
+/// W2: the lifecycle of optimistic mutations with W pending.
+fn lifecycle(c: &mut Criterion) {
+    let names = Names::new();
+    let n = n_items();
+    let keys = item_keys(n);
+
+    let mut group = c.benchmark_group("lifecycle");
+    for pending in PENDING {
+        let mut state = None;
+        group.bench_function(BenchmarkId::from_parameter(pending), |b| {
+            let state = state.get_or_insert_with(|| {
+                let mut state = Lifecycle {
+                    names: &names,
+                    keys: &keys,
+                    pick: fresh_pick(),
+                    store: base_store(&names, n),
+                    pending: Vec::with_capacity(pending + 1),
+                    serial: 0,
+                    t: 0,
+                };
+                for _ in 0..pending {
+                    state.push();
+                }
+                state
+            });
+            b.iter(|| state.step());
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("lifecycle_baseline");
+    // A step clones 100,000 entries: milliseconds, so fewer samples fit the measuring time.
+    group.sample_size(20);
+    for pending in PENDING {
+        let mut state = None;
+        group.bench_function(BenchmarkId::new("snapshot_restore", pending), |b| {
+            let state = state.get_or_insert_with(|| {
+                let mut state = SnapshotRestore {
+                    names: &names,
+                    keys: &keys,
+                    pick: fresh_pick(),
+                    cache: base_plain(&names, n),
+                    pending: Vec::with_capacity(pending + 1),
+                    serial: 0,
+                    t: 0,
+                };
+                for _ in 0..pending {
+                    state.push();
+                }
+                state
+            });
+            b.iter(|| state.step());
+        });
+    }
+    group.finish();
+}
+
+/// W5's base: the W3 list of n items with owners.
+fn list_store(names: &Names, n: usize) -> Store {
+    let mut store = Store::new();
+    store.write(list_patch(names, n)).expect("valid list data");
+    store
+}
+
+/// W5: push a layer that creates `Item:new-k` and appends its ref to `ROOT_QUERY.items`, then
+/// fail it. No PRNG: operation number k (warm-up included) inserts `Item:new-k`.
+fn list_insert(c: &mut Criterion) {
+    let names = Names::new();
+    let root = Key::root_query();
+
+    let mut group = c.benchmark_group("list_insert");
+    for n in LIST_LENGTHS {
+        let mut store = None;
+        let mut k = 0;
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let store = store.get_or_insert_with(|| list_store(&names, n));
+            b.iter(|| {
+                let (key, entity) = new_item(&names, k);
+                let patch = Patch::new().write(&key, entity).insert(
+                    &root,
+                    &names.items,
+                    Value::from(key),
+                    ListPosition::End,
+                );
+                let (id, _) = store
+                    .push(&format!("ins-{k}"), patch)
+                    .expect("a valid layer");
+                store.fail(id).expect("a pending layer");
+                k += 1;
+            });
+        });
+    }
+    group.finish();
+
+    // Clone the cache, write the new item and a copy of the list with its ref appended
+    // (`[...existing, ref]`), then restore the clone.
+    let mut group = c.benchmark_group("list_insert_baseline");
+    for n in LIST_LENGTHS {
+        let mut cache = None;
+        let mut k = 0;
+        group.bench_function(BenchmarkId::new("snapshot_restore", n), |b| {
+            let cache: &mut PlainCache = cache.get_or_insert_with(|| {
+                let store = list_store(&names, n);
+                store.iter().map(|(k, e)| (k.clone(), e.clone())).collect()
+            });
+            b.iter(|| {
+                let (key, entity) = new_item(&names, k);
+                let snapshot = cache.clone();
+                let old_root = cache.get(&root);
+                let existing = old_root
+                    .and_then(|e| e.get("items"))
+                    .and_then(Value::as_list);
+                let items: List = existing
+                    .into_iter()
+                    .flat_map(|list| list.iter().cloned())
+                    .chain(iter::once(Value::from(&key)))
+                    .collect();
+                let fields = Entity::from_fields([(names.items.clone(), Value::List(items))]);
+                let new_root = merged(old_root, &fields);
+                cache.insert(root.clone(), new_root);
+                cache.insert(key, entity);
+                // The request failed.
+                *cache = snapshot;
+                k += 1;
+            });
+        });
+    }
+    group.finish();
+}
+
+/// W3: normalise the response of `ITEMS_WITH_OWNER_QUERY` (n items, 50 owners) with the
+/// document and write it into the base of a fresh store (made untimed, as Apollo's fresh cache).
+fn normalize(c: &mut Criterion) {
+    let doc = Document::parse(ITEMS_WITH_OWNER_QUERY).expect("a valid query");
+    let variables = json!({});
+    let mut group = c.benchmark_group("normalize");
+    // A write of 10,000 items takes milliseconds.
+    group.sample_size(20);
+    for n in LIST_LENGTHS {
+        let mut data = None;
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let data = data.get_or_insert_with(|| owner_data(n));
+            b.iter_batched(
+                Store::new,
+                |mut store| {
+                    let patch = normalize_query(store.policies(), &doc, &variables, data)
+                        .expect("the data matches the query");
+                    store.write(patch).expect("a valid patch");
+                    store
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.finish();
+}
+
+/// W4: read `ITEMS_WITH_OWNER_QUERY` back from the W3 store. Cold: one random item's `count`
+/// changed (untimed) since the last read; warm: nothing changed. Only the read is timed, not
+/// dropping its result.
+fn read_query(c: &mut Criterion) {
+    let doc = Document::parse(ITEMS_WITH_OWNER_QUERY).expect("a valid query");
+    let variables = json!({});
+    let mut group = c.benchmark_group("read_query");
+    // A read of 10,000 items takes milliseconds.
+    group.sample_size(20);
+    for n in LIST_LENGTHS {
+        let mut state = None;
+        let mut t = 0_u64;
+        let mut read = |b: &mut Bencher, cold: bool| {
+            let (store, keys, pick) = state.get_or_insert_with(|| {
+                let mut store = Store::new();
+                let patch = normalize_query(store.policies(), &doc, &variables, &owner_data(n))
+                    .expect("the data matches the query");
+                store.write(patch).expect("a valid patch");
+                (store, item_keys(n), fresh_pick())
+            });
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    if cold {
+                        let k = pick.pick(n);
+                        store
+                            .write(Patch::new().set(&keys[k], "count", 1_000_000 + t))
+                            .expect("a valid patch");
+                        t += 1;
+                    }
+                    let start = Instant::now();
+                    let result = store.read_query(&doc, &variables);
+                    total += start.elapsed();
+                    black_box(result.expect("a complete read"));
+                }
+                total
+            });
+        };
+        group.bench_function(BenchmarkId::new("cold", n), |b| read(b, true));
+        group.bench_function(BenchmarkId::new("warm", n), |b| read(b, false));
+    }
+    group.finish();
+}
+
+/// Criterion as the command line sets it, quiet about plots (none are built).
+fn config() -> Criterion {
+    let criterion = Criterion::default().without_plots();
+    if measuring() {
+        criterion
+    } else {
+        criterion.sample_size(10)
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = read_depth, lifecycle, normalize, read_query, list_insert
+}
+criterion_main!(benches);
