@@ -392,12 +392,20 @@ impl Store {
         let ops = patch.into_ops();
         let mut changes = Vec::new();
         for (key, key_ops) in &ops {
-            let before = self.get(key).cloned();
             let written = apply(self.base.get(key), key_ops, &self.updaters);
-            put(&mut self.base, key, written);
-            self.recompute(key);
-            if !same(before.as_ref(), self.get(key)) {
-                changes.push(key.clone());
+            if self.stack.touching(key).is_empty() {
+                // No layer touches the key: its view is base, before and after.
+                if !same(self.base.get(key), written.as_ref()) {
+                    changes.push(key.clone());
+                }
+                put(&mut self.base, key, written);
+            } else {
+                let before = self.get(key).cloned();
+                put(&mut self.base, key, written);
+                self.recompute(key);
+                if !same(before.as_ref(), self.get(key)) {
+                    changes.push(key.clone());
+                }
             }
         }
         Ok(self.finish(changes))
@@ -577,7 +585,7 @@ impl Store {
     /// exactly while some layer touches the key.
     pub(crate) fn recompute(&mut self, key: &Key) {
         if self.stack.touching(key).is_empty() {
-            if self.overlay.contains_key(key) {
+            if !self.overlay.is_empty() {
                 self.overlay.remove(key);
             }
         } else {

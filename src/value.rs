@@ -31,8 +31,24 @@ use crate::key::Key;
 /// assert_eq!(with_args.as_str(), r#"todos({"first":10,"where":{"a":1,"b":2}})"#);
 /// assert_eq!(with_args.name(), "todos");
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct FieldName(Arc<str>);
+
+impl Ord for FieldName {
+    /// By text; interned names that share an allocation compare equal without reading it.
+    fn cmp(&self, other: &FieldName) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.0.cmp(&other.0)
+    }
+}
+
+impl PartialOrd for FieldName {
+    fn partial_cmp(&self, other: &FieldName) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl FieldName {
     /// A field name with no arguments.
