@@ -5,6 +5,7 @@
 //! first)`. Each operation touches a known set of keys and recomputes the view for those keys
 //! only, so a read never walks the layers: an overlay lookup, then a base lookup.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,7 +76,14 @@ pub struct Store {
     /// Taken afresh from a global counter whenever the view changes, so two stores (or a
     /// store and its clone) with equal revisions have equal views.
     revision: u64,
+    /// The keys each of the last few revisions changed, oldest first: `(from, to, keys)`, each
+    /// entry's `from` the previous entry's `to`. Lets a kept read check what changed since its
+    /// revision without looking at everything it read.
+    recent: VecDeque<(u64, u64, Arc<[Key]>)>,
 }
+
+/// How many revisions [`Store::changed_since`] can look back.
+const RECENT_REVISIONS: usize = 64;
 
 impl Default for Store {
     fn default() -> Store {
@@ -98,6 +106,7 @@ impl Store {
             updaters: Updaters::new(),
             policies: Policies::new(),
             revision: next_revision(),
+            recent: VecDeque::new(),
         }
     }
 
@@ -132,6 +141,36 @@ impl Store {
     /// ```
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// The keys whose view changed since `revision`, if `revision` is one of this store's last
+    /// few (64) revisions; `None` if it is older or not this store's lineage. Keys may repeat.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let start = store.revision();
+    /// store.write(Patch::new().set("A:1", "x", 1))?;
+    /// store.write(Patch::new().set("B:1", "x", 1))?;
+    /// let changed: Vec<&str> = store.changed_since(start).unwrap().map(|k| k.as_str()).collect();
+    /// assert_eq!(changed, ["A:1", "B:1"]);
+    /// assert_eq!(store.changed_since(store.revision()).unwrap().count(), 0);
+    /// assert!(store.changed_since(0).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn changed_since(&self, revision: u64) -> Option<impl Iterator<Item = &Key>> {
+        let start = if revision == self.revision {
+            self.recent.len()
+        } else {
+            self.recent
+                .iter()
+                .position(|(from, _, _)| *from == revision)?
+        };
+        Some(
+            self.recent
+                .range(start..)
+                .flat_map(|(_, _, keys)| keys.iter()),
+        )
     }
 
     /// The store's type policies.
@@ -635,10 +674,17 @@ impl Store {
         debug_assert!(self.stack.bottom().is_none_or(|slot| {
             self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Pending)
         }));
+        let changes = Changes::new(changes);
         if !changes.is_empty() {
+            let from = self.revision;
             self.revision = next_revision();
+            if self.recent.len() == RECENT_REVISIONS {
+                self.recent.pop_front();
+            }
+            self.recent
+                .push_back((from, self.revision, Arc::from(changes.keys())));
         }
-        Changes::new(changes)
+        changes
     }
 
     /// Checks DESIGN.md's structural invariants, recomputing the whole view from scratch:

@@ -183,3 +183,38 @@ fn an_entity_appearing_behind_a_dangling_ref_is_seen() {
         3
     );
 }
+
+#[test]
+fn past_the_stores_memory_of_changes_every_entity_read_is_compared() {
+    let mut store = seeded();
+    let mut query = Query::new(Document::parse(TEXT).unwrap(), json!(null));
+    let first = query.read(&store).unwrap();
+    let start = store.revision();
+    for i in 0..100 {
+        store
+            .write(Patch::new().set("Unrelated:1", "n", i))
+            .unwrap();
+    }
+    assert!(
+        store.changed_since(start).is_none(),
+        "older than the store remembers"
+    );
+    assert!(!query.is_stale(&store));
+    assert!(Arc::ptr_eq(&first, &query.read(&store).unwrap()));
+
+    let start = store.revision();
+    store
+        .write(Patch::new().set("Item:1", "title", "renamed"))
+        .unwrap();
+    for i in 0..100 {
+        store
+            .write(Patch::new().set("Unrelated:1", "n", 1000 + i))
+            .unwrap();
+    }
+    assert!(store.changed_since(start).is_none());
+    assert!(query.is_stale(&store));
+    assert_eq!(
+        query.read(&store).unwrap()["items"][1]["title"],
+        json!("renamed")
+    );
+}

@@ -5,6 +5,7 @@
 //! `Query` per watched document), so the store stays free of interior mutability and `Sync`.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -19,8 +20,10 @@ use crate::view::View;
 ///
 /// * If the store's [`revision`](Store::revision) is the one of the last read, nothing changed
 ///   at all: O(1).
-/// * Otherwise, if every entity the last read looked up is still the very same entity (compared
-///   by pointer), the changes were elsewhere: O(entities read), no rebuilding.
+/// * Otherwise, if no key changed since (the store remembers its last 64 revisions' changed
+///   keys) is one the last read looked up, the changes were elsewhere: O(keys changed). Further
+///   back, every entity the last read looked up is compared with the store's, by pointer:
+///   O(entities read). Either way, nothing is rebuilt.
 /// * Otherwise the document is read again.
 ///
 /// ```
@@ -51,7 +54,7 @@ pub struct Query {
 struct Last {
     revision: u64,
     /// Every entity the read looked up, as it was then (`None`: absent).
-    deps: Vec<(Box<str>, Option<Entity>)>,
+    deps: Deps,
     result: Arc<serde_json::Value>,
 }
 
@@ -94,7 +97,7 @@ impl Query {
         self.last = None;
         let recording = Recording {
             view: store.view(),
-            deps: RefCell::new(Vec::new()),
+            deps: RefCell::default(),
         };
         let result: serde_json::Value = run_on(
             &recording,
@@ -105,13 +108,9 @@ impl Query {
             None,
         )?;
         let result = Arc::new(result);
-        let mut deps = recording.deps.into_inner();
-        // An entity met many times (a shared owner) needs checking once.
-        deps.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        deps.dedup_by(|a, b| a.0 == b.0);
         self.last = Some(Last {
             revision: store.revision(),
-            deps,
+            deps: recording.deps.into_inner(),
             result: result.clone(),
         });
         Ok(result)
@@ -150,17 +149,23 @@ impl Query {
 
 impl Last {
     /// Whether the result still is what a read of `store` would give: the same revision, or
-    /// every entity it looked up unchanged.
+    /// no entity it looked up changed since.
     fn holds(&self, store: &Store) -> bool {
-        self.revision == store.revision()
-            || self
-                .deps
-                .iter()
-                .all(|(key, then)| match (then, store.get(key)) {
-                    (None, None) => true,
-                    (Some(then), Some(now)) => then.ptr_eq(now),
-                    _ => false,
-                })
+        if self.revision == store.revision() {
+            return true;
+        }
+        // What changed since, while the store remembers: O(keys changed).
+        if let Some(mut changed) = store.changed_since(self.revision) {
+            return !changed.any(|key| self.deps.contains_key(key.as_str()));
+        }
+        // Further back: compare every entity the read looked up, O(entities read).
+        self.deps
+            .iter()
+            .all(|(key, then)| match (then, store.get(key)) {
+                (None, None) => true,
+                (Some(then), Some(now)) => then.ptr_eq(now),
+                _ => false,
+            })
     }
 }
 
@@ -177,13 +182,19 @@ impl fmt::Debug for Query {
 /// The view, noting every entity a read looks up.
 struct Recording<'a> {
     view: View<'a>,
-    deps: RefCell<Vec<(Box<str>, Option<Entity>)>>,
+    deps: RefCell<Deps>,
 }
+
+/// Each key a read looked up, with its entity then (`None`: absent).
+type Deps = HashMap<Box<str>, Option<Entity>, foldhash::fast::RandomState>;
 
 impl Source for Recording<'_> {
     fn entity(&self, key: &str) -> Option<&Entity> {
         let entity = self.view.get(key);
-        self.deps.borrow_mut().push((key.into(), entity.cloned()));
+        let mut deps = self.deps.borrow_mut();
+        if !deps.contains_key(key) {
+            deps.insert(key.into(), entity.cloned());
+        }
         entity
     }
 }
