@@ -27,6 +27,17 @@
 //! insert and remove, and named updaters. They are data ([`Patch`] groups them by key), and each
 //! is total: its effect on an absent entity or a wrongly typed field is defined, never an error.
 //!
+//! # Payloads in, trees out
+//!
+//! [`normalize_query`] turns a server response into a [`Patch`] by following a GraphQL
+//! [`Document`] (aliases, arguments, variables, fragments; parsed once by cynic-parser), and
+//! [`normalize`] does the same for plain JSON without a document. Keys follow [`Policies`]
+//! (Apollo's `keyFields` and `possibleTypes`). The one patch feeds all three ways a payload
+//! lands: [`Store::write`], [`Store::push`] and [`Store::confirm`]. [`Store::read_query`] reads a
+//! document back as JSON, [`Store::read_query_as`] straight into the caller's serde types, and a
+//! kept [`Query`] answers again in O(1) while nothing it read has changed. [`Store::extract`]
+//! and [`Store::restore`] speak Apollo's `cache.extract()` format.
+//!
 //! # Trade-offs
 //!
 //! * A layer stores ops, not copies of entities, so a server write to a field the layer does not
@@ -36,7 +47,8 @@
 //! * The view is base plus an overlay map holding the merged entity of each key a live layer
 //!   touches. A read looks in the overlay, then in base; writes update base in place (it shares
 //!   nodes with no other map), and the overlay is empty whenever no layer is live.
-//! * Entities are small sorted field arrays: reads are a binary search, writes copy the fields.
+//! * Entities are small sorted field arrays: a field read scans a handful of names (their
+//!   lengths first), a write copies the fields.
 //!
 //! # Example
 //!
