@@ -197,6 +197,12 @@ impl Store {
 
     /// Registers a named updater for [`Op::Update`] (see [`Updaters::register`]).
     ///
+    /// # Panics
+    ///
+    /// The store never panics on its own, but it runs updaters inside its calls: a panic in an
+    /// updater propagates out of the call that ran it (`push`, `fail`, `write`, ...) and may
+    /// leave that call half done. Updaters must not panic.
+    ///
     /// ```
     /// use optimist::{Patch, Store, Value};
     ///
