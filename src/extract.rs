@@ -6,9 +6,10 @@
 
 use std::fmt;
 
+use crate::entity::Entity;
 use crate::key::Key;
 use crate::store::Store;
-use crate::value::{Entity, Value};
+use crate::value::Value;
 use crate::view::{Changes, Map};
 
 impl Store {

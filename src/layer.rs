@@ -1,4 +1,5 @@
-//! Layer ids, layer states and the ordered stack of live layers.
+//! Layer ids, layer states, the read-only [`LayerInfo`] of a live layer, and the ordered stack
+//! of live layers.
 //!
 //! The stack owns request order and the index from each key to the layers that touch it; it
 //! knows nothing of base or view. Ids are generation-checked slot keys tagged with the store
@@ -15,7 +16,7 @@ use smallvec::SmallVec;
 
 use crate::key::Key;
 use crate::op::Op;
-use crate::patch::{Hasher, OpsByKey};
+use crate::patch::{Hasher, OpsByKey, Patch};
 
 slotmap::new_key_type! {
     /// Where a live layer sits in the slot map.
@@ -93,6 +94,78 @@ pub(crate) struct Layer {
     /// Request order: larger is newer.
     pub(crate) seq: u64,
     pub(crate) ops: OpsByKey,
+}
+
+/// A live layer, as [`Store::layers`](crate::Store::layers) and
+/// [`Store::layer`](crate::Store::layer) show it.
+///
+/// ```
+/// use optimist::{LayerState, Patch, Store};
+/// let mut store = Store::new();
+/// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
+/// let layer = store.layer(id).unwrap();
+/// assert_eq!((layer.id(), layer.label(), layer.state()), (id, "rename", LayerState::Pending));
+/// assert_eq!(layer.keys().count(), 1);
+/// assert_eq!(layer.ops("A:1").len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct LayerInfo<'a> {
+    pub(crate) id: LayerId,
+    pub(crate) layer: &'a Layer,
+}
+
+impl<'a> LayerInfo<'a> {
+    /// The layer's id.
+    pub fn id(&self) -> LayerId {
+        self.id
+    }
+
+    /// The label given when it was pushed or reserved.
+    pub fn label(&self) -> &'a str {
+        &self.layer.label
+    }
+
+    /// Pending, or confirmed and waiting for a layer below.
+    pub fn state(&self) -> LayerState {
+        self.layer.state
+    }
+
+    /// The keys its ops touch, in no particular order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &'a Key> + use<'a> {
+        self.layer.ops.keys()
+    }
+
+    /// Its ops on one key, in order (empty if none).
+    pub fn ops(&self, key: &str) -> &'a [Op] {
+        self.layer.ops.get(key).map_or(&[], |ops| ops.as_slice())
+    }
+
+    /// Its ops as a patch (a copy).
+    pub fn to_patch(&self) -> Patch {
+        Patch::from_ops(self.layer.ops.clone())
+    }
+}
+
+impl PartialEq for LayerInfo<'_> {
+    fn eq(&self, other: &LayerInfo<'_>) -> bool {
+        self.id == other.id && self.layer == other.layer
+    }
+}
+
+impl fmt::Debug for LayerInfo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut keys: Vec<&Key> = self.keys().collect();
+        keys.sort_unstable();
+        write!(
+            f,
+            "{:?} {:?} {:?} {:?}",
+            self.id,
+            self.label(),
+            self.state(),
+            keys
+        )
+    }
 }
 
 /// The live layers in request order, with an index from each key to the layers touching it.

@@ -77,7 +77,9 @@
 #![deny(missing_docs)]
 
 mod document;
+mod entity;
 mod extract;
+mod field;
 mod key;
 mod layer;
 mod normalize;
@@ -90,16 +92,18 @@ mod value;
 mod view;
 
 pub use document::{Document, DocumentError, OperationKind};
+pub use entity::Entity;
 pub use extract::RestoreError;
+pub use field::FieldName;
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
-pub use layer::{LayerError, LayerId, LayerState};
+pub use layer::{LayerError, LayerId, LayerInfo, LayerState};
 pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use policy::{DEFAULT_MAX_DEPTH, KeyFields, KeyFn, Policies, TYPENAME};
 pub use read::{PartialRead, Query, ReadError, Reader};
-pub use store::{ConfirmError, LayerInfo, Store};
-pub use value::{Entity, FieldName, List, Value};
+pub use store::{ConfirmError, Store};
+pub use value::{List, Value};
 pub use view::{Changes, Snapshot};
 
 /// The README's examples, compiled and run as doc tests.

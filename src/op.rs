@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 use serde_json::Number;
 
-use crate::value::{Entity, FieldName, List, Value, set_field};
+use crate::entity::{Entity, set_field};
+use crate::field::FieldName;
+use crate::value::{List, Value};
 
 /// One change to one entity.
 ///

@@ -11,9 +11,11 @@ use std::sync::Arc;
 use serde_json::Number;
 use smallvec::SmallVec;
 
+use crate::entity::Entity;
+use crate::field::FieldName;
 use crate::key::{IntoKey, Key, KeyError};
 use crate::op::{ListPosition, Op, Updaters};
-use crate::value::{Entity, FieldName, Value};
+use crate::value::Value;
 
 /// The ops of one key, in the order they apply. Most keys get one op.
 pub(crate) type KeyOps = SmallVec<[Op; 1]>;
@@ -325,7 +327,7 @@ impl Patch {
         if let (Op::Write(more), Some(Op::Write(fields))) = (&op, ops.last_mut()) {
             let mut merged = fields.to_vec();
             for (name, value) in more.iter() {
-                crate::value::set_field(&mut merged, name.clone(), value.clone());
+                crate::entity::set_field(&mut merged, name.clone(), value.clone());
             }
             *fields = Entity::from_sorted(merged);
         } else {

@@ -7,9 +7,9 @@
 
 use std::fmt;
 
+use crate::entity::Entity;
 use crate::key::Key;
 use crate::patch::Hasher;
-use crate::value::Entity;
 
 /// A persistent map from keys to entities: O(1) clone, structural sharing between versions,
 /// in-place updates of nodes no clone shares.

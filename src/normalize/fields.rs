@@ -4,7 +4,9 @@
 //! Entities keep their fields sorted; these helpers restore that order when fragments or a
 //! repeated entity break it, without knowing anything of plans or keys.
 
-use crate::value::{Entity, FieldName, Value};
+use crate::entity::Entity;
+use crate::field::FieldName;
+use crate::value::Value;
 
 /// An object's fields, by name; sorted once frozen.
 pub(super) type Fields = Vec<(FieldName, Value)>;

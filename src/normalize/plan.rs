@@ -10,9 +10,9 @@ use std::rc::Rc;
 use serde_json::{Map, Value as Json};
 
 use crate::document::{Selection, SelectionSet, Variables};
+use crate::field::FieldName;
 use crate::patch::Hasher;
 use crate::policy::TYPENAME;
-use crate::value::FieldName;
 
 #[cfg(doc)]
 use super::fields::freeze;

@@ -5,7 +5,8 @@ use serde_json::{Value as Json, json};
 use super::fields::{freeze, merge};
 use super::key::{write_js_number, write_json};
 use super::path::Path;
-use crate::value::{FieldName, Value};
+use crate::field::FieldName;
+use crate::value::Value;
 
 #[test]
 fn numbers_in_keys_print_as_javascript_does() {

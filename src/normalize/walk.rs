@@ -19,11 +19,13 @@ use super::fields::{Fields, freeze, merge_fields};
 use super::key::{KeyObject, KeyProblem, key_text};
 use super::path::Path;
 use super::plan::{Item, Plan, Shape};
+use crate::entity::Entity;
+use crate::field::FieldName;
 use crate::key::{Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 use crate::op::Op;
 use crate::patch::{Hasher, KeyOps, OpsByKey, Patch};
 use crate::policy::{KeyFields, Policies, TYPENAME};
-use crate::value::{Entity, FieldName, List, Value};
+use crate::value::{List, Value};
 
 /// What the walk expects of a value.
 #[derive(Clone, Copy)]

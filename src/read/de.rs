@@ -15,8 +15,10 @@ use serde_json::Number;
 
 use super::plan::{Collected, Group, Item, Plan, PlanField};
 use super::{ReadError, Source, root_typename, typename_of};
+use crate::entity::Entity;
+use crate::field::FieldName;
 use crate::policy::Policies;
-use crate::value::{Entity, FieldName, Value};
+use crate::value::Value;
 
 /// What stays the same for a whole read.
 pub(super) struct Ctx<'p, S: ?Sized> {

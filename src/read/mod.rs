@@ -25,10 +25,10 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 use crate::document::{Document, OperationKind};
+use crate::entity::Entity;
 use crate::key::{ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 use crate::policy::{Policies, TYPENAME};
 use crate::store::Store;
-use crate::value::Entity;
 use crate::view::{Map, Snapshot, View};
 
 use de::{Ctx, Cursor, Node, Path};

@@ -11,8 +11,8 @@ use std::rc::Rc;
 use smallvec::SmallVec;
 
 use crate::document::{Selection, SelectionSet, Variables};
+use crate::field::FieldName;
 use crate::policy::{Policies, TYPENAME};
-use crate::value::FieldName;
 
 /// A document compiled for one read's variables: selection sets in an arena, each compiled once
 /// however many times fragments share it (so a document whose fragments spread each other

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use super::{ReadError, Source, Start, run_on};
 use crate::document::Document;
+use crate::entity::Entity;
 use crate::store::Store;
-use crate::value::Entity;
 use crate::view::View;
 
 /// A document read through a store's merged view, kept: [`Query::read`] returns the previous

@@ -1,7 +1,8 @@
 //! The schemaless read: an entity with every reference followed, without a document.
 
 use super::Source;
-use crate::value::{Entity, Value};
+use crate::entity::Entity;
+use crate::value::Value;
 
 /// The schemaless walk of [`Store::read_tree`](crate::Store::read_tree).
 pub(super) struct Tree<'s, S: ?Sized> {

@@ -5,18 +5,25 @@
 //! first)`. Each operation touches a known set of keys and recomputes the view for those keys
 //! only, so a read never walks the layers: an overlay lookup, then a base lookup.
 
+mod error;
+mod recompute;
+
+pub use error::ConfirmError;
+pub(crate) use recompute::put;
+
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::entity::Entity;
 use crate::key::Key;
-use crate::layer::{LayerError, LayerId, LayerState, Slot, Stack, next_store_tag};
-use crate::op::{DuplicateUpdater, Op, Updaters, apply};
+use crate::layer::{LayerError, LayerId, LayerInfo, LayerState, Stack, next_store_tag};
+use crate::op::{DuplicateUpdater, Updaters, apply};
 use crate::patch::{OpsByKey, Patch, PatchError};
 use crate::policy::Policies;
-use crate::value::{Entity, Value};
+use crate::value::Value;
 use crate::view::{Changes, Map, Overlay, Snapshot, View, same};
+use recompute::next_revision;
 
 /// A normalized entity store with an optimistic layer stack.
 ///
@@ -195,7 +202,7 @@ impl Store {
         &self.base
     }
 
-    /// Registers a named updater for [`Op::Update`] (see [`Updaters::register`]).
+    /// Registers a named updater for [`Op::Update`](crate::Op::Update) (see [`Updaters::register`]).
     ///
     /// # Panics
     ///
@@ -587,170 +594,6 @@ impl Store {
         let changes = self.recompute_all(&keys, before);
         Ok(self.finish(changes))
     }
-
-    // ----- internals -----
-
-    /// The slot of a pending layer of this store.
-    pub(crate) fn pending(&self, id: LayerId) -> Result<Slot, LayerError> {
-        if id.store != self.tag {
-            return Err(LayerError::UnknownLayer(id));
-        }
-        match self.stack.get(id.slot) {
-            Some(layer) if layer.seq == id.seq && layer.state == LayerState::Pending => Ok(id.slot),
-            // Gone from the slot map (failed, or confirmed and folded) or confirmed already.
-            _ => Err(LayerError::AlreadySettled(id)),
-        }
-    }
-
-    fn id_of(&self, slot: Slot) -> LayerId {
-        let seq = self.stack.get(slot).map_or(0, |layer| layer.seq);
-        LayerId {
-            store: self.tag,
-            seq,
-            slot,
-        }
-    }
-
-    fn info(&self, slot: Slot) -> LayerInfo<'_> {
-        LayerInfo {
-            id: self.id_of(slot),
-            layer: self
-                .stack
-                .get(slot)
-                .expect("slot from the stack's own order"),
-        }
-    }
-
-    /// The merged view of `keys` now (cheap: entities are shared).
-    pub(crate) fn view_of(&self, keys: &[Key]) -> Vec<Option<Entity>> {
-        keys.iter().map(|key| self.get(key).cloned()).collect()
-    }
-
-    /// Recomputes the overlay entry of `key` from base and the layers touching it: present
-    /// exactly while some layer touches the key.
-    pub(crate) fn recompute(&mut self, key: &Key) {
-        if self.stack.touching(key).is_empty() {
-            if !self.overlay.is_empty() {
-                self.overlay.remove(key);
-            }
-        } else {
-            let entity = apply(self.base.get(key), self.stack.ops_on(key), &self.updaters);
-            self.overlay.insert(key.clone(), entity);
-        }
-    }
-
-    /// Recomputes `keys` and returns those whose view differs from `before` (same order).
-    pub(crate) fn recompute_all(&mut self, keys: &[Key], before: Vec<Option<Entity>>) -> Vec<Key> {
-        let mut changes = Vec::new();
-        for (key, before) in keys.iter().zip(before) {
-            self.recompute(key);
-            if !same(before.as_ref(), self.get(key)) {
-                changes.push(key.clone());
-            }
-        }
-        changes
-    }
-
-    /// Ends every mutating call: folds confirmed layers at the bottom into base (the view does
-    /// not change: each is the oldest layer on every key it touches, so its keys' overlay
-    /// entries already hold the fold, and leave the overlay once no layer touches them), and
-    /// reports the changes.
-    pub(crate) fn finish(&mut self, changes: Vec<Key>) -> Changes {
-        while let Some(slot) = self.stack.bottom() {
-            if self.stack.get(slot).map(|layer| layer.state) != Some(LayerState::Confirmed) {
-                break;
-            }
-            let Some(layer) = self.stack.remove(slot) else {
-                break;
-            };
-            for (key, ops) in &layer.ops {
-                let folded = apply(self.base.get(key), ops, &self.updaters);
-                put(&mut self.base, key, folded);
-                if self.stack.touching(key).is_empty() {
-                    debug_assert!(
-                        self.overlay
-                            .get(key)
-                            .is_none_or(|over| over.as_ref() == self.base.get(key))
-                    );
-                    self.overlay.remove(key);
-                }
-            }
-        }
-        debug_assert!(!self.stack.is_empty() || self.overlay.is_empty());
-        debug_assert!(self.stack.bottom().is_none_or(|slot| {
-            self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Pending)
-        }));
-        let changes = Changes::new(changes);
-        if !changes.is_empty() {
-            let from = self.revision;
-            self.revision = next_revision();
-            if self.recent.len() == RECENT_REVISIONS {
-                self.recent.pop_front();
-            }
-            self.recent
-                .push_back((from, self.revision, Arc::from(changes.keys())));
-        }
-        changes
-    }
-
-    /// Checks DESIGN.md's structural invariants, recomputing the whole view from scratch:
-    /// the view is the fold of base and the live layers for every key, the key index matches
-    /// the layers, no confirmed layer waits at the bottom, and with no layer the view is base.
-    /// O(entities + ops); for tests.
-    #[doc(hidden)]
-    pub fn check_invariants(&self) -> Result<(), String> {
-        self.stack.check()?;
-        if let Some(slot) = self.stack.bottom()
-            && self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Confirmed)
-        {
-            return Err(format!(
-                "confirmed layer {:?} was not folded into base",
-                self.id_of(slot)
-            ));
-        }
-        for key in self.stack.touched_keys() {
-            if !self.overlay.contains_key(key) {
-                return Err(format!(
-                    "`{key}` is touched by a layer but has no overlay entry"
-                ));
-            }
-        }
-        let keys = self.base.keys().chain(self.overlay.keys());
-        for key in keys {
-            if self.overlay.contains_key(key) && self.stack.touching(key).is_empty() {
-                return Err(format!(
-                    "`{key}` has an overlay entry but no layer touches it"
-                ));
-            }
-            let expected = apply(self.base.get(key), self.stack.ops_on(key), &self.updaters);
-            if self.get(key) != expected.as_ref() {
-                return Err(format!(
-                    "view[{key}] is {:?}, the fold of base and layers gives {:?}",
-                    self.get(key),
-                    expected
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A fresh view revision (see [`Store::revision`]).
-fn next_revision() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Sets or removes `key` in `map`.
-pub(crate) fn put(map: &mut Map, key: &Key, entity: Option<Entity>) {
-    match entity {
-        Some(entity) => {
-            map.insert(key.clone(), entity);
-        }
-        None => {
-            map.remove(key);
-        }
-    }
 }
 
 impl PartialEq for Store {
@@ -776,125 +619,5 @@ impl fmt::Debug for Store {
             .field("overlay", &self.overlay.len())
             .field("layers", &self.layers().collect::<Vec<_>>())
             .finish()
-    }
-}
-
-/// A live layer, as [`Store::layers`] and [`Store::layer`] show it.
-///
-/// ```
-/// use optimist::{LayerState, Patch, Store};
-/// let mut store = Store::new();
-/// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
-/// let layer = store.layer(id).unwrap();
-/// assert_eq!((layer.id(), layer.label(), layer.state()), (id, "rename", LayerState::Pending));
-/// assert_eq!(layer.keys().count(), 1);
-/// assert_eq!(layer.ops("A:1").len(), 1);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy)]
-pub struct LayerInfo<'a> {
-    id: LayerId,
-    layer: &'a crate::layer::Layer,
-}
-
-impl<'a> LayerInfo<'a> {
-    /// The layer's id.
-    pub fn id(&self) -> LayerId {
-        self.id
-    }
-
-    /// The label given when it was pushed or reserved.
-    pub fn label(&self) -> &'a str {
-        &self.layer.label
-    }
-
-    /// Pending, or confirmed and waiting for a layer below.
-    pub fn state(&self) -> LayerState {
-        self.layer.state
-    }
-
-    /// The keys its ops touch, in no particular order.
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &'a Key> + use<'a> {
-        self.layer.ops.keys()
-    }
-
-    /// Its ops on one key, in order (empty if none).
-    pub fn ops(&self, key: &str) -> &'a [Op] {
-        self.layer.ops.get(key).map_or(&[], |ops| ops.as_slice())
-    }
-
-    /// Its ops as a patch (a copy).
-    pub fn to_patch(&self) -> Patch {
-        Patch::from_ops(self.layer.ops.clone())
-    }
-}
-
-impl PartialEq for LayerInfo<'_> {
-    fn eq(&self, other: &LayerInfo<'_>) -> bool {
-        self.id == other.id && self.layer == other.layer
-    }
-}
-
-impl fmt::Debug for LayerInfo<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut keys: Vec<&Key> = self.keys().collect();
-        keys.sort_unstable();
-        write!(
-            f,
-            "{:?} {:?} {:?} {:?}",
-            self.id,
-            self.label(),
-            self.state(),
-            keys
-        )
-    }
-}
-
-/// Why [`Store::confirm`] refused. A refused call changes nothing.
-///
-/// ```
-/// use optimist::{ConfirmError, Patch, Store};
-/// let mut store = Store::new();
-/// let id = store.reserve("query");
-/// let err = store.confirm(id, Patch::new().update("A:1", "missing", 1)).unwrap_err();
-/// assert!(matches!(err, ConfirmError::Patch(_)));
-/// assert!(store.layer(id).is_some(), "still pending");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConfirmError {
-    /// The layer id was refused.
-    Layer(LayerError),
-    /// The server's patch was refused.
-    Patch(PatchError),
-}
-
-impl fmt::Display for ConfirmError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfirmError::Layer(error) => write!(f, "cannot confirm: {error}"),
-            ConfirmError::Patch(error) => write!(f, "cannot confirm: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for ConfirmError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ConfirmError::Layer(error) => Some(error),
-            ConfirmError::Patch(error) => Some(error),
-        }
-    }
-}
-
-impl From<LayerError> for ConfirmError {
-    fn from(error: LayerError) -> ConfirmError {
-        ConfirmError::Layer(error)
-    }
-}
-
-impl From<PatchError> for ConfirmError {
-    fn from(error: PatchError) -> ConfirmError {
-        ConfirmError::Patch(error)
     }
 }

@@ -6,16 +6,20 @@
 //! conditions. A [`Document`] is immutable and cheap to clone, so parse it once and reuse it.
 //! Nothing here touches the store.
 
+mod build;
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use cynic_parser::executable::{ExecutableDefinition, Iter, Selection as AstSelection};
-use cynic_parser::values::{ConstValue, Value as AstValue};
+use cynic_parser::executable::ExecutableDefinition;
 
+use crate::field::FieldName;
 use crate::key::{Key, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
-use crate::policy::{DEFAULT_MAX_DEPTH, TYPENAME};
-use crate::value::FieldName;
+use crate::policy::TYPENAME;
+use build::{Builder, const_to_json};
 
 /// A parsed GraphQL executable document: one operation and its fragments, or fragments only
 /// (for fragment reads and writes).
@@ -168,7 +172,7 @@ pub(crate) struct Variables {
 impl Document {
     /// Parses a document. It may hold one operation (and the fragments it uses), or fragments
     /// only. Fragment spreads are resolved here: an unknown fragment, a cycle of spreads, or
-    /// nesting deeper than [`DEFAULT_MAX_DEPTH`] is an error.
+    /// nesting deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is an error.
     ///
     /// ```
     /// use optimist::{Document, DocumentError};
@@ -411,207 +415,6 @@ impl Conditions {
     }
 }
 
-/// Resolves fragments (memoised, with cycle detection) and converts selection sets.
-struct Builder<'a> {
-    raw: &'a HashMap<String, cynic_parser::executable::FragmentDefinition<'a>>,
-    resolved: HashMap<String, Fragment>,
-    /// Fragments being resolved, outermost first, to report cycles.
-    visiting: Vec<String>,
-}
-
-impl Builder<'_> {
-    fn fragment(
-        &mut self,
-        name: &str,
-        depth: usize,
-    ) -> Result<(String, Arc<SelectionSet>), DocumentError> {
-        if let Some(done) = self.resolved.get(name) {
-            return Ok((done.type_condition.clone(), done.selection.clone()));
-        }
-        if self.visiting.iter().any(|visiting| visiting == name) {
-            return Err(DocumentError::FragmentCycle {
-                name: name.to_owned(),
-            });
-        }
-        let raw = *self
-            .raw
-            .get(name)
-            .ok_or_else(|| DocumentError::UnknownFragment {
-                name: name.to_owned(),
-            })?;
-        self.visiting.push(name.to_owned());
-        let selection = self.selection_set(raw.selection_set(), depth + 1);
-        self.visiting.pop();
-        let selection = selection?;
-        let type_condition = raw.type_condition().to_owned();
-        self.resolved.insert(
-            name.to_owned(),
-            Fragment {
-                type_condition: type_condition.clone(),
-                selection: selection.clone(),
-            },
-        );
-        Ok((type_condition, selection))
-    }
-
-    fn selection_set<'s>(
-        &mut self,
-        selections: Iter<'s, AstSelection<'s>>,
-        depth: usize,
-    ) -> Result<Arc<SelectionSet>, DocumentError> {
-        if depth > DEFAULT_MAX_DEPTH {
-            return Err(DocumentError::TooDeep {
-                limit: DEFAULT_MAX_DEPTH,
-            });
-        }
-        let mut items = Vec::new();
-        let mut has_typename = false;
-        for selection in selections {
-            match selection {
-                AstSelection::Field(field) => {
-                    let mut arguments = Vec::new();
-                    for argument in field.arguments() {
-                        arguments.push((argument.name().to_owned(), arg(argument.value(), depth)?));
-                    }
-                    let children = field.selection_set();
-                    let selection = if children.len() == 0 {
-                        None
-                    } else {
-                        Some(self.selection_set(children, depth + 1)?)
-                    };
-                    has_typename |= field.name() == TYPENAME && field.alias().is_none();
-                    items.push(Selection::Field(Field {
-                        response_key: field.alias().unwrap_or(field.name()).to_owned(),
-                        name: field.name().to_owned(),
-                        arguments,
-                        selection,
-                        conditions: conditions(field.directives(), depth)?,
-                        implicit: false,
-                    }));
-                }
-                AstSelection::InlineFragment(fragment) => {
-                    items.push(Selection::Fragment {
-                        type_condition: fragment.type_condition().map(str::to_owned),
-                        selection: self.selection_set(fragment.selection_set(), depth + 1)?,
-                        conditions: conditions(fragment.directives(), depth)?,
-                    });
-                }
-                AstSelection::FragmentSpread(spread) => {
-                    let (type_condition, selection) =
-                        self.fragment(spread.fragment_name(), depth)?;
-                    items.push(Selection::Fragment {
-                        type_condition: Some(type_condition),
-                        selection,
-                        conditions: conditions(spread.directives(), depth)?,
-                    });
-                }
-            }
-        }
-        if !has_typename {
-            items.push(Selection::Field(Field {
-                response_key: TYPENAME.to_owned(),
-                name: TYPENAME.to_owned(),
-                arguments: Vec::new(),
-                selection: None,
-                conditions: Conditions::default(),
-                implicit: true,
-            }));
-        }
-        Ok(Arc::new(SelectionSet { items }))
-    }
-}
-
-fn conditions<'s>(
-    directives: Iter<'s, cynic_parser::executable::Directive<'s>>,
-    depth: usize,
-) -> Result<Conditions, DocumentError> {
-    let mut out = Vec::new();
-    for directive in directives {
-        let include = match directive.name() {
-            "include" => true,
-            "skip" => false,
-            _ => continue,
-        };
-        let Some(argument) = directive
-            .arguments()
-            .find(|argument| argument.name() == "if")
-        else {
-            return Err(DocumentError::BadDirective {
-                name: directive.name().to_owned(),
-            });
-        };
-        out.push(Condition {
-            include,
-            value: arg(argument.value(), depth)?,
-        });
-    }
-    Ok(Conditions(out))
-}
-
-fn arg(value: AstValue<'_>, depth: usize) -> Result<Arg, DocumentError> {
-    if depth > DEFAULT_MAX_DEPTH {
-        return Err(DocumentError::TooDeep {
-            limit: DEFAULT_MAX_DEPTH,
-        });
-    }
-    Ok(match value {
-        AstValue::Variable(variable) => Arg::Variable(variable.name().to_owned()),
-        AstValue::Int(int) => Arg::Const(int.as_i64().into()),
-        AstValue::Float(float) => Arg::Const(float_json(float.as_f64())),
-        AstValue::String(string) => Arg::Const(string.as_str().into()),
-        AstValue::Boolean(boolean) => Arg::Const(boolean.as_bool().into()),
-        AstValue::Null(_) => Arg::Const(serde_json::Value::Null),
-        AstValue::Enum(value) => Arg::Const(value.name().into()),
-        AstValue::List(list) => Arg::List(
-            list.items()
-                .map(|item| arg(item, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        AstValue::Object(object) => Arg::Object(
-            object
-                .fields()
-                .map(|field| Ok((field.name().to_owned(), arg(field.value(), depth + 1)?)))
-                .collect::<Result<_, DocumentError>>()?,
-        ),
-    })
-}
-
-fn const_to_json(value: ConstValue<'_>, depth: usize) -> Result<serde_json::Value, DocumentError> {
-    if depth > DEFAULT_MAX_DEPTH {
-        return Err(DocumentError::TooDeep {
-            limit: DEFAULT_MAX_DEPTH,
-        });
-    }
-    Ok(match value {
-        ConstValue::Int(int) => int.as_i64().into(),
-        ConstValue::Float(float) => float_json(float.as_f64()),
-        ConstValue::String(string) => string.as_str().into(),
-        ConstValue::Boolean(boolean) => boolean.as_bool().into(),
-        ConstValue::Null(_) => serde_json::Value::Null,
-        ConstValue::Enum(value) => value.name().into(),
-        ConstValue::List(list) => serde_json::Value::Array(
-            list.items()
-                .map(|item| const_to_json(item, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        ConstValue::Object(object) => serde_json::Value::Object(
-            object
-                .fields()
-                .map(|field| {
-                    Ok((
-                        field.name().to_owned(),
-                        const_to_json(field.value(), depth + 1)?,
-                    ))
-                })
-                .collect::<Result<_, DocumentError>>()?,
-        ),
-    })
-}
-
-fn float_json(value: f64) -> serde_json::Value {
-    serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, serde_json::Value::Number)
-}
-
 /// Why a document could not be parsed or used.
 ///
 /// ```
@@ -713,134 +516,3 @@ impl fmt::Display for DocumentError {
 }
 
 impl std::error::Error for DocumentError {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn first_field(set: &SelectionSet) -> &Field {
-        match &set.items[0] {
-            Selection::Field(field) => field,
-            Selection::Fragment { .. } => panic!("a field first"),
-        }
-    }
-
-    #[test]
-    fn store_names_follow_arguments_and_variables() {
-        let doc = Document::parse(
-            r#"query($first: Int, $after: String) { todos(first: $first, after: $after, filter: {done: false, tag: "x"}, order: ASC) { id } }"#,
-        )
-        .unwrap();
-        let operation = doc.operation().unwrap();
-        let field = first_field(&operation.selection);
-        let vars = doc.variables(&json!({"first": 10})).unwrap();
-        assert_eq!(
-            field.store_name(&vars).as_str(),
-            r#"todos({"filter":{"done":false,"tag":"x"},"first":10,"order":"ASC"})"#
-        );
-    }
-
-    #[test]
-    fn arguments_from_unset_variables_are_left_out() {
-        let doc = Document::parse("query($after: String) { todos(after: $after) { id } }").unwrap();
-        let field = first_field(&doc.operation().unwrap().selection);
-        let vars = doc.variables(&json!({})).unwrap();
-        assert_eq!(field.store_name(&vars).as_str(), "todos");
-    }
-
-    #[test]
-    fn defaults_apply_and_required_variables_are_checked() {
-        let doc = Document::parse("query($n: Int = 5, $id: ID!) { a(n: $n, id: $id) }").unwrap();
-        assert_eq!(
-            doc.variables(&json!({})).unwrap_err(),
-            DocumentError::MissingVariable { name: "id".into() }
-        );
-        let vars = doc.variables(&json!({"id": "1"})).unwrap();
-        let field = first_field(&doc.operation().unwrap().selection);
-        assert_eq!(field.store_name(&vars).as_str(), r#"a({"id":"1","n":5})"#);
-        assert_eq!(
-            doc.variables(&json!([1])).unwrap_err(),
-            DocumentError::VariablesNotAnObject
-        );
-    }
-
-    #[test]
-    fn typename_is_added_to_every_selection_set_once() {
-        let doc = Document::parse("{ a { b } c { __typename d } }").unwrap();
-        let root = &doc.operation().unwrap().selection;
-        let typenames = |set: &SelectionSet| {
-            set.items
-                .iter()
-                .filter(|item| matches!(item, Selection::Field(f) if f.is_typename()))
-                .count()
-        };
-        assert_eq!(typenames(root), 1);
-        for item in &root.items {
-            if let Selection::Field(Field {
-                selection: Some(set),
-                ..
-            }) = item
-            {
-                assert_eq!(typenames(set), 1);
-            }
-        }
-    }
-
-    #[test]
-    fn skip_and_include_follow_variables() {
-        let doc = Document::parse(
-            "query($s: Boolean!) { a @skip(if: $s) b @include(if: $s) c @include(if: true) }",
-        )
-        .unwrap();
-        let set = &doc.operation().unwrap().selection;
-        let vars = doc.variables(&json!({"s": true})).unwrap();
-        let included: Vec<&str> = set
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Selection::Field(field) if field.conditions.included(&vars) && !field.implicit => {
-                    Some(field.response_key.as_str())
-                }
-                _ => None,
-            })
-            .collect();
-        assert_eq!(included, ["b", "c"]);
-    }
-
-    #[test]
-    fn bad_documents_are_typed_errors() {
-        assert!(matches!(
-            Document::parse("{"),
-            Err(DocumentError::Parse { .. })
-        ));
-        assert!(matches!(
-            Document::parse("{ a } { b }"),
-            Err(DocumentError::MultipleOperations { count: 2 })
-        ));
-        assert!(matches!(
-            Document::parse("{ a } fragment F on T { a } fragment F on T { b }"),
-            Err(DocumentError::DuplicateFragment { .. })
-        ));
-        assert!(matches!(
-            Document::parse("{ a @skip }"),
-            Err(DocumentError::BadDirective { .. })
-        ));
-    }
-
-    #[test]
-    fn nesting_ten_thousand_levels_is_an_error_not_a_crash() {
-        let depth = 10_000;
-        let text = format!("{}{}", "{ a ".repeat(depth), "}".repeat(depth));
-        let outcome = std::thread::Builder::new()
-            .stack_size(2 << 20)
-            .spawn(move || Document::parse(&text).map(|_| ()))
-            .unwrap()
-            .join()
-            .expect("no stack overflow");
-        assert!(matches!(
-            outcome,
-            Err(DocumentError::TooDeep { .. }) | Err(DocumentError::Parse { .. })
-        ));
-    }
-}
