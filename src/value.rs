@@ -143,6 +143,8 @@ pub enum Value {
 impl Value {
     /// Converts from JSON in Apollo's format: an object whose only field is `"__ref"` with a
     /// string that is a valid key becomes a [`Value::Ref`]; everything else maps one to one.
+    /// It recurses once per level of nesting, as building or dropping the `serde_json::Value`
+    /// does; for untrusted input of unknown depth use [`Value::from_json_bounded`].
     ///
     /// ```
     /// use optimist::Value;
