@@ -190,6 +190,34 @@ impl Entity {
     pub(crate) fn to_vec(&self) -> Vec<(FieldName, Value)> {
         self.fields.to_vec()
     }
+
+    /// These fields with `written`'s merged over them, as a vector to edit: one pass over both
+    /// sorted arrays, and fields about to be overwritten are never cloned.
+    pub(crate) fn merged(&self, written: &Entity) -> Vec<(FieldName, Value)> {
+        let (ours, theirs) = (&*self.fields, &*written.fields);
+        let mut out = Vec::with_capacity(ours.len() + theirs.len());
+        let (mut i, mut j) = (0, 0);
+        while i < ours.len() && j < theirs.len() {
+            match ours[i].0.cmp(&theirs[j].0) {
+                std::cmp::Ordering::Less => {
+                    out.push(ours[i].clone());
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(theirs[j].clone());
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    out.push(theirs[j].clone());
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&ours[i..]);
+        out.extend_from_slice(&theirs[j..]);
+        out
+    }
 }
 
 /// Entities with at most this many fields are searched linearly (see [`Entity::get`]).

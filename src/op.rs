@@ -305,16 +305,15 @@ impl State {
 
     fn apply(&mut self, op: &Op, updaters: &Updaters) {
         match op {
-            Op::Write(written) => {
-                if let State::Frozen(None) = self {
-                    *self = State::Frozen(Some(written.clone()));
-                    return;
+            Op::Write(written) => match self {
+                State::Frozen(None) => *self = State::Frozen(Some(written.clone())),
+                State::Frozen(Some(entity)) => *self = State::Editing(entity.merged(written)),
+                State::Editing(fields) => {
+                    for (name, value) in written.iter() {
+                        set_field(fields, name.clone(), value.clone());
+                    }
                 }
-                let Some(fields) = self.fields() else { return };
-                for (name, value) in written.iter() {
-                    set_field(fields, name.clone(), value.clone());
-                }
-            }
+            },
             Op::RemoveField(name) => {
                 if self.field(name).is_none() {
                     return;
