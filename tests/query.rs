@@ -218,3 +218,22 @@ fn past_the_stores_memory_of_changes_every_entity_read_is_compared() {
         json!("renamed")
     );
 }
+
+#[test]
+fn the_stores_memory_of_changes_is_bounded_in_keys_too() {
+    let mut store = Store::new();
+    let start = store.revision();
+    store.write(Patch::new().set("A:1", "x", 1)).unwrap();
+    let mut big = Patch::new();
+    for i in 0..70_000 {
+        big = big.set(format!("Big:{i}"), "x", 1);
+    }
+    store.write(big).unwrap();
+    assert!(
+        store.changed_since(start).is_none(),
+        "the small change was forgotten to bound memory"
+    );
+    let last = store.revision();
+    store.write(Patch::new().set("A:1", "x", 2)).unwrap();
+    assert_eq!(store.changed_since(last).unwrap().count(), 1);
+}

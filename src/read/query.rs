@@ -20,8 +20,8 @@ use crate::view::View;
 ///
 /// * If the store's [`revision`](Store::revision) is the one of the last read, nothing changed
 ///   at all: O(1).
-/// * Otherwise, if no key changed since (the store remembers its last 64 revisions' changed
-///   keys) is one the last read looked up, the changes were elsewhere: O(keys changed). Further
+/// * Otherwise, if no key changed since (the store remembers its recent revisions' changed
+///   keys, see [`Store::changed_since`]) is one the last read looked up, the changes were elsewhere: O(keys changed). Further
 ///   back, every entity the last read looked up is compared with the store's, by pointer:
 ///   O(entities read). Either way, nothing is rebuilt.
 /// * Otherwise the document is read again.

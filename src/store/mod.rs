@@ -89,8 +89,10 @@ pub struct Store {
     recent: VecDeque<(u64, u64, Arc<[Key]>)>,
 }
 
-/// How many revisions [`Store::changed_since`] can look back.
+/// How many revisions [`Store::changed_since`] can look back at most.
 const RECENT_REVISIONS: usize = 64;
+/// How many changed keys [`Store::changed_since`] keeps at most (beyond the newest revision's).
+const RECENT_KEYS: usize = 65_536;
 
 impl Default for Store {
     fn default() -> Store {
@@ -150,8 +152,9 @@ impl Store {
         self.revision
     }
 
-    /// The keys whose view changed since `revision`, if `revision` is one of this store's last
-    /// few (64) revisions; `None` if it is older or not this store's lineage. Keys may repeat.
+    /// The keys whose view changed since `revision`, if `revision` is one of this store's recent
+    /// revisions (the last 64, fewer after changes of more than 65,536 keys in all); `None` if
+    /// it is older or not of this store's lineage. Keys may repeat.
     ///
     /// ```
     /// use optimist::{Patch, Store};

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{RECENT_REVISIONS, Store};
+use super::{RECENT_KEYS, RECENT_REVISIONS, Store};
 use crate::entity::Entity;
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerInfo, LayerState, Slot};
@@ -109,11 +109,21 @@ impl Store {
         if !changes.is_empty() {
             let from = self.revision;
             self.revision = next_revision();
-            if self.recent.len() == RECENT_REVISIONS {
-                self.recent.pop_front();
-            }
             self.recent
                 .push_back((from, self.revision, Arc::from(changes.keys())));
+            // Bounded in revisions and in keys, so a few huge writes cannot pin memory; the
+            // newest entry always stays.
+            while self.recent.len() > 1
+                && (self.recent.len() > RECENT_REVISIONS
+                    || self
+                        .recent
+                        .iter()
+                        .map(|(_, _, keys)| keys.len())
+                        .sum::<usize>()
+                        > RECENT_KEYS)
+            {
+                self.recent.pop_front();
+            }
         }
         changes
     }
