@@ -10,10 +10,23 @@ use std::ops::Deref;
 use std::sync::{Arc, LazyLock};
 
 /// The key of the root query entity, Apollo's `ROOT_QUERY`.
+///
+/// ```
+/// assert_eq!(optimist::Key::root_query().as_str(), optimist::ROOT_QUERY);
+/// ```
 pub const ROOT_QUERY: &str = "ROOT_QUERY";
 /// The key of the root mutation entity, Apollo's `ROOT_MUTATION`.
+///
+/// ```
+/// assert_eq!(optimist::Key::root_mutation().as_str(), optimist::ROOT_MUTATION);
+/// ```
 pub const ROOT_MUTATION: &str = "ROOT_MUTATION";
 /// The key of the root subscription entity, Apollo's `ROOT_SUBSCRIPTION`.
+///
+/// ```
+/// assert!(optimist::Key::new(optimist::ROOT_SUBSCRIPTION)?.is_root());
+/// # Ok::<(), optimist::KeyError>(())
+/// ```
 pub const ROOT_SUBSCRIPTION: &str = "ROOT_SUBSCRIPTION";
 
 static ROOT_QUERY_KEY: LazyLock<Key> = LazyLock::new(|| Key(Arc::from(ROOT_QUERY)));

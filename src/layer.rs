@@ -117,31 +117,85 @@ pub struct LayerInfo<'a> {
 
 impl<'a> LayerInfo<'a> {
     /// The layer's id.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
+    /// let layer = store.layer(id).unwrap();
+    /// assert_eq!(layer.id(), id);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> LayerId {
         self.id
     }
 
     /// The label given when it was pushed or reserved.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
+    /// let layer = store.layer(id).unwrap();
+    /// assert_eq!(layer.label(), "rename");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn label(&self) -> &'a str {
         &self.layer.label
     }
 
     /// Pending, or confirmed and waiting for a layer below.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
+    /// let layer = store.layer(id).unwrap();
+    /// assert_eq!(layer.state(), optimist::LayerState::Pending);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn state(&self) -> LayerState {
         self.layer.state
     }
 
     /// The keys its ops touch, in no particular order.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
+    /// let layer = store.layer(id).unwrap();
+    /// assert_eq!(layer.keys().map(|k| k.as_str()).collect::<Vec<_>>(), ["A:1"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &'a Key> + use<'a> {
         self.layer.ops.keys()
     }
 
     /// Its ops on one key, in order (empty if none).
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
+    /// let layer = store.layer(id).unwrap();
+    /// assert_eq!((layer.ops("A:1").len(), layer.ops("B:1").len()), (1, 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ops(&self, key: &str) -> &'a [Op] {
         self.layer.ops.get(key).map_or(&[], |ops| ops.as_slice())
     }
 
     /// Its ops as a patch (a copy).
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("rename", Patch::new().set("A:1", "name", "b"))?;
+    /// let layer = store.layer(id).unwrap();
+    /// assert_eq!(layer.to_patch(), Patch::new().set("A:1", "name", "b"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_patch(&self) -> Patch {
         Patch::from_ops(self.layer.ops.clone())
     }

@@ -132,6 +132,12 @@ pub enum ListPosition {
 /// A named updater: given the entity (or `None` if absent) and the op's arguments, returns the
 /// new entity (or `None` to delete it). It must be a pure function of its inputs: the store
 /// re-runs it whenever what lies below its layer changes.
+///
+/// ```
+/// use std::sync::Arc;
+/// let clear: Arc<optimist::UpdaterFn> = Arc::new(|_entity, _args| None);
+/// assert!(clear(None, &optimist::Value::Null).is_none());
+/// ```
 pub type UpdaterFn = dyn Fn(Option<&Entity>, &Value) -> Option<Entity> + Send + Sync;
 
 /// The registry of named updaters that [`Op::Update`] calls.

@@ -10,10 +10,22 @@ use std::fmt;
 use std::sync::Arc;
 
 /// The field every object's typename is read from and stored under, as in Apollo.
+///
+/// ```
+/// assert_eq!(optimist::TYPENAME, "__typename");
+/// ```
 pub const TYPENAME: &str = "__typename";
 
 /// A user function that computes an object's key from its typename and fields: `Some(key text)`
 /// (a whole key, `Type:id`), or `None` to keep the object embedded.
+///
+/// ```
+/// use std::sync::Arc;
+/// let by_slug: Arc<optimist::KeyFn> =
+///     Arc::new(|typename, fields| Some(format!("{typename}:{}", fields.get("slug")?.as_str()?)));
+/// let fields = serde_json::json!({"slug": "intro"});
+/// assert_eq!(by_slug("Post", fields.as_object().unwrap()).as_deref(), Some("Post:intro"));
+/// ```
 pub type KeyFn =
     dyn Fn(&str, &serde_json::Map<String, serde_json::Value>) -> Option<String> + Send + Sync;
 
@@ -106,6 +118,10 @@ pub struct Policies {
 }
 
 /// The default nesting limit: far beyond any real response, far below what exhausts a stack.
+///
+/// ```
+/// assert_eq!(optimist::Policies::new().depth_limit(), optimist::DEFAULT_MAX_DEPTH);
+/// ```
 pub const DEFAULT_MAX_DEPTH: usize = 256;
 
 impl Default for Policies {

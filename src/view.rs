@@ -99,21 +99,53 @@ impl Changes {
     }
 
     /// The changed keys, sorted.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+    /// assert_eq!(changes.keys()[0].as_str(), "A:1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn keys(&self) -> &[Key] {
         &self.keys
     }
 
     /// Whether `key` changed.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+    /// assert!(changes.contains("B:1") && !changes.contains("C:1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn contains(&self, key: &str) -> bool {
         self.keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
     }
 
     /// Whether nothing changed.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+    /// assert!(!changes.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
     /// How many keys changed.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+    /// assert_eq!(changes.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.keys.len()
     }

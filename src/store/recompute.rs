@@ -132,6 +132,14 @@ impl Store {
     /// the view is the fold of base and the live layers for every key, the key index matches
     /// the layers, no confirmed layer waits at the bottom, and with no layer the view is base.
     /// O(entities + ops); for tests.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.push("edit", Patch::new().increment("A:1", "n", 1))?;
+    /// store.check_invariants()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[doc(hidden)]
     pub fn check_invariants(&self) -> Result<(), String> {
         self.stack.check()?;
