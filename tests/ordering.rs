@@ -1,6 +1,6 @@
 //! Answers land in base in request order, whatever order they arrive in.
 
-use optimist::{LayerState, Patch, Store, Value};
+use optimist::{LayerId, LayerState, Patch, Store, Value};
 
 fn title(store: &Store) -> Option<&str> {
     store.get_field("Todo:1", "title").and_then(Value::as_str)
@@ -25,9 +25,8 @@ fn seeded() -> Store {
     store
 }
 
-#[test]
-fn a_later_confirmation_waits_for_the_earlier_layer_then_both_land_in_order() {
-    let mut store = seeded();
+/// L1 renames `Todo:1` and increments `n`; L2, pushed after it, renames it again.
+fn two_overlapping_layers(store: &mut Store) -> (LayerId, LayerId) {
     let (l1, _) = store
         .push(
             "L1",
@@ -39,6 +38,13 @@ fn a_later_confirmation_waits_for_the_earlier_layer_then_both_land_in_order() {
     let (l2, _) = store
         .push("L2", Patch::new().set("Todo:1", "title", "two"))
         .unwrap();
+    (l1, l2)
+}
+
+#[test]
+fn a_later_confirmation_waits_for_the_earlier_layer_then_both_land_in_order() {
+    let mut store = seeded();
+    let (l1, l2) = two_overlapping_layers(&mut store);
 
     store
         .confirm(l2, Patch::new().set("Todo:1", "title", "two (server)"))
@@ -74,17 +80,7 @@ fn a_later_confirmation_waits_for_the_earlier_layer_then_both_land_in_order() {
 #[test]
 fn when_the_earlier_layer_fails_the_later_confirmation_lands() {
     let mut store = seeded();
-    let (l1, _) = store
-        .push(
-            "L1",
-            Patch::new()
-                .set("Todo:1", "title", "one")
-                .increment("Todo:1", "n", 1),
-        )
-        .unwrap();
-    let (l2, _) = store
-        .push("L2", Patch::new().set("Todo:1", "title", "two"))
-        .unwrap();
+    let (l1, l2) = two_overlapping_layers(&mut store);
     store.promote(l2).unwrap();
     assert_eq!(confirmed_title(&store), Some("base"));
 

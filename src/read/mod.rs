@@ -339,56 +339,54 @@ fn run_on<S: Source, T: DeserializeOwned>(
     variables: &serde_json::Value,
     missing: Option<&RefCell<Vec<String>>>,
 ) -> Result<T, ReadError> {
-    {
-        let mut plan = Plan::default();
-        let (root, top) = match start {
-            Start::Query => {
-                let operation = doc.operation()?;
-                let variables = doc.variables(variables)?;
-                let top = plan.compile(&operation.selection, &variables, true);
-                (root_key(operation.kind), top)
-            }
-            Start::Fragment(name, id) => {
-                let fragment = doc.fragment(name)?;
-                let variables = doc.variables(variables)?;
-                let set = plan.compile(&fragment.selection, &variables, false);
-                // Reading a fragment is reading `{ ...F }` from the entity: F applies if its type
-                // condition matches, and the entity's typename is read either way (as Apollo).
-                let top = plan.push(vec![
-                    Item::Fragment {
-                        condition: Some(&fragment.type_condition),
-                        set,
-                    },
-                    Item::Field(PlanField::implicit_typename()),
-                ]);
-                (id, top)
-            }
-        };
-        // A partial read of an absent root is a read of an empty one: every field is missing.
-        let empty = Entity::new();
-        let entity = match (source.entity(root), missing) {
-            (Some(entity), _) => entity,
-            (None, Some(_)) => &empty,
-            (None, None) => return Err(ReadError::MissingRoot { key: root.into() }),
-        };
-        let collected = RefCell::default();
-        let ctx = Ctx {
-            source,
-            policies,
-            plan: &plan,
-            limit: policies.depth_limit(),
-            missing,
-            collected: &collected,
-        };
-        let cursor = Cursor {
-            ctx: &ctx,
-            node: Node::Object(entity, Some(root)),
-            sel: std::slice::from_ref(&top),
-            path: &Path::Root,
-            depth: 0,
-        };
-        T::deserialize(cursor).map_err(|error| error.at(&Path::Root))
-    }
+    let mut plan = Plan::default();
+    let (root, top) = match start {
+        Start::Query => {
+            let operation = doc.operation()?;
+            let variables = doc.variables(variables)?;
+            let top = plan.compile(&operation.selection, &variables, true);
+            (root_key(operation.kind), top)
+        }
+        Start::Fragment(name, id) => {
+            let fragment = doc.fragment(name)?;
+            let variables = doc.variables(variables)?;
+            let set = plan.compile(&fragment.selection, &variables, false);
+            // Reading a fragment is reading `{ ...F }` from the entity: F applies if its type
+            // condition matches, and the entity's typename is read either way (as Apollo).
+            let top = plan.push(vec![
+                Item::Fragment {
+                    condition: Some(&fragment.type_condition),
+                    set,
+                },
+                Item::Field(PlanField::implicit_typename()),
+            ]);
+            (id, top)
+        }
+    };
+    // A partial read of an absent root is a read of an empty one: every field is missing.
+    let empty = Entity::new();
+    let entity = match (source.entity(root), missing) {
+        (Some(entity), _) => entity,
+        (None, Some(_)) => &empty,
+        (None, None) => return Err(ReadError::MissingRoot { key: root.into() }),
+    };
+    let collected = RefCell::default();
+    let ctx = Ctx {
+        source,
+        policies,
+        plan: &plan,
+        limit: policies.depth_limit(),
+        missing,
+        collected: &collected,
+    };
+    let cursor = Cursor {
+        ctx: &ctx,
+        node: Node::Object(entity, Some(root)),
+        sel: std::slice::from_ref(&top),
+        path: &Path::Root,
+        depth: 0,
+    };
+    T::deserialize(cursor).map_err(|error| error.at(&Path::Root))
 }
 
 /// Reads of documents and trees through the merged view. [`Store::confirmed`] gives the same

@@ -457,8 +457,8 @@ impl Store {
             } else {
                 let before = self.get(key).cloned();
                 put(&mut self.base, key, written);
-                self.recompute(key);
-                if !same(before.as_ref(), self.get(key)) {
+                let after = self.recompute(key);
+                if !same(before.as_ref(), after.as_ref()) {
                     changes.push(key.clone());
                 }
             }

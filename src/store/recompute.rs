@@ -51,16 +51,18 @@ impl Store {
         keys.iter().map(|key| self.get(key).cloned()).collect()
     }
 
-    /// Recomputes the overlay entry of `key` from base and the layers touching it: present
-    /// exactly while some layer touches the key.
-    pub(crate) fn recompute(&mut self, key: &Key) {
+    /// Recomputes the overlay entry of `key` from base and the layers touching it (present
+    /// exactly while some layer touches the key), and returns the key's view.
+    pub(crate) fn recompute(&mut self, key: &Key) -> Option<Entity> {
         if self.stack.touching(key).is_empty() {
             if !self.overlay.is_empty() {
                 self.overlay.remove(key);
             }
+            self.base.get(key).cloned()
         } else {
             let entity = apply(self.base.get(key), self.stack.ops_on(key), &self.updaters);
-            self.overlay.insert(key.clone(), entity);
+            self.overlay.insert(key.clone(), entity.clone());
+            entity
         }
     }
 
@@ -68,8 +70,8 @@ impl Store {
     pub(crate) fn recompute_all(&mut self, keys: &[Key], before: Vec<Option<Entity>>) -> Vec<Key> {
         let mut changes = Vec::new();
         for (key, before) in keys.iter().zip(before) {
-            self.recompute(key);
-            if !same(before.as_ref(), self.get(key)) {
+            let after = self.recompute(key);
+            if !same(before.as_ref(), after.as_ref()) {
                 changes.push(key.clone());
             }
         }

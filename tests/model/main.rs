@@ -510,6 +510,18 @@ type Observed = (
     Vec<(String, LayerState, Patch)>,
 );
 
+/// A store with `base` written and each of `layers` pushed as `layer i`, with their ids.
+fn pushed(base: &[KOp], layers: &[Vec<KOp>]) -> (Store, Vec<LayerId>) {
+    let mut store = new_store();
+    store.write(patch(base)).unwrap();
+    let ids = layers
+        .iter()
+        .enumerate()
+        .map(|(i, ops)| store.push(&format!("layer {i}"), patch(ops)).unwrap().0)
+        .collect();
+    (store, ids)
+}
+
 fn observe(store: &Store) -> Observed {
     let view = store
         .iter()
@@ -578,13 +590,7 @@ proptest! {
         (layers, order) in layers_in_some_order(0..6),
         fates in proptest::collection::vec(fate(), 6),
     ) {
-        let mut store = new_store();
-        store.write(patch(&base)).unwrap();
-        let ids: Vec<LayerId> = layers
-            .iter()
-            .enumerate()
-            .map(|(i, ops)| store.push(&format!("layer {i}"), patch(ops)).unwrap().0)
-            .collect();
+        let (mut store, ids) = pushed(&base, &layers);
 
         let mut twin = new_store();
         twin.write(patch(&base)).unwrap();
@@ -619,13 +625,7 @@ proptest! {
         base in ops(0..8),
         (layers, order) in layers_in_some_order(0..6),
     ) {
-        let mut store = new_store();
-        store.write(patch(&base)).unwrap();
-        let ids: Vec<LayerId> = layers
-            .iter()
-            .enumerate()
-            .map(|(i, ops)| store.push(&format!("layer {i}"), patch(ops)).unwrap().0)
-            .collect();
+        let (mut store, ids) = pushed(&base, &layers);
         for i in order {
             prop_assert!(store.promote(ids[i]).unwrap().is_empty(), "promote changes no view");
         }
