@@ -88,11 +88,15 @@ impl Store {
             };
             base.insert(key, entity);
         }
+        self.drain_abandoned();
         let keys: Vec<Key> = self.base.keys().chain(base.keys()).cloned().collect();
         let before = self.view_of(&keys);
+        for (key, entity) in base.iter() {
+            self.note_temporary_refs(key, entity);
+        }
         self.base = base;
         let changes = self.recompute_all(&keys, before);
-        Ok(self.finish(changes))
+        Ok(self.finish(changes, Vec::new()))
     }
 }
 

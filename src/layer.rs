@@ -29,19 +29,28 @@ pub(crate) fn next_store_tag() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Issues request numbers to layers: one counter for the whole program, so a store and its
+/// clones never issue equal ids (a layer pushed on a clone is never mistaken for the
+/// original's), and larger always means requested later.
+fn next_layer_seq() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// The id of a layer, returned by [`Store::push`](crate::Store::push) and
 /// [`Store::reserve`](crate::Store::reserve).
 ///
 /// It cannot be forged (there is no public constructor) and never names another layer: once its
 /// layer is settled and gone, the store reports the id as already settled instead of acting on a
-/// newer layer. `Debug` prints `L` and the layer's request number (`L3`: the third layer or
-/// slot this store issued; numbers grow in request order and are never reused).
+/// newer layer. `Debug` prints `L` and the layer's request number (`L3`). Request numbers come
+/// from one counter for the whole program: they grow in request order, are never reused, and a
+/// store and its clones never issue the same one.
 ///
 /// ```
 /// use optimist::{Patch, Store};
 /// let mut store = Store::new();
 /// let (id, _) = store.push("like", Patch::new().increment("Post:1", "likes", 1))?;
-/// assert_eq!(format!("{id:?}"), "L1");
+/// assert!(format!("{id:?}").starts_with('L'));
 /// store.fail(id)?;
 /// assert!(store.fail(id).is_err(), "an id settles once");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -86,13 +95,55 @@ pub enum LayerState {
     Confirmed,
 }
 
+/// What a layer stands for, which decides where it sits in the stack.
+///
+/// * An **intent** is a user's mutation: it carries a guess (optimistic ops), goes on top when
+///   pushed, and settles by [`promote`](crate::Store::promote) (its own ops),
+///   [`confirm`](crate::Store::confirm) (the server's answer) or [`fail`](crate::Store::fail).
+/// * An **observation** is a query or refetch: a slot with no guess, taken by
+///   [`reserve`](crate::Store::reserve) and settled by its answer. It is placed directly below
+///   the lowest pending intent (on top when none is pending): an observation never lands above
+///   an intent that was still in flight when it was requested, since the server may have
+///   answered it before it applied that intent.
+///
+/// ```
+/// use optimist::{LayerKind, Patch, Store};
+/// let mut store = Store::new();
+/// let (save, _) = store.push("save", Patch::new().set("Todo:1", "done", true))?;
+/// let refetch = store.reserve("refetch");
+/// let order: Vec<_> = store.layers().map(|l| (l.id(), l.kind())).collect();
+/// assert_eq!(order, [(refetch, LayerKind::Observation), (save, LayerKind::Intent)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LayerKind {
+    /// A user's mutation, with a guess; pushed on top.
+    Intent,
+    /// A query's reserved slot, with no guess; placed below every intent still pending.
+    Observation,
+}
+
+/// Where a layer sits in the stack: ordered oldest (bottom) first. An intent's place is
+/// `(seq, MAX)`; an observation reserved while intent `i` was the lowest pending one sits at
+/// `(i.seq, seq)`, just below `i` and above everything older than `i` (observations anchored
+/// at the same intent keep request order among themselves); an observation reserved with no
+/// intent pending sits at `(seq, 0)`, on top.
+pub(crate) type Place = (u64, u64);
+
 /// One live layer.
 #[derive(Clone, PartialEq, Debug)]
 pub(crate) struct Layer {
     pub(crate) label: Arc<str>,
+    pub(crate) kind: LayerKind,
     pub(crate) state: LayerState,
-    /// Request order: larger is newer.
+    /// Request order: larger is newer. Unique in the program.
     pub(crate) seq: u64,
+    /// The layer's place in the stack (see [`Place`]).
+    pub(crate) place: Place,
+    /// For an observation: the seq of the lowest intent pending when it was reserved (every
+    /// intent pending then has a seq at least this), `u64::MAX` if none was. For an intent:
+    /// its own seq.
+    pub(crate) anchor: u64,
     pub(crate) ops: OpsByKey,
 }
 
@@ -142,6 +193,18 @@ impl<'a> LayerInfo<'a> {
     /// ```
     pub fn label(&self) -> &'a str {
         &self.layer.label
+    }
+
+    /// Intent (a mutation, with a guess) or observation (a query's slot).
+    ///
+    /// ```
+    /// use optimist::{LayerKind, Store};
+    /// let mut store = Store::new();
+    /// let id = store.reserve("refetch");
+    /// assert_eq!(store.layer(id).unwrap().kind(), LayerKind::Observation);
+    /// ```
+    pub fn kind(&self) -> LayerKind {
+        self.layer.kind
     }
 
     /// Pending, or confirmed and waiting for a layer below.
@@ -213,8 +276,9 @@ impl fmt::Debug for LayerInfo<'_> {
         keys.sort_unstable();
         write!(
             f,
-            "{:?} {:?} {:?} {:?}",
+            "{:?} {:?} {:?} {:?} {:?}",
             self.id,
+            self.kind(),
             self.label(),
             self.state(),
             keys
@@ -226,13 +290,14 @@ impl fmt::Debug for LayerInfo<'_> {
 #[derive(Clone, Default)]
 pub(crate) struct Stack {
     layers: SlotMap<Slot, Layer>,
-    /// Request order, oldest first.
-    order: BTreeMap<u64, Slot>,
-    /// For each key, the live layers whose ops touch it, oldest first. Keys no layer touches
+    /// Stack order, oldest (bottom) first.
+    order: BTreeMap<Place, Slot>,
+    /// The seqs of the pending intents, oldest first: the first is where a new observation
+    /// goes.
+    pending_intents: BTreeMap<u64, Slot>,
+    /// For each key, the live layers whose ops touch it, in stack order. Keys no layer touches
     /// are absent (never an empty list).
     by_key: HashMap<Key, SmallVec<[Slot; 2]>, Hasher>,
-    /// The seq of the next layer pushed; starts at 1.
-    next_seq: u64,
 }
 
 impl Stack {
@@ -240,22 +305,47 @@ impl Stack {
         self.order.is_empty()
     }
 
-    /// Pushes a layer on top and returns its slot and seq.
+    /// Pushes an intent on top and returns its slot and seq.
     pub(crate) fn push(&mut self, label: Arc<str>, ops: OpsByKey) -> (Slot, u64) {
-        self.next_seq += 1;
-        let seq = self.next_seq;
+        let seq = next_layer_seq();
         let keys: Vec<Key> = ops.keys().cloned().collect();
+        let place = (seq, u64::MAX);
         let slot = self.layers.insert(Layer {
             label,
+            kind: LayerKind::Intent,
             state: LayerState::Pending,
             seq,
+            place,
+            anchor: seq,
             ops,
         });
-        self.order.insert(seq, slot);
+        self.order.insert(place, slot);
+        self.pending_intents.insert(seq, slot);
         for key in keys {
-            // The new layer is the newest, so appending keeps each list oldest first.
+            // The new layer is on top, so appending keeps each list in stack order.
             self.by_key.entry(key).or_default().push(slot);
         }
+        (slot, seq)
+    }
+
+    /// Places an observation with no ops directly below the lowest pending intent (on top if
+    /// none is pending) and returns its slot and seq.
+    pub(crate) fn reserve(&mut self, label: Arc<str>) -> (Slot, u64) {
+        let seq = next_layer_seq();
+        let (place, anchor) = match self.pending_intents.keys().next() {
+            Some(&lowest) => ((lowest, seq), lowest),
+            None => ((seq, 0), u64::MAX),
+        };
+        let slot = self.layers.insert(Layer {
+            label,
+            kind: LayerKind::Observation,
+            state: LayerState::Pending,
+            seq,
+            place,
+            anchor,
+            ops: OpsByKey::default(),
+        });
+        self.order.insert(place, slot);
         (slot, seq)
     }
 
@@ -263,20 +353,49 @@ impl Stack {
         self.layers.get(slot)
     }
 
+    /// The layer's ops, for rewriting in place (the caller keeps the key index right: see
+    /// [`Stack::reindex`]).
+    pub(crate) fn ops_mut(&mut self, slot: Slot) -> Option<&mut OpsByKey> {
+        self.layers.get_mut(slot).map(|layer| &mut layer.ops)
+    }
+
     pub(crate) fn set_state(&mut self, slot: Slot, state: LayerState) {
         if let Some(layer) = self.layers.get_mut(slot) {
             layer.state = state;
+            if state != LayerState::Pending {
+                self.pending_intents.remove(&layer.seq);
+            }
         }
     }
 
     /// Removes a layer, returning it.
     pub(crate) fn remove(&mut self, slot: Slot) -> Option<Layer> {
         let layer = self.layers.remove(slot)?;
-        self.order.remove(&layer.seq);
+        self.order.remove(&layer.place);
+        self.pending_intents.remove(&layer.seq);
         for key in layer.ops.keys() {
             self.unindex(key, slot);
         }
         Some(layer)
+    }
+
+    /// Indexes `slot` under `key` (in stack order) if it is not already there.
+    pub(crate) fn index(&mut self, key: &Key, slot: Slot) {
+        let Some(place) = self.layers.get(slot).map(|layer| layer.place) else {
+            return;
+        };
+        let list = self.by_key.entry(key.clone()).or_default();
+        if list.contains(&slot) {
+            return;
+        }
+        let layers = &self.layers;
+        let at = list.partition_point(|other| layers[*other].place < place);
+        list.insert(at, slot);
+    }
+
+    /// Drops `slot` from the index of `key`.
+    pub(crate) fn unindex_key(&mut self, key: &Key, slot: Slot) {
+        self.unindex(key, slot);
     }
 
     /// Replaces a layer's ops, returning the old ones.
@@ -288,13 +407,9 @@ impl Stack {
         for key in old.keys() {
             self.unindex(key, slot);
         }
-        let seq = self.layers[slot].seq;
         let keys: Vec<Key> = self.layers[slot].ops.keys().cloned().collect();
         for key in keys {
-            let list = self.by_key.entry(key).or_default();
-            let layers = &self.layers;
-            let at = list.partition_point(|other| layers[*other].seq < seq);
-            list.insert(at, slot);
+            self.index(&key, slot);
         }
         old
     }
@@ -313,19 +428,23 @@ impl Stack {
         self.order.values().next().copied()
     }
 
-    /// The slots of the layers touching `key`, oldest first.
+    /// The slots of the layers touching `key`, in stack order.
     pub(crate) fn touching(&self, key: &str) -> &[Slot] {
         self.by_key.get(key).map_or(&[], |list| list.as_slice())
     }
 
-    /// The ops of every layer touching `key`, oldest layer first.
-    pub(crate) fn ops_on<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Op> + 'a {
-        self.touching(key)
-            .iter()
-            .flat_map(move |slot| self.layers[*slot].ops.get(key).into_iter().flatten())
+    /// The layers touching `key` with their ops on it, in stack order.
+    pub(crate) fn layers_on<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Iterator<Item = (Slot, &'a Layer, &'a [Op])> + 'a {
+        self.touching(key).iter().filter_map(move |slot| {
+            let layer = &self.layers[*slot];
+            Some((*slot, layer, layer.ops.get(key)?.as_slice()))
+        })
     }
 
-    /// Slots in request order, oldest first.
+    /// Slots in stack order, oldest first.
     pub(crate) fn slots(&self) -> impl DoubleEndedIterator<Item = Slot> + ExactSizeIterator + '_ {
         self.order.values().copied()
     }
@@ -344,13 +463,54 @@ impl Stack {
                 self.layers.len()
             ));
         }
-        for (seq, slot) in &self.order {
+        for (place, slot) in &self.order {
             match self.layers.get(*slot) {
-                Some(layer) if layer.seq == *seq => {}
+                Some(layer) if layer.place == *place => {}
                 _ => {
                     return Err(format!(
-                        "order entry {seq} names a missing or renumbered layer"
+                        "order entry {place:?} names a missing or moved layer"
                     ));
+                }
+            }
+        }
+        let pending: Vec<u64> = self
+            .slots()
+            .map(|slot| &self.layers[slot])
+            .filter(|layer| layer.kind == LayerKind::Intent && layer.state == LayerState::Pending)
+            .map(|layer| layer.seq)
+            .collect();
+        if !pending.iter().eq(self.pending_intents.keys()) {
+            return Err("the pending-intent index differs from the layers".into());
+        }
+        // Intents keep request order among themselves, observations too.
+        for kind in [LayerKind::Intent, LayerKind::Observation] {
+            let seqs: Vec<u64> = self
+                .slots()
+                .map(|slot| &self.layers[slot])
+                .filter(|layer| layer.kind == kind)
+                .map(|layer| layer.seq)
+                .collect();
+            if seqs.windows(2).any(|w| w[0] > w[1]) {
+                return Err(format!("{kind:?} layers are out of request order"));
+            }
+        }
+        // Invariant 6: no observation sits above an intent that was pending when it was
+        // reserved (every such intent has a seq at least the observation's anchor).
+        let mut intents_below: Vec<&Layer> = Vec::new();
+        for slot in self.slots() {
+            let layer = &self.layers[slot];
+            match layer.kind {
+                LayerKind::Intent => intents_below.push(layer),
+                LayerKind::Observation => {
+                    if let Some(intent) = intents_below
+                        .iter()
+                        .find(|intent| layer.anchor <= intent.seq && intent.seq < layer.seq)
+                    {
+                        return Err(format!(
+                            "observation L{} sits above intent L{}, pending when it was reserved",
+                            layer.seq, intent.seq
+                        ));
+                    }
                 }
             }
         }

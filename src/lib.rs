@@ -80,6 +80,7 @@ mod document;
 mod entity;
 mod extract;
 mod field;
+mod guard;
 mod key;
 mod layer;
 mod normalize;
@@ -87,23 +88,27 @@ mod op;
 mod patch;
 mod policy;
 mod read;
+mod rewrite;
 mod store;
 mod value;
+mod version;
 mod view;
 
 pub use document::{Document, DocumentError, OperationKind};
 pub use entity::Entity;
 pub use extract::RestoreError;
 pub use field::FieldName;
+pub use guard::LayerGuard;
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
-pub use layer::{LayerError, LayerId, LayerInfo, LayerState};
+pub use layer::{LayerError, LayerId, LayerInfo, LayerKind, LayerState};
 pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use policy::{DEFAULT_MAX_DEPTH, KeyFields, KeyFn, Policies, TYPENAME};
 pub use read::{PartialRead, Query, ReadError, Reader};
-pub use store::{ConfirmError, Store};
+pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Value};
+pub use version::{BadVersion, Version};
 pub use view::{Changes, Snapshot};
 
 /// The README's examples, compiled and run as doc tests.

@@ -30,7 +30,7 @@ use crate::value::{List, Value};
 /// let todo = Entity::new().with("count", 9000).with("tags", Value::from(vec!["a"]));
 /// let ops = [
 ///     Op::Increment { field: "count".into(), by: 1000.into() },
-///     Op::ListInsert { field: "tags".into(), item: "b".into(), at: ListPosition::End },
+///     Op::ListInsert { field: "tags".into(), item: "b".into(), at: ListPosition::End, unique: false },
 /// ];
 /// let after = apply(Some(&todo), &ops, &Updaters::new()).unwrap();
 /// assert_eq!(after.get("count"), Some(&Value::from(10000)));
@@ -59,7 +59,9 @@ pub enum Op {
     },
     /// Inserts `item` into a list field at `at`. An absent or `null` field counts as an empty
     /// list. No effect on an absent entity or on a field that holds something other than a list
-    /// or `null`.
+    /// or `null`. A `unique` insert is also no effect when the list already holds an item equal
+    /// to `item` (refs compare by key): an append that a refetch may have made already, such as
+    /// a created item's ref.
     ListInsert {
         /// The list field.
         field: FieldName,
@@ -67,6 +69,8 @@ pub enum Op {
         item: Value,
         /// Where to insert it.
         at: ListPosition,
+        /// Whether to skip the insert when an equal item is already in the list.
+        unique: bool,
     },
     /// Removes every item equal to `item` from a list field. No effect on an absent entity, an
     /// absent field, or a field that is not a list.
@@ -94,7 +98,15 @@ impl fmt::Debug for Op {
             Op::RemoveField(field) => write!(f, "remove .{field}"),
             Op::Delete => f.write_str("delete"),
             Op::Increment { field, by } => write!(f, ".{field} += {by}"),
-            Op::ListInsert { field, item, at } => write!(f, ".{field} insert {item:?} {at:?}"),
+            Op::ListInsert {
+                field,
+                item,
+                at,
+                unique,
+            } => {
+                let unique = if *unique { " unique" } else { "" };
+                write!(f, ".{field} insert{unique} {item:?} {at:?}")
+            }
             Op::ListRemove { field, item } => write!(f, ".{field} remove {item:?}"),
             Op::Update { name, args } => write!(f, "update {name}({args:?})"),
         }
@@ -107,7 +119,7 @@ impl fmt::Debug for Op {
 /// use optimist::{Entity, ListPosition, Op, Updaters, Value, apply};
 ///
 /// let e = Entity::new().with("l", Value::from(vec![1, 3]));
-/// let insert = |at| Op::ListInsert { field: "l".into(), item: 2.into(), at };
+/// let insert = |at| Op::ListInsert { field: "l".into(), item: 2.into(), at, unique: false };
 /// let get = |op| apply(Some(&e), &[op], &Updaters::new()).unwrap().get("l").cloned().unwrap();
 /// assert_eq!(get(insert(ListPosition::Start)), Value::from(vec![2, 1, 3]));
 /// assert_eq!(get(insert(ListPosition::Index(1))), Value::from(vec![1, 2, 3]));
@@ -346,7 +358,12 @@ impl State {
                     set_field(fields, field.clone(), Value::Number(sum));
                 }
             }
-            Op::ListInsert { field, item, at } => {
+            Op::ListInsert {
+                field,
+                item,
+                at,
+                unique,
+            } => {
                 if !self.exists() {
                     return;
                 }
@@ -355,6 +372,9 @@ impl State {
                     Some(Value::List(list)) => list.clone(),
                     Some(_) => return,
                 };
+                if *unique && list.contains(item) {
+                    return;
+                }
                 let index = match at {
                     ListPosition::Start => 0,
                     ListPosition::End => list.len(),
@@ -440,6 +460,7 @@ mod tests {
                 field: "l".into(),
                 item: 1.into(),
                 at: ListPosition::End,
+                unique: false,
             },
             Op::ListRemove {
                 field: "l".into(),
@@ -518,16 +539,19 @@ mod tests {
                     field: "l".into(),
                     item: 9.into(),
                     at: ListPosition::Index(99),
+                    unique: false,
                 },
                 Op::ListInsert {
                     field: "s".into(),
                     item: 9.into(),
                     at: ListPosition::End,
+                    unique: false,
                 },
                 Op::ListInsert {
                     field: "new".into(),
                     item: 5.into(),
                     at: ListPosition::Start,
+                    unique: false,
                 },
             ],
         )
@@ -535,6 +559,21 @@ mod tests {
         assert_eq!(out.get("l"), Some(&Value::from(vec![2, 9])));
         assert_eq!(out.get("s"), Some(&Value::from("x")));
         assert_eq!(out.get("new"), Some(&Value::from(vec![5])));
+    }
+
+    #[test]
+    fn a_unique_insert_skips_an_item_already_listed() {
+        let e = Entity::new().with("l", Value::from(vec![1, 2]));
+        let insert = |item: i32, unique| Op::ListInsert {
+            field: "l".into(),
+            item: item.into(),
+            at: ListPosition::End,
+            unique,
+        };
+        let out = run(Some(e.clone()), &[insert(2, true), insert(3, true)]).unwrap();
+        assert_eq!(out.get("l"), Some(&Value::from(vec![1, 2, 3])));
+        let out = run(Some(e), &[insert(2, false)]).unwrap();
+        assert_eq!(out.get("l"), Some(&Value::from(vec![1, 2, 2])));
     }
 
     #[test]

@@ -15,7 +15,9 @@ use crate::entity::Entity;
 use crate::field::FieldName;
 use crate::key::{IntoKey, Key, KeyError};
 use crate::op::{ListPosition, Op, Updaters};
+use crate::policy::Policies;
 use crate::value::Value;
+use crate::version::Version;
 
 /// The ops of one key, in the order they apply. Most keys get one op.
 pub(crate) type KeyOps = SmallVec<[Op; 1]>;
@@ -177,6 +179,38 @@ impl Patch {
                 field: field.into(),
                 item: item.into(),
                 at,
+                unique: false,
+            },
+        )
+    }
+
+    /// Inserts an item into a list field unless an equal item is already there
+    /// ([`Op::ListInsert`] with `unique`): the insert for a created item's ref, which a
+    /// refetch may have listed already.
+    ///
+    /// ```
+    /// use optimist::{Key, ListPosition, Patch, Store, Value};
+    /// let mut store = Store::new();
+    /// let todo = Key::new("Todo:6")?;
+    /// store.write(Patch::new().set("ROOT_QUERY", "todos", vec![Value::Ref(todo.clone())]))?;
+    /// store.push("create", Patch::new().insert_unique("ROOT_QUERY", "todos", todo, ListPosition::End))?;
+    /// assert_eq!(store.get_field("ROOT_QUERY", "todos").and_then(|v| v.as_list()).map(|l| l.len()), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insert_unique(
+        self,
+        key: impl IntoKey,
+        field: impl Into<FieldName>,
+        item: impl Into<Value>,
+        at: ListPosition,
+    ) -> Patch {
+        self.op(
+            key,
+            Op::ListInsert {
+                field: field.into(),
+                item: item.into(),
+                at,
+                unique: true,
             },
         )
     }
@@ -314,6 +348,28 @@ impl Patch {
         Ok(())
     }
 
+    /// Checks every version field this patch sets against `policies`.
+    pub(crate) fn validate_versions(&self, policies: &Policies) -> Result<(), PatchError> {
+        for (key, ops) in &self.ops {
+            let Some(field) = policies.version_field_of_key(key) else {
+                continue;
+            };
+            for op in ops {
+                if let Op::Write(fields) = op
+                    && let Some(value) = fields.get(field)
+                    && Version::parse(value).is_err()
+                {
+                    return Err(PatchError::BadVersion {
+                        key: key.clone(),
+                        field: field.clone(),
+                        value: value.to_json(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn into_ops(self) -> OpsByKey {
         self.ops
     }
@@ -362,6 +418,17 @@ impl fmt::Debug for Patch {
 pub enum PatchError {
     /// A key given to a builder method is not a valid key.
     InvalidKey(KeyError),
+    /// A versioned type's version field (see
+    /// [`Policies::version_field`](crate::Policies::version_field)) is set to something that is
+    /// not a version.
+    BadVersion {
+        /// The entity.
+        key: Key,
+        /// The version field.
+        field: FieldName,
+        /// The value it was set to, as JSON.
+        value: serde_json::Value,
+    },
     /// An [`Op::Update`] names an updater that is not registered.
     UnknownUpdater {
         /// The key the op targets.
@@ -375,6 +442,11 @@ impl fmt::Display for PatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PatchError::InvalidKey(error) => write!(f, "bad key in patch: {error}"),
+            PatchError::BadVersion { key, field, value } => write!(
+                f,
+                "version field `{field}` of `{key}` is set to {value}: {}",
+                crate::version::BadVersion
+            ),
             PatchError::UnknownUpdater { key, name } => {
                 write!(
                     f,
@@ -389,7 +461,7 @@ impl std::error::Error for PatchError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             PatchError::InvalidKey(error) => Some(error),
-            PatchError::UnknownUpdater { .. } => None,
+            PatchError::UnknownUpdater { .. } | PatchError::BadVersion { .. } => None,
         }
     }
 }

@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
+use crate::field::FieldName;
+
 /// The field every object's typename is read from and stored under, as in Apollo.
 ///
 /// ```
@@ -114,6 +116,8 @@ pub struct Policies {
     key_fields: HashMap<String, KeyFields>,
     /// Supertype (interface or union) to its direct subtypes.
     possible_types: HashMap<String, HashSet<String>>,
+    /// Typename to the field that holds its entities' version.
+    version_fields: HashMap<String, FieldName>,
     max_depth: usize,
 }
 
@@ -129,6 +133,7 @@ impl Default for Policies {
         Policies {
             key_fields: HashMap::new(),
             possible_types: HashMap::new(),
+            version_fields: HashMap::new(),
             max_depth: DEFAULT_MAX_DEPTH,
         }
     }
@@ -175,6 +180,56 @@ impl Policies {
             .or_default()
             .extend(subtypes.into_iter().map(Into::into));
         self
+    }
+
+    /// Names the field that holds the version of `typename`'s entities: a number (a row
+    /// version, a sequence) or an RFC 3339 timestamp (an `updatedAt`); see
+    /// [`Version`](crate::Version). A server write (a direct [`write`](crate::Store::write), a
+    /// confirmed layer, a layer folding into base) whose version is older than the version of
+    /// the entity below it is left out for that entity and reported in
+    /// [`Changes::ignored`](crate::Changes::ignored). Writes that do not set the field (an
+    /// optimistic guess, a partial update) are not affected; pending layers never are. A patch
+    /// that sets the field to anything but a number, an RFC 3339 string or `null` is refused
+    /// with [`PatchError::BadVersion`](crate::PatchError::BadVersion).
+    ///
+    /// ```
+    /// use optimist::{Patch, Policies, Store};
+    /// let mut store = Store::with_policies(Policies::new().version_field("Todo", "version"));
+    /// store.write(Patch::new().set("Todo:1", "title", "new").set("Todo:1", "version", 3))?;
+    /// // A late answer carrying version 2 is older than what the store holds: left out.
+    /// let changes = store.write(Patch::new().set("Todo:1", "title", "old").set("Todo:1", "version", 2))?;
+    /// assert!(changes.is_empty());
+    /// assert_eq!(changes.ignored()[0].as_str(), "Todo:1");
+    /// assert_eq!(store.get_field("Todo:1", "title").and_then(|v| v.as_str()), Some("new"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn version_field(mut self, typename: &str, field: &str) -> Policies {
+        self.version_fields
+            .insert(typename.to_owned(), FieldName::new(field));
+        self
+    }
+
+    /// The version field of `typename`, if one is named.
+    ///
+    /// ```
+    /// let policies = optimist::Policies::new().version_field("Todo", "updatedAt");
+    /// assert_eq!(policies.version_field_of("Todo").map(|f| f.as_str()), Some("updatedAt"));
+    /// assert!(policies.version_field_of("User").is_none());
+    /// ```
+    pub fn version_field_of(&self, typename: &str) -> Option<&FieldName> {
+        if self.version_fields.is_empty() {
+            return None;
+        }
+        self.version_fields.get(typename)
+    }
+
+    /// The version field of the entity `key` names, if its type has one.
+    pub(crate) fn version_field_of_key(&self, key: &str) -> Option<&FieldName> {
+        if self.version_fields.is_empty() {
+            return None;
+        }
+        let typename = key.split_once(':')?.0;
+        self.version_fields.get(typename)
     }
 
     /// Sets the nesting limit for payloads, documents and reads.

@@ -19,15 +19,28 @@ pub(crate) type Map = imbl::GenericHashMap<Key, Entity, Hasher, imbl::shared_ptr
 pub(crate) type Overlay =
     imbl::GenericHashMap<Key, Option<Entity>, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
 
+/// Temporary keys that were remapped, to the key they became.
+pub(crate) type Aliases =
+    imbl::GenericHashMap<Key, Key, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+
 /// Base under the overlay: what readers see.
 #[derive(Clone, Copy)]
 pub(crate) struct View<'a> {
     pub(crate) base: &'a Map,
     pub(crate) overlay: &'a Overlay,
+    pub(crate) aliases: &'a Aliases,
 }
 
 impl<'a> View<'a> {
+    /// The entity under `key`; a remapped temporary key reads as the key it became.
     pub(crate) fn get(self, key: &str) -> Option<&'a Entity> {
+        match self.get_exact(key) {
+            None if !self.aliases.is_empty() => self.get_exact(self.aliases.get(key)?),
+            found => found,
+        }
+    }
+
+    fn get_exact(self, key: &str) -> Option<&'a Entity> {
         if self.overlay.is_empty() {
             return self.base.get(key);
         }
@@ -89,13 +102,35 @@ pub(crate) fn same(a: Option<&Entity>, b: Option<&Entity>) -> bool {
 pub struct Changes {
     /// Sorted, no duplicates.
     keys: Vec<Key>,
+    /// Sorted, no duplicates.
+    ignored: Vec<Key>,
 }
 
 impl Changes {
-    pub(crate) fn new(mut keys: Vec<Key>) -> Changes {
+    pub(crate) fn new(mut keys: Vec<Key>, mut ignored: Vec<Key>) -> Changes {
         keys.sort_unstable();
         keys.dedup();
-        Changes { keys }
+        ignored.sort_unstable();
+        ignored.dedup();
+        Changes { keys, ignored }
+    }
+
+    /// The keys for which this call's server write was left out because its version was older
+    /// than the entity's version below it (see
+    /// [`Policies::version_field`](crate::Policies::version_field)), sorted. A key listed here
+    /// changed nothing, so it is in [`keys`](Changes::keys) only if another op of the call
+    /// changed it.
+    ///
+    /// ```
+    /// use optimist::{Patch, Policies, Store};
+    /// let mut store = Store::with_policies(Policies::new().version_field("Todo", "v"));
+    /// store.write(Patch::new().set("Todo:1", "v", 2))?;
+    /// assert!(store.write(Patch::new().set("Todo:1", "v", 3))?.ignored().is_empty());
+    /// assert_eq!(store.write(Patch::new().set("Todo:1", "v", 1))?.ignored().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ignored(&self) -> &[Key] {
+        &self.ignored
     }
 
     /// The changed keys, sorted.
@@ -163,6 +198,7 @@ impl Changes {
 pub struct Snapshot {
     pub(crate) base: Map,
     pub(crate) overlay: Overlay,
+    pub(crate) aliases: Aliases,
 }
 
 impl Snapshot {
@@ -170,6 +206,7 @@ impl Snapshot {
         View {
             base: &self.base,
             overlay: &self.overlay,
+            aliases: &self.aliases,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::key::{Key, KeyError};
 use crate::layer::LayerError;
 use crate::patch::PatchError;
 
@@ -52,5 +53,59 @@ impl From<LayerError> for ConfirmError {
 impl From<PatchError> for ConfirmError {
     fn from(error: PatchError) -> ConfirmError {
         ConfirmError::Patch(error)
+    }
+}
+
+/// Why [`Store::remap`](crate::Store::remap) refused. A refused call changes nothing.
+///
+/// ```
+/// use optimist::{RemapError, Store};
+/// let mut store = Store::new();
+/// let err = store.remap("Todo:1", "Todo:2").unwrap_err();
+/// assert!(matches!(err, RemapError::NotTemporary(_)));
+/// assert_eq!(err.to_string(), "`Todo:1` is not a temporary key of this store (see Store::temporary_key)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RemapError {
+    /// The key to rename is not a temporary key minted by this store (or a clone of it) and
+    /// still unmapped: only keys from [`Store::temporary_key`](crate::Store::temporary_key) can
+    /// be renamed, since only for those the store knows every place they occur.
+    NotTemporary(Key),
+    /// The new key is not a valid key.
+    InvalidKey(KeyError),
+    /// The new key is not an entity key (`Type:id`): a root key cannot stand for an entity.
+    NotAnEntity(Key),
+    /// The new key is itself a temporary key.
+    OntoTemporary(Key),
+    /// The key was to be renamed onto itself.
+    SameKey(Key),
+}
+
+impl fmt::Display for RemapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RemapError::NotTemporary(key) => write!(
+                f,
+                "`{key}` is not a temporary key of this store (see Store::temporary_key)"
+            ),
+            RemapError::InvalidKey(error) => write!(f, "bad key to remap onto: {error}"),
+            RemapError::NotAnEntity(key) => {
+                write!(f, "cannot remap onto `{key}`: not an entity key (Type:id)")
+            }
+            RemapError::OntoTemporary(key) => {
+                write!(f, "cannot remap onto `{key}`: it is a temporary key itself")
+            }
+            RemapError::SameKey(key) => write!(f, "cannot remap `{key}` onto itself"),
+        }
+    }
+}
+
+impl std::error::Error for RemapError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RemapError::InvalidKey(error) => Some(error),
+            _ => None,
+        }
     }
 }

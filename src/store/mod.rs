@@ -7,32 +7,41 @@
 
 mod error;
 mod recompute;
+mod remap;
+mod settle;
 
-pub use error::ConfirmError;
+pub use error::{ConfirmError, RemapError};
 pub(crate) use recompute::put;
+pub use remap::MAX_ALIASES;
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
 use crate::entity::Entity;
+use crate::guard::Abandoned;
 use crate::key::Key;
-use crate::layer::{LayerError, LayerId, LayerInfo, LayerState, Stack, next_store_tag};
+use crate::layer::{LayerId, LayerInfo, Stack, next_store_tag};
 use crate::op::{DuplicateUpdater, Updaters, apply};
-use crate::patch::{OpsByKey, Patch, PatchError};
+use crate::patch::{Patch, PatchError};
 use crate::policy::Policies;
 use crate::value::Value;
-use crate::view::{Changes, Map, Overlay, Snapshot, View, same};
+use crate::version;
+use crate::view::{Aliases, Changes, Map, Overlay, Snapshot, View, same};
 use recompute::next_revision;
+use remap::Temporaries;
 
 /// A normalized entity store with an optimistic layer stack.
 ///
 /// * **Base** holds confirmed server truth. It changes only by [`write`](Store::write) (a
 ///   direct write, such as a server push) and by folding confirmed layers into it bottom-up.
-/// * **Layers** hold optimistic ops in request order. [`push`](Store::push) adds one,
-///   [`promote`](Store::promote) and [`confirm`](Store::confirm) settle one as success,
-///   [`fail`](Store::fail) removes one exactly, wherever it is in the stack, and
-///   [`reserve`](Store::reserve) takes a place in request order for an answer still to come.
+/// * **Layers** are of two kinds ([`LayerKind`](crate::LayerKind)). An *intent* (a mutation,
+///   [`push`](Store::push)) carries a guess and goes on top. An *observation* (a query,
+///   [`reserve`](Store::reserve)) is a slot for an answer still to come, placed directly below
+///   the lowest pending intent: a query never lands above a mutation that was in flight when
+///   it was sent. [`promote`](Store::promote) and [`confirm`](Store::confirm) settle a layer as
+///   success, [`fail`](Store::fail) and [`cancel`](Store::cancel) remove one exactly, wherever
+///   it is in the stack.
 /// * **The view** is what readers see: base with every live layer's ops applied on top, kept
 ///   materialised (an overlay over base of the keys layers touch) so [`get`](Store::get) never
 ///   walks the layers.
@@ -87,6 +96,16 @@ pub struct Store {
     /// entry's `from` the previous entry's `to`. Lets a kept read check what changed since its
     /// revision without looking at everything it read.
     recent: VecDeque<(u64, u64, Arc<[Key]>)>,
+    /// Temporary keys minted and not yet remapped, with the entities that may reference them.
+    temps: Temporaries,
+    /// Remapped temporary keys, to the key each became; at most `MAX_ALIASES`.
+    pub(crate) aliases: Aliases,
+    /// The keys of `aliases`, oldest first, to drop the oldest beyond the bound.
+    alias_order: VecDeque<Key>,
+    /// Ids queued by dropped guards, cancelled at the start of the next mutating call.
+    abandoned: Abandoned,
+    /// View keys changed by cancelling abandoned layers, reported by the next call's `Changes`.
+    drained: Vec<Key>,
 }
 
 /// How many revisions [`Store::changed_since`] can look back at most.
@@ -116,6 +135,11 @@ impl Store {
             policies: Policies::new(),
             revision: next_revision(),
             recent: VecDeque::new(),
+            temps: Temporaries::default(),
+            aliases: Aliases::default(),
+            alias_order: VecDeque::new(),
+            abandoned: Abandoned::default(),
+            drained: Vec::new(),
         }
     }
 
@@ -197,6 +221,7 @@ impl Store {
         View {
             base: &self.base,
             overlay: &self.overlay,
+            aliases: &self.aliases,
         }
     }
 
@@ -286,7 +311,10 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
-        self.base.get(key)
+        match self.base.get(key) {
+            None if !self.aliases.is_empty() => self.base.get(self.aliases.get(key)?),
+            found => found,
+        }
     }
 
     /// Whether the merged view has this entity.
@@ -423,6 +451,7 @@ impl Store {
         Snapshot {
             base: self.base.clone(),
             overlay: self.overlay.clone(),
+            aliases: self.aliases.clone(),
         }
     }
 
@@ -443,10 +472,19 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write(&mut self, patch: Patch) -> Result<Changes, PatchError> {
-        patch.validate(&self.updaters)?;
-        let ops = patch.into_ops();
+        self.drain_abandoned();
+        let ops = self.admit(patch)?;
         let mut changes = Vec::new();
+        let mut ignored = Vec::new();
         for (key, key_ops) in &ops {
+            if self
+                .policies
+                .version_field_of_key(key)
+                .is_some_and(|field| version::is_stale(key_ops, self.base.get(key), field))
+            {
+                ignored.push(key.clone());
+                continue;
+            }
             let written = apply(self.base.get(key), key_ops, &self.updaters);
             if self.stack.touching(key).is_empty() {
                 // No layer touches the key: its view is base, before and after.
@@ -463,23 +501,24 @@ impl Store {
                 }
             }
         }
-        Ok(self.finish(changes))
+        Ok(self.finish(changes, ignored))
     }
 
-    /// Pushes an optimistic layer on top of the stack and applies it to the view.
+    /// Pushes an intent (an optimistic mutation) on top of the stack and applies its guess to
+    /// the view.
     ///
     /// ```
     /// use optimist::{Patch, Store};
     /// let mut store = Store::new();
-    /// let (id, changes) = store.push("add todo", Patch::new().set("Todo:tmp-1", "title", "new"))?;
-    /// assert!(changes.contains("Todo:tmp-1"));
+    /// let (id, changes) = store.push("add todo", Patch::new().set("Todo:1", "title", "new"))?;
+    /// assert!(changes.contains("Todo:1"));
     /// assert!(store.layer(id).is_some());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push(&mut self, label: &str, patch: Patch) -> Result<(LayerId, Changes), PatchError> {
-        patch.validate(&self.updaters)?;
-        let ops = patch.into_ops();
-        // The new layer is the newest, so its ops apply on top of the current view.
+        self.drain_abandoned();
+        let ops = self.admit(patch)?;
+        // The new layer is on top, so its ops apply on top of the current view.
         let mut changes = Vec::new();
         let mut updates = Vec::with_capacity(ops.len());
         for (key, key_ops) in &ops {
@@ -499,103 +538,45 @@ impl Store {
             seq,
             slot,
         };
-        Ok((id, self.finish(changes)))
+        Ok((id, self.finish(changes, Vec::new())))
     }
 
-    /// Reserves a place in request order: an empty pending layer, to be settled with
-    /// [`confirm`](Store::confirm) when the answer arrives (or [`fail`](Store::fail)ed). Use it
-    /// when a query starts, so a response that arrives after a later mutation's cannot land
-    /// over it.
+    /// Reserves a slot for a query's answer: an observation, an empty pending layer to be
+    /// settled with [`confirm`](Store::confirm) when the answer arrives (or
+    /// [`cancel`](Store::cancel)led). Call it when the request is sent. It is placed directly
+    /// below the lowest pending intent, or on top when no intent is pending:
+    ///
+    /// * a refetch sent while a save is in flight lands below the save, so it can neither hide
+    ///   the save nor undo it, whichever answer arrives first (it may have read the row before
+    ///   the save committed);
+    /// * a refetch sent after the save settled lands above it, and overrides it;
+    /// * answers to observations land in the order the requests were sent.
+    ///
+    /// Wrap the id in a [`guard`](Store::guard) to have it cancelled if the request is
+    /// abandoned.
     ///
     /// ```
     /// use optimist::{Patch, Store};
     /// let mut store = Store::new();
-    /// let refetch = store.reserve("refetch todos");
-    /// let (edit, _) = store.push("edit", Patch::new().set("Todo:1", "title", "mine"))?;
-    /// store.promote(edit)?;
-    /// // The refetch left the server before the edit did; its stale title lands under the edit.
-    /// store.confirm(refetch, Patch::new().set("Todo:1", "title", "stale"))?;
-    /// assert_eq!(store.get_field("Todo:1", "title").and_then(|v| v.as_str()), Some("mine"));
+    /// store.write(Patch::new().set("Todo:1", "done", false))?;
+    /// // The user ticks the todo; the save is in flight.
+    /// let (save, _) = store.push("save", Patch::new().set("Todo:1", "done", true))?;
+    /// // A refetch goes out meanwhile and reads the row before the save committed.
+    /// let refetch = store.reserve("refetch");
+    /// store.confirm(refetch, Patch::new().set("Todo:1", "done", false))?;
+    /// assert_eq!(store.get_field("Todo:1", "done").and_then(|v| v.as_bool()), Some(true), "no flicker");
+    /// store.confirm(save, Patch::new().set("Todo:1", "done", true))?;
+    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("done")).and_then(|v| v.as_bool()), Some(true));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reserve(&mut self, label: &str) -> LayerId {
-        let (slot, seq) = self.stack.push(Arc::from(label), OpsByKey::default());
+        self.drain_abandoned();
+        let (slot, seq) = self.stack.reserve(Arc::from(label));
         LayerId {
             store: self.tag,
             seq,
             slot,
         }
-    }
-
-    /// Settles a layer as success with its own ops: they become confirmed truth, and fold into
-    /// base once every layer below has settled. The view does not change.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
-    /// let changes = store.promote(id)?;
-    /// assert!(changes.is_empty());
-    /// assert!(store.get_confirmed("A:1").is_some());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn promote(&mut self, id: LayerId) -> Result<Changes, LayerError> {
-        let slot = self.pending(id)?;
-        self.stack.set_state(slot, LayerState::Confirmed);
-        Ok(self.finish(Vec::new()))
-    }
-
-    /// Settles a layer as success with the server's answer: `patch` replaces the layer's own
-    /// ops (the server's values replace the guess), in the layer's place in request order.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// let (id, _) = store.push("create", Patch::new().set("Todo:1", "title", "guess"))?;
-    /// let changes = store.confirm(id, Patch::new().set("Todo:1", "title", "server"))?;
-    /// assert!(changes.contains("Todo:1"));
-    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("title")).and_then(|v| v.as_str()), Some("server"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn confirm(&mut self, id: LayerId, patch: Patch) -> Result<Changes, ConfirmError> {
-        patch.validate(&self.updaters)?;
-        let slot = self.pending(id)?;
-        let new_ops = patch.into_ops();
-        let mut keys: Vec<Key> = new_ops.keys().cloned().collect();
-        if let Some(layer) = self.stack.get(slot) {
-            keys.extend(layer.ops.keys().cloned());
-        }
-        let before = self.view_of(&keys);
-        self.stack.replace_ops(slot, new_ops);
-        self.stack.set_state(slot, LayerState::Confirmed);
-        let changes = self.recompute_all(&keys, before);
-        Ok(self.finish(changes))
-    }
-
-    /// Settles a layer as failure: removes it wherever it is in the stack. Base, the other
-    /// layers and the view end exactly as if it had never been pushed; layers above it rebase.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().set("A:1", "x", 1))?;
-    /// let before = store.clone();
-    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 2).delete("B:1"))?;
-    /// store.fail(id)?;
-    /// assert_eq!(store, before);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn fail(&mut self, id: LayerId) -> Result<Changes, LayerError> {
-        let slot = self.pending(id)?;
-        let keys: Vec<Key> = self
-            .stack
-            .get(slot)
-            .map(|layer| layer.ops.keys().cloned().collect())
-            .unwrap_or_default();
-        let before = self.view_of(&keys);
-        self.stack.remove(slot);
-        let changes = self.recompute_all(&keys, before);
-        Ok(self.finish(changes))
     }
 }
 
@@ -609,6 +590,7 @@ impl PartialEq for Store {
         other_names.sort_unstable();
         self.base == other.base
             && self.overlay == other.overlay
+            && self.aliases == other.aliases
             && names == other_names
             && self.layers().len() == other.layers().len()
             && self.layers().zip(other.layers()).all(|(a, b)| a == b)

@@ -12,6 +12,7 @@ use crate::entity::Entity;
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerInfo, LayerState, Slot};
 use crate::op::apply;
+use crate::version;
 use crate::view::{Changes, Map, same};
 
 impl Store {
@@ -22,6 +23,9 @@ impl Store {
         }
         match self.stack.get(id.slot) {
             Some(layer) if layer.seq == id.seq && layer.state == LayerState::Pending => Ok(id.slot),
+            // The slot holds another layer: the id was issued by a clone of this store (or by
+            // the store this one was cloned from) after they parted.
+            Some(layer) if layer.seq != id.seq => Err(LayerError::UnknownLayer(id)),
             // Gone from the slot map (failed, or confirmed and folded) or confirmed already.
             _ => Err(LayerError::AlreadySettled(id)),
         }
@@ -51,18 +55,46 @@ impl Store {
         keys.iter().map(|key| self.get(key).cloned()).collect()
     }
 
+    /// The view of `key` folded from scratch: base, then the ops of every live layer on it in
+    /// stack order. For a versioned type, a confirmed layer whose ops write an older version
+    /// than the entity's below them is left out (DESIGN.md: versions decide where they exist).
+    /// The flag says whether the layer in `probe` was left out.
+    pub(crate) fn fold(&self, key: &str, probe: Option<Slot>) -> (Option<Entity>, bool) {
+        let base = self.base.get(key);
+        let Some(field) = self.policies.version_field_of_key(key) else {
+            let ops = self.stack.layers_on(key).flat_map(|(_, _, ops)| ops);
+            return (apply(base, ops, &self.updaters), false);
+        };
+        let mut entity = base.cloned();
+        let mut probed = false;
+        for (slot, layer, ops) in self.stack.layers_on(key) {
+            if layer.state == LayerState::Confirmed
+                && version::is_stale(ops, entity.as_ref(), field)
+            {
+                probed |= Some(slot) == probe;
+                continue;
+            }
+            entity = apply(entity.as_ref(), ops, &self.updaters);
+        }
+        (entity, probed)
+    }
+
     /// Recomputes the overlay entry of `key` from base and the layers touching it (present
     /// exactly while some layer touches the key), and returns the key's view.
     pub(crate) fn recompute(&mut self, key: &Key) -> Option<Entity> {
+        self.recompute_probe(key, None).0
+    }
+
+    fn recompute_probe(&mut self, key: &Key, probe: Option<Slot>) -> (Option<Entity>, bool) {
         if self.stack.touching(key).is_empty() {
             if !self.overlay.is_empty() {
                 self.overlay.remove(key);
             }
-            self.base.get(key).cloned()
+            (self.base.get(key).cloned(), false)
         } else {
-            let entity = apply(self.base.get(key), self.stack.ops_on(key), &self.updaters);
+            let (entity, probed) = self.fold(key, probe);
             self.overlay.insert(key.clone(), entity.clone());
-            entity
+            (entity, probed)
         }
     }
 
@@ -78,11 +110,35 @@ impl Store {
         changes
     }
 
+    /// As [`recompute_all`](Store::recompute_all) for the keys of a layer that just became
+    /// confirmed; also returns the keys on which its ops were left out as older than what lies
+    /// below them.
+    pub(crate) fn recompute_probing(
+        &mut self,
+        keys: &[Key],
+        before: Vec<Option<Entity>>,
+        slot: Slot,
+    ) -> (Vec<Key>, Vec<Key>) {
+        let mut changes = Vec::new();
+        let mut ignored = Vec::new();
+        for (key, before) in keys.iter().zip(before) {
+            let (after, left_out) = self.recompute_probe(key, Some(slot));
+            if !same(before.as_ref(), after.as_ref()) {
+                changes.push(key.clone());
+            }
+            if left_out {
+                ignored.push(key.clone());
+            }
+        }
+        (changes, ignored)
+    }
+
     /// Ends every mutating call: folds confirmed layers at the bottom into base (the view does
     /// not change: each is the oldest layer on every key it touches, so its keys' overlay
     /// entries already hold the fold, and leave the overlay once no layer touches them), and
     /// reports the changes.
-    pub(crate) fn finish(&mut self, changes: Vec<Key>) -> Changes {
+    pub(crate) fn finish(&mut self, mut changes: Vec<Key>, ignored: Vec<Key>) -> Changes {
+        changes.append(&mut self.drained);
         while let Some(slot) = self.stack.bottom() {
             if self.stack.get(slot).map(|layer| layer.state) != Some(LayerState::Confirmed) {
                 break;
@@ -91,8 +147,16 @@ impl Store {
                 break;
             };
             for (key, ops) in &layer.ops {
-                let folded = apply(self.base.get(key), ops, &self.updaters);
-                put(&mut self.base, key, folded);
+                let stale = self
+                    .policies
+                    .version_field_of_key(key)
+                    .is_some_and(|field| version::is_stale(ops, self.base.get(key), field));
+                // Left out in the view already (the fold applies the same rule), and reported by
+                // the call that wrote it if it was stale then.
+                if !stale {
+                    let folded = apply(self.base.get(key), ops, &self.updaters);
+                    put(&mut self.base, key, folded);
+                }
                 if self.stack.touching(key).is_empty() {
                     debug_assert!(
                         self.overlay
@@ -107,7 +171,7 @@ impl Store {
         debug_assert!(self.stack.bottom().is_none_or(|slot| {
             self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Pending)
         }));
-        let changes = Changes::new(changes);
+        let changes = Changes::new(changes, ignored);
         if !changes.is_empty() {
             let from = self.revision;
             self.revision = next_revision();
@@ -167,7 +231,7 @@ impl Store {
                     "`{key}` has an overlay entry but no layer touches it"
                 ));
             }
-            let expected = apply(self.base.get(key), self.stack.ops_on(key), &self.updaters);
+            let (expected, _) = self.fold(key, None);
             if self.get(key) != expected.as_ref() {
                 return Err(format!(
                     "view[{key}] is {:?}, the fold of base and layers gives {:?}",

@@ -22,7 +22,7 @@ mod strategies;
 use std::collections::{BTreeMap, BTreeSet};
 
 use optimist::{
-    Changes, ConfirmError, Entity, LayerError, LayerId, LayerState, ListPosition, Patch,
+    Changes, ConfirmError, Entity, LayerError, LayerId, LayerKind, LayerState, ListPosition, Patch,
     PatchError, Store, Value,
 };
 use proptest::prelude::*;
@@ -315,12 +315,13 @@ impl StateMachineTest for ModelTest {
         assert_eq!(store_base, all(&model.base), "the whole base");
         assert_eq!(store.len(), view.len());
 
-        type Shown = (LayerId, String, LayerState, BTreeSet<String>);
+        type Shown = (LayerId, String, LayerKind, LayerState, BTreeSet<String>);
         let layers: Vec<Shown> = store
             .layers()
             .map(|layer| {
                 let keys = layer.keys().map(|key| key.to_string()).collect();
-                (layer.id(), layer.label().to_owned(), layer.state(), keys)
+                let (label, kind) = (layer.label().to_owned(), layer.kind());
+                (layer.id(), label, kind, layer.state(), keys)
             })
             .collect();
         let want: Vec<Shown> = model
@@ -329,7 +330,12 @@ impl StateMachineTest for ModelTest {
             .map(|layer| {
                 let keys = layer.ops.iter().map(|op| op.key.to_owned()).collect();
                 let id = sut.id(model, layer.name);
-                (id, layer.label.clone(), layer.state, keys)
+                let kind = if layer.intent {
+                    LayerKind::Intent
+                } else {
+                    LayerKind::Observation
+                };
+                (id, layer.label.clone(), kind, layer.state, keys)
             })
             .collect();
         assert_eq!(layers, want, "live layers: store (left), reference (right)");

@@ -377,6 +377,8 @@ pub(crate) struct RefLayer {
     /// the test's `ids`.
     pub(crate) name: u32,
     pub(crate) label: String,
+    /// A mutation (pushed) rather than an observation (reserved).
+    pub(crate) intent: bool,
     pub(crate) state: LayerState,
     pub(crate) ops: Vec<KOp>,
 }
@@ -385,7 +387,7 @@ pub(crate) struct RefLayer {
 #[derive(Clone, Default)]
 pub(crate) struct Model {
     pub(crate) base: Entities,
-    /// Live layers, oldest first.
+    /// Live layers, bottom first.
     pub(crate) layers: Vec<RefLayer>,
     /// The name of every layer ever pushed or reserved, in creation order: handle `i` is the
     /// test's `ids[i]`.

@@ -284,18 +284,30 @@ impl ReferenceStateMachine for ModelTest {
                 state.layers.push(RefLayer {
                     name: *name,
                     label: label(*name),
+                    intent: true,
                     state: LayerState::Pending,
                     ops: ops.clone(),
                 });
             }
             Reserve(name) => {
+                // An observation never lands above an intent still in flight: it goes just
+                // below the oldest pending intent, or on top when there is none.
                 state.handles.push(*name);
-                state.layers.push(RefLayer {
-                    name: *name,
-                    label: label(*name),
-                    state: LayerState::Pending,
-                    ops: Vec::new(),
-                });
+                let at = state
+                    .layers
+                    .iter()
+                    .position(|layer| layer.intent && layer.state == LayerState::Pending)
+                    .unwrap_or(state.layers.len());
+                state.layers.insert(
+                    at,
+                    RefLayer {
+                        name: *name,
+                        label: label(*name),
+                        intent: false,
+                        state: LayerState::Pending,
+                        ops: Vec::new(),
+                    },
+                );
             }
             Promote(name) => {
                 state.live_mut(*name).state = LayerState::Confirmed;

@@ -1,0 +1,266 @@
+//! Settling layers: success with the layer's own ops or the server's answer, failure, and
+//! cancellation of abandoned requests (explicitly, or by a dropped [`LayerGuard`]).
+//!
+//! Each call changes one layer's state or ops and recomputes the keys that layer touches; the
+//! bottom-up fold into base happens in `finish`, shared by every mutating call.
+
+use super::{ConfirmError, Store};
+use crate::guard::LayerGuard;
+use crate::key::Key;
+use crate::layer::{LayerError, LayerId, LayerState};
+use crate::op::Op;
+use crate::patch::{KeyOps, Patch};
+use crate::view::Changes;
+
+impl Store {
+    /// Settles a layer as success with its own ops: an intent's guess becomes confirmed truth,
+    /// folding into base once every layer below has settled. (An observation has no ops:
+    /// promoting it settles it with an empty answer.) The view does not change, except for a
+    /// versioned entity whose guess set an older version than the one below it (see
+    /// [`Policies::version_field`](crate::Policies::version_field)).
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+    /// let changes = store.promote(id)?;
+    /// assert!(changes.is_empty());
+    /// assert!(store.get_confirmed("A:1").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn promote(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+        self.drain_abandoned();
+        let slot = self.pending(id)?;
+        // Only versioned keys can change: a confirmed layer is subject to the version rule.
+        let keys: Vec<Key> = self.stack.get(slot).map_or_else(Vec::new, |layer| {
+            layer
+                .ops
+                .keys()
+                .filter(|key| self.policies.version_field_of_key(key).is_some())
+                .cloned()
+                .collect()
+        });
+        let before = self.view_of(&keys);
+        self.stack.set_state(slot, LayerState::Confirmed);
+        let (changes, ignored) = self.recompute_probing(&keys, before, slot);
+        Ok(self.finish(changes, ignored))
+    }
+
+    /// Settles a layer as success with the server's answer: `patch` **replaces** the layer's
+    /// ops (the server's values replace the guess), in the layer's place in the stack. Use it
+    /// for a query's answer and for a mutation whose answer restates everything it changed;
+    /// for an answer that returns only the entity, use
+    /// [`confirm_keeping_relative`](Store::confirm_keeping_relative).
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("create", Patch::new().set("Todo:1", "title", "guess"))?;
+    /// let changes = store.confirm(id, Patch::new().set("Todo:1", "title", "server"))?;
+    /// assert!(changes.contains("Todo:1"));
+    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("title")).and_then(|v| v.as_str()), Some("server"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn confirm(&mut self, id: LayerId, patch: Patch) -> Result<Changes, ConfirmError> {
+        self.settle_with(id, patch, false)
+    }
+
+    /// Settles a layer as success with the server's answer laid **over** the layer's own
+    /// relative ops: its list inserts and removals, increments and updaters are kept, in
+    /// order, and the server's ops follow them on each key; its field writes, field removals
+    /// and deletes are dropped (the answer speaks for those). Use it when the answer returns
+    /// only the entity, so the app need not restate the insert of a created item into a list.
+    ///
+    /// ```
+    /// use optimist::{Key, ListPosition, Patch, Store, Value};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "todos", Vec::<Value>::new()))?;
+    /// let todo = Key::new("Todo:6")?;
+    /// let (create, _) = store.push("create", Patch::new()
+    ///     .set(&todo, "title", "guess")
+    ///     .insert_unique("ROOT_QUERY", "todos", todo.clone(), ListPosition::End))?;
+    /// // The server's answer is just the entity.
+    /// store.confirm_keeping_relative(create, Patch::new().set(&todo, "title", "Buy milk"))?;
+    /// assert_eq!(store.get_confirmed("ROOT_QUERY").and_then(|e| e.get("todos")).and_then(|v| v.as_list()).map(|l| l.len()), Some(1));
+    /// assert_eq!(store.get_confirmed("Todo:6").and_then(|e| e.get("title")).and_then(|v| v.as_str()), Some("Buy milk"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn confirm_keeping_relative(
+        &mut self,
+        id: LayerId,
+        patch: Patch,
+    ) -> Result<Changes, ConfirmError> {
+        self.settle_with(id, patch, true)
+    }
+
+    fn settle_with(
+        &mut self,
+        id: LayerId,
+        patch: Patch,
+        keep_relative: bool,
+    ) -> Result<Changes, ConfirmError> {
+        self.drain_abandoned();
+        let slot = self.pending(id)?;
+        let mut new_ops = self.admit(patch)?;
+        let old_keys: Vec<Key> = match self.stack.get(slot) {
+            Some(layer) => {
+                if keep_relative {
+                    for (key, ops) in &layer.ops {
+                        let kept: KeyOps =
+                            ops.iter().filter(|op| is_relative(op)).cloned().collect();
+                        if !kept.is_empty() {
+                            let answer = new_ops.remove(key).unwrap_or_default();
+                            new_ops.insert(key.clone(), kept.into_iter().chain(answer).collect());
+                        }
+                    }
+                }
+                layer.ops.keys().cloned().collect()
+            }
+            None => Vec::new(),
+        };
+        let mut keys: Vec<Key> = new_ops.keys().cloned().collect();
+        keys.extend(
+            old_keys
+                .into_iter()
+                .filter(|key| !new_ops.contains_key(key)),
+        );
+        let before = self.view_of(&keys);
+        self.stack.replace_ops(slot, new_ops);
+        self.stack.set_state(slot, LayerState::Confirmed);
+        let (changes, ignored) = self.recompute_probing(&keys, before, slot);
+        Ok(self.finish(changes, ignored))
+    }
+
+    /// Settles a layer as failure: removes it wherever it is in the stack. Base, the other
+    /// layers and the view end exactly as if it had never been pushed; layers above it rebase.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("A:1", "x", 1))?;
+    /// let before = store.clone();
+    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 2).delete("B:1"))?;
+    /// store.fail(id)?;
+    /// assert_eq!(store, before);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fail(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+        self.drain_abandoned();
+        let changes = self.remove_layer(id)?;
+        Ok(self.finish(changes, Vec::new()))
+    }
+
+    /// Cancels a pending layer whose request was abandoned (a query nobody waits for any more,
+    /// a request timed out or given up): it is removed exactly as [`fail`](Store::fail) removes
+    /// it, so it never blocks the layers above it from folding into base.
+    ///
+    /// Cancelling an **intent** takes its guess back: the store cannot know whether the
+    /// request reached the server, so it shows what it knows to be true and leaves it to a
+    /// refetch (or the server's push) to show the mutation if it did land. A mutation that
+    /// must survive being abandoned is kept pending and retried instead, not cancelled.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (save, _) = store.push("save", Patch::new().set("Todo:1", "done", true))?;
+    /// let orphan = store.reserve("refetch"); // its task is gone
+    /// store.promote(save)?;
+    /// assert!(store.get_confirmed("Todo:1").is_none(), "the save waits above the orphan");
+    /// store.cancel(orphan)?;
+    /// assert!(store.get_confirmed("Todo:1").is_some(), "and lands once it is cancelled");
+    /// assert!(store.cancel(orphan).is_err(), "a cancelled layer is settled");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cancel(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+        self.fail(id)
+    }
+
+    /// A handle on the pending layer `id` that cancels it when dropped, unless the layer was
+    /// settled first: move it into the task that makes the request, so a task that is
+    /// cancelled cannot leave its layer behind. See [`LayerGuard`].
+    ///
+    /// ```
+    /// use optimist::Store;
+    /// let mut store = Store::new();
+    /// let refetch = store.reserve("refetch");
+    /// let guard = store.guard(refetch);
+    /// drop(guard); // the task was cancelled
+    /// store.collect_abandoned();
+    /// assert_eq!(store.layers().count(), 0);
+    /// ```
+    pub fn guard(&self, id: LayerId) -> LayerGuard {
+        self.abandoned.guard(id)
+    }
+
+    /// [`reserve`](Store::reserve) and [`guard`](Store::guard) in one call: an observation
+    /// that is cancelled if the guard is dropped before it is settled.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let refetch = store.reserve_guarded("refetch todos");
+    /// store.confirm(refetch.id(), Patch::new().set("Todo:1", "title", "a"))?;
+    /// drop(refetch); // settled already: nothing to cancel
+    /// assert_eq!(store.collect_abandoned().len(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reserve_guarded(&mut self, label: &str) -> LayerGuard {
+        let id = self.reserve(label);
+        self.guard(id)
+    }
+
+    /// Cancels now every layer whose guard was dropped before it settled, and returns what
+    /// that changed in the view. Every mutating call does this first anyway (and a call that
+    /// is then refused reports those changes with the next call that succeeds); call it to
+    /// have them applied without another change, for example on a timer.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("save", Patch::new().set("Todo:1", "done", true))?;
+    /// drop(store.guard(id));
+    /// let changes = store.collect_abandoned();
+    /// assert!(changes.contains("Todo:1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn collect_abandoned(&mut self) -> Changes {
+        self.drain_abandoned();
+        self.finish(Vec::new(), Vec::new())
+    }
+
+    /// Cancels the layers queued by dropped guards; their view changes wait in `drained` for
+    /// the current call's `finish`.
+    pub(crate) fn drain_abandoned(&mut self) {
+        for id in self.abandoned.take() {
+            // A guard dropped after its layer settled queues an id that is refused: nothing
+            // to do.
+            if let Ok(changes) = self.remove_layer(id) {
+                self.drained.extend(changes);
+            }
+        }
+    }
+
+    /// Removes a pending layer and recomputes its keys; returns the keys whose view changed.
+    fn remove_layer(&mut self, id: LayerId) -> Result<Vec<Key>, LayerError> {
+        let slot = self.pending(id)?;
+        let keys: Vec<Key> = self
+            .stack
+            .get(slot)
+            .map(|layer| layer.ops.keys().cloned().collect())
+            .unwrap_or_default();
+        let before = self.view_of(&keys);
+        self.stack.remove(slot);
+        let changes = self.recompute_all(&keys, before);
+        self.forget_temporaries(&keys);
+        Ok(changes)
+    }
+}
+
+/// Whether an op is relative: it re-applies on whatever lies below it (an increment, a list
+/// insert or removal, an updater), as opposed to stating a value.
+fn is_relative(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Increment { .. } | Op::ListInsert { .. } | Op::ListRemove { .. } | Op::Update { .. }
+    )
+}
