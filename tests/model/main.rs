@@ -1,368 +1,45 @@
-//! Model test: every revert is exact.
+//! Model test: every revert is exact, and every ordering rule holds.
 //!
-//! A naive reference (a `BTreeMap` base, a `Vec` of layers in request order, the view folded
-//! from scratch on every check, and its own implementation of every op from the documentation in
-//! `src/op.rs`) is driven by the same random transitions as a [`Store`], and the two are compared
-//! after every step: view, base, live layers, the keys each layer touches, the [`Changes`] each
-//! call reports, and `Store::check_invariants`. Focused properties follow at the end: push then
-//! fail is the identity, failing any subset of layers equals never pushing them, promoting every
-//! layer equals writing every patch into base.
+//! A naive reference (a `BTreeMap` base, a `Vec` of layers in stack order, the view folded
+//! from scratch on every check, and its own implementation of every op and rule from the
+//! documentation: ops in `src/op.rs`, where intents and observations go, versions, temporary
+//! keys and remaps, cancels and guards) is driven by the same random transitions as a
+//! [`Store`], and the two are compared after every step: view, base, reads through remapped
+//! keys, live layers (kind, state, ops), the keys each layer touches, the [`Changes`] each
+//! call reports (changed and ignored keys), what a remap answers, invariant 6 from the
+//! reference's own bookkeeping, and `Store::check_invariants`. Focused properties follow in
+//! `props.rs`: push then fail is the identity, failing any subset of layers equals never
+//! pushing them, promoting every layer equals writing every patch into base.
 //!
 //! A failing case prints its transitions as Rust: paste them into [`replay`] (see the scenario
 //! tests below) to run the case again as a plain test. Seeds of past failures live in
 //! `proptest-regressions/`.
 //!
-//! The reference and the op language live in `reference.rs`; transitions, their strategies and
-//! the reference half of the state machine in `strategies.rs`; the system under test, the
-//! scenarios and the focused properties here.
+//! Files: the op language in `reference.rs`, versions in `versions.rs`, the reference's state
+//! and rules in `model.rs`, transitions and strategies in `strategies.rs`, the reference half
+//! of the state machine in `machine.rs`, the system under test in `sut.rs`.
 
+mod machine;
+mod model;
+mod props;
 mod reference;
 mod strategies;
+mod sut;
+mod versions;
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use optimist::{
-    Changes, ConfirmError, Entity, LayerError, LayerId, LayerKind, LayerState, ListPosition, Patch,
-    PatchError, Store, Value,
-};
-use proptest::prelude::*;
+use optimist::{Store, Value};
 use proptest::test_runner::{Config, FileFailurePersistence, contextualize_config};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use serde_json::json;
 
+use machine::ModelTest;
+use model::Model;
 use reference::{
-    Entities, Fields, KEYS, KOp, MOp, Model, Ops, Pos, after, at, before, delete, end, inc, insert,
-    remove_field, remove_item, start, update, write,
+    after, at, before, delete, end, inc, insert, insert_unique, remove_field, remove_item, start,
+    update, write,
 };
-use strategies::{Bad, Fate, How, ModelTest, Transition, fate, label, layers_in_some_order, ops};
-
-// ----- the system under test -----
-
-/// The same ops as a store patch, built with the public builder methods.
-fn patch(ops: &[KOp]) -> Patch {
-    ops.iter().fold(Patch::new(), |patch, KOp { key, op }| {
-        let key = *key;
-        match op {
-            MOp::Write(fields) => patch.write(
-                key,
-                fields.iter().fold(Entity::new(), |e, (name, value)| {
-                    e.with(*name, value.clone())
-                }),
-            ),
-            MOp::RemoveField(field) => patch.remove_field(key, *field),
-            MOp::Delete => patch.delete(key),
-            MOp::Increment(field, by) => patch.increment(key, *field, by.clone()),
-            MOp::Insert(field, item, at) => {
-                let at = match at {
-                    Pos::Start => ListPosition::Start,
-                    Pos::End => ListPosition::End,
-                    Pos::Index(i) => ListPosition::Index(*i),
-                    Pos::Before(anchor) => ListPosition::Before(anchor.clone()),
-                    Pos::After(anchor) => ListPosition::After(anchor.clone()),
-                };
-                patch.insert(key, *field, item.clone(), at)
-            }
-            MOp::RemoveItem(field, item) => patch.remove_item(key, *field, item.clone()),
-            MOp::Update(name, args) => patch.update(key, name, args.clone()),
-        }
-    })
-}
-
-/// The system under test: the store, the id of every layer it ever issued (indexed like
-/// `Model::handles`), and another store whose id must be refused.
-struct Sut {
-    store: Store,
-    ids: Vec<LayerId>,
-    foreign: Store,
-    foreign_id: LayerId,
-}
-
-impl Sut {
-    fn id(&self, model: &Model, name: u32) -> LayerId {
-        self.ids[model.handle(name)]
-    }
-}
-
-/// A store with the three updaters the reference knows, written against `Entity`.
-fn new_store() -> Store {
-    let mut store = Store::new();
-    store
-        .register_updater("double", |entity, _| {
-            let entity = entity?;
-            let doubled = entity
-                .get("n")
-                .and_then(Value::as_i64)
-                .and_then(|n| n.checked_mul(2));
-            Some(match doubled {
-                Some(n) => entity.clone().with("n", n),
-                None => entity.clone(),
-            })
-        })
-        .expect("fresh name");
-    store
-        .register_updater("toggle", |entity, args| {
-            let Some(field) = args.as_str() else {
-                return entity.cloned();
-            };
-            let was = entity.and_then(|e| e.get(field)).and_then(Value::as_bool);
-            Some(
-                entity
-                    .cloned()
-                    .unwrap_or_default()
-                    .with(field, !was.unwrap_or(false)),
-            )
-        })
-        .expect("fresh name");
-    store
-        .register_updater("clear_if", |entity, args| {
-            let entity = entity?;
-            (entity.get("a") != Some(args)).then(|| entity.clone())
-        })
-        .expect("fresh name");
-    store
-}
-
-fn fields(entity: &Entity) -> Fields {
-    entity
-        .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), value.clone()))
-        .collect()
-}
-
-fn changed(changes: &Changes) -> Vec<&str> {
-    changes.keys().iter().map(|key| key.as_str()).collect()
-}
-
-/// `ops` plus one op the store must refuse.
-fn bad_patch(ops: &[KOp], bad: Bad) -> Patch {
-    let patch = patch(ops);
-    match bad {
-        Bad::UnknownUpdater => patch.update("Item:1", "no_such_updater", Value::Null),
-        Bad::BadKey => patch.set("Item:", "a", 1),
-    }
-}
-
-fn assert_refused(error: &PatchError, bad: Bad) {
-    match (error, bad) {
-        (PatchError::UnknownUpdater { name, .. }, Bad::UnknownUpdater) => {
-            assert_eq!(&**name, "no_such_updater");
-        }
-        (PatchError::InvalidKey(_), Bad::BadKey) => {}
-        _ => panic!("refused for the wrong reason: {error:?} ({bad:?})"),
-    }
-}
-
-/// Settles `id` as `how` says, folding `confirm`'s error into a layer error.
-fn settle(store: &mut Store, id: LayerId, how: How) -> Result<Changes, LayerError> {
-    match how {
-        How::Fail => store.fail(id),
-        How::Promote => store.promote(id),
-        How::Confirm => store
-            .confirm(id, Patch::new().set("Item:1", "a", 1))
-            .map_err(|error| match error {
-                ConfirmError::Layer(error) => error,
-                other => panic!("confirm refused the patch: {other:?}"),
-            }),
-    }
-}
-
-impl StateMachineTest for ModelTest {
-    type SystemUnderTest = Sut;
-    type Reference = ModelTest;
-
-    fn init_test(_: &Model) -> Sut {
-        let mut foreign = new_store();
-        let foreign_id = foreign.reserve("foreign");
-        Sut {
-            store: new_store(),
-            ids: Vec::new(),
-            foreign,
-            foreign_id,
-        }
-    }
-
-    fn apply(mut sut: Sut, model: &Model, transition: Transition) -> Sut {
-        use Transition::*;
-        let before = sut.store.clone();
-        let changes = match &transition {
-            Write(ops) => Some(sut.store.write(patch(ops)).expect("a valid patch")),
-            Push(name, ops) => {
-                let (id, changes) = sut
-                    .store
-                    .push(&label(*name), patch(ops))
-                    .expect("a valid patch");
-                sut.ids.push(id);
-                Some(changes)
-            }
-            Reserve(name) => {
-                sut.ids.push(sut.store.reserve(&label(*name)));
-                None
-            }
-            Promote(name) => Some(sut.store.promote(sut.id(model, *name)).expect("pending")),
-            Confirm(name, ops) => Some(
-                sut.store
-                    .confirm(sut.id(model, *name), patch(ops))
-                    .expect("pending, valid patch"),
-            ),
-            Fail(name) => Some(sut.store.fail(sut.id(model, *name)).expect("pending")),
-            SettleAgain(name, how) => {
-                let id = sut.id(model, *name);
-                let error = settle(&mut sut.store, id, *how).expect_err("settled already");
-                assert_eq!(error, LayerError::AlreadySettled(id));
-                assert_eq!(sut.store, before, "a refused settle changed the store");
-                None
-            }
-            Foreign(how) => {
-                let id = sut.foreign_id;
-                let error = settle(&mut sut.store, id, *how).expect_err("a foreign id");
-                assert_eq!(error, LayerError::UnknownLayer(id));
-                assert!(sut.store.layer(id).is_none());
-                assert!(sut.foreign.layer(id).is_some());
-                assert_eq!(sut.store, before, "a foreign id changed the store");
-                None
-            }
-            RejectWrite(ops, bad) => {
-                let error = sut.store.write(bad_patch(ops, *bad)).expect_err("refused");
-                assert_refused(&error, *bad);
-                assert_eq!(sut.store, before, "a refused write changed the store");
-                None
-            }
-            RejectPush(ops, bad) => {
-                let error = sut
-                    .store
-                    .push("refused", bad_patch(ops, *bad))
-                    .expect_err("refused");
-                assert_refused(&error, *bad);
-                assert_eq!(sut.store, before, "a refused push changed the store");
-                None
-            }
-            RejectConfirm(name, ops, bad) => {
-                let id = sut.id(model, *name);
-                match sut.store.confirm(id, bad_patch(ops, *bad)) {
-                    Err(ConfirmError::Patch(error)) => assert_refused(&error, *bad),
-                    other => panic!("a bad confirm gave {other:?}"),
-                }
-                assert_eq!(sut.store, before, "a refused confirm changed the store");
-                None
-            }
-            Read(key, field) => {
-                let view = model.view();
-                let want = view.get(key).and_then(|entity| entity.get(*field));
-                assert_eq!(sut.store.get_field(key, field), want, "{key}.{field}");
-                let snapshot = sut.store.snapshot();
-                assert_eq!(snapshot.get(key), sut.store.get(key));
-                assert_eq!(snapshot.get_confirmed(key), sut.store.get_confirmed(key));
-                assert_eq!(sut.store, before, "a read changed the store");
-                None
-            }
-        };
-        if let Some(changes) = changes {
-            assert_eq!(
-                changed(&changes),
-                model.changed,
-                "changes reported by {transition:?}: store (left), reference (right)"
-            );
-        } else {
-            assert!(model.changed.is_empty(), "{transition:?} changed the view");
-        }
-        assert_eq!(sut.ids.len(), model.handles.len());
-        sut
-    }
-
-    fn check_invariants(sut: &Sut, model: &Model) {
-        let store = &sut.store;
-        let view = model.view();
-        for key in KEYS {
-            assert_eq!(
-                store.get(key).map(fields),
-                view.get(key).cloned(),
-                "view[{key}]: store (left), reference (right)"
-            );
-            assert_eq!(
-                store.get_confirmed(key).map(fields),
-                model.base.get(key).cloned(),
-                "base[{key}]: store (left), reference (right)"
-            );
-            assert_eq!(store.contains(key), view.contains_key(key));
-            let touching: Vec<LayerId> = model
-                .layers
-                .iter()
-                .filter(|layer| layer.ops.iter().any(|op| op.key == key))
-                .map(|layer| sut.id(model, layer.name))
-                .collect();
-            assert_eq!(
-                store.layers_touching(key).collect::<Vec<_>>(),
-                touching,
-                "layers touching {key}"
-            );
-            assert_eq!(store.is_pending(key), !touching.is_empty());
-        }
-        let all = |entities: &Entities| -> BTreeMap<String, Fields> {
-            entities
-                .iter()
-                .map(|(key, entity)| ((*key).to_owned(), entity.clone()))
-                .collect()
-        };
-        let store_view: BTreeMap<String, Fields> = store
-            .iter()
-            .map(|(key, entity)| (key.to_string(), fields(entity)))
-            .collect();
-        let store_base: BTreeMap<String, Fields> = store
-            .iter_confirmed()
-            .map(|(key, entity)| (key.to_string(), fields(entity)))
-            .collect();
-        assert_eq!(store_view, all(&view), "the whole view");
-        assert_eq!(store_base, all(&model.base), "the whole base");
-        assert_eq!(store.len(), view.len());
-
-        type Shown = (LayerId, String, LayerKind, LayerState, BTreeSet<String>);
-        let layers: Vec<Shown> = store
-            .layers()
-            .map(|layer| {
-                let keys = layer.keys().map(|key| key.to_string()).collect();
-                let (label, kind) = (layer.label().to_owned(), layer.kind());
-                (layer.id(), label, kind, layer.state(), keys)
-            })
-            .collect();
-        let want: Vec<Shown> = model
-            .layers
-            .iter()
-            .map(|layer| {
-                let keys = layer.ops.iter().map(|op| op.key.to_owned()).collect();
-                let id = sut.id(model, layer.name);
-                let kind = if layer.intent {
-                    LayerKind::Intent
-                } else {
-                    LayerKind::Observation
-                };
-                (id, layer.label.clone(), kind, layer.state, keys)
-            })
-            .collect();
-        assert_eq!(layers, want, "live layers: store (left), reference (right)");
-        for (layer, reference) in store.layers().zip(&model.layers) {
-            assert!(
-                layer.to_patch() == patch(&reference.ops),
-                "ops of {:?}: {:?}, the reference has {:?}",
-                layer.id(),
-                layer.to_patch(),
-                Ops(&reference.ops)
-            );
-        }
-        for (id, name) in sut.ids.iter().zip(&model.handles) {
-            assert_eq!(
-                store.layer(*id).is_some(),
-                model.live(*name).is_some(),
-                "store.layer({id:?})"
-            );
-        }
-        if model.layers.is_empty() {
-            assert_eq!(view, model.base, "settled and squashed, the view is base");
-        }
-        if let Err(error) = store.check_invariants() {
-            panic!("check_invariants: {error}");
-        }
-    }
-}
+use strategies::{Bad, How, Transition};
+use sut::{new_store, patch};
 
 fn machine_config() -> Config {
     // `contextualize_config` applies PROPTEST_CASES and the other PROPTEST_* variables on top.
@@ -488,7 +165,7 @@ fn every_op_kind_rebases_when_a_middle_layer_fails() {
             vec![delete("Item:2"), update("Item:1", "clear_if", json!(7))],
         ),
         RejectPush(vec![delete("Item:3")], UnknownUpdater),
-        RejectConfirm(2, vec![], BadKey),
+        RejectConfirm(2, vec![], InvalidKey),
         RejectWrite(vec![], UnknownUpdater),
         Fail(0),
         Fail(2),
@@ -496,153 +173,97 @@ fn every_op_kind_rebases_when_a_middle_layer_fails() {
     ]);
 }
 
-// ----- focused properties -----
-
-fn props_config() -> Config {
-    Config {
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/proptest-regressions/model-props.txt"
-        )))),
-        ..Config::default()
-    }
+#[test]
+fn a_create_remapped_with_a_later_layer_on_it_and_refs_in_lists() {
+    use Transition::*;
+    replay(vec![
+        Write(vec![write(
+            "ROOT_QUERY",
+            [("l", json!([{"__ref": "Item:1"}]))],
+        )]),
+        Mint("Item:t0"),
+        Push(
+            0,
+            vec![
+                write("Item:t0", [("a", json!("new")), ("v", json!(1))]),
+                insert_unique("ROOT_QUERY", "l", json!({"__ref": "Item:t0"}), end()),
+            ],
+        ),
+        Reserve(1),
+        Push(2, vec![write("Item:t0", [("b", json!(true))])]),
+        Push(
+            3,
+            vec![insert(
+                "Note:1",
+                "l",
+                json!(1),
+                after(json!({"__ref": "Item:t0"})),
+            )],
+        ),
+        Remap("Item:t0", "Item:1"),
+        Read("Item:t0", "b"),
+        ConfirmKeepingRelative(
+            0,
+            vec![write("Item:1", [("a", json!("new")), ("v", json!(2))])],
+        ),
+        Confirm(
+            1,
+            vec![insert_unique(
+                "ROOT_QUERY",
+                "l",
+                json!({"__ref": "Item:1"}),
+                end(),
+            )],
+        ),
+        Write(vec![write(
+            "Item:t0",
+            [("v", json!(1)), ("a", json!("old"))],
+        )]),
+        Promote(2),
+        Remap("Item:t0", "Item:2"),
+        Fail(3),
+    ]);
 }
 
-/// What can be observed of a store, without layer ids (which differ between two stores built
-/// alike): view, base, and each live layer's label, state and ops.
-type Observed = (
-    BTreeMap<String, Fields>,
-    BTreeMap<String, Fields>,
-    Vec<(String, LayerState, Patch)>,
-);
-
-/// A store with `base` written and each of `layers` pushed as `layer i`, with their ids.
-fn pushed(base: &[KOp], layers: &[Vec<KOp>]) -> (Store, Vec<LayerId>) {
-    let mut store = new_store();
-    store.write(patch(base)).unwrap();
-    let ids = layers
-        .iter()
-        .enumerate()
-        .map(|(i, ops)| store.push(&format!("layer {i}"), patch(ops)).unwrap().0)
-        .collect();
-    (store, ids)
+#[test]
+fn a_dropped_guard_is_cancelled_by_the_next_call_even_a_refused_one() {
+    use Bad::*;
+    use Transition::*;
+    replay(vec![
+        Push(0, vec![write("Item:1", [("a", json!(1))])]),
+        ReserveGuarded(1),
+        Guard(0),
+        Promote(0),
+        Push(2, vec![write("Item:2", [("a", json!(2))])]),
+        DropGuard(1),
+        RejectPush(vec![], UnknownUpdater),
+        DropGuard(0),
+        Cancel(2),
+        CollectAbandoned,
+    ]);
 }
 
-fn observe(store: &Store) -> Observed {
-    let view = store
-        .iter()
-        .map(|(key, entity)| (key.to_string(), fields(entity)))
-        .collect();
-    let base = store
-        .iter_confirmed()
-        .map(|(key, entity)| (key.to_string(), fields(entity)))
-        .collect();
-    let layers = store
-        .layers()
-        .map(|layer| (layer.label().to_owned(), layer.state(), layer.to_patch()))
-        .collect();
-    (view, base, layers)
-}
+// ----- bugs found by the model, each as its smallest case -----
 
-proptest! {
-    #![proptest_config(props_config())]
-
-    /// Failing a layer, with settled and pending layers below and pending layers above,
-    /// gives the store it would be had the layer never been pushed; failing the layers above
-    /// too gives back the very store (`==`) from before the push.
-    #[test]
-    fn push_then_fail_is_the_identity(
-        base in ops(0..8),
-        below in proptest::collection::vec((ops(0..5), any::<bool>()), 0..4),
-        pushed in ops(0..6),
-        (above, fail_order) in layers_in_some_order(0..4),
-    ) {
-        let mut store = new_store();
-        store.write(patch(&base)).unwrap();
-        let mut below_ids = Vec::new();
-        for (i, (ops, _)) in below.iter().enumerate() {
-            below_ids.push(store.push(&format!("below {i}"), patch(ops)).unwrap().0);
-        }
-        for (id, (_, promote)) in below_ids.iter().zip(&below) {
-            if *promote {
-                store.promote(*id).unwrap();
-            }
-        }
-        let before = store.clone();
-        let mut twin = store.clone();
-
-        let (id, _) = store.push("pushed", patch(&pushed)).unwrap();
-        let mut above_ids = Vec::new();
-        for (i, ops) in above.iter().enumerate() {
-            above_ids.push(store.push(&format!("above {i}"), patch(ops)).unwrap().0);
-            twin.push(&format!("above {i}"), patch(ops)).unwrap();
-        }
-        store.fail(id).unwrap();
-        prop_assert_eq!(store.check_invariants(), Ok(()));
-        prop_assert_eq!(observe(&store), observe(&twin));
-
-        for i in fail_order {
-            store.fail(above_ids[i]).unwrap();
-            prop_assert_eq!(store.check_invariants(), Ok(()));
-        }
-        prop_assert_eq!(&store, &before);
-    }
-
-    /// Failing any subset of layers, in any order and interleaved with promotions of others,
-    /// ends where pushing only the survivors (and promoting the same ones) ends.
-    #[test]
-    fn failing_layers_equals_never_pushing_them(
-        base in ops(0..8),
-        (layers, order) in layers_in_some_order(0..6),
-        fates in proptest::collection::vec(fate(), 6),
-    ) {
-        let (mut store, ids) = pushed(&base, &layers);
-
-        let mut twin = new_store();
-        twin.write(patch(&base)).unwrap();
-        let mut twin_ids = BTreeMap::new();
-        for (i, ops) in layers.iter().enumerate() {
-            if fates[i] != Fate::Fail {
-                twin_ids.insert(i, twin.push(&format!("layer {i}"), patch(ops)).unwrap().0);
-            }
-        }
-
-        for i in order {
-            match fates[i] {
-                Fate::Keep => {}
-                Fate::Fail => {
-                    store.fail(ids[i]).unwrap();
-                }
-                Fate::Promote => {
-                    store.promote(ids[i]).unwrap();
-                    twin.promote(twin_ids[&i]).unwrap();
-                }
-            }
-            prop_assert_eq!(store.check_invariants(), Ok(()));
-        }
-        prop_assert_eq!(observe(&store), observe(&twin));
-        prop_assert_eq!(twin.check_invariants(), Ok(()));
-    }
-
-    /// Promoting every layer, in any order, ends where writing every patch into base in
-    /// request order ends.
-    #[test]
-    fn promoting_everything_equals_writing_in_order(
-        base in ops(0..8),
-        (layers, order) in layers_in_some_order(0..6),
-    ) {
-        let (mut store, ids) = pushed(&base, &layers);
-        for i in order {
-            prop_assert!(store.promote(ids[i]).unwrap().is_empty(), "promote changes no view");
-        }
-
-        let mut written = new_store();
-        written.write(patch(&base)).unwrap();
-        for ops in &layers {
-            written.write(patch(ops)).unwrap();
-        }
-        prop_assert_eq!(store.layers().len(), 0);
-        prop_assert_eq!(&store, &written);
-        prop_assert_eq!(store.check_invariants(), Ok(()));
+// BUG: a patch naming both a key and a remapped temporary key of it (an alias) applied the
+// ops of the two in the order of a hash map, so the result depended on the minted number.
+// Fixed: the key's own ops come first, then those naming its aliases (as `remap` orders
+// them in a layer).
+#[test]
+fn a_patch_naming_a_key_and_its_alias_applies_the_keys_own_ops_first() {
+    // The hash order changes with the minted key: try several.
+    for _ in 0..16 {
+        let mut store = Store::new();
+        let tmp = store.temporary_key("Todo").unwrap();
+        store.remap(&tmp, "Todo:6").unwrap();
+        let changes = store
+            .write(
+                optimist::Patch::new()
+                    .set("Todo:6", "n", 2)
+                    .set(&tmp, "n", 3),
+            )
+            .unwrap();
+        assert!(changes.contains("Todo:6"));
+        assert_eq!(store.get_field("Todo:6", "n"), Some(&Value::from(3)));
     }
 }

@@ -1,22 +1,40 @@
 //! The naive reference: the test's op language, and what every op means.
 //!
 //! Ops are plain test data ([`KOp`], one [`MOp`] on one key) whose `Debug` prints the helper
-//! call that builds them, so a failing case pastes back as code. [`Model`] keeps a `BTreeMap`
-//! base and a `Vec` of layers in request order and folds the view from scratch on every check,
-//! applying each op with its own implementation written from the documentation in `src/op.rs`.
-//! It uses nothing of the store but its value and layer-state types, so the two cannot share a
-//! bug.
+//! call that builds them, so a failing case pastes back as code. Each op is applied by the
+//! reference's own implementation ([`ref_apply`]), written from the documentation in
+//! `src/op.rs`; [`Model`](crate::model::Model) folds them. Nothing of the store is used but its
+//! value types, so the two cannot share a bug.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use optimist::{LayerState, Value};
+use optimist::{Entity, Key, Value};
 use serde_json::Number;
 
 // ----- the key and field space: small, so that layers overlap heavily -----
 
-pub(crate) static KEYS: [&str; 4] = ["Item:1", "Item:2", "Item:3", "ROOT_QUERY"];
-pub(crate) static FIELDS: [&str; 4] = ["a", "b", "n", "l"];
+/// The keys ops name. `Item` is versioned (on `v`, see `new_store`); `Note` and the root are not.
+pub(crate) static KEYS: [&str; 5] = ["Item:1", "Item:2", "Item:3", "Note:1", "ROOT_QUERY"];
+/// A key only remaps name (so the first remap onto it is onto a fresh key).
+pub(crate) static FRESH: &str = "Item:4";
+/// Names of temporary keys. The store mints keys of its own (`Item:tmp~17`); the test maps
+/// each name to the key minted for it, so a failing case prints the same whatever the
+/// program's counter was.
+pub(crate) static TEMPS: [&str; 3] = ["Item:t0", "Item:t1", "Note:t2"];
+pub(crate) static FIELDS: [&str; 5] = ["a", "b", "n", "l", "v"];
+/// The version field of versioned types.
+pub(crate) static VERSION: &str = "v";
+
+/// Every key the reference may hold an entity under.
+pub(crate) fn all_keys() -> impl Iterator<Item = &'static str> {
+    KEYS.into_iter().chain([FRESH]).chain(TEMPS)
+}
+
+/// The version field of `key`'s type: `Item` is versioned on `v`.
+pub(crate) fn version_field(key: &str) -> Option<&'static str> {
+    (key.split(':').next() == Some("Item")).then_some(VERSION)
+}
 
 // ----- ops as test data -----
 
@@ -33,7 +51,8 @@ pub(crate) enum MOp {
     RemoveField(&'static str),
     Delete,
     Increment(&'static str, Number),
-    Insert(&'static str, Value, Pos),
+    /// Field, item, position, and whether the insert is unique.
+    Insert(&'static str, Value, Pos, bool),
     RemoveItem(&'static str, Value),
     Update(&'static str, Value),
 }
@@ -95,7 +114,19 @@ pub(crate) fn insert(
 ) -> KOp {
     KOp {
         key,
-        op: MOp::Insert(field, Value::from_json(item), at),
+        op: MOp::Insert(field, Value::from_json(item), at, false),
+    }
+}
+
+pub(crate) fn insert_unique(
+    key: &'static str,
+    field: &'static str,
+    item: serde_json::Value,
+    at: Pos,
+) -> KOp {
+    KOp {
+        key,
+        op: MOp::Insert(field, Value::from_json(item), at, true),
     }
 }
 
@@ -214,8 +245,9 @@ impl fmt::Debug for KOp {
                 let by = Value::Number(by.clone());
                 write!(f, "inc({key:?}, {field:?}, {})", Json(&by))
             }
-            MOp::Insert(field, item, at) => {
-                write!(f, "insert({key:?}, {field:?}, {}, {at:?})", Json(item))
+            MOp::Insert(field, item, at, unique) => {
+                let name = if *unique { "insert_unique" } else { "insert" };
+                write!(f, "{name}({key:?}, {field:?}, {}, {at:?})", Json(item))
             }
             MOp::RemoveItem(field, item) => {
                 write!(f, "remove_item({key:?}, {field:?}, {})", Json(item))
@@ -241,7 +273,71 @@ impl fmt::Debug for Ops<'_> {
     }
 }
 
-// ----- the reference -----
+// ----- renaming refs -----
+
+/// `value` with every ref for which `rename` gives a key renamed to it, at any depth.
+pub(crate) fn rename_value(value: &Value, rename: &impl Fn(&str) -> Option<Key>) -> Value {
+    match value {
+        Value::Ref(key) => Value::Ref(rename(key.as_str()).unwrap_or_else(|| key.clone())),
+        Value::List(items) => Value::List(
+            items
+                .iter()
+                .map(|item| rename_value(item, rename))
+                .collect(),
+        ),
+        Value::Object(fields) => {
+            Value::Object(fields.iter().fold(Entity::new(), |e, (name, v)| {
+                e.with(name.as_str(), rename_value(v, rename))
+            }))
+        }
+        other => other.clone(),
+    }
+}
+
+/// `op` with its refs renamed: in written values, list items and anchors, updater arguments.
+pub(crate) fn rename_op(op: &MOp, rename: &impl Fn(&str) -> Option<Key>) -> MOp {
+    let value = |v: &Value| rename_value(v, rename);
+    match op {
+        MOp::Write(fields) => MOp::Write(fields.iter().map(|(n, v)| (*n, value(v))).collect()),
+        MOp::Insert(field, item, at, unique) => {
+            let at = match at {
+                Pos::Before(anchor) => Pos::Before(value(anchor)),
+                Pos::After(anchor) => Pos::After(value(anchor)),
+                other => other.clone(),
+            };
+            MOp::Insert(field, value(item), at, *unique)
+        }
+        MOp::RemoveItem(field, item) => MOp::RemoveItem(field, value(item)),
+        MOp::Update(name, args) => MOp::Update(name, value(args)),
+        MOp::RemoveField(_) | MOp::Delete | MOp::Increment(..) => op.clone(),
+    }
+}
+
+/// The keys `op`'s values reference, at any depth.
+pub(crate) fn refs_of(op: &MOp) -> Vec<String> {
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Ref(key) => out.push(key.as_str().to_owned()),
+            Value::List(items) => items.iter().for_each(|item| walk(item, out)),
+            Value::Object(fields) => fields.iter().for_each(|(_, v)| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    match op {
+        MOp::Write(fields) => fields.iter().for_each(|(_, v)| walk(v, &mut out)),
+        MOp::Insert(_, item, at, _) => {
+            walk(item, &mut out);
+            if let Pos::Before(anchor) | Pos::After(anchor) = at {
+                walk(anchor, &mut out);
+            }
+        }
+        MOp::RemoveItem(_, item) => walk(item, &mut out),
+        MOp::Update(_, args) => walk(args, &mut out),
+        MOp::RemoveField(_) | MOp::Delete | MOp::Increment(..) => {}
+    }
+    out
+}
 
 /// An entity in the reference: field name to value.
 pub(crate) type Fields = BTreeMap<String, Value>;
@@ -314,7 +410,7 @@ fn ref_updater(name: &str, entity: Option<Fields>, args: &Value) -> Option<Field
 }
 
 /// One op applied to one entity, from `Op`'s documentation.
-fn ref_apply(entity: Option<Fields>, op: &MOp) -> Option<Fields> {
+pub(crate) fn ref_apply(entity: Option<Fields>, op: &MOp) -> Option<Fields> {
     match op {
         MOp::Write(fields) => {
             let mut entity = entity.unwrap_or_default();
@@ -339,13 +435,15 @@ fn ref_apply(entity: Option<Fields>, op: &MOp) -> Option<Fields> {
             }
             entity
         }),
-        MOp::Insert(field, item, at) => entity.map(|mut entity| {
+        MOp::Insert(field, item, at, unique) => entity.map(|mut entity| {
             let list: Option<Vec<Value>> = match entity.get(*field) {
                 None | Some(Value::Null) => Some(Vec::new()),
                 Some(Value::List(items)) => Some(items.iter().cloned().collect()),
                 Some(_) => None,
             };
-            if let Some(mut list) = list {
+            if let Some(mut list) = list
+                && !(*unique && list.contains(item))
+            {
                 let first = |anchor: &Value| list.iter().position(|v| v == anchor);
                 let index = match at {
                     Pos::Start => 0,
@@ -370,106 +468,12 @@ fn ref_apply(entity: Option<Fields>, op: &MOp) -> Option<Fields> {
     }
 }
 
-/// A live layer of the reference.
-#[derive(Clone, Debug)]
-pub(crate) struct RefLayer {
-    /// The transition-level name of the layer; its index in `Model::handles` is its index in
-    /// the test's `ids`.
-    pub(crate) name: u32,
-    pub(crate) label: String,
-    /// A mutation (pushed) rather than an observation (reserved).
-    pub(crate) intent: bool,
-    pub(crate) state: LayerState,
-    pub(crate) ops: Vec<KOp>,
-}
-
-/// The reference: confirmed base, live layers in request order, and every layer ever created.
-#[derive(Clone, Default)]
-pub(crate) struct Model {
-    pub(crate) base: Entities,
-    /// Live layers, bottom first.
-    pub(crate) layers: Vec<RefLayer>,
-    /// The name of every layer ever pushed or reserved, in creation order: handle `i` is the
-    /// test's `ids[i]`.
-    pub(crate) handles: Vec<u32>,
-    /// The view keys the last transition changed, sorted.
-    pub(crate) changed: Vec<&'static str>,
-}
-
-/// Only the initial state is ever printed (it heads a failing case), and it is always empty.
-impl fmt::Debug for Model {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.base.is_empty() && self.layers.is_empty() && self.handles.is_empty() {
-            return write!(f, "Model::default()");
-        }
-        f.debug_struct("Model")
-            .field("base", &self.base)
-            .field("layers", &self.layers)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Model {
-    /// The view, folded from scratch: base, then every live layer's ops in request order.
-    pub(crate) fn view(&self) -> Entities {
-        let mut view = Entities::new();
-        for key in KEYS {
-            let folded = self
-                .layers
-                .iter()
-                .flat_map(|layer| &layer.ops)
-                .filter(|op| op.key == key)
-                .fold(self.base.get(key).cloned(), |entity, op| {
-                    ref_apply(entity, &op.op)
-                });
-            if let Some(entity) = folded {
-                view.insert(key, entity);
-            }
-        }
-        view
-    }
-
-    pub(crate) fn write_base(&mut self, ops: &[KOp]) {
-        for KOp { key, op } in ops {
-            match ref_apply(self.base.remove(key), op) {
-                Some(entity) => self.base.insert(key, entity),
-                None => None,
-            };
-        }
-    }
-
-    /// While the oldest live layer is confirmed, fold it into base and drop it.
-    pub(crate) fn squash(&mut self) {
-        while self
-            .layers
-            .first()
-            .is_some_and(|layer| layer.state == LayerState::Confirmed)
-        {
-            let layer = self.layers.remove(0);
-            self.write_base(&layer.ops);
-        }
-    }
-
-    pub(crate) fn live(&self, name: u32) -> Option<&RefLayer> {
-        self.layers.iter().find(|layer| layer.name == name)
-    }
-
-    pub(crate) fn live_mut(&mut self, name: u32) -> &mut RefLayer {
-        self.layers
-            .iter_mut()
-            .find(|layer| layer.name == name)
-            .expect("preconditions keep names live")
-    }
-
-    pub(crate) fn is_pending(&self, name: u32) -> bool {
-        self.live(name)
-            .is_some_and(|layer| layer.state == LayerState::Pending)
-    }
-
-    pub(crate) fn handle(&self, name: u32) -> usize {
-        self.handles
-            .iter()
-            .position(|n| *n == name)
-            .expect("preconditions keep names known")
-    }
+/// A field name as the `&'static str` ops carry (every field the test writes is in
+/// [`FIELDS`]; another name is leaked, which only a test can afford).
+pub(crate) fn leak(name: &str) -> &'static str {
+    FIELDS
+        .iter()
+        .find(|field| **field == name)
+        .copied()
+        .unwrap_or_else(|| Box::leak(name.to_owned().into_boxed_str()))
 }

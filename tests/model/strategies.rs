@@ -1,20 +1,18 @@
-//! The random side of the model test: transitions, the strategies that generate them, and the
-//! reference half of the state machine (which transitions apply, and what each does to the
-//! [`Model`]).
+//! The random side of the model test: transitions and the strategies that generate them.
 //!
 //! The key and field space is small and values come from a handful of choices, so layers overlap
-//! heavily and list anchors and removals often hit.
+//! heavily and list anchors, removals, unique inserts and version comparisons often hit. Ops
+//! name temporary keys (and refs to them) only once they are minted.
 
 use std::fmt;
 
-use optimist::{Entity, LayerState, Value};
+use optimist::{Entity, Value};
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::strategy::Union;
-use proptest_state_machine::ReferenceStateMachine;
 use serde_json::Number;
 
-use crate::reference::{FIELDS, KEYS, KOp, MOp, Model, Ops, Pos, RefLayer};
+use crate::reference::{FIELDS, KEYS, KOp, MOp, Ops, Pos};
+use crate::versions::TIMES;
 
 // ----- transitions -----
 
@@ -30,19 +28,30 @@ pub(crate) enum How {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Bad {
     UnknownUpdater,
-    BadKey,
+    InvalidKey,
+    /// The version field of `Item:1` set to a bool, an object, a list, a string that is no
+    /// timestamp.
+    VersionBool,
+    VersionObject,
+    VersionList,
+    VersionText,
 }
 
-/// One step. Layers are named by the number given when they are pushed or reserved.
+/// One step. Layers are named by the number given when they are pushed or reserved;
+/// temporary keys by their name in `TEMPS`.
 #[derive(Clone)]
 pub(crate) enum Transition {
     /// A direct write into base.
     Write(Vec<KOp>),
     Push(u32, Vec<KOp>),
     Reserve(u32),
+    /// A reservation with an armed guard kept by the test.
+    ReserveGuarded(u32),
     Promote(u32),
     Confirm(u32, Vec<KOp>),
+    ConfirmKeepingRelative(u32, Vec<KOp>),
     Fail(u32),
+    Cancel(u32),
     /// Settles a layer that is already settled (gone, or confirmed and waiting).
     SettleAgain(u32, How),
     /// Settles a layer id issued by another store.
@@ -52,6 +61,43 @@ pub(crate) enum Transition {
     RejectPush(Vec<KOp>, Bad),
     RejectConfirm(u32, Vec<KOp>, Bad),
     Read(&'static str, &'static str),
+    /// Mints the temporary key of this name.
+    Mint(&'static str),
+    /// Remaps a key (a temporary one, or not) onto another (valid, or not).
+    Remap(&'static str, &'static str),
+    /// Takes a guard on a layer and keeps it.
+    Guard(u32),
+    /// Drops the kept guard of a layer.
+    DropGuard(u32),
+    /// Disarms the kept guard of a layer.
+    Disarm(u32),
+    CollectAbandoned,
+}
+
+impl Transition {
+    /// Whether the store's call cancels abandoned layers first.
+    pub(crate) fn is_mutating(&self) -> bool {
+        use Transition::*;
+        !matches!(
+            self,
+            Read(..) | Mint(_) | Guard(_) | DropGuard(_) | Disarm(_)
+        )
+    }
+
+    /// The ops the transition hands to the store.
+    pub(crate) fn ops(&self) -> &[KOp] {
+        use Transition::*;
+        match self {
+            Write(ops)
+            | Push(_, ops)
+            | Confirm(_, ops)
+            | ConfirmKeepingRelative(_, ops)
+            | RejectWrite(ops, _)
+            | RejectPush(ops, _)
+            | RejectConfirm(_, ops, _) => ops,
+            _ => &[],
+        }
+    }
 }
 
 impl fmt::Debug for Transition {
@@ -61,9 +107,14 @@ impl fmt::Debug for Transition {
             Write(ops) => write!(f, "Write({:?})", Ops(ops)),
             Push(name, ops) => write!(f, "Push({name}, {:?})", Ops(ops)),
             Reserve(name) => write!(f, "Reserve({name})"),
+            ReserveGuarded(name) => write!(f, "ReserveGuarded({name})"),
             Promote(name) => write!(f, "Promote({name})"),
             Confirm(name, ops) => write!(f, "Confirm({name}, {:?})", Ops(ops)),
+            ConfirmKeepingRelative(name, ops) => {
+                write!(f, "ConfirmKeepingRelative({name}, {:?})", Ops(ops))
+            }
             Fail(name) => write!(f, "Fail({name})"),
+            Cancel(name) => write!(f, "Cancel({name})"),
             SettleAgain(name, how) => write!(f, "SettleAgain({name}, How::{how:?})"),
             Foreign(how) => write!(f, "Foreign(How::{how:?})"),
             RejectWrite(ops, bad) => write!(f, "RejectWrite({:?}, {bad:?})", Ops(ops)),
@@ -72,6 +123,12 @@ impl fmt::Debug for Transition {
                 write!(f, "RejectConfirm({name}, {:?}, {bad:?})", Ops(ops))
             }
             Read(key, field) => write!(f, "Read({key:?}, {field:?})"),
+            Mint(name) => write!(f, "Mint({name:?})"),
+            Remap(from, to) => write!(f, "Remap({from:?}, {to:?})"),
+            Guard(name) => write!(f, "Guard({name})"),
+            DropGuard(name) => write!(f, "DropGuard({name})"),
+            Disarm(name) => write!(f, "Disarm({name})"),
+            CollectAbandoned => write!(f, "CollectAbandoned"),
         }
     }
 }
@@ -82,24 +139,34 @@ pub(crate) fn label(name: u32) -> String {
 
 // ----- strategies -----
 
-fn key() -> impl Strategy<Value = &'static str> {
-    select(&KEYS[..])
+/// The keys ops may name: the fixed ones and the minted temporary ones (live, remapped or
+/// forgotten).
+fn key(temps: &[&'static str]) -> BoxedStrategy<&'static str> {
+    let keys: Vec<&'static str> = KEYS.iter().chain(temps).copied().collect();
+    select(keys).boxed()
 }
 
-fn field() -> impl Strategy<Value = &'static str> {
+pub(crate) fn field() -> impl Strategy<Value = &'static str> {
     select(&FIELDS[..])
 }
 
-fn a_ref() -> impl Strategy<Value = Value> {
-    select(&KEYS[..3]).prop_map(|key| Value::Ref(key.try_into().expect("a valid key")))
+fn a_ref(temps: &[&'static str]) -> BoxedStrategy<Value> {
+    let keys: Vec<&'static str> = ["Item:1", "Item:2", "Note:1"]
+        .iter()
+        .chain(temps)
+        .copied()
+        .collect();
+    select(keys)
+        .prop_map(|key| Value::Ref(key.try_into().expect("a valid key")))
+        .boxed()
 }
 
-/// Few distinct list items, so anchors and removals often hit.
-fn item() -> BoxedStrategy<Value> {
+/// Few distinct list items, so anchors, removals and unique inserts often hit.
+fn item(temps: &[&'static str]) -> BoxedStrategy<Value> {
     prop_oneof![
         select(vec![1i64, 2]).prop_map(Value::from),
         Just(Value::from("x")),
-        a_ref(),
+        a_ref(temps),
     ]
     .boxed()
 }
@@ -115,225 +182,111 @@ fn number() -> BoxedStrategy<Number> {
     .boxed()
 }
 
-fn list() -> BoxedStrategy<Value> {
-    proptest::collection::vec(item(), 0..4)
+/// A valid version: a small integer, a float, a timestamp, or null.
+fn version() -> BoxedStrategy<Value> {
+    prop_oneof![
+        4 => select(vec![1i64, 2, 3]).prop_map(Value::from),
+        1 => Just(Value::from(2.5)),
+        3 => select(TIMES.iter().map(|(text, _)| *text).collect::<Vec<_>>()).prop_map(Value::from),
+        1 => Just(Value::Null),
+    ]
+    .boxed()
+}
+
+fn list(temps: &[&'static str]) -> BoxedStrategy<Value> {
+    proptest::collection::vec(item(temps), 0..4)
         .prop_map(|items| Value::List(items.into_iter().collect()))
         .boxed()
 }
 
-fn value() -> BoxedStrategy<Value> {
+fn value(temps: &[&'static str]) -> BoxedStrategy<Value> {
     prop_oneof![
         1 => Just(Value::Null),
         1 => any::<bool>().prop_map(Value::from),
         2 => number().prop_map(Value::Number),
         1 => Just(Value::from("x")),
-        1 => a_ref(),
-        2 => list(),
+        1 => a_ref(temps),
+        2 => list(temps),
         1 => Just(Value::Object(Entity::new().with("x", 1))),
     ]
     .boxed()
 }
 
-/// A field with a value that suits it more often than not (numbers in `n`, lists in `l`).
-fn field_value() -> BoxedStrategy<(&'static str, Value)> {
+/// A field with a value that suits it more often than not (numbers in `n`, lists in `l`,
+/// versions in `v`).
+fn field_value(temps: &[&'static str]) -> BoxedStrategy<(&'static str, Value)> {
     prop_oneof![
-        2 => (Just("n"), prop_oneof![3 => number().prop_map(Value::Number), 1 => value()]),
-        2 => (Just("l"), prop_oneof![3 => list(), 1 => value()]),
-        3 => (select(vec!["a", "b"]), value()),
+        2 => (Just("n"), prop_oneof![3 => number().prop_map(Value::Number), 1 => value(temps)]),
+        2 => (Just("l"), prop_oneof![3 => list(temps), 1 => value(temps)]),
+        3 => (Just("v"), version()),
+        3 => (select(vec!["a", "b"]), value(temps)),
     ]
     .boxed()
 }
 
-fn pos() -> BoxedStrategy<Pos> {
+fn pos(temps: &[&'static str]) -> BoxedStrategy<Pos> {
     prop_oneof![
         Just(Pos::Start),
         Just(Pos::End),
         (0usize..4).prop_map(Pos::Index),
-        item().prop_map(Pos::Before),
-        item().prop_map(Pos::After),
+        item(temps).prop_map(Pos::Before),
+        item(temps).prop_map(Pos::After),
     ]
     .boxed()
 }
 
-fn mop() -> BoxedStrategy<MOp> {
+fn mop(temps: &[&'static str]) -> BoxedStrategy<MOp> {
     let number_field = prop_oneof![4 => Just("n"), 1 => field()];
     let list_field = || prop_oneof![4 => Just("l"), 1 => field()];
     let updater = prop_oneof![
         Just(("double", Value::Null)),
         select(vec!["a", "b"]).prop_map(|field| ("toggle", Value::from(field))),
-        prop_oneof![item(), Just(Value::Bool(true))].prop_map(|args| ("clear_if", args)),
+        prop_oneof![item(temps), Just(Value::Bool(true))].prop_map(|args| ("clear_if", args)),
     ];
     prop_oneof![
-        4 => proptest::collection::vec(field_value(), 0..3).prop_map(MOp::Write),
+        5 => proptest::collection::vec(field_value(temps), 0..3).prop_map(MOp::Write),
         1 => field().prop_map(MOp::RemoveField),
         1 => Just(MOp::Delete),
         3 => (number_field, number()).prop_map(|(f, by)| MOp::Increment(f, by)),
-        3 => (list_field(), item(), pos()).prop_map(|(f, item, at)| MOp::Insert(f, item, at)),
-        2 => (list_field(), item()).prop_map(|(f, item)| MOp::RemoveItem(f, item)),
+        4 => (list_field(), item(temps), pos(temps), any::<bool>())
+            .prop_map(|(f, item, at, unique)| MOp::Insert(f, item, at, unique)),
+        2 => (list_field(), item(temps)).prop_map(|(f, item)| MOp::RemoveItem(f, item)),
         2 => updater.prop_map(|(name, args)| MOp::Update(name, args)),
     ]
     .boxed()
 }
 
-pub(crate) fn ops(size: std::ops::Range<usize>) -> BoxedStrategy<Vec<KOp>> {
-    proptest::collection::vec((key(), mop()).prop_map(|(key, op)| KOp { key, op }), size).boxed()
+/// Ops on the fixed keys and on the minted temporary keys `temps`.
+pub(crate) fn ops_naming(
+    temps: &[&'static str],
+    size: std::ops::Range<usize>,
+) -> BoxedStrategy<Vec<KOp>> {
+    proptest::collection::vec(
+        (key(temps), mop(temps)).prop_map(|(key, op)| KOp { key, op }),
+        size,
+    )
+    .boxed()
 }
 
-fn how() -> impl Strategy<Value = How> {
+/// Ops on the fixed keys.
+pub(crate) fn ops(size: std::ops::Range<usize>) -> BoxedStrategy<Vec<KOp>> {
+    ops_naming(&[], size)
+}
+
+pub(crate) fn how() -> impl Strategy<Value = How> {
     prop_oneof![Just(How::Fail), Just(How::Promote), Just(How::Confirm)]
 }
 
-fn bad() -> impl Strategy<Value = Bad> {
-    prop_oneof![Just(Bad::UnknownUpdater), Just(Bad::BadKey)]
-}
-
-// ----- the state machine -----
-
-pub(crate) struct ModelTest;
-
-impl ReferenceStateMachine for ModelTest {
-    type State = Model;
-    type Transition = Transition;
-
-    fn init_state() -> BoxedStrategy<Model> {
-        Just(Model::default()).boxed()
-    }
-
-    fn transitions(state: &Model) -> BoxedStrategy<Transition> {
-        use Transition::*;
-        // Weights out of 90 when every kind applies; settling ones need a pending layer.
-        let next = u32::try_from(state.handles.len()).expect("few layers");
-        let mut arms: Vec<(u32, BoxedStrategy<Transition>)> = vec![
-            (12, ops(1..5).prop_map(Write).boxed()),
-            (25, ops(1..6).prop_map(move |ops| Push(next, ops)).boxed()),
-            (6, Just(Reserve(next)).boxed()),
-            (4, (key(), field()).prop_map(|(k, f)| Read(k, f)).boxed()),
-            (1, how().prop_map(Foreign).boxed()),
-            (
-                2,
-                (ops(0..3), bad())
-                    .prop_map(|(ops, bad)| RejectWrite(ops, bad))
-                    .boxed(),
-            ),
-            (
-                2,
-                (ops(0..3), bad())
-                    .prop_map(|(ops, bad)| RejectPush(ops, bad))
-                    .boxed(),
-            ),
-        ];
-        let pending: Vec<u32> = state
-            .layers
-            .iter()
-            .filter(|layer| layer.state == LayerState::Pending)
-            .map(|layer| layer.name)
-            .collect();
-        if !pending.is_empty() {
-            let pick = || select(pending.clone());
-            arms.push((9, pick().prop_map(Promote).boxed()));
-            arms.push((
-                9,
-                (pick(), ops(0..5))
-                    .prop_map(|(name, ops)| Confirm(name, ops))
-                    .boxed(),
-            ));
-            arms.push((13, pick().prop_map(Fail).boxed()));
-            arms.push((
-                2,
-                (pick(), ops(0..3), bad())
-                    .prop_map(|(name, ops, bad)| RejectConfirm(name, ops, bad))
-                    .boxed(),
-            ));
-        }
-        let settled: Vec<u32> = state
-            .handles
-            .iter()
-            .copied()
-            .filter(|name| !state.is_pending(*name))
-            .collect();
-        if !settled.is_empty() {
-            arms.push((
-                5,
-                (select(settled), how())
-                    .prop_map(|(name, how)| SettleAgain(name, how))
-                    .boxed(),
-            ));
-        }
-        Union::new_weighted(arms).boxed()
-    }
-
-    fn preconditions(state: &Model, transition: &Transition) -> bool {
-        use Transition::*;
-        match transition {
-            Push(name, _) | Reserve(name) => !state.handles.contains(name),
-            Promote(name) | Confirm(name, _) | Fail(name) | RejectConfirm(name, _, _) => {
-                state.is_pending(*name)
-            }
-            SettleAgain(name, _) => state.handles.contains(name) && !state.is_pending(*name),
-            Write(_) | Foreign(_) | RejectWrite(..) | RejectPush(..) | Read(..) => true,
-        }
-    }
-
-    fn apply(mut state: Model, transition: &Transition) -> Model {
-        use Transition::*;
-        let before = state.view();
-        match transition {
-            Write(ops) => state.write_base(ops),
-            Push(name, ops) => {
-                state.handles.push(*name);
-                state.layers.push(RefLayer {
-                    name: *name,
-                    label: label(*name),
-                    intent: true,
-                    state: LayerState::Pending,
-                    ops: ops.clone(),
-                });
-            }
-            Reserve(name) => {
-                // An observation never lands above an intent still in flight: it goes just
-                // below the oldest pending intent, or on top when there is none.
-                state.handles.push(*name);
-                let at = state
-                    .layers
-                    .iter()
-                    .position(|layer| layer.intent && layer.state == LayerState::Pending)
-                    .unwrap_or(state.layers.len());
-                state.layers.insert(
-                    at,
-                    RefLayer {
-                        name: *name,
-                        label: label(*name),
-                        intent: false,
-                        state: LayerState::Pending,
-                        ops: Vec::new(),
-                    },
-                );
-            }
-            Promote(name) => {
-                state.live_mut(*name).state = LayerState::Confirmed;
-                state.squash();
-            }
-            Confirm(name, ops) => {
-                let layer = state.live_mut(*name);
-                layer.ops = ops.clone();
-                layer.state = LayerState::Confirmed;
-                state.squash();
-            }
-            Fail(name) => {
-                state.layers.retain(|layer| layer.name != *name);
-                state.squash();
-            }
-            SettleAgain(..) | Foreign(_) | RejectWrite(..) | RejectPush(..) | RejectConfirm(..)
-            | Read(..) => {}
-        }
-        let after = state.view();
-        state.changed = KEYS
-            .into_iter()
-            .filter(|key| before.get(key) != after.get(key))
-            .collect();
-        state.changed.sort_unstable();
-        state
-    }
+pub(crate) fn bad() -> impl Strategy<Value = Bad> {
+    use Bad::*;
+    prop_oneof![
+        3 => Just(UnknownUpdater),
+        3 => Just(InvalidKey),
+        1 => Just(VersionBool),
+        1 => Just(VersionObject),
+        1 => Just(VersionList),
+        1 => Just(VersionText),
+    ]
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,0 +1,348 @@
+//! The reference half of the state machine: which transitions apply in a state, how likely
+//! each is, and what each does to the [`Model`].
+
+use std::collections::BTreeSet;
+
+use optimist::LayerState;
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::strategy::Union;
+use proptest_state_machine::ReferenceStateMachine;
+
+use crate::model::{Model, RefLayer, RemapOutcome, Temp};
+use crate::reference::{FRESH, KOp, MOp, TEMPS, all_keys, refs_of};
+use crate::strategies::{Transition, bad, field, how, label, ops_naming};
+
+pub(crate) struct ModelTest;
+
+/// Whether an op is relative (kept by `confirm_keeping_relative`).
+fn is_relative(op: &KOp) -> bool {
+    matches!(
+        op.op,
+        MOp::Increment(..) | MOp::Insert(..) | MOp::RemoveItem(..) | MOp::Update(..)
+    )
+}
+
+impl Model {
+    /// Whether `ops` name only minted temporary keys (as keys and in refs), and no two
+    /// remapped keys of the same target (whose relative order a patch does not keep).
+    fn admits(&self, ops: &[KOp]) -> bool {
+        let minted = |key: &str| !TEMPS.contains(&key) || self.temps.contains_key(key);
+        let mut targets = BTreeSet::new();
+        let mut aliases = BTreeSet::new();
+        for op in ops {
+            if !minted(op.key) || !refs_of(&op.op).iter().all(|key| minted(key)) {
+                return false;
+            }
+            if let Some(Temp::Alias(to)) = self.temps.get(op.key)
+                && aliases.insert(op.key)
+                && !targets.insert(*to)
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The view keys the layer `name` is skipped on, as older than what lies below it.
+    fn skipped(&self, name: u32) -> Vec<&'static str> {
+        all_keys()
+            .filter(|key| self.fold(key).1.contains(&name))
+            .collect()
+    }
+
+    fn confirm(&mut self, name: u32, ops: Vec<KOp>) {
+        let layer = self.live_mut(name);
+        layer.ops = ops;
+        layer.state = LayerState::Confirmed;
+        self.ignored = self.skipped(name);
+    }
+}
+
+impl ReferenceStateMachine for ModelTest {
+    type State = Model;
+    type Transition = Transition;
+
+    fn init_state() -> BoxedStrategy<Model> {
+        Just(Model::default()).boxed()
+    }
+
+    fn transitions(state: &Model) -> BoxedStrategy<Transition> {
+        use Transition::*;
+        let next = u32::try_from(state.handles.len()).expect("few layers");
+        let temps: Vec<&'static str> = state.temps.keys().copied().collect();
+        let ops = |size| ops_naming(&temps, size);
+        let mut arms: Vec<(u32, BoxedStrategy<Transition>)> = vec![
+            (12, ops(1..5).prop_map(Write).boxed()),
+            (25, ops(1..6).prop_map(move |ops| Push(next, ops)).boxed()),
+            (4, Just(Reserve(next)).boxed()),
+            (3, Just(ReserveGuarded(next)).boxed()),
+            (
+                4,
+                (select(all_keys().collect::<Vec<_>>()), field())
+                    .prop_map(|(k, f)| Read(k, f))
+                    .boxed(),
+            ),
+            (1, how().prop_map(Foreign).boxed()),
+            (1, Just(CollectAbandoned).boxed()),
+            (
+                2,
+                (ops(0..3), bad())
+                    .prop_map(|(ops, bad)| RejectWrite(ops, bad))
+                    .boxed(),
+            ),
+            (
+                2,
+                (ops(0..3), bad())
+                    .prop_map(|(ops, bad)| RejectPush(ops, bad))
+                    .boxed(),
+            ),
+        ];
+        if let Some(name) = TEMPS.iter().find(|t| !state.temps.contains_key(*t)) {
+            arms.push((3, Just(Mint(name)).boxed()));
+        }
+        if !temps.is_empty() {
+            let onto: Vec<&'static str> = ["Item:1", "Item:2", FRESH, "Note:1"]
+                .into_iter()
+                .chain(
+                    temps
+                        .iter()
+                        .copied()
+                        .filter(|t| !matches!(state.temps.get(t), Some(Temp::Alias(_)))),
+                )
+                .collect();
+            let from = prop_oneof![9 => select(temps.clone()), 1 => Just("Item:1")];
+            let to = prop_oneof![9 => select(onto), 1 => select(vec!["ROOT_QUERY", "Item:"])];
+            arms.push((6, (from, to).prop_map(|(f, t)| Remap(f, t)).boxed()));
+        }
+        let pending: Vec<u32> = state
+            .layers
+            .iter()
+            .map(|layer| layer.name)
+            .filter(|name| state.is_settleable(*name))
+            .collect();
+        if !pending.is_empty() {
+            let pick = || select(pending.clone());
+            arms.push((7, pick().prop_map(Promote).boxed()));
+            arms.push((
+                7,
+                (pick(), ops(0..5))
+                    .prop_map(|(name, ops)| Confirm(name, ops))
+                    .boxed(),
+            ));
+            arms.push((
+                5,
+                (pick(), ops(0..4))
+                    .prop_map(|(name, ops)| ConfirmKeepingRelative(name, ops))
+                    .boxed(),
+            ));
+            arms.push((10, pick().prop_map(Fail).boxed()));
+            arms.push((3, pick().prop_map(Cancel).boxed()));
+            arms.push((
+                2,
+                (pick(), ops(0..3), bad())
+                    .prop_map(|(name, ops, bad)| RejectConfirm(name, ops, bad))
+                    .boxed(),
+            ));
+        }
+        let unguarded: Vec<u32> = state
+            .handles
+            .iter()
+            .copied()
+            .filter(|name| !state.guarded.contains(name))
+            .collect();
+        if !unguarded.is_empty() {
+            arms.push((3, select(unguarded).prop_map(Guard).boxed()));
+        }
+        if !state.guarded.is_empty() {
+            let guarded: Vec<u32> = state.guarded.iter().copied().collect();
+            arms.push((5, select(guarded.clone()).prop_map(DropGuard).boxed()));
+            arms.push((1, select(guarded).prop_map(Disarm).boxed()));
+        }
+        let settled: Vec<u32> = state
+            .handles
+            .iter()
+            .copied()
+            .filter(|name| !state.is_settleable(*name))
+            .collect();
+        if !settled.is_empty() {
+            arms.push((
+                4,
+                (select(settled), how())
+                    .prop_map(|(name, how)| SettleAgain(name, how))
+                    .boxed(),
+            ));
+        }
+        Union::new_weighted(arms).boxed()
+    }
+
+    fn preconditions(state: &Model, transition: &Transition) -> bool {
+        use Transition::*;
+        if !state.admits(transition.ops()) {
+            return false;
+        }
+        let minted = |key: &str| !TEMPS.contains(&key) || state.temps.contains_key(key);
+        match transition {
+            Push(name, _) | Reserve(name) | ReserveGuarded(name) => !state.handles.contains(name),
+            Promote(name)
+            | Confirm(name, _)
+            | ConfirmKeepingRelative(name, _)
+            | Fail(name)
+            | Cancel(name)
+            | RejectConfirm(name, _, _) => state.is_settleable(*name),
+            SettleAgain(name, _) => state.handles.contains(name) && !state.is_settleable(*name),
+            Guard(name) => state.handles.contains(name) && !state.guarded.contains(name),
+            DropGuard(name) | Disarm(name) => state.guarded.contains(name),
+            Mint(name) => TEMPS.contains(name) && !state.temps.contains_key(name),
+            Remap(from, to) => {
+                minted(from) && minted(to) && !matches!(state.temps.get(to), Some(Temp::Alias(_)))
+            }
+            Read(key, _) => minted(key),
+            Write(_) | Foreign(_) | RejectWrite(..) | RejectPush(..) | CollectAbandoned => true,
+        }
+    }
+
+    fn apply(mut state: Model, transition: &Transition) -> Model {
+        use Transition::*;
+        state.changed = None;
+        state.ignored = Vec::new();
+        state.drained = false;
+        state.remapped = None;
+        let mut before = state.view();
+        if transition.is_mutating() {
+            state.drain();
+            let drained = state.view();
+            let carried = diff(&before, &drained);
+            state.carry.extend(carried);
+            before = drained;
+        }
+        let reports = match transition {
+            Write(ops) => {
+                let ops = state.admit(ops);
+                state.ignored = state.write_base(&ops);
+                true
+            }
+            Push(name, ops) => {
+                let ops = state.admit(ops);
+                state.handles.push(*name);
+                state.layers.push(RefLayer {
+                    name: *name,
+                    label: label(*name),
+                    intent: true,
+                    state: LayerState::Pending,
+                    ops,
+                });
+                true
+            }
+            Reserve(name) | ReserveGuarded(name) => {
+                // An observation never lands above an intent still in flight: it goes just
+                // below the oldest pending intent, or on top when there is none.
+                state.handles.push(*name);
+                let pending = |layer: &RefLayer| layer.intent && layer.state == LayerState::Pending;
+                let at = state
+                    .layers
+                    .iter()
+                    .position(pending)
+                    .unwrap_or(state.layers.len());
+                let waits = state
+                    .layers
+                    .iter()
+                    .filter(|layer| pending(layer))
+                    .map(|layer| layer.name)
+                    .collect();
+                state.waiting.insert(*name, waits);
+                state.layers.insert(
+                    at,
+                    RefLayer {
+                        name: *name,
+                        label: label(*name),
+                        intent: false,
+                        state: LayerState::Pending,
+                        ops: Vec::new(),
+                    },
+                );
+                if matches!(transition, ReserveGuarded(_)) {
+                    state.guarded.insert(*name);
+                }
+                false
+            }
+            Promote(name) => {
+                let ops = state.live_mut(*name).ops.clone();
+                state.confirm(*name, ops);
+                true
+            }
+            Confirm(name, ops) => {
+                let ops = state.admit(ops);
+                state.confirm(*name, ops);
+                true
+            }
+            ConfirmKeepingRelative(name, ops) => {
+                let answer = state.admit(ops);
+                let kept = state
+                    .live_mut(*name)
+                    .ops
+                    .iter()
+                    .filter(|op| is_relative(op));
+                let ops = kept.cloned().chain(answer).collect();
+                state.confirm(*name, ops);
+                true
+            }
+            Fail(name) | Cancel(name) => {
+                state.remove(*name);
+                true
+            }
+            Remap(from, to) => {
+                let outcome = state.remap_outcome(from, to);
+                state.remapped = Some(outcome);
+                if outcome == RemapOutcome::Done {
+                    state.remap(from, to);
+                }
+                outcome == RemapOutcome::Done
+            }
+            Mint(name) => {
+                state.temps.insert(name, Temp::Live);
+                false
+            }
+            Guard(name) => {
+                state.guarded.insert(*name);
+                false
+            }
+            DropGuard(name) => {
+                state.guarded.remove(name);
+                if state.is_settleable(*name) {
+                    state.abandoned.push(*name);
+                }
+                false
+            }
+            Disarm(name) => {
+                state.guarded.remove(name);
+                false
+            }
+            CollectAbandoned => true,
+            SettleAgain(..) | Foreign(_) | RejectWrite(..) | RejectPush(..) | RejectConfirm(..)
+            | Read(..) => false,
+        };
+        if transition.is_mutating() {
+            state.squash();
+        }
+        let own = diff(&before, &state.view());
+        state.ignored.sort_unstable();
+        if reports {
+            state.carry.extend(own);
+            state.changed = Some(std::mem::take(&mut state.carry).into_iter().collect());
+        } else {
+            assert!(own.is_empty(), "{transition:?} changed the view");
+        }
+        state
+    }
+}
+
+/// The keys whose entity differs between two views.
+fn diff(
+    before: &crate::reference::Entities,
+    after: &crate::reference::Entities,
+) -> Vec<&'static str> {
+    all_keys()
+        .filter(|key| before.get(key) != after.get(key))
+        .collect()
+}

@@ -1,0 +1,171 @@
+//! Focused properties, each on one rule: push then fail is the identity, failing any subset
+//! of layers equals never pushing them, promoting every layer equals writing every patch into
+//! base (versions included: `Item` is versioned in `new_store`).
+
+use std::collections::BTreeMap;
+
+use optimist::{LayerId, LayerState, Patch, Store};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence};
+
+use crate::reference::{Fields, KOp};
+use crate::strategies::{Fate, fate, layers_in_some_order, ops};
+use crate::sut::{new_store, patch};
+
+fn fields(entity: &optimist::Entity) -> Fields {
+    entity
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.clone()))
+        .collect()
+}
+
+fn props_config() -> Config {
+    Config {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/proptest-regressions/model-props.txt"
+        )))),
+        ..Config::default()
+    }
+}
+
+/// What can be observed of a store, without layer ids (which differ between two stores built
+/// alike): view, base, and each live layer's label, state and ops.
+type Observed = (
+    BTreeMap<String, Fields>,
+    BTreeMap<String, Fields>,
+    Vec<(String, LayerState, Patch)>,
+);
+
+/// A store with `base` written and each of `layers` pushed as `layer i`, with their ids.
+fn pushed(base: &[KOp], layers: &[Vec<KOp>]) -> (Store, Vec<LayerId>) {
+    let mut store = new_store();
+    store.write(patch(base)).unwrap();
+    let ids = layers
+        .iter()
+        .enumerate()
+        .map(|(i, ops)| store.push(&format!("layer {i}"), patch(ops)).unwrap().0)
+        .collect();
+    (store, ids)
+}
+
+fn observe(store: &Store) -> Observed {
+    let view = store
+        .iter()
+        .map(|(key, entity)| (key.to_string(), fields(entity)))
+        .collect();
+    let base = store
+        .iter_confirmed()
+        .map(|(key, entity)| (key.to_string(), fields(entity)))
+        .collect();
+    let layers = store
+        .layers()
+        .map(|layer| (layer.label().to_owned(), layer.state(), layer.to_patch()))
+        .collect();
+    (view, base, layers)
+}
+
+proptest! {
+    #![proptest_config(props_config())]
+
+    /// Failing a layer, with settled and pending layers below and pending layers above,
+    /// gives the store it would be had the layer never been pushed; failing the layers above
+    /// too gives back the very store (`==`) from before the push.
+    #[test]
+    fn push_then_fail_is_the_identity(
+        base in ops(0..8),
+        below in proptest::collection::vec((ops(0..5), any::<bool>()), 0..4),
+        pushed in ops(0..6),
+        (above, fail_order) in layers_in_some_order(0..4),
+    ) {
+        let mut store = new_store();
+        store.write(patch(&base)).unwrap();
+        let mut below_ids = Vec::new();
+        for (i, (ops, _)) in below.iter().enumerate() {
+            below_ids.push(store.push(&format!("below {i}"), patch(ops)).unwrap().0);
+        }
+        for (id, (_, promote)) in below_ids.iter().zip(&below) {
+            if *promote {
+                store.promote(*id).unwrap();
+            }
+        }
+        let before = store.clone();
+        let mut twin = store.clone();
+
+        let (id, _) = store.push("pushed", patch(&pushed)).unwrap();
+        let mut above_ids = Vec::new();
+        for (i, ops) in above.iter().enumerate() {
+            above_ids.push(store.push(&format!("above {i}"), patch(ops)).unwrap().0);
+            twin.push(&format!("above {i}"), patch(ops)).unwrap();
+        }
+        store.fail(id).unwrap();
+        prop_assert_eq!(store.check_invariants(), Ok(()));
+        prop_assert_eq!(observe(&store), observe(&twin));
+
+        for i in fail_order {
+            store.fail(above_ids[i]).unwrap();
+            prop_assert_eq!(store.check_invariants(), Ok(()));
+        }
+        prop_assert_eq!(&store, &before);
+    }
+
+    /// Failing any subset of layers, in any order and interleaved with promotions of others,
+    /// ends where pushing only the survivors (and promoting the same ones) ends.
+    #[test]
+    fn failing_layers_equals_never_pushing_them(
+        base in ops(0..8),
+        (layers, order) in layers_in_some_order(0..6),
+        fates in proptest::collection::vec(fate(), 6),
+    ) {
+        let (mut store, ids) = pushed(&base, &layers);
+
+        let mut twin = new_store();
+        twin.write(patch(&base)).unwrap();
+        let mut twin_ids = BTreeMap::new();
+        for (i, ops) in layers.iter().enumerate() {
+            if fates[i] != Fate::Fail {
+                twin_ids.insert(i, twin.push(&format!("layer {i}"), patch(ops)).unwrap().0);
+            }
+        }
+
+        for i in order {
+            match fates[i] {
+                Fate::Keep => {}
+                Fate::Fail => {
+                    store.fail(ids[i]).unwrap();
+                }
+                Fate::Promote => {
+                    store.promote(ids[i]).unwrap();
+                    twin.promote(twin_ids[&i]).unwrap();
+                }
+            }
+            prop_assert_eq!(store.check_invariants(), Ok(()));
+        }
+        prop_assert_eq!(observe(&store), observe(&twin));
+        prop_assert_eq!(twin.check_invariants(), Ok(()));
+    }
+
+    /// Promoting every layer, in any order, ends where writing every patch into base in
+    /// request order ends.
+    #[test]
+    fn promoting_everything_equals_writing_in_order(
+        base in ops(0..8),
+        (layers, order) in layers_in_some_order(0..6),
+    ) {
+        let (mut store, ids) = pushed(&base, &layers);
+        for i in order {
+            // Promoting changes no view, but for a guess older than what lies below it.
+            let changes = store.promote(ids[i]).unwrap();
+            prop_assert!(changes.keys().iter().all(|key| changes.ignored().contains(key)));
+        }
+
+        let mut written = new_store();
+        written.write(patch(&base)).unwrap();
+        for ops in &layers {
+            written.write(patch(ops)).unwrap();
+        }
+        prop_assert_eq!(store.layers().len(), 0);
+        prop_assert_eq!(&store, &written);
+        prop_assert_eq!(store.check_invariants(), Ok(()));
+    }
+}
