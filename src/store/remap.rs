@@ -248,16 +248,32 @@ impl Store {
         }
     }
 
+    /// Rewrites keys and refs naming an alias to the key it became. A patch that names a key
+    /// and also an alias of it gets, on that key, its own ops first, then those of the
+    /// aliases in key order (as `remap` orders them in a layer): the patch keeps no order
+    /// between its keys, so the order must not come from the map's iteration.
     fn resolve_aliases(&self, ops: OpsByKey) -> OpsByKey {
         let rename = |key: &Key| self.aliases.get(key).cloned();
         let mut resolved = OpsByKey::default();
+        let mut aliased = Vec::new();
         for (key, mut key_ops) in ops {
             for op in &mut key_ops {
                 rename_in_op(op, &rename);
             }
-            let key = rename(&key).unwrap_or(key);
+            match rename(&key) {
+                Some(to) => aliased.push((key, to, key_ops)),
+                None => {
+                    resolved
+                        .entry(key)
+                        .or_insert_with(KeyOps::new)
+                        .extend(key_ops);
+                }
+            }
+        }
+        aliased.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (_, to, key_ops) in aliased {
             resolved
-                .entry(key)
+                .entry(to)
                 .or_insert_with(KeyOps::new)
                 .extend(key_ops);
         }
