@@ -267,3 +267,48 @@ fn a_patch_naming_a_key_and_its_alias_applies_the_keys_own_ops_first() {
         assert_eq!(store.get_field("Todo:6", "n"), Some(&Value::from(3)));
     }
 }
+
+// BUG: a call that cancels abandoned layers first but then reports no changes (`reserve`, or
+// any refused call) left the confirmed layers above them unfolded: base missed the save, and
+// it waited for the next successful call. Fixed: cancelling abandoned layers folds the
+// confirmed layers that then sit at the bottom, whatever the call goes on to do.
+#[test]
+fn cancelling_an_abandoned_layer_lets_the_confirmed_layers_above_it_fold_at_once() {
+    use optimist::Patch;
+    let mut store = Store::new();
+    let refetch = store.reserve_guarded("refetch");
+    let (save, _) = store
+        .push("save", Patch::new().set("Todo:1", "done", true))
+        .unwrap();
+    store.promote(save).unwrap();
+    drop(refetch);
+    let _ = store.reserve("next");
+    assert_eq!(store.check_invariants(), Ok(()));
+    assert!(
+        store.get_confirmed("Todo:1").is_some(),
+        "the save is in base"
+    );
+    drop(store.guard(store.layers().next().unwrap().id()));
+    assert!(store.fail(save).is_err(), "refused: settled already");
+    assert_eq!(
+        store.layers().count(),
+        0,
+        "the abandoned `next` is gone, nothing waits"
+    );
+}
+
+// BUG: `Snapshot::get_confirmed` did not read through a remapped temporary key, while
+// `Store::get_confirmed` and `Snapshot::get` do. Fixed: it resolves the alias as they do.
+#[test]
+fn a_snapshot_reads_base_through_a_remapped_key() {
+    use optimist::Patch;
+    let mut store = Store::new();
+    let tmp = store.temporary_key("Todo").unwrap();
+    store.write(Patch::new().set(&tmp, "a", 1)).unwrap();
+    store.remap(&tmp, "Todo:6").unwrap();
+    assert!(store.get_confirmed(&tmp).is_some());
+    assert_eq!(
+        store.snapshot().get_confirmed(&tmp),
+        store.get_confirmed(&tmp)
+    );
+}
