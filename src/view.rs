@@ -219,13 +219,16 @@ impl Snapshot {
         self.view().get(key)
     }
 
-    /// The entity in base.
+    /// The entity in base; a remapped temporary key reads as the key it became.
     ///
     /// ```
     /// assert!(optimist::Store::new().snapshot().get_confirmed("A:1").is_none());
     /// ```
     pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
-        self.base.get(key)
+        match self.base.get(key) {
+            None if !self.aliases.is_empty() => self.base.get(self.aliases.get(key)?),
+            found => found,
+        }
     }
 
     /// Every entity of the merged view, in no particular order.

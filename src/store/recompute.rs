@@ -133,12 +133,38 @@ impl Store {
         (changes, ignored)
     }
 
-    /// Ends every mutating call: folds confirmed layers at the bottom into base (the view does
-    /// not change: each is the oldest layer on every key it touches, so its keys' overlay
-    /// entries already hold the fold, and leave the overlay once no layer touches them), and
-    /// reports the changes.
+    /// Ends every mutating call: folds confirmed layers at the bottom into base (see
+    /// [`squash`](Store::squash)), and reports the changes.
     pub(crate) fn finish(&mut self, mut changes: Vec<Key>, ignored: Vec<Key>) -> Changes {
         changes.append(&mut self.drained);
+        self.squash();
+        let changes = Changes::new(changes, ignored);
+        if !changes.is_empty() {
+            let from = self.revision;
+            self.revision = next_revision();
+            self.recent
+                .push_back((from, self.revision, Arc::from(changes.keys())));
+            // Bounded in revisions and in keys, so a few huge writes cannot pin memory; the
+            // newest entry always stays.
+            while self.recent.len() > 1
+                && (self.recent.len() > RECENT_REVISIONS
+                    || self
+                        .recent
+                        .iter()
+                        .map(|(_, _, keys)| keys.len())
+                        .sum::<usize>()
+                        > RECENT_KEYS)
+            {
+                self.recent.pop_front();
+            }
+        }
+        changes
+    }
+
+    /// Folds confirmed layers at the bottom into base. The view does not change: each is the
+    /// oldest layer on every key it touches, so its keys' overlay entries already hold the
+    /// fold, and leave the overlay once no layer touches them.
+    pub(crate) fn squash(&mut self) {
         while let Some(slot) = self.stack.bottom() {
             if self.stack.get(slot).map(|layer| layer.state) != Some(LayerState::Confirmed) {
                 break;
@@ -171,27 +197,6 @@ impl Store {
         debug_assert!(self.stack.bottom().is_none_or(|slot| {
             self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Pending)
         }));
-        let changes = Changes::new(changes, ignored);
-        if !changes.is_empty() {
-            let from = self.revision;
-            self.revision = next_revision();
-            self.recent
-                .push_back((from, self.revision, Arc::from(changes.keys())));
-            // Bounded in revisions and in keys, so a few huge writes cannot pin memory; the
-            // newest entry always stays.
-            while self.recent.len() > 1
-                && (self.recent.len() > RECENT_REVISIONS
-                    || self
-                        .recent
-                        .iter()
-                        .map(|(_, _, keys)| keys.len())
-                        .sum::<usize>()
-                        > RECENT_KEYS)
-            {
-                self.recent.pop_front();
-            }
-        }
-        changes
     }
 
     /// Checks DESIGN.md's structural invariants, recomputing the whole view from scratch:

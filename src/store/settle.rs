@@ -230,13 +230,21 @@ impl Store {
 
     /// Cancels the layers queued by dropped guards; their view changes wait in `drained` for
     /// the current call's `finish`.
+    /// Confirmed layers that waited above them fold into base at once, so a call that goes
+    /// on to report nothing (a reservation, a refused call) leaves no confirmed layer at the
+    /// bottom.
     pub(crate) fn drain_abandoned(&mut self) {
+        let mut removed = false;
         for id in self.abandoned.take() {
             // A guard dropped after its layer settled queues an id that is refused: nothing
             // to do.
             if let Ok(changes) = self.remove_layer(id) {
                 self.drained.extend(changes);
+                removed = true;
             }
+        }
+        if removed {
+            self.squash();
         }
     }
 
