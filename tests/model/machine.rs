@@ -210,7 +210,10 @@ impl ReferenceStateMachine for ModelTest {
         state.remapped = None;
         let mut before = state.view();
         if transition.is_mutating() {
+            // The cancels are a call of their own, made first: what they unblock folds into
+            // base before this call acts (a direct write lands on top of it).
             state.drain();
+            state.squash();
             let drained = state.view();
             let carried = diff(&before, &drained);
             state.carry.extend(carried);
