@@ -248,13 +248,21 @@ impl Store {
         }
     }
 
-    fn resolve_aliases(&self, ops: OpsByKey) -> OpsByKey {
+    fn resolve_aliases(&self, mut ops: OpsByKey) -> OpsByKey {
         let rename = |key: &Key| self.aliases.get(key).cloned();
-        let mut resolved = OpsByKey::default();
-        for (key, mut key_ops) in ops {
-            for op in &mut key_ops {
+        for key_ops in ops.values_mut() {
+            for op in key_ops.iter_mut() {
                 rename_in_op(op, &rename);
             }
+        }
+        if !ops.keys().any(|key| self.aliases.contains_key(key)) {
+            return ops;
+        }
+        // Ops under a remapped key follow those the patch has under the key it became.
+        let (aliased, mut resolved): (OpsByKey, OpsByKey) = ops
+            .into_iter()
+            .partition(|(key, _)| self.aliases.contains_key(key));
+        for (key, key_ops) in aliased {
             let key = rename(&key).unwrap_or(key);
             resolved
                 .entry(key)
