@@ -13,14 +13,25 @@
 //! view[k] = apply(base[k], ops of the live layers on k, oldest layer first)   for every key k
 //! ```
 //!
-//! * Success settles a layer: [`Store::promote`] keeps its own ops, [`Store::confirm`] replaces
-//!   them with the server's answer. A confirmed layer folds into base once every layer below it
-//!   has settled, so answers land in request order whatever order they arrive in.
-//! * Failure ([`Store::fail`]) removes a layer wherever it is: the store ends exactly as if it had
-//!   never been pushed, and the layers above re-apply their ops on what is left (a `+1` over a
-//!   failed `+1000` still adds one).
-//! * [`Store::reserve`] takes a place in request order for a query whose answer is still to come,
-//!   so a stale refetch can never land over a newer mutation.
+//! Layers are of two kinds ([`LayerKind`]):
+//!
+//! * An **intent** is a user's mutation: [`Store::push`] puts its guess on top. Success settles
+//!   it: [`Store::promote`] keeps its own ops, [`Store::confirm`] replaces them with the server's
+//!   answer, [`Store::confirm_keeping_relative`] lays the answer over its list inserts and
+//!   increments. Failure ([`Store::fail`]) removes it wherever it is: the store ends exactly as if
+//!   it had never been pushed, and the layers above re-apply their ops on what is left (a `+1`
+//!   over a failed `+1000` still adds one).
+//! * An **observation** is a query: [`Store::reserve`] takes a slot for its answer, settled by
+//!   `confirm` or [`Store::cancel`]led ([`Store::guard`] cancels it when its handle is dropped).
+//!   **An observation never lands above an intent that was in flight when it was requested**:
+//!   it is placed directly below the lowest pending intent, so a refetch sent during a save can
+//!   neither hide nor undo the save, and one sent after the save settled overrides it.
+//! * A confirmed layer folds into base once every layer below it has settled: intents land in
+//!   the order they were made, observations in the order they were sent.
+//! * Where a type has a version field ([`Policies::version_field`]), a server write older than
+//!   what lies below it is left out for that entity, whatever the arrival order.
+//! * Optimistic creates use a [`Store::temporary_key`], renamed in place by [`Store::remap`]
+//!   when the server answers (the old key stays an alias).
 //! * [`Store::write`] writes under every layer (server pushes); untouched fields show through.
 //!
 //! Ops ([`Op`]) are per key and per field: write fields, remove a field, delete, increment, list
@@ -66,8 +77,13 @@
 //! store.fail(tick)?;
 //! assert_eq!(store.get_field("Todo:1", "done").and_then(|v| v.as_bool()), Some(false));
 //!
-//! // Again, and this time it succeeds: the change becomes confirmed truth.
+//! // Again; a refetch goes out while the save is in flight and reads the old row.
 //! let (tick, _) = store.push("tick", Patch::new().set("Todo:1", "done", true))?;
+//! let refetch = store.reserve("refetch");
+//! store.confirm(refetch, Patch::new().set("Todo:1", "done", false))?;
+//! assert_eq!(store.get_field("Todo:1", "done").and_then(|v| v.as_bool()), Some(true), "no flicker");
+//!
+//! // The save succeeds: the change becomes confirmed truth.
 //! store.promote(tick)?;
 //! assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("done")).and_then(|v| v.as_bool()), Some(true));
 //! # Ok::<(), Box<dyn std::error::Error>>(())

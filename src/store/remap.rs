@@ -252,28 +252,26 @@ impl Store {
     /// and also an alias of it gets, on that key, its own ops first, then those of the
     /// aliases in key order (as `remap` orders them in a layer): the patch keeps no order
     /// between its keys, so the order must not come from the map's iteration.
-    fn resolve_aliases(&self, ops: OpsByKey) -> OpsByKey {
+    fn resolve_aliases(&self, mut ops: OpsByKey) -> OpsByKey {
         let rename = |key: &Key| self.aliases.get(key).cloned();
-        let mut resolved = OpsByKey::default();
-        let mut aliased = Vec::new();
-        for (key, mut key_ops) in ops {
-            for op in &mut key_ops {
+        for key_ops in ops.values_mut() {
+            for op in key_ops.iter_mut() {
                 rename_in_op(op, &rename);
             }
-            match rename(&key) {
-                Some(to) => aliased.push((key, to, key_ops)),
-                None => {
-                    resolved
-                        .entry(key)
-                        .or_insert_with(KeyOps::new)
-                        .extend(key_ops);
-                }
-            }
         }
+        if !ops.keys().any(|key| self.aliases.contains_key(key)) {
+            return ops;
+        }
+        // Ops under a remapped key follow those the patch has under the key it became.
+        let (aliased, mut resolved): (OpsByKey, OpsByKey) = ops
+            .into_iter()
+            .partition(|(key, _)| self.aliases.contains_key(key));
+        let mut aliased: Vec<(Key, KeyOps)> = aliased.into_iter().collect();
         aliased.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (_, to, key_ops) in aliased {
+        for (key, key_ops) in aliased {
+            let key = rename(&key).unwrap_or(key);
             resolved
-                .entry(to)
+                .entry(key)
                 .or_insert_with(KeyOps::new)
                 .extend(key_ops);
         }
