@@ -289,3 +289,55 @@ fn remapping_touches_only_where_the_key_occurs() {
     want.sort();
     assert_eq!(changed, want);
 }
+
+#[test]
+fn remapping_onto_a_remapped_key_goes_to_the_key_it_became() {
+    let mut store = Store::new();
+    let first = store.temporary_key("Todo").unwrap();
+    let second = store.temporary_key("Todo").unwrap();
+    store.push("a", Patch::new().set(&first, "a", 1)).unwrap();
+    store.push("b", Patch::new().set(&second, "b", 2)).unwrap();
+    store.remap(&first, "Todo:6").unwrap();
+    store.remap(&second, &first).unwrap();
+    assert_eq!(store.resolve(&second), Some(&key("Todo:6")));
+    let todo = store.get("Todo:6").unwrap();
+    assert_eq!(
+        (todo.get("a"), todo.get("b")),
+        (Some(&Value::from(1)), Some(&Value::from(2)))
+    );
+    assert_eq!(store.get(second.as_str()), store.get("Todo:6"));
+    assert!(store.iter().all(|(k, _)| k.as_str() == "Todo:6"));
+}
+
+#[test]
+fn a_merge_left_out_for_its_version_is_reported() {
+    let mut store = Store::with_policies(optimist::Policies::new().version_field("Todo", "v"));
+    store
+        .write(
+            Patch::new()
+                .set("Todo:6", "title", "server")
+                .set("Todo:6", "v", 5),
+        )
+        .unwrap();
+    let tmp = store.temporary_key("Todo").unwrap();
+    let (create, _) = store
+        .push(
+            "create",
+            Patch::new().set(&tmp, "title", "mine").set(&tmp, "v", 1),
+        )
+        .unwrap();
+    store.promote(create).unwrap();
+    let changes = store.remap(&tmp, "Todo:6").unwrap();
+    assert_eq!(
+        changes
+            .ignored()
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>(),
+        ["Todo:6"]
+    );
+    assert_eq!(
+        store.get_field("Todo:6", "title"),
+        Some(&Value::from("server"))
+    );
+}

@@ -96,7 +96,9 @@ impl Store {
     /// touches both, the ops on `from` follow those on `to`. Afterwards `from` is an alias of
     /// `to`: reads through it see `to` (a UI's list keys stay stable) and patches that still
     /// name it are rewritten to `to` on the way in, so a late edit under the temporary key
-    /// lands on the real entity. Aliases are kept for the last [`MAX_ALIASES`] remaps.
+    /// lands on the real entity. Aliases are kept for the last [`MAX_ALIASES`] remaps. If `to`
+    /// is itself a remapped key, `from` is remapped onto the key `to` became. A base merge left
+    /// out for `to`'s version is reported in [`Changes::ignored`].
     ///
     /// Call it when the create's answer arrives, then settle the create's layer (typically with
     /// [`confirm_keeping_relative`](Store::confirm_keeping_relative), which keeps its list
@@ -133,6 +135,8 @@ impl Store {
             Err(error) => return Err(RemapError::InvalidKey(error)),
         };
         let to = to.into_key().map_err(RemapError::InvalidKey)?;
+        // Onto a key that was itself remapped: onto the key it became.
+        let to = self.aliases.get(&to).cloned().unwrap_or(to);
         if to == from {
             return Err(RemapError::SameKey(to));
         }
@@ -148,6 +152,7 @@ impl Store {
         let mut keys: Vec<Key> = vec![from.clone(), to.clone()];
         keys.extend(sites.iter().filter(|k| **k != from && **k != to).cloned());
         let before = self.view_of(&keys);
+        let mut ignored = Vec::new();
 
         // The entity itself, in base: merged into `to` as a direct write would be.
         if let Some(entity) = self.base.remove(&from) {
@@ -157,7 +162,9 @@ impl Store {
                 .policies
                 .version_field_of_key(&to)
                 .is_some_and(|field| version::is_stale(&write, self.base.get(&to), field));
-            if !stale {
+            if stale {
+                ignored.push(to.clone());
+            } else {
                 let merged = crate::op::apply(self.base.get(&to), &write, &self.updaters);
                 super::put(&mut self.base, &to, merged);
             }
@@ -205,7 +212,7 @@ impl Store {
             }
         }
         let changes = self.recompute_all(&keys, before);
-        Ok(self.finish(changes, Vec::new()))
+        Ok(self.finish(changes, ignored))
     }
 
     /// Checks a patch on its way into the store and turns it into ops: its keys and updater

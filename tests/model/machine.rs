@@ -104,12 +104,7 @@ impl ReferenceStateMachine for ModelTest {
         if !temps.is_empty() {
             let onto: Vec<&'static str> = ["Item:1", "Item:2", FRESH, "Note:1"]
                 .into_iter()
-                .chain(
-                    temps
-                        .iter()
-                        .copied()
-                        .filter(|t| !matches!(state.temps.get(t), Some(Temp::Alias(_)))),
-                )
+                .chain(temps.iter().copied())
                 .collect();
             let from = prop_oneof![9 => select(temps.clone()), 1 => Just("Item:1")];
             let to = prop_oneof![9 => select(onto), 1 => select(vec!["ROOT_QUERY", "Item:"])];
@@ -194,9 +189,7 @@ impl ReferenceStateMachine for ModelTest {
             Guard(name) => state.handles.contains(name) && !state.guarded.contains(name),
             DropGuard(name) | Disarm(name) => state.guarded.contains(name),
             Mint(name) => TEMPS.contains(name) && !state.temps.contains_key(name),
-            Remap(from, to) => {
-                minted(from) && minted(to) && !matches!(state.temps.get(to), Some(Temp::Alias(_)))
-            }
+            Remap(from, to) => minted(from) && minted(to),
             Read(key, _) => minted(key),
             Write(_) | Foreign(_) | RejectWrite(..) | RejectPush(..) | CollectAbandoned => true,
         }
@@ -295,10 +288,15 @@ impl ReferenceStateMachine for ModelTest {
                 true
             }
             Remap(from, to) => {
+                // Onto a key that was remapped itself: onto the key it became.
+                let to = match state.temps.get(to) {
+                    Some(Temp::Alias(target)) => *target,
+                    _ => *to,
+                };
                 let outcome = state.remap_outcome(from, to);
                 state.remapped = Some(outcome);
                 if outcome == RemapOutcome::Done {
-                    state.remap(from, to);
+                    state.ignored = state.remap(from, to);
                 }
                 outcome == RemapOutcome::Done
             }

@@ -229,8 +229,9 @@ impl Model {
         }
     }
 
-    /// Renames the live temporary key `from` to `to` everywhere, naively.
-    pub(crate) fn remap(&mut self, from: &'static str, to: &'static str) {
+    /// Renames the live temporary key `from` to `to` everywhere, naively; returns the keys
+    /// whose base merge was left out as older (a remap reports them as ignored).
+    pub(crate) fn remap(&mut self, from: &'static str, to: &'static str) -> Vec<&'static str> {
         let rename = |key: &str| (key == from).then(|| Key::new(to).expect("a valid key"));
         let rename_fields = |entity: &Fields| -> Fields {
             entity
@@ -242,12 +243,13 @@ impl Model {
         for entity in self.base.values_mut() {
             *entity = rename_fields(entity);
         }
+        let mut ignored = Vec::new();
         if let Some(entity) = self.base.remove(from) {
             let fields = entity
                 .into_iter()
                 .map(|(name, value)| (crate::reference::leak(&name), value))
                 .collect();
-            self.write_base(&[KOp {
+            ignored = self.write_base(&[KOp {
                 key: to,
                 op: MOp::Write(fields),
             }]);
@@ -270,6 +272,7 @@ impl Model {
                 .collect();
         }
         self.temps.insert(from, Temp::Alias(to));
+        ignored
     }
 
     pub(crate) fn live(&self, name: u32) -> Option<&RefLayer> {
