@@ -6,11 +6,12 @@
 
 use std::fmt;
 
+use crate::changes::Changes;
 use crate::entity::Entity;
 use crate::key::Key;
 use crate::store::Store;
 use crate::value::Value;
-use crate::view::{Changes, Map};
+use crate::view::Map;
 
 impl Store {
     /// The store in Apollo's `cache.extract()` format: an object from each key to its entity's

@@ -92,6 +92,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod changes;
 mod document;
 mod entity;
 mod extract;
@@ -110,6 +111,7 @@ mod value;
 mod version;
 mod view;
 
+pub use changes::{Change, Changes, LayerEvent};
 pub use document::{Document, DocumentError, OperationKind};
 pub use entity::Entity;
 pub use extract::RestoreError;
@@ -125,7 +127,7 @@ pub use read::{PartialRead, Query, ReadError, Reader};
 pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Value};
 pub use version::{BadVersion, Version};
-pub use view::{Changes, Snapshot};
+pub use view::Snapshot;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::changes::{Changes, LayerEvent, diff};
 use crate::entity::Entity;
 use crate::guard::Abandoned;
 use crate::key::Key;
@@ -27,7 +28,7 @@ use crate::patch::{Patch, PatchError};
 use crate::policy::Policies;
 use crate::value::Value;
 use crate::version;
-use crate::view::{Aliases, Changes, Map, Overlay, Snapshot, View, same};
+use crate::view::{Aliases, Map, Overlay, Snapshot, View};
 use recompute::next_revision;
 use remap::Temporaries;
 
@@ -104,8 +105,11 @@ pub struct Store {
     alias_order: VecDeque<Key>,
     /// Ids queued by dropped guards, cancelled at the start of the next mutating call.
     abandoned: Abandoned,
-    /// View keys changed by cancelling abandoned layers, reported by the next call's `Changes`.
-    drained: Vec<Key>,
+    /// The keys whose view changed by cancelling abandoned layers, each with its view before
+    /// (the first time), not yet reported: the next `Changes` reports each key's net change.
+    drained: Vec<(Key, Option<Entity>)>,
+    /// What happened to layers since the last reported `Changes`, in order.
+    pub(crate) events: Vec<(LayerId, LayerEvent)>,
 }
 
 /// How many revisions [`Store::changed_since`] can look back at most.
@@ -140,6 +144,7 @@ impl Store {
             alias_order: VecDeque::new(),
             abandoned: Abandoned::default(),
             drained: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -488,16 +493,16 @@ impl Store {
             let written = apply(self.base.get(key), key_ops, &self.updaters);
             if self.stack.touching(key).is_empty() {
                 // No layer touches the key: its view is base, before and after.
-                if !same(self.base.get(key), written.as_ref()) {
-                    changes.push(key.clone());
+                if let Some(change) = diff(self.base.get(key), written.as_ref()) {
+                    changes.push((key.clone(), change));
                 }
                 put(&mut self.base, key, written);
             } else {
                 let before = self.get(key).cloned();
                 put(&mut self.base, key, written);
                 let after = self.recompute(key);
-                if !same(before.as_ref(), after.as_ref()) {
-                    changes.push(key.clone());
+                if let Some(change) = diff(before.as_ref(), after.as_ref()) {
+                    changes.push((key.clone(), change));
                 }
             }
         }
@@ -524,8 +529,8 @@ impl Store {
         for (key, key_ops) in &ops {
             let before = self.get(key);
             let after = apply(before, key_ops, &self.updaters);
-            if !same(before, after.as_ref()) {
-                changes.push(key.clone());
+            if let Some(change) = diff(before, after.as_ref()) {
+                changes.push((key.clone(), change));
             }
             updates.push((key.clone(), after));
         }
@@ -538,6 +543,7 @@ impl Store {
             seq,
             slot,
         };
+        self.events.push((id, LayerEvent::Pushed));
         Ok((id, self.finish(changes, Vec::new())))
     }
 
@@ -572,11 +578,13 @@ impl Store {
     pub fn reserve(&mut self, label: &str) -> LayerId {
         self.drain_abandoned();
         let (slot, seq) = self.stack.reserve(Arc::from(label));
-        LayerId {
+        let id = LayerId {
             store: self.tag,
             seq,
             slot,
-        }
+        };
+        self.events.push((id, LayerEvent::Reserved));
+        id
     }
 }
 

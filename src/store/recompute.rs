@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{RECENT_KEYS, RECENT_REVISIONS, Store};
+use crate::changes::{Change, Changes, LayerEvent, diff};
 use crate::entity::Entity;
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerInfo, LayerState, Slot};
 use crate::op::apply;
 use crate::version;
-use crate::view::{Changes, Map, same};
+use crate::view::Map;
 
 impl Store {
     /// The slot of a pending layer of this store.
@@ -31,7 +32,7 @@ impl Store {
         }
     }
 
-    pub(super) fn id_of(&self, slot: Slot) -> LayerId {
+    pub(crate) fn id_of(&self, slot: Slot) -> LayerId {
         let seq = self.stack.get(slot).map_or(0, |layer| layer.seq);
         LayerId {
             store: self.tag,
@@ -99,12 +100,16 @@ impl Store {
     }
 
     /// Recomputes `keys` and returns those whose view differs from `before` (same order).
-    pub(crate) fn recompute_all(&mut self, keys: &[Key], before: Vec<Option<Entity>>) -> Vec<Key> {
+    pub(crate) fn recompute_all(
+        &mut self,
+        keys: &[Key],
+        before: Vec<Option<Entity>>,
+    ) -> Vec<(Key, Change)> {
         let mut changes = Vec::new();
         for (key, before) in keys.iter().zip(before) {
             let after = self.recompute(key);
-            if !same(before.as_ref(), after.as_ref()) {
-                changes.push(key.clone());
+            if let Some(change) = diff(before.as_ref(), after.as_ref()) {
+                changes.push((key.clone(), change));
             }
         }
         changes
@@ -118,13 +123,13 @@ impl Store {
         keys: &[Key],
         before: Vec<Option<Entity>>,
         slot: Slot,
-    ) -> (Vec<Key>, Vec<Key>) {
+    ) -> (Vec<(Key, Change)>, Vec<Key>) {
         let mut changes = Vec::new();
         let mut ignored = Vec::new();
         for (key, before) in keys.iter().zip(before) {
             let (after, left_out) = self.recompute_probe(key, Some(slot));
-            if !same(before.as_ref(), after.as_ref()) {
-                changes.push(key.clone());
+            if let Some(change) = diff(before.as_ref(), after.as_ref()) {
+                changes.push((key.clone(), change));
             }
             if left_out {
                 ignored.push(key.clone());
@@ -135,10 +140,17 @@ impl Store {
 
     /// Ends every mutating call: folds confirmed layers at the bottom into base (see
     /// [`squash`](Store::squash)), and reports the changes.
-    pub(crate) fn finish(&mut self, mut changes: Vec<Key>, ignored: Vec<Key>) -> Changes {
-        changes.append(&mut self.drained);
+    pub(crate) fn finish(&mut self, changes: Vec<(Key, Change)>, ignored: Vec<Key>) -> Changes {
         self.squash();
-        let changes = Changes::new(changes, ignored);
+        // Keys that cancels of abandoned layers changed first: their net change since.
+        let mut all = changes;
+        for (key, then) in std::mem::take(&mut self.drained) {
+            all.retain(|(k, _)| *k != key);
+            if let Some(change) = diff(then.as_ref(), self.get(&key)) {
+                all.push((key, change));
+            }
+        }
+        let changes = Changes::new(all, ignored, std::mem::take(&mut self.events));
         if !changes.is_empty() {
             let from = self.revision;
             self.revision = next_revision();
@@ -169,9 +181,11 @@ impl Store {
             if self.stack.get(slot).map(|layer| layer.state) != Some(LayerState::Confirmed) {
                 break;
             }
+            let id = self.id_of(slot);
             let Some(layer) = self.stack.remove(slot) else {
                 break;
             };
+            self.events.push((id, LayerEvent::Squashed));
             for (key, ops) in &layer.ops {
                 let stale = self
                     .policies

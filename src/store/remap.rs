@@ -12,12 +12,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{RemapError, Store};
+use crate::changes::{Changes, LayerEvent};
 use crate::key::{IntoKey, Key};
 use crate::op::Op;
 use crate::patch::{Hasher, KeyOps, OpsByKey, Patch, PatchError};
 use crate::rewrite::{refs_in_op, rename_in_entity, rename_in_op};
 use crate::version;
-use crate::view::Changes;
 
 /// The id prefix of minted temporary keys.
 pub(crate) const TEMPORARY_PREFIX: &str = "tmp~";
@@ -169,8 +169,11 @@ impl Store {
                 super::put(&mut self.base, &to, merged);
             }
         }
+        // The layers whose ops are rewritten, for `Changes::layers`.
+        let mut rewritten = Vec::new();
         // Ops targeting it, in every layer: moved onto `to`, after the layer's own ops on `to`.
         for slot in self.stack.touching(&from).to_vec() {
+            rewritten.push(slot);
             let Some(ops) = self.stack.ops_mut(slot) else {
                 continue;
             };
@@ -191,8 +194,12 @@ impl Store {
             }
             for slot in self.stack.touching(site).to_vec() {
                 if let Some(ops) = self.stack.ops_mut(slot).and_then(|ops| ops.get_mut(site)) {
+                    let mut any = false;
                     for op in ops.iter_mut() {
-                        rename_in_op(op, &rename);
+                        any |= rename_in_op(op, &rename);
+                    }
+                    if any && !rewritten.contains(&slot) {
+                        rewritten.push(slot);
                     }
                 }
             }
@@ -210,6 +217,10 @@ impl Store {
             if let Some(oldest) = self.alias_order.pop_front() {
                 self.aliases.remove(&oldest);
             }
+        }
+        for slot in rewritten {
+            let id = self.id_of(slot);
+            self.events.push((id, LayerEvent::Remapped));
         }
         let changes = self.recompute_all(&keys, before);
         Ok(self.finish(changes, ignored))

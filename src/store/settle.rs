@@ -5,12 +5,12 @@
 //! bottom-up fold into base happens in `finish`, shared by every mutating call.
 
 use super::{ConfirmError, Store};
+use crate::changes::{Changes, LayerEvent};
 use crate::guard::LayerGuard;
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerState};
 use crate::op::Op;
 use crate::patch::{KeyOps, Patch};
-use crate::view::Changes;
 
 impl Store {
     /// Settles a layer as success with its own ops: an intent's guess becomes confirmed truth,
@@ -42,6 +42,7 @@ impl Store {
         });
         let before = self.view_of(&keys);
         self.stack.set_state(slot, LayerState::Confirmed);
+        self.events.push((id, LayerEvent::Confirmed));
         let (changes, ignored) = self.recompute_probing(&keys, before, slot);
         Ok(self.finish(changes, ignored))
     }
@@ -127,6 +128,7 @@ impl Store {
         let before = self.view_of(&keys);
         self.stack.replace_ops(slot, new_ops);
         self.stack.set_state(slot, LayerState::Confirmed);
+        self.events.push((id, LayerEvent::Confirmed));
         let (changes, ignored) = self.recompute_probing(&keys, before, slot);
         Ok(self.finish(changes, ignored))
     }
@@ -146,7 +148,7 @@ impl Store {
     /// ```
     pub fn fail(&mut self, id: LayerId) -> Result<Changes, LayerError> {
         self.drain_abandoned();
-        let changes = self.remove_layer(id)?;
+        let changes = self.remove_layer(id, LayerEvent::Failed)?;
         Ok(self.finish(changes, Vec::new()))
     }
 
@@ -172,7 +174,9 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cancel(&mut self, id: LayerId) -> Result<Changes, LayerError> {
-        self.fail(id)
+        self.drain_abandoned();
+        let changes = self.remove_layer(id, LayerEvent::Cancelled)?;
+        Ok(self.finish(changes, Vec::new()))
     }
 
     /// A handle on the pending layer `id` that cancels it when dropped, unless the layer was
@@ -238,8 +242,16 @@ impl Store {
         for id in self.abandoned.take() {
             // A guard dropped after its layer settled queues an id that is refused: nothing
             // to do.
-            if let Ok(changes) = self.remove_layer(id) {
-                self.drained.extend(changes);
+            let keys = self
+                .layer(id)
+                .map(|layer| layer.keys().cloned().collect::<Vec<Key>>());
+            let before = keys.as_ref().map(|keys| self.view_of(keys));
+            if self.remove_layer(id, LayerEvent::Cancelled).is_ok() {
+                for (key, then) in keys.into_iter().flatten().zip(before.into_iter().flatten()) {
+                    if !self.drained.iter().any(|(seen, _)| *seen == key) {
+                        self.drained.push((key, then));
+                    }
+                }
                 removed = true;
             }
         }
@@ -249,7 +261,11 @@ impl Store {
     }
 
     /// Removes a pending layer and recomputes its keys; returns the keys whose view changed.
-    fn remove_layer(&mut self, id: LayerId) -> Result<Vec<Key>, LayerError> {
+    fn remove_layer(
+        &mut self,
+        id: LayerId,
+        event: LayerEvent,
+    ) -> Result<Vec<(Key, crate::changes::Change)>, LayerError> {
         let slot = self.pending(id)?;
         let keys: Vec<Key> = self
             .stack
@@ -258,6 +274,7 @@ impl Store {
             .unwrap_or_default();
         let before = self.view_of(&keys);
         self.stack.remove(slot);
+        self.events.push((id, event));
         let changes = self.recompute_all(&keys, before);
         self.forget_temporaries(&keys);
         Ok(changes)

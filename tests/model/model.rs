@@ -72,8 +72,10 @@ pub(crate) struct Model {
     pub(crate) abandoned: Vec<u32>,
     /// For each observation, the intents pending when it was reserved (invariant 6).
     pub(crate) waiting: BTreeMap<u32, BTreeSet<u32>>,
-    /// View keys changed by cancels of abandoned layers and not yet reported.
-    pub(crate) carry: BTreeSet<&'static str>,
+    /// The view before the first cancel of abandoned layers not yet reported: the next report
+    /// gives the net change since (a key created by the cancel and deleted by the call is no
+    /// change at all).
+    pub(crate) carry: Option<crate::reference::Entities>,
     /// The view keys the last transition must report, sorted, if it reports any.
     pub(crate) changed: Option<Vec<&'static str>>,
     /// The keys the last transition must report as ignored, sorted.

@@ -1,0 +1,448 @@
+//! Change sets: what a call did to the merged view, key by key and field by field, and what
+//! happened to layers on the way.
+//!
+//! Every mutating call of the store returns a [`Changes`]; watchers and UI bridges read it to
+//! re-render only what changed. It stands apart from the view because it is plain data about
+//! two versions of it, built by diffing entities, and mergeable (a batch of calls is one
+//! change set).
+
+use std::fmt;
+
+use crate::entity::Entity;
+use crate::field::FieldName;
+use crate::key::Key;
+use crate::layer::LayerId;
+
+/// What became of one key of the merged view.
+///
+/// ```
+/// use optimist::{Change, Patch, Store};
+/// let mut store = Store::new();
+/// let created = store.write(Patch::new().set("Todo:1", "title", "a").set("Todo:1", "done", false))?;
+/// assert_eq!(created.change("Todo:1"), Some(&Change::Created));
+/// let edited = store.write(Patch::new().set("Todo:1", "done", true))?;
+/// assert!(matches!(edited.change("Todo:1"), Some(Change::Fields(fields)) if fields.len() == 1));
+/// let deleted = store.write(Patch::new().delete("Todo:1"))?;
+/// assert_eq!(deleted.change("Todo:1"), Some(&Change::Deleted));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Change {
+    /// The entity appeared.
+    Created,
+    /// The entity disappeared.
+    Deleted,
+    /// The entity is there before and after; these fields were added, removed or changed
+    /// (sorted).
+    Fields(Box<[FieldName]>),
+    /// The entity disappeared and appeared again within one batch: any field may differ.
+    Replaced,
+}
+
+impl Change {
+    /// Whether `field` may have changed: always for a created, deleted or replaced entity.
+    ///
+    /// ```
+    /// use optimist::{Change, FieldName};
+    /// let change = Change::Fields(vec![FieldName::new("done")].into());
+    /// assert!(change.touches("done") && !change.touches("title"));
+    /// assert!(Change::Created.touches("title"));
+    /// ```
+    pub fn touches(&self, field: &str) -> bool {
+        match self {
+            Change::Fields(fields) => fields
+                .binary_search_by(|name| name.as_str().cmp(field))
+                .is_ok(),
+            Change::Created | Change::Deleted | Change::Replaced => true,
+        }
+    }
+
+    /// This change followed by `later` (of the same key), as one change.
+    fn then(self, later: Change) -> Option<Change> {
+        Some(match (self, later) {
+            (Change::Created, Change::Deleted) => return None,
+            (Change::Created, _) => Change::Created,
+            (Change::Deleted, Change::Created | Change::Replaced) => Change::Replaced,
+            (_, Change::Deleted) => Change::Deleted,
+            (Change::Replaced, _) | (_, Change::Replaced) => Change::Replaced,
+            (Change::Deleted, Change::Fields(_)) => Change::Deleted,
+            (Change::Fields(_), Change::Created) => Change::Replaced,
+            (Change::Fields(a), Change::Fields(b)) => {
+                let mut all: Vec<FieldName> = a.iter().chain(b.iter()).cloned().collect();
+                all.sort_unstable();
+                all.dedup();
+                Change::Fields(all.into())
+            }
+        })
+    }
+}
+
+/// What happened to a layer during a call.
+///
+/// ```
+/// use optimist::{LayerEvent, Patch, Store};
+/// let mut store = Store::new();
+/// let (id, pushed) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+/// assert_eq!(pushed.layers(), [(id, LayerEvent::Pushed)]);
+/// let promoted = store.promote(id)?;
+/// assert!(promoted.is_empty(), "the view did not change...");
+/// assert_eq!(promoted.layers(), [(id, LayerEvent::Confirmed), (id, LayerEvent::Squashed)], "...but the layer did");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LayerEvent {
+    /// An intent was pushed.
+    Pushed,
+    /// An observation was reserved (reported by the next call that returns [`Changes`]).
+    Reserved,
+    /// The layer was settled as success (promoted or confirmed); it waits for the layers below.
+    Confirmed,
+    /// The confirmed layer folded into base and is gone.
+    Squashed,
+    /// The layer failed and is gone.
+    Failed,
+    /// The layer was cancelled (explicitly, or its guard was dropped) and is gone.
+    Cancelled,
+    /// A temporary key its ops named was renamed.
+    Remapped,
+}
+
+/// What one call (or a batch of calls) did: the keys of the merged view that changed and how,
+/// the server writes left out as older than the data below them, and what happened to layers.
+///
+/// A key is listed when its entity appeared, disappeared, or now compares unequal; a call that
+/// rewrites an entity with equal values does not list it.
+///
+/// ```
+/// use optimist::{Patch, Store};
+/// let mut store = Store::new();
+/// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+/// assert_eq!(changes.keys().iter().map(|k| k.as_str()).collect::<Vec<_>>(), ["A:1", "B:1"]);
+/// assert!(store.write(Patch::new().set("A:1", "x", 1))?.is_empty(), "same value, no change");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Sorted, no duplicates.
+    keys: Vec<Key>,
+    /// `changes[i]` is what became of `keys[i]`.
+    changes: Vec<Change>,
+    /// Sorted, no duplicates.
+    ignored: Vec<Key>,
+    /// In the order they happened.
+    layers: Vec<(LayerId, LayerEvent)>,
+}
+
+impl Changes {
+    /// Builds a change set from per-key changes in the order they happened (a key may repeat:
+    /// its changes are merged in order).
+    pub(crate) fn new(
+        mut changed: Vec<(Key, Change)>,
+        mut ignored: Vec<Key>,
+        layers: Vec<(LayerId, LayerEvent)>,
+    ) -> Changes {
+        // Stable: a repeated key's changes stay in the order they happened.
+        changed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut keys: Vec<Key> = Vec::with_capacity(changed.len());
+        let mut changes: Vec<Change> = Vec::with_capacity(changed.len());
+        for (key, change) in changed {
+            if keys.last() == Some(&key) {
+                let earlier = changes.pop().expect("keys and changes are parallel");
+                match earlier.then(change) {
+                    Some(merged) => changes.push(merged),
+                    None => {
+                        keys.pop();
+                    }
+                }
+            } else {
+                keys.push(key);
+                changes.push(change);
+            }
+        }
+        ignored.sort_unstable();
+        ignored.dedup();
+        Changes {
+            keys,
+            changes,
+            ignored,
+            layers,
+        }
+    }
+
+    /// The changed keys, sorted.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+    /// assert_eq!(changes.keys()[0].as_str(), "A:1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
+    /// Whether `key` changed.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+    /// assert!(changes.contains("B:1") && !changes.contains("C:1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn contains(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// What became of `key`, if it changed.
+    ///
+    /// ```
+    /// use optimist::{Change, Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("A:1", "x", 1))?;
+    /// assert_eq!(changes.change("A:1"), Some(&Change::Created));
+    /// assert_eq!(changes.change("B:1"), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn change(&self, key: &str) -> Option<&Change> {
+        self.position(key).map(|at| &self.changes[at])
+    }
+
+    /// Whether `field` of `key` may have changed (it did, or the entity appeared or
+    /// disappeared).
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "title", "a").set("Todo:1", "done", false))?;
+    /// let (_, changes) = store.push("tick", Patch::new().set("Todo:1", "done", true))?;
+    /// assert!(changes.field_changed("Todo:1", "done"));
+    /// assert!(!changes.field_changed("Todo:1", "title"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn field_changed(&self, key: &str, field: &str) -> bool {
+        self.change(key).is_some_and(|change| change.touches(field))
+    }
+
+    /// Every changed key with what became of it, sorted by key.
+    ///
+    /// ```
+    /// use optimist::{Change, Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("A:1", "x", 1))?;
+    /// assert_eq!(changes.iter().map(|(k, c)| (k.as_str(), c.clone())).collect::<Vec<_>>(), [("A:1", Change::Created)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Key, &Change)> {
+        self.keys.iter().zip(&self.changes)
+    }
+
+    /// The keys for which this call's server write was left out because its version was older
+    /// than the entity's version below it (see
+    /// [`Policies::version_field`](crate::Policies::version_field)), sorted. A key listed here
+    /// changed nothing, so it is in [`keys`](Changes::keys) only if another op of the call
+    /// changed it.
+    ///
+    /// ```
+    /// use optimist::{Patch, Policies, Store};
+    /// let mut store = Store::with_policies(Policies::new().version_field("Todo", "v"));
+    /// store.write(Patch::new().set("Todo:1", "v", 2))?;
+    /// assert!(store.write(Patch::new().set("Todo:1", "v", 3))?.ignored().is_empty());
+    /// assert_eq!(store.write(Patch::new().set("Todo:1", "v", 1))?.ignored().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ignored(&self) -> &[Key] {
+        &self.ignored
+    }
+
+    /// What happened to layers, in order: so a status display (a "saving…" spinner) can follow
+    /// layers when the view does not change, as on a promote.
+    ///
+    /// ```
+    /// use optimist::{LayerEvent, Patch, Store};
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 1))?;
+    /// assert_eq!(store.fail(id)?.layers(), [(id, LayerEvent::Failed)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn layers(&self) -> &[(LayerId, LayerEvent)] {
+        &self.layers
+    }
+
+    /// Whether the merged view did not change (layers may have: see
+    /// [`layers`](Changes::layers)).
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+    /// assert!(!changes.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// How many keys changed.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let changes = store.write(Patch::new().set("B:1", "x", 1).set("A:1", "x", 1))?;
+    /// assert_eq!(changes.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// This change set followed by `later`, as one: a batch of calls reported once. A key
+    /// changed by both gets the two changes merged (created then deleted is no change at all).
+    ///
+    /// ```
+    /// use optimist::{Change, Patch, Store};
+    /// let mut store = Store::new();
+    /// let mut batch = store.write(Patch::new().set("A:1", "x", 1))?;
+    /// batch = batch.merge(store.write(Patch::new().set("A:1", "y", 2).set("B:1", "x", 1))?);
+    /// assert_eq!(batch.change("A:1"), Some(&Change::Created));
+    /// assert_eq!(batch.len(), 2);
+    /// batch = batch.merge(store.write(Patch::new().delete("B:1"))?);
+    /// assert!(!batch.contains("B:1"), "created and deleted within the batch");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn merge(self, later: Changes) -> Changes {
+        let changed = self
+            .keys
+            .into_iter()
+            .zip(self.changes)
+            .chain(later.keys.into_iter().zip(later.changes))
+            .collect();
+        let ignored = self.ignored.into_iter().chain(later.ignored).collect();
+        let layers = self.layers.into_iter().chain(later.layers).collect();
+        Changes::new(changed, ignored, layers)
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.keys.binary_search_by(|k| k.as_str().cmp(key)).ok()
+    }
+}
+
+impl fmt::Debug for Changes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Changes");
+        s.field("keys", &self.iter().collect::<Vec<_>>());
+        if !self.ignored.is_empty() {
+            s.field("ignored", &self.ignored);
+        }
+        if !self.layers.is_empty() {
+            s.field("layers", &self.layers);
+        }
+        s.finish()
+    }
+}
+
+/// What became of a key whose view went from `before` to `after`, or `None` if it did not
+/// change. O(fields) when both are there (the field arrays are sorted), O(1) when they share
+/// their allocation.
+pub(crate) fn diff(before: Option<&Entity>, after: Option<&Entity>) -> Option<Change> {
+    match (before, after) {
+        (None, None) => None,
+        (None, Some(_)) => Some(Change::Created),
+        (Some(_), None) => Some(Change::Deleted),
+        (Some(a), Some(b)) => {
+            if a.ptr_eq(b) {
+                return None;
+            }
+            let mut changed: Vec<FieldName> = Vec::new();
+            let mut left = a.iter().peekable();
+            let mut right = b.iter().peekable();
+            loop {
+                match (left.peek(), right.peek()) {
+                    (None, None) => break,
+                    (Some((name, _)), None) => {
+                        changed.push((*name).clone());
+                        left.next();
+                    }
+                    (None, Some((name, _))) => {
+                        changed.push((*name).clone());
+                        right.next();
+                    }
+                    (Some((l, lv)), Some((r, rv))) => match l.cmp(r) {
+                        std::cmp::Ordering::Less => {
+                            changed.push((*l).clone());
+                            left.next();
+                        }
+                        std::cmp::Ordering::Greater => {
+                            changed.push((*r).clone());
+                            right.next();
+                        }
+                        std::cmp::Ordering::Equal => {
+                            if lv != rv {
+                                changed.push((*l).clone());
+                            }
+                            left.next();
+                            right.next();
+                        }
+                    },
+                }
+            }
+            (!changed.is_empty()).then(|| Change::Fields(changed.into()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lists_added_removed_and_changed_fields() {
+        let a = Entity::new().with("a", 1).with("b", 2).with("c", 3);
+        let b = Entity::new().with("b", 2).with("c", 4).with("d", 5);
+        let Some(Change::Fields(fields)) = diff(Some(&a), Some(&b)) else {
+            panic!("fields changed")
+        };
+        let names: Vec<&str> = fields.iter().map(|f| f.as_str()).collect();
+        assert_eq!(names, ["a", "c", "d"]);
+        assert_eq!(diff(Some(&a), Some(&a.clone())), None);
+        assert_eq!(
+            diff(
+                Some(&a),
+                Some(&Entity::new().with("a", 1).with("b", 2).with("c", 3))
+            ),
+            None
+        );
+        assert_eq!(diff(None, Some(&a)), Some(Change::Created));
+        assert_eq!(diff(Some(&a), None), Some(Change::Deleted));
+    }
+
+    #[test]
+    fn changes_of_one_key_merge_in_order() {
+        let k = Key::new("A:1").unwrap();
+        let f = |n: &str| Change::Fields(vec![FieldName::new(n)].into());
+        let merged = Changes::new(
+            vec![(k.clone(), f("b")), (k.clone(), f("a"))],
+            vec![],
+            vec![],
+        );
+        assert_eq!(
+            merged.change("A:1"),
+            Some(&Change::Fields(
+                vec![FieldName::new("a"), FieldName::new("b")].into()
+            ))
+        );
+        let gone = Changes::new(
+            vec![(k.clone(), Change::Created), (k.clone(), Change::Deleted)],
+            vec![],
+            vec![],
+        );
+        assert!(gone.is_empty());
+        let back = Changes::new(
+            vec![(k.clone(), Change::Deleted), (k, Change::Created)],
+            vec![],
+            vec![],
+        );
+        assert_eq!(back.change("A:1"), Some(&Change::Replaced));
+    }
+}
