@@ -16,6 +16,7 @@
 //! from `key.rs`, sorting and merging fields with `fields.rs`, tracking its place with `path.rs`
 //! and reporting through `error.rs`.
 
+mod collect;
 mod error;
 mod fields;
 mod key;
@@ -109,7 +110,7 @@ pub fn normalize_query(
     let operation = doc.operation()?;
     let variables = doc.variables(variables)?;
     let data = root_object(data)?;
-    let plan = Compiler::new(&variables).compile(&operation.selection);
+    let plan = Compiler::new(variables).compile(&operation.selection)?;
     let mut writer = Writer::new(policies);
     writer
         .root(&operation.kind.root_key(), data, Some(&plan))
@@ -150,7 +151,7 @@ pub fn normalize_fragment(
     let fragment = doc.fragment(fragment)?;
     let variables = doc.variables(variables)?;
     let data = root_object(data)?;
-    let plan = Compiler::new(&variables).compile(&fragment.selection);
+    let plan = Compiler::new(variables).compile(&fragment.selection)?;
     let mut writer = Writer::new(policies);
     writer.root(id, data, Some(&plan)).map_err(|error| *error)?;
     Ok(writer.finish())

@@ -304,17 +304,22 @@ impl<'a> Reader<'a> {
     /// use optimist::{Key, Patch, Store};
     /// let mut store = Store::new();
     /// store.write(Patch::new().set("A:1", "next", Key::new("A:2")?).set("A:2", "n", 2))?;
-    /// assert_eq!(store.confirmed().read_tree("A:1"), Some(serde_json::json!({"next": {"n": 2}})));
+    /// assert_eq!(store.confirmed().read_tree("A:1")?, Some(serde_json::json!({"next": {"n": 2}})));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn read_tree(&self, key: &str) -> Option<serde_json::Value> {
-        let entity = self.side.entity(key)?;
+    pub fn read_tree(&self, key: &str) -> Result<Option<serde_json::Value>, ReadError> {
+        let Some(entity) = self.side.entity(key) else {
+            return Ok(None);
+        };
         let mut tree = Tree {
             source: &self.side,
             on_path: Vec::new(),
+            path: Vec::new(),
             limit: self.policies.depth_limit(),
+            budget: self.policies.node_limit(),
+            max_nodes: self.policies.node_limit(),
         };
-        Some(tree.entity(key, entity))
+        tree.entity(key, entity).map(Some)
     }
 
     /// The one engine behind every document read: compile `doc` for the variables, then
@@ -344,13 +349,13 @@ fn run_on<S: Source, T: DeserializeOwned>(
         Start::Query => {
             let operation = doc.operation()?;
             let variables = doc.variables(variables)?;
-            let top = plan.compile(&operation.selection, &variables, true);
+            let top = plan.compile(&operation.selection, &variables, true)?;
             (root_key(operation.kind), top)
         }
         Start::Fragment(name, id) => {
             let fragment = doc.fragment(name)?;
             let variables = doc.variables(variables)?;
-            let set = plan.compile(&fragment.selection, &variables, false);
+            let set = plan.compile(&fragment.selection, &variables, false)?;
             // Reading a fragment is reading `{ ...F }` from the entity: F applies if its type
             // condition matches, and the entity's typename is read either way (as Apollo).
             let top = plan.push(vec![
@@ -371,6 +376,7 @@ fn run_on<S: Source, T: DeserializeOwned>(
         (None, None) => return Err(ReadError::MissingRoot { key: root.into() }),
     };
     let collected = RefCell::default();
+    let budget = std::cell::Cell::new(policies.node_limit());
     let ctx = Ctx {
         source,
         policies,
@@ -378,6 +384,7 @@ fn run_on<S: Source, T: DeserializeOwned>(
         limit: policies.depth_limit(),
         missing,
         collected: &collected,
+        budget: &budget,
     };
     let cursor = Cursor {
         ctx: &ctx,
@@ -545,9 +552,16 @@ impl Store {
 
     /// The entity `key` of the merged view with every reference followed (denormalised), without
     /// a document: every stored field, keyed by its store field name. A reference back to an
-    /// entity already on the current path, or one deeper than [`Policies::depth_limit`], stays
-    /// `{"__ref": key}`, so cycles are safe; a reference to an absent entity is `null`, and is
-    /// dropped from lists. `None` if the entity is absent.
+    /// entity already on the current path, or one deeper than [`Policies::depth_limit`] levels
+    /// (fields, list items and references all count), stays `{"__ref": key}`, so cycles are
+    /// safe; a reference to an absent entity is `null`, and is dropped from lists. `Ok(None)` if
+    /// the entity is absent.
+    ///
+    /// An entity reached along two paths is written out twice (JSON cannot share a subtree), so
+    /// a diamond-shaped graph of n entities reads as 2^n nodes: the read stops with
+    /// [`ReadError::TooLarge`] once it would build more than [`Policies::node_limit`] nodes, and
+    /// with [`ReadError::TooDeep`] at an embedded object or list nested past the depth limit.
+    /// O(nodes built), at most O(node limit).
     ///
     /// ```
     /// use optimist::{Key, Patch, Store};
@@ -560,13 +574,13 @@ impl Store {
     ///         .set("User:2", "best", Key::new("User:1")?),
     /// )?;
     /// assert_eq!(
-    ///     store.read_tree("User:1"),
+    ///     store.read_tree("User:1")?,
     ///     Some(json!({"best": {"best": {"__ref": "User:1"}}})),
     /// );
-    /// assert_eq!(store.read_tree("User:3"), None);
+    /// assert_eq!(store.read_tree("User:3")?, None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn read_tree(&self, key: &str) -> Option<serde_json::Value> {
+    pub fn read_tree(&self, key: &str) -> Result<Option<serde_json::Value>, ReadError> {
         Reader::from(self).read_tree(key)
     }
 
