@@ -18,7 +18,8 @@ impl Store {
     /// An embedded object that would read back as a reference (its only field is `__ref`, or
     /// `__object`) is written `{"__object": {...}}`, so [`restore`](Store::restore) gives back
     /// exactly what was extracted. O(size of the store + N log N to sort the keys); values are
-    /// converted without recursion, however deep.
+    /// converted without recursion, however deep (a value built in code deeper than
+    /// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is written out, and `restore` refuses it).
     ///
     /// ```
     /// use optimist::{Patch, Store};
