@@ -181,7 +181,10 @@ pub(crate) struct Variables<'v> {
 impl Document {
     /// Parses a document. It may hold one operation (and the fragments it uses), or fragments
     /// only. Fragment spreads are resolved here: an unknown fragment, a cycle of spreads, or
-    /// nesting deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is an error.
+    /// nesting deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) (counted through
+    /// every spread, wherever the fragment is defined) is an error. Any text gives a document
+    /// or a [`DocumentError`], never a panic. O(text): each fragment is resolved once and
+    /// shared by every spread of it; recursion is bounded by the depth limit.
     ///
     /// ```
     /// use optimist::{Document, DocumentError};
