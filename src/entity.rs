@@ -26,7 +26,7 @@ use crate::value::Value;
 /// assert_eq!(todo.len(), 2);
 /// assert_eq!(todo.to_json(), serde_json::json!({"done": false, "title": "Buy milk"}));
 /// ```
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, Default)]
 pub struct Entity {
     /// Sorted by field name, no duplicates.
     fields: Arc<[(FieldName, Value)]>,
@@ -61,6 +61,11 @@ impl Entity {
             }
         }
         Entity::from_sorted(deduped)
+    }
+
+    /// The fields, sorted by name.
+    pub(crate) fn fields(&self) -> &[(FieldName, Value)] {
+        &self.fields
     }
 
     /// Builds from fields already sorted by name without duplicates.
@@ -153,22 +158,19 @@ impl Entity {
         Arc::ptr_eq(&self.fields, &other.fields)
     }
 
-    /// The fields as JSON in Apollo's format.
+    /// The fields as JSON in Apollo's format (see [`Value::to_json`]). O(size of the entity),
+    /// without recursion.
     ///
     /// ```
     /// let e = optimist::Entity::new().with("a", 1);
     /// assert_eq!(e.to_json(), serde_json::json!({"a": 1}));
     /// ```
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(
-            self.fields
-                .iter()
-                .map(|(name, value)| (name.to_string(), value.to_json()))
-                .collect(),
-        )
+        crate::value::entity_to_json(self)
     }
 
-    /// Builds an entity from a JSON object in Apollo's format; `None` if `json` is not an object.
+    /// Builds an entity from a JSON object in Apollo's format (see [`Value::from_json`]);
+    /// `None` if `json` is not an object. O(size of the JSON), recursing once per level.
     ///
     /// ```
     /// let e = optimist::Entity::from_json(serde_json::json!({"a": 1})).unwrap();
@@ -231,6 +233,29 @@ pub(crate) fn set_field(fields: &mut Vec<(FieldName, Value)>, field: FieldName, 
     }
 }
 
+impl PartialEq for Entity {
+    fn eq(&self, other: &Entity) -> bool {
+        self.ptr_eq(other) || self.fields == other.fields
+    }
+}
+
+impl Drop for Entity {
+    fn drop(&mut self) {
+        // Only the last owner drops the fields; nested containers are taken out first so that
+        // deep values do not recurse (see `value/drop.rs`). Entities of scalars and references
+        // skip all of it.
+        if Arc::strong_count(&self.fields) == 1
+            && self
+                .fields
+                .iter()
+                .any(|(_, value)| matches!(value, Value::List(_) | Value::Object(_)))
+            && let Some(fields) = Arc::get_mut(&mut self.fields)
+        {
+            crate::value::release(fields.iter_mut().map(|(_, value)| std::mem::take(value)));
+        }
+    }
+}
+
 impl fmt::Debug for Entity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
@@ -243,23 +268,51 @@ impl FromIterator<(FieldName, Value)> for Entity {
     }
 }
 
+/// Serialises as a map of fields, each value as [`Value`] serialises.
 impl serde::Serialize for Entity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.len()))?;
-        for (name, value) in self.iter() {
-            map.serialize_entry(name.as_str(), value)?;
+        BoundedFields {
+            entity: self,
+            depth: crate::policy::DEFAULT_MAX_DEPTH,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// An entity's fields serialised with at most `depth` more levels.
+pub(crate) struct BoundedFields<'a> {
+    pub(crate) entity: &'a Entity,
+    pub(crate) depth: usize,
+}
+
+impl serde::Serialize for BoundedFields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let Some(depth) = self.depth.checked_sub(1) else {
+            return Err(S::Error::custom(format_args!(
+                "value nests deeper than {} levels",
+                crate::policy::DEFAULT_MAX_DEPTH
+            )));
+        };
+        let mut map = serializer.serialize_map(Some(self.entity.len()))?;
+        for (name, value) in self.entity.iter() {
+            map.serialize_entry(name.as_str(), &crate::value::Bounded { value, depth })?;
         }
         map.end()
     }
 }
 
+/// Reads a map of fields; values nested deeper than
+/// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) are an error.
 impl<'de> serde::Deserialize<'de> for Entity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Entity, D::Error> {
         let map = serde_json::Map::deserialize(deserializer)?;
-        Ok(Entity::from_fields(map.into_iter().map(|(name, item)| {
-            (FieldName::from(name), Value::from_json(item))
-        })))
+        crate::value::fields_bounded(&map, crate::policy::DEFAULT_MAX_DEPTH - 1).ok_or_else(|| {
+            <D::Error as serde::de::Error>::custom(format_args!(
+                "value nests deeper than {} levels",
+                crate::policy::DEFAULT_MAX_DEPTH
+            ))
+        })
     }
 }
 

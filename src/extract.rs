@@ -10,12 +10,17 @@ use crate::changes::Changes;
 use crate::entity::Entity;
 use crate::key::Key;
 use crate::store::Store;
-use crate::value::Value;
+use crate::value::fields_bounded;
 use crate::view::Map;
 
 impl Store {
     /// The store in Apollo's `cache.extract()` format: an object from each key to its entity's
     /// fields, references as `{"__ref": key}`. With `optimistic`, the merged view; without, base.
+    /// An embedded object that would read back as a reference (its only field is `__ref`, or
+    /// `__object`) is written `{"__object": {...}}`, so [`restore`](Store::restore) gives back
+    /// exactly what was extracted. O(size of the store + N log N to sort the keys); values are
+    /// converted without recursion, however deep (a value built in code deeper than
+    /// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is written out, and `restore` refuses it).
     ///
     /// ```
     /// use optimist::{Patch, Store};
@@ -44,7 +49,9 @@ impl Store {
     }
 
     /// Replaces base with a snapshot in [`extract`](Store::extract)'s (Apollo's) format:
-    /// entities not in the snapshot are removed from base. Live layers stay and rebase on the
+    /// entities not in the snapshot are removed from base. An entry nested deeper than
+    /// [`Policies::depth_limit`](crate::Policies::depth_limit) is refused (the conversion
+    /// recurses at most that deep). O(size of the snapshot + keys recomputed). Live layers stay and rebase on the
     /// new base. Apollo's `__META` entry (its garbage collector's extra roots) is accepted and
     /// ignored. A bad snapshot changes nothing.
     ///
@@ -77,15 +84,18 @@ impl Store {
                 key: text.clone(),
                 error,
             })?;
-            let entity = match Value::from_json_bounded(fields, limit) {
-                Some(Value::Object(entity)) => entity,
-                Some(_) => return Err(RestoreError::EntityNotAnObject { key: text.clone() }),
-                None => {
-                    return Err(RestoreError::TooDeep {
-                        key: text.clone(),
-                        limit,
-                    });
-                }
+            let serde_json::Value::Object(fields) = fields else {
+                return Err(RestoreError::EntityNotAnObject { key: text.clone() });
+            };
+            // An entry is its entity's fields as they are (never a reference, never escaped).
+            let Some(entity) = limit
+                .checked_sub(1)
+                .and_then(|limit| fields_bounded(fields, limit))
+            else {
+                return Err(RestoreError::TooDeep {
+                    key: text.clone(),
+                    limit,
+                });
             };
             base.insert(key, entity);
         }

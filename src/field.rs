@@ -55,6 +55,7 @@ impl FieldName {
 
     /// A field name with arguments: `name(<args as canonical JSON>)`, object keys sorted at every
     /// depth. Arguments that are `null` or an empty object give the plain name, as in Apollo.
+    /// O(size of `args`), without recursion, however deep they nest.
     ///
     /// ```
     /// use optimist::FieldName;
@@ -134,34 +135,58 @@ fn intern(name: &str) -> FieldName {
     })
 }
 
-/// Writes `value` as JSON with object keys sorted at every depth.
+/// Writes `value` as JSON with object keys sorted at every depth. It keeps its own stack rather
+/// than recursing, so arguments of any depth serialise. O(size · log of the widest object).
 fn write_canonical(out: &mut String, value: &serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
+    /// The rest of an array or (sorted) object being written.
+    enum Frame<'a> {
+        Array(std::slice::Iter<'a, serde_json::Value>),
+        Object(std::vec::IntoIter<(&'a String, &'a serde_json::Value)>),
+    }
+    let mut stack: Vec<(Frame<'_>, bool)> = Vec::new();
+    let mut next = Some(value);
+    loop {
+        if let Some(value) = next.take() {
+            match value {
+                serde_json::Value::Object(map) => {
+                    let mut entries: Vec<_> = map.iter().collect();
+                    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                    out.push('{');
+                    stack.push((Frame::Object(entries.into_iter()), true));
+                }
+                serde_json::Value::Array(items) => {
+                    out.push('[');
+                    stack.push((Frame::Array(items.iter()), true));
+                }
+                scalar => out.push_str(&scalar.to_string()),
+            }
+        }
+        let Some((frame, first)) = stack.last_mut() else {
+            return;
+        };
+        let item = match frame {
+            Frame::Array(items) => items.next().map(|item| (None, item)),
+            Frame::Object(entries) => entries.next().map(|(key, item)| (Some(key), item)),
+        };
+        match item {
+            Some((key, item)) => {
+                if !std::mem::take(first) {
                     out.push(',');
                 }
-                out.push_str(&serde_json::Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(out, item);
-            }
-            out.push('}');
-        }
-        serde_json::Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+                if let Some(key) = key {
+                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push(':');
                 }
-                write_canonical(out, item);
+                next = Some(item);
             }
-            out.push(']');
+            None => {
+                out.push(match frame {
+                    Frame::Array(_) => ']',
+                    Frame::Object(_) => '}',
+                });
+                stack.pop();
+            }
         }
-        scalar => out.push_str(&scalar.to_string()),
     }
 }
 

@@ -41,7 +41,7 @@
 //! # Payloads in, trees out
 //!
 //! [`normalize_query`] turns a server response into a [`Patch`] by following a GraphQL
-//! [`Document`] (aliases, arguments, variables, fragments; parsed once by cynic-parser), and
+//! [`Document`] (aliases, arguments, variables, fragments; parsed once by apollo-parser), and
 //! [`normalize`] does the same for plain JSON without a document. Keys follow [`Policies`]
 //! (Apollo's `keyFields` and `possibleTypes`). The one patch feeds all three ways a payload
 //! lands: [`Store::write`], [`Store::push`] and [`Store::confirm`]. [`Store::read_query`] reads a
@@ -122,7 +122,7 @@ pub use layer::{LayerError, LayerId, LayerInfo, LayerKind, LayerState};
 pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
-pub use policy::{DEFAULT_MAX_DEPTH, KeyFields, KeyFn, Policies, TYPENAME};
+pub use policy::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, KeyFields, KeyFn, Policies, TYPENAME};
 pub use read::{PartialRead, Query, ReadError, Reader};
 pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Value};

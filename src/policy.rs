@@ -119,14 +119,34 @@ pub struct Policies {
     /// Typename to the field that holds its entities' version.
     version_fields: HashMap<String, FieldName>,
     max_depth: usize,
+    max_nodes: usize,
 }
 
-/// The default nesting limit: far beyond any real response, far below what exhausts a stack.
+/// The one nesting limit of the crate: far beyond any real response, far below what exhausts a
+/// 2 MiB stack (a test thread's, a debug build's).
+///
+/// Everything that recurses is bounded by it, so nothing one entry point accepts can overflow
+/// another: parsing a document (selection sets through every fragment spread, argument values,
+/// variable defaults), a variable's value used as an argument, normalizing a payload, restoring
+/// a snapshot, every read ([`Policies::depth_limit`], which can lower it but never raise it),
+/// serialising a value with serde. What never recurses has no limit: dropping a value, and
+/// [`Value::to_json`](crate::Value::to_json) (so [`Store::extract`](crate::Store::extract)).
 ///
 /// ```
 /// assert_eq!(optimist::Policies::new().depth_limit(), optimist::DEFAULT_MAX_DEPTH);
 /// ```
 pub const DEFAULT_MAX_DEPTH: usize = 256;
+
+/// The default budget of nodes a read may produce: every object, list, scalar and missing-field
+/// entry of a result counts one. A read past it stops with
+/// [`ReadError::TooLarge`](crate::ReadError::TooLarge) before building the next node, so a
+/// small document over a shared subgraph (whose result doubles at every level) costs at most
+/// this many steps, not 2^depth.
+///
+/// ```
+/// assert_eq!(optimist::Policies::new().node_limit(), optimist::DEFAULT_MAX_NODES);
+/// ```
+pub const DEFAULT_MAX_NODES: usize = 1 << 20;
 
 impl Default for Policies {
     fn default() -> Policies {
@@ -135,6 +155,7 @@ impl Default for Policies {
             possible_types: HashMap::new(),
             version_fields: HashMap::new(),
             max_depth: DEFAULT_MAX_DEPTH,
+            max_nodes: DEFAULT_MAX_NODES,
         }
     }
 }
@@ -233,13 +254,36 @@ impl Policies {
     }
 
     /// Sets the nesting limit for payloads, documents and reads.
+    /// Lowers the nesting limit for payloads, snapshots and reads; it cannot be raised past
+    /// [`DEFAULT_MAX_DEPTH`], the limit the whole crate is built to stay within.
     ///
     /// ```
-    /// assert_eq!(optimist::Policies::new().max_depth(8).depth_limit(), 8);
+    /// use optimist::{DEFAULT_MAX_DEPTH, Policies};
+    /// assert_eq!(Policies::new().max_depth(8).depth_limit(), 8);
+    /// assert_eq!(Policies::new().max_depth(1_000_000).depth_limit(), DEFAULT_MAX_DEPTH);
     /// ```
     pub fn max_depth(mut self, depth: usize) -> Policies {
-        self.max_depth = depth;
+        self.max_depth = depth.min(DEFAULT_MAX_DEPTH);
         self
+    }
+
+    /// Sets the budget of nodes one read may produce (see [`DEFAULT_MAX_NODES`]).
+    ///
+    /// ```
+    /// assert_eq!(optimist::Policies::new().max_nodes(10).node_limit(), 10);
+    /// ```
+    pub fn max_nodes(mut self, nodes: usize) -> Policies {
+        self.max_nodes = nodes;
+        self
+    }
+
+    /// The budget of nodes one read may produce.
+    ///
+    /// ```
+    /// assert!(optimist::Policies::new().node_limit() > 1_000_000);
+    /// ```
+    pub fn node_limit(&self) -> usize {
+        self.max_nodes
     }
 
     /// The nesting limit.

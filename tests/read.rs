@@ -362,8 +362,8 @@ fn reads_see_the_view_and_confirmed_reads_see_base() {
             key: "Todo:tmp".into()
         })
     );
-    assert!(store.read_tree("Todo:tmp").is_some());
-    assert!(store.confirmed().read_tree("Todo:tmp").is_none());
+    assert!(store.read_tree("Todo:tmp").unwrap().is_some());
+    assert!(store.confirmed().read_tree("Todo:tmp").unwrap().is_none());
 
     store.fail(layer).unwrap();
     assert_eq!(
@@ -607,7 +607,7 @@ fn deep_data_is_an_error_not_a_stack_overflow() {
             let reader = Reader::snapshot(&snapshot, &policies);
             let nested = reader.read_query(&doc("{ nested }"), &Json::Null);
             let typed = reader.read_query_as::<Json>(&doc("{ nested }"), &Json::Null);
-            let tree = reader.read_tree("N:0").is_some();
+            let tree = reader.read_tree("N:0").unwrap().is_some();
             (nested.err(), typed.err(), tree)
         })
         .unwrap()
@@ -935,7 +935,7 @@ fn read_tree_follows_refs_and_stops_at_cycles() {
         )
         .unwrap();
     assert_eq!(
-        store.read_tree("A:1").unwrap(),
+        store.read_tree("A:1").unwrap().unwrap(),
         json!({
             "name": "a",
             "peer": {
@@ -958,7 +958,7 @@ fn read_tree_follows_refs_and_stops_at_cycles() {
         )
         .unwrap();
     assert_eq!(
-        chain.read_tree("N:1").unwrap(),
+        chain.read_tree("N:1").unwrap().unwrap(),
         json!({"next": {"next": {"next": {"__ref": "N:4"}}}})
     );
 }

@@ -1,110 +1,175 @@
-//! Building the resolved tree from cynic-parser's AST: fragments resolved (memoised, cycles
-//! reported), directives turned into conditions, argument values converted with a depth limit.
+//! Building the resolved tree from apollo-parser's syntax tree: fragments resolved (memoised,
+//! cycles reported, depth checked through every spread), directives turned into conditions,
+//! argument values converted with a depth limit.
 //!
 //! It stands apart from the tree it builds so that the types a reader or writer follows are not
-//! mixed with the AST they came from.
+//! mixed with the syntax they came from. The syntax tree of a document without errors still
+//! answers `None` where a part is absent; every such place is a [`DocumentError::Parse`] here,
+//! never an `unwrap`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use cynic_parser::executable::{Iter, Selection as AstSelection};
-use cynic_parser::values::{ConstValue, Value as AstValue};
+use apollo_parser::SyntaxKind;
+use apollo_parser::cst::{self, CstNode};
 
+use super::strings::{block_string, string};
 use super::{Arg, Condition, Conditions, DocumentError, Field, Fragment, Selection, SelectionSet};
 use crate::policy::{DEFAULT_MAX_DEPTH, TYPENAME};
 
+/// A part the syntax tree lacks although the parser reported no error.
+pub(super) fn missing(what: &str) -> DocumentError {
+    DocumentError::Parse {
+        message: format!("{what} is missing"),
+    }
+}
+
+pub(super) fn too_deep() -> DocumentError {
+    DocumentError::TooDeep {
+        limit: DEFAULT_MAX_DEPTH,
+    }
+}
+
+/// The text of a name.
+pub(super) fn name(name: Option<cst::Name>, what: &str) -> Result<String, DocumentError> {
+    Ok(name
+        .ok_or_else(|| missing(what))?
+        .text()
+        .as_str()
+        .to_owned())
+}
+
 /// Resolves fragments (memoised, with cycle detection) and converts selection sets.
-pub(super) struct Builder<'a> {
-    pub(super) raw: &'a HashMap<String, cynic_parser::executable::FragmentDefinition<'a>>,
+pub(super) struct Builder {
+    pub(super) raw: HashMap<String, cst::FragmentDefinition>,
     pub(super) resolved: HashMap<String, Fragment>,
     /// Fragments being resolved, outermost first, to report cycles.
     pub(super) visiting: Vec<String>,
 }
 
-impl Builder<'_> {
+/// A built selection set and its height: how many levels of sets it nests, itself included.
+type Built = (Arc<SelectionSet>, usize);
+
+impl Builder {
+    /// The fragment `name`, spread from a set at `depth`. A memoised fragment is not walked
+    /// again, but its height is checked against the depth it is spread at, so a document's
+    /// total nesting stays within the limit whatever order its fragments come in.
     pub(super) fn fragment(
         &mut self,
         name: &str,
         depth: usize,
-    ) -> Result<(String, Arc<SelectionSet>), DocumentError> {
+    ) -> Result<(String, Built), DocumentError> {
         if let Some(done) = self.resolved.get(name) {
-            return Ok((done.type_condition.clone(), done.selection.clone()));
+            if depth + done.height > DEFAULT_MAX_DEPTH {
+                return Err(too_deep());
+            }
+            return Ok((
+                done.type_condition.clone(),
+                (done.selection.clone(), done.height),
+            ));
         }
         if self.visiting.iter().any(|visiting| visiting == name) {
             return Err(DocumentError::FragmentCycle {
                 name: name.to_owned(),
             });
         }
-        let raw = *self
+        let raw = self
             .raw
             .get(name)
+            .cloned()
             .ok_or_else(|| DocumentError::UnknownFragment {
                 name: name.to_owned(),
             })?;
+        let type_condition = type_condition(raw.type_condition())?
+            .ok_or_else(|| missing("a fragment's type condition"))?;
+        let set = raw
+            .selection_set()
+            .ok_or_else(|| missing("a fragment's selection set"))?;
         self.visiting.push(name.to_owned());
-        let selection = self.selection_set(raw.selection_set(), depth + 1);
+        let built = self.selection_set(&set, depth + 1);
         self.visiting.pop();
-        let selection = selection?;
-        let type_condition = raw.type_condition().to_owned();
+        let (selection, height) = built?;
         self.resolved.insert(
             name.to_owned(),
             Fragment {
                 type_condition: type_condition.clone(),
                 selection: selection.clone(),
+                height,
             },
         );
-        Ok((type_condition, selection))
+        Ok((type_condition, (selection, height)))
     }
 
-    pub(super) fn selection_set<'s>(
+    /// Converts a selection set at `depth` (the operation's is at 0).
+    pub(super) fn selection_set(
         &mut self,
-        selections: Iter<'s, AstSelection<'s>>,
+        set: &cst::SelectionSet,
         depth: usize,
-    ) -> Result<Arc<SelectionSet>, DocumentError> {
+    ) -> Result<Built, DocumentError> {
         if depth > DEFAULT_MAX_DEPTH {
-            return Err(DocumentError::TooDeep {
-                limit: DEFAULT_MAX_DEPTH,
-            });
+            return Err(too_deep());
         }
         let mut items = Vec::new();
         let mut has_typename = false;
-        for selection in selections {
+        let mut below = 0;
+        for selection in set.selections() {
             match selection {
-                AstSelection::Field(field) => {
-                    let mut arguments = Vec::new();
-                    for argument in field.arguments() {
-                        arguments.push((argument.name().to_owned(), arg(argument.value(), depth)?));
-                    }
-                    let children = field.selection_set();
-                    let selection = if children.len() == 0 {
-                        None
-                    } else {
-                        Some(self.selection_set(children, depth + 1)?)
+                cst::Selection::Field(field) => {
+                    let field_name = name(field.name(), "a field's name")?;
+                    let alias = match field.alias() {
+                        Some(alias) => Some(name(alias.name(), "an alias")?),
+                        None => None,
                     };
-                    has_typename |= field.name() == TYPENAME && field.alias().is_none();
+                    let mut arguments = Vec::new();
+                    for argument in field.arguments().iter().flat_map(|a| a.arguments()) {
+                        let value = argument
+                            .value()
+                            .ok_or_else(|| missing("an argument's value"))?;
+                        arguments
+                            .push((name(argument.name(), "an argument's name")?, arg(value, 0)?));
+                    }
+                    let selection = match field.selection_set() {
+                        Some(children) if children.selections().next().is_some() => {
+                            let (set, height) = self.selection_set(&children, depth + 1)?;
+                            below = below.max(height);
+                            Some(set)
+                        }
+                        _ => None,
+                    };
+                    has_typename |= field_name == TYPENAME && alias.is_none();
                     items.push(Selection::Field(Field {
-                        response_key: field.alias().unwrap_or(field.name()).to_owned(),
-                        name: field.name().to_owned(),
+                        response_key: alias.unwrap_or_else(|| field_name.clone()),
+                        name: field_name,
                         arguments,
                         selection,
-                        conditions: conditions(field.directives(), depth)?,
+                        conditions: conditions(field.directives())?,
                         implicit: false,
                     }));
                 }
-                AstSelection::InlineFragment(fragment) => {
+                cst::Selection::InlineFragment(fragment) => {
+                    let children = fragment
+                        .selection_set()
+                        .ok_or_else(|| missing("an inline fragment's selection set"))?;
+                    let (selection, height) = self.selection_set(&children, depth + 1)?;
+                    below = below.max(height);
                     items.push(Selection::Fragment {
-                        type_condition: fragment.type_condition().map(str::to_owned),
-                        selection: self.selection_set(fragment.selection_set(), depth + 1)?,
-                        conditions: conditions(fragment.directives(), depth)?,
+                        type_condition: type_condition(fragment.type_condition())?,
+                        selection,
+                        conditions: conditions(fragment.directives())?,
                     });
                 }
-                AstSelection::FragmentSpread(spread) => {
-                    let (type_condition, selection) =
-                        self.fragment(spread.fragment_name(), depth)?;
+                cst::Selection::FragmentSpread(spread) => {
+                    let fragment_name = name(
+                        spread.fragment_name().and_then(|name| name.name()),
+                        "a fragment spread's name",
+                    )?;
+                    let (type_condition, (selection, height)) =
+                        self.fragment(&fragment_name, depth)?;
+                    below = below.max(height);
                     items.push(Selection::Fragment {
                         type_condition: Some(type_condition),
                         selection,
-                        conditions: conditions(spread.directives(), depth)?,
+                        conditions: conditions(spread.directives())?,
                     });
                 }
             }
@@ -119,100 +184,177 @@ impl Builder<'_> {
                 implicit: true,
             }));
         }
-        Ok(Arc::new(SelectionSet { items }))
+        Ok((Arc::new(SelectionSet { items }), below + 1))
     }
 }
 
-fn conditions<'s>(
-    directives: Iter<'s, cynic_parser::executable::Directive<'s>>,
-    depth: usize,
-) -> Result<Conditions, DocumentError> {
+fn type_condition(condition: Option<cst::TypeCondition>) -> Result<Option<String>, DocumentError> {
+    match condition {
+        None => Ok(None),
+        Some(condition) => Ok(Some(name(
+            condition.named_type().and_then(|named| named.name()),
+            "a type condition's name",
+        )?)),
+    }
+}
+
+fn conditions(directives: Option<cst::Directives>) -> Result<Conditions, DocumentError> {
     let mut out = Vec::new();
-    for directive in directives {
-        let include = match directive.name() {
+    for directive in directives.iter().flat_map(|d| d.directives()) {
+        let directive_name = name(directive.name(), "a directive's name")?;
+        let include = match directive_name.as_str() {
             "include" => true,
             "skip" => false,
             _ => continue,
         };
-        let Some(argument) = directive
+        let value = directive
             .arguments()
-            .find(|argument| argument.name() == "if")
-        else {
+            .iter()
+            .flat_map(|arguments| arguments.arguments())
+            .find(|argument| argument.name().is_some_and(|name| name.text() == "if"))
+            .and_then(|argument| argument.value());
+        let Some(value) = value else {
             return Err(DocumentError::BadDirective {
-                name: directive.name().to_owned(),
+                name: directive_name,
             });
         };
         out.push(Condition {
             include,
-            value: arg(argument.value(), depth)?,
+            value: arg(value, 0)?,
         });
     }
     Ok(Conditions(out))
 }
 
-fn arg(value: AstValue<'_>, depth: usize) -> Result<Arg, DocumentError> {
+/// An argument value; `depth` counts the lists and objects around it.
+fn arg(value: cst::Value, depth: usize) -> Result<Arg, DocumentError> {
     if depth > DEFAULT_MAX_DEPTH {
-        return Err(DocumentError::TooDeep {
-            limit: DEFAULT_MAX_DEPTH,
-        });
+        return Err(too_deep());
     }
     Ok(match value {
-        AstValue::Variable(variable) => Arg::Variable(variable.name().to_owned()),
-        AstValue::Int(int) => Arg::Const(int.as_i64().into()),
-        AstValue::Float(float) => Arg::Const(float_json(float.as_f64())),
-        AstValue::String(string) => Arg::Const(string.as_str().into()),
-        AstValue::Boolean(boolean) => Arg::Const(boolean.as_bool().into()),
-        AstValue::Null(_) => Arg::Const(serde_json::Value::Null),
-        AstValue::Enum(value) => Arg::Const(value.name().into()),
-        AstValue::List(list) => Arg::List(
-            list.items()
+        cst::Value::Variable(variable) => {
+            Arg::Variable(name(variable.name(), "a variable's name")?)
+        }
+        cst::Value::ListValue(list) => Arg::List(
+            list.values()
                 .map(|item| arg(item, depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
-        AstValue::Object(object) => Arg::Object(
+        cst::Value::ObjectValue(object) => Arg::Object(
             object
-                .fields()
-                .map(|field| Ok((field.name().to_owned(), arg(field.value(), depth + 1)?)))
-                .collect::<Result<_, DocumentError>>()?,
-        ),
-    })
-}
-
-pub(super) fn const_to_json(
-    value: ConstValue<'_>,
-    depth: usize,
-) -> Result<serde_json::Value, DocumentError> {
-    if depth > DEFAULT_MAX_DEPTH {
-        return Err(DocumentError::TooDeep {
-            limit: DEFAULT_MAX_DEPTH,
-        });
-    }
-    Ok(match value {
-        ConstValue::Int(int) => int.as_i64().into(),
-        ConstValue::Float(float) => float_json(float.as_f64()),
-        ConstValue::String(string) => string.as_str().into(),
-        ConstValue::Boolean(boolean) => boolean.as_bool().into(),
-        ConstValue::Null(_) => serde_json::Value::Null,
-        ConstValue::Enum(value) => value.name().into(),
-        ConstValue::List(list) => serde_json::Value::Array(
-            list.items()
-                .map(|item| const_to_json(item, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        ConstValue::Object(object) => serde_json::Value::Object(
-            object
-                .fields()
+                .object_fields()
                 .map(|field| {
+                    let value = field
+                        .value()
+                        .ok_or_else(|| missing("an object field's value"))?;
                     Ok((
-                        field.name().to_owned(),
-                        const_to_json(field.value(), depth + 1)?,
+                        name(field.name(), "an object field's name")?,
+                        arg(value, depth + 1)?,
                     ))
                 })
                 .collect::<Result<_, DocumentError>>()?,
         ),
+        scalar => Arg::Const(scalar_json(scalar)?),
     })
 }
 
-fn float_json(value: f64) -> serde_json::Value {
-    serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, serde_json::Value::Number)
+/// A constant value (a variable's default); variables are not allowed in it.
+pub(super) fn const_json(
+    value: cst::Value,
+    depth: usize,
+) -> Result<serde_json::Value, DocumentError> {
+    if depth > DEFAULT_MAX_DEPTH {
+        return Err(too_deep());
+    }
+    Ok(match value {
+        cst::Value::Variable(_) => {
+            return Err(DocumentError::Parse {
+                message: "a default value cannot use a variable".to_owned(),
+            });
+        }
+        cst::Value::ListValue(list) => serde_json::Value::Array(
+            list.values()
+                .map(|item| const_json(item, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        cst::Value::ObjectValue(object) => serde_json::Value::Object(
+            object
+                .object_fields()
+                .map(|field| {
+                    let value = field
+                        .value()
+                        .ok_or_else(|| missing("an object field's value"))?;
+                    Ok((
+                        name(field.name(), "an object field's name")?,
+                        const_json(value, depth + 1)?,
+                    ))
+                })
+                .collect::<Result<_, DocumentError>>()?,
+        ),
+        scalar => scalar_json(scalar)?,
+    })
+}
+
+/// A scalar literal as JSON. Integers become what `serde_json` makes of the same digits (an
+/// `i64`, else a `u64`, else a float), so a literal and a variable with that value agree.
+fn scalar_json(value: cst::Value) -> Result<serde_json::Value, DocumentError> {
+    let token_text = |node: &cst::SyntaxNode| {
+        node.children_with_tokens()
+            .filter_map(|element| element.into_token())
+            .find(|token| {
+                !matches!(
+                    token.kind(),
+                    SyntaxKind::WHITESPACE | SyntaxKind::COMMENT | SyntaxKind::COMMA
+                )
+            })
+            .map(|token| token.text().to_owned())
+            .ok_or_else(|| missing("a literal's text"))
+    };
+    Ok(match value {
+        cst::Value::IntValue(int) => {
+            let text = token_text(int.syntax())?;
+            if let Ok(n) = text.parse::<i64>() {
+                n.into()
+            } else if let Ok(n) = text.parse::<u64>() {
+                n.into()
+            } else {
+                float(&text)?
+            }
+        }
+        cst::Value::FloatValue(value) => float(&token_text(value.syntax())?)?,
+        cst::Value::StringValue(value) => {
+            let text = token_text(value.syntax())?;
+            let unescaped = match text
+                .strip_prefix("\"\"\"")
+                .and_then(|t| t.strip_suffix("\"\"\""))
+            {
+                Some(raw) => Some(block_string(raw)),
+                None => text
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                    .and_then(string),
+            };
+            serde_json::Value::String(unescaped.ok_or_else(|| DocumentError::Parse {
+                message: format!("invalid string literal {text}"),
+            })?)
+        }
+        cst::Value::BooleanValue(value) => serde_json::Value::Bool(value.true_token().is_some()),
+        cst::Value::NullValue(_) => serde_json::Value::Null,
+        cst::Value::EnumValue(value) => {
+            serde_json::Value::String(name(value.name(), "an enum value's name")?)
+        }
+        cst::Value::Variable(_) | cst::Value::ListValue(_) | cst::Value::ObjectValue(_) => {
+            return Err(missing("a scalar"));
+        }
+    })
+}
+
+fn float(text: &str) -> Result<serde_json::Value, DocumentError> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(serde_json::Value::Number)
+        .ok_or_else(|| DocumentError::Parse {
+            message: format!("number out of range: {text}"),
+        })
 }

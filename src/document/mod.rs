@@ -1,12 +1,15 @@
 //! GraphQL documents, parsed once into the selection tree that writes and reads follow.
 //!
-//! Parsing is cynic-parser's job; this module turns its AST into a small resolved tree:
+//! Parsing is apollo-parser's job (chosen over cynic-parser 0.11, which panics on valid input
+//! such as a large integer or a block string with an emoji); this module turns its syntax tree
+//! into a small resolved tree:
 //! fragment spreads are replaced by the fragment's (shared) selection set with its type
 //! condition, arguments keep their variables unresolved, and `@skip` / `@include` are kept as
 //! conditions. A [`Document`] is immutable and cheap to clone, so parse it once and reuse it.
 //! Nothing here touches the store.
 
 mod build;
+mod strings;
 #[cfg(test)]
 mod tests;
 
@@ -14,12 +17,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use cynic_parser::executable::ExecutableDefinition;
+use apollo_parser::cst;
 
 use crate::field::FieldName;
 use crate::key::{Key, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 use crate::policy::TYPENAME;
-use build::{Builder, const_to_json};
+use build::{Builder, const_json};
 
 /// A parsed GraphQL executable document: one operation and its fragments, or fragments only
 /// (for fragment reads and writes).
@@ -96,21 +99,25 @@ impl OperationKind {
 pub(crate) struct Operation {
     pub(crate) kind: OperationKind,
     pub(crate) name: Option<String>,
-    pub(crate) variables: Vec<VariableDef>,
+    /// Variables declared non-null (`Int!`) without a default: they must be given.
+    pub(crate) required: Vec<String>,
+    /// Declared defaults, by variable name.
+    pub(crate) defaults: HashMap<String, serde_json::Value>,
     pub(crate) selection: Arc<SelectionSet>,
-}
-
-pub(crate) struct VariableDef {
-    pub(crate) name: String,
-    /// Declared non-null (`Int!`).
-    pub(crate) non_null: bool,
-    pub(crate) default: Option<serde_json::Value>,
 }
 
 pub(crate) struct Fragment {
     pub(crate) type_condition: String,
     pub(crate) selection: Arc<SelectionSet>,
+    /// How many levels of selection sets the fragment nests, its own included: spread from a
+    /// set at depth `d`, it reaches depth `d + height`.
+    pub(crate) height: usize,
 }
+
+/// How deep apollo-parser may recurse: selections and values nest in one count there, so it is
+/// twice our limit (each is checked against [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH)
+/// on its own when the tree is built), and small enough for a 2 MiB stack.
+const PARSER_RECURSION_LIMIT: usize = 2 * crate::policy::DEFAULT_MAX_DEPTH + 8;
 
 /// A selection set. Every set also selects `__typename`, as Apollo's cache adds it: when the
 /// document did not, the field is marked implicit (written and read when present, never
@@ -163,16 +170,21 @@ struct Condition {
     value: Arg,
 }
 
-/// Variables resolved for one use of a document: given values over declared defaults.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Variables {
-    values: serde_json::Map<String, serde_json::Value>,
+/// Variables for one use of a document: the caller's values, borrowed (never copied), over
+/// the declared defaults.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Variables<'v> {
+    given: Option<&'v serde_json::Map<String, serde_json::Value>>,
+    defaults: Option<&'v HashMap<String, serde_json::Value>>,
 }
 
 impl Document {
     /// Parses a document. It may hold one operation (and the fragments it uses), or fragments
     /// only. Fragment spreads are resolved here: an unknown fragment, a cycle of spreads, or
-    /// nesting deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is an error.
+    /// nesting deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) (counted through
+    /// every spread, wherever the fragment is defined) is an error. Any text gives a document
+    /// or a [`DocumentError`], never a panic. O(text): each fragment is resolved once and
+    /// shared by every spread of it; recursion is bounded by the depth limit.
     ///
     /// ```
     /// use optimist::{Document, DocumentError};
@@ -183,23 +195,37 @@ impl Document {
     /// ));
     /// ```
     pub fn parse(text: &str) -> Result<Document, DocumentError> {
-        let ast = cynic_parser::parse_executable_document(text).map_err(|error| {
-            DocumentError::Parse {
-                message: error.to_string(),
-            }
-        })?;
+        let tree = apollo_parser::Parser::new(text)
+            .recursion_limit(PARSER_RECURSION_LIMIT)
+            .parse();
+        if tree.recursion_limit().high > PARSER_RECURSION_LIMIT {
+            return Err(build::too_deep());
+        }
+        if let Some(error) = tree.errors().next() {
+            return Err(DocumentError::Parse {
+                message: format!("{} at byte {}", error.message(), error.index()),
+            });
+        }
         let mut raw_fragments = HashMap::new();
         let mut fragment_order = Vec::new();
         let mut operations = Vec::new();
-        for definition in ast.definitions() {
+        for definition in tree.document().definitions() {
             match definition {
-                ExecutableDefinition::Operation(operation) => operations.push(operation),
-                ExecutableDefinition::Fragment(fragment) => {
-                    let name = fragment.name().to_owned();
+                cst::Definition::OperationDefinition(operation) => operations.push(operation),
+                cst::Definition::FragmentDefinition(fragment) => {
+                    let name = build::name(
+                        fragment.fragment_name().and_then(|name| name.name()),
+                        "a fragment's name",
+                    )?;
                     if raw_fragments.insert(name.clone(), fragment).is_some() {
                         return Err(DocumentError::DuplicateFragment { name });
                     }
                     fragment_order.push(name);
+                }
+                _ => {
+                    return Err(DocumentError::Parse {
+                        message: "a type system definition is not executable".to_owned(),
+                    });
                 }
             }
         }
@@ -209,7 +235,7 @@ impl Document {
             });
         }
         let mut builder = Builder {
-            raw: &raw_fragments,
+            raw: raw_fragments,
             resolved: HashMap::new(),
             visiting: Vec::new(),
         };
@@ -218,38 +244,7 @@ impl Document {
         }
         let operation = match operations.pop() {
             None => None,
-            Some(operation) => {
-                let kind = match operation.operation_type() {
-                    cynic_parser::common::OperationType::Query => OperationKind::Query,
-                    cynic_parser::common::OperationType::Mutation => OperationKind::Mutation,
-                    cynic_parser::common::OperationType::Subscription => {
-                        OperationKind::Subscription
-                    }
-                };
-                let mut variables = Vec::new();
-                for definition in operation.variable_definitions() {
-                    let non_null = matches!(
-                        definition.ty().wrappers().next(),
-                        Some(cynic_parser::common::WrappingType::NonNull)
-                    );
-                    let default = match definition.default_value() {
-                        Some(value) => Some(const_to_json(value, 0)?),
-                        None => None,
-                    };
-                    variables.push(VariableDef {
-                        name: definition.name().to_owned(),
-                        non_null,
-                        default,
-                    });
-                }
-                let selection = builder.selection_set(operation.selection_set(), 0)?;
-                Some(Operation {
-                    kind,
-                    name: operation.name().map(str::to_owned),
-                    variables,
-                    selection,
-                })
-            }
+            Some(operation) => Some(operation_of(&mut builder, &operation)?),
         };
         if operation.is_none() && fragment_order.is_empty() {
             return Err(DocumentError::Empty);
@@ -320,32 +315,92 @@ impl Document {
             })
     }
 
-    /// Resolves the operation's variables: `given` (an object, or `null` for none) over the
-    /// declared defaults; a non-null variable with neither is an error.
-    pub(crate) fn variables(&self, given: &serde_json::Value) -> Result<Variables, DocumentError> {
-        let mut values = match given {
-            serde_json::Value::Object(map) => map.clone(),
-            serde_json::Value::Null => serde_json::Map::new(),
+    /// The operation's variables: `given` (an object, or `null` for none), borrowed, over the
+    /// declared defaults; a non-null variable with neither is an error. O(declared variables):
+    /// nothing is copied.
+    pub(crate) fn variables<'v>(
+        &'v self,
+        given: &'v serde_json::Value,
+    ) -> Result<Variables<'v>, DocumentError> {
+        let given = match given {
+            serde_json::Value::Object(map) => Some(map),
+            serde_json::Value::Null => None,
             _ => return Err(DocumentError::VariablesNotAnObject),
         };
-        if let Some(operation) = &self.inner.operation {
-            for definition in &operation.variables {
-                let present = values.get(&definition.name).is_some_and(|v| !v.is_null());
-                if present {
-                    continue;
-                }
-                if let Some(default) = &definition.default {
-                    if !values.contains_key(&definition.name) {
-                        values.insert(definition.name.clone(), default.clone());
-                    }
-                } else if definition.non_null {
-                    return Err(DocumentError::MissingVariable {
-                        name: definition.name.clone(),
-                    });
-                }
+        let operation = self.inner.operation.as_ref();
+        for name in operation.iter().flat_map(|operation| &operation.required) {
+            if given
+                .and_then(|given| given.get(name))
+                .is_none_or(serde_json::Value::is_null)
+            {
+                return Err(DocumentError::MissingVariable { name: name.clone() });
             }
         }
-        Ok(Variables { values })
+        Ok(Variables {
+            given,
+            defaults: operation.map(|operation| &operation.defaults),
+        })
+    }
+}
+
+/// Builds the operation: its kind, variables and selection.
+fn operation_of(
+    builder: &mut Builder,
+    operation: &cst::OperationDefinition,
+) -> Result<Operation, DocumentError> {
+    let kind = match operation.operation_type() {
+        None => OperationKind::Query,
+        Some(kind) if kind.mutation_token().is_some() => OperationKind::Mutation,
+        Some(kind) if kind.subscription_token().is_some() => OperationKind::Subscription,
+        Some(_) => OperationKind::Query,
+    };
+    let mut required = Vec::new();
+    let mut defaults = HashMap::new();
+    for definition in operation
+        .variable_definitions()
+        .iter()
+        .flat_map(|definitions| definitions.variable_definitions())
+    {
+        let name = build::name(
+            definition.variable().and_then(|variable| variable.name()),
+            "a variable's name",
+        )?;
+        let non_null = matches!(definition.ty(), Some(cst::Type::NonNullType(_)));
+        match definition
+            .default_value()
+            .and_then(|default| default.value())
+        {
+            Some(value) => {
+                defaults.insert(name, const_json(value, 0)?);
+            }
+            None if non_null => required.push(name),
+            None => {}
+        }
+    }
+    let set = operation
+        .selection_set()
+        .ok_or_else(|| build::missing("the operation's selection set"))?;
+    let (selection, _) = builder.selection_set(&set, 0)?;
+    let name = match operation.name() {
+        Some(name) => Some(build::name(Some(name), "the operation's name")?),
+        None => None,
+    };
+    Ok(Operation {
+        kind,
+        name,
+        required,
+        defaults,
+        selection,
+    })
+}
+
+impl<'v> Variables<'v> {
+    /// The value of `$name`: given (`null` included), else its default.
+    fn get(&self, name: &str) -> Option<&'v serde_json::Value> {
+        match self.given.and_then(|given| given.get(name)) {
+            Some(value) => Some(value),
+            None => self.defaults?.get(name),
+        }
     }
 }
 
@@ -361,18 +416,23 @@ impl fmt::Debug for Document {
 
 impl Field {
     /// The store field name for these variables: the name, with the arguments that have a
-    /// value (arguments from unset variables are left out), canonically serialised.
-    pub(crate) fn store_name(&self, variables: &Variables) -> FieldName {
-        if self.arguments.is_empty() {
-            return FieldName::new(&self.name);
+    /// value (arguments from unset variables are left out), canonically serialised. A variable
+    /// value nested deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is refused.
+    /// `__typename` is stored under its plain name whatever its arguments.
+    pub(crate) fn store_name(&self, variables: &Variables<'_>) -> Result<FieldName, DocumentError> {
+        if self.arguments.is_empty() || self.is_typename() {
+            return Ok(FieldName::new(&self.name));
         }
         let mut args = serde_json::Map::new();
         for (name, arg) in &self.arguments {
-            if let Some(value) = arg.resolve(variables) {
+            if let Some(value) = arg.resolve(variables)? {
                 args.insert(name.clone(), value);
             }
         }
-        FieldName::with_args(&self.name, &serde_json::Value::Object(args))
+        Ok(FieldName::with_args(
+            &self.name,
+            &serde_json::Value::Object(args),
+        ))
     }
 
     /// Whether this is `__typename`.
@@ -382,34 +442,56 @@ impl Field {
 }
 
 impl Arg {
-    /// The value, or `None` where an unset variable leaves it undefined.
-    fn resolve(&self, variables: &Variables) -> Option<serde_json::Value> {
-        match self {
+    /// The value, or `None` where an unset variable leaves it undefined. Literals are bounded
+    /// by parsing; a variable's value is checked before it is copied.
+    fn resolve(
+        &self,
+        variables: &Variables<'_>,
+    ) -> Result<Option<serde_json::Value>, DocumentError> {
+        Ok(match self {
             Arg::Const(value) => Some(value.clone()),
-            Arg::Variable(name) => variables.values.get(name).cloned(),
-            Arg::List(items) => Some(serde_json::Value::Array(
-                items
-                    .iter()
-                    .map(|item| item.resolve(variables).unwrap_or(serde_json::Value::Null))
-                    .collect(),
-            )),
-            Arg::Object(fields) => Some(serde_json::Value::Object(
-                fields
-                    .iter()
-                    .filter_map(|(name, arg)| Some((name.clone(), arg.resolve(variables)?)))
-                    .collect(),
-            )),
-        }
+            Arg::Variable(name) => match variables.get(name) {
+                Some(value)
+                    if !crate::value::json_within(value, crate::policy::DEFAULT_MAX_DEPTH) =>
+                {
+                    return Err(DocumentError::TooDeep {
+                        limit: crate::policy::DEFAULT_MAX_DEPTH,
+                    });
+                }
+                value => value.cloned(),
+            },
+            Arg::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(item.resolve(variables)?.unwrap_or(serde_json::Value::Null));
+                }
+                Some(serde_json::Value::Array(out))
+            }
+            Arg::Object(fields) => {
+                let mut out = serde_json::Map::new();
+                for (name, arg) in fields {
+                    if let Some(value) = arg.resolve(variables)? {
+                        out.insert(name.clone(), value);
+                    }
+                }
+                Some(serde_json::Value::Object(out))
+            }
+        })
     }
 }
 
 impl Conditions {
     /// Whether the selection is included under these variables (`@skip` wins over `@include`,
-    /// as every condition must allow it).
-    pub(crate) fn included(&self, variables: &Variables) -> bool {
+    /// as every condition must allow it). Only a literal or variable `true` counts as true.
+    pub(crate) fn included(&self, variables: &Variables<'_>) -> bool {
         self.0.iter().all(|condition| {
-            let value = condition.value.resolve(variables);
-            let flag = matches!(value, Some(serde_json::Value::Bool(true)));
+            let flag = match &condition.value {
+                Arg::Const(value) => value.as_bool() == Some(true),
+                Arg::Variable(name) => {
+                    variables.get(name).and_then(serde_json::Value::as_bool) == Some(true)
+                }
+                Arg::List(_) | Arg::Object(_) => false,
+            };
             flag == condition.include
         })
     }
@@ -457,7 +539,8 @@ pub enum DocumentError {
         /// A fragment on the cycle.
         name: String,
     },
-    /// Selections or argument values nest deeper than the limit.
+    /// Selections, argument values or the value of a variable used as an argument nest deeper
+    /// than the limit.
     TooDeep {
         /// The limit.
         limit: usize,

@@ -16,9 +16,10 @@ fn store_names_follow_arguments_and_variables() {
     .unwrap();
     let operation = doc.operation().unwrap();
     let field = first_field(&operation.selection);
-    let vars = doc.variables(&json!({"first": 10})).unwrap();
+    let given = json!({"first": 10});
+    let vars = doc.variables(&given).unwrap();
     assert_eq!(
-        field.store_name(&vars).as_str(),
+        field.store_name(&vars).unwrap().as_str(),
         r#"todos({"filter":{"done":false,"tag":"x"},"first":10,"order":"ASC"})"#
     );
 }
@@ -27,8 +28,9 @@ fn store_names_follow_arguments_and_variables() {
 fn arguments_from_unset_variables_are_left_out() {
     let doc = Document::parse("query($after: String) { todos(after: $after) { id } }").unwrap();
     let field = first_field(&doc.operation().unwrap().selection);
-    let vars = doc.variables(&json!({})).unwrap();
-    assert_eq!(field.store_name(&vars).as_str(), "todos");
+    let given = json!({});
+    let vars = doc.variables(&given).unwrap();
+    assert_eq!(field.store_name(&vars).unwrap().as_str(), "todos");
 }
 
 #[test]
@@ -38,9 +40,13 @@ fn defaults_apply_and_required_variables_are_checked() {
         doc.variables(&json!({})).unwrap_err(),
         DocumentError::MissingVariable { name: "id".into() }
     );
-    let vars = doc.variables(&json!({"id": "1"})).unwrap();
+    let given = json!({"id": "1"});
+    let vars = doc.variables(&given).unwrap();
     let field = first_field(&doc.operation().unwrap().selection);
-    assert_eq!(field.store_name(&vars).as_str(), r#"a({"id":"1","n":5})"#);
+    assert_eq!(
+        field.store_name(&vars).unwrap().as_str(),
+        r#"a({"id":"1","n":5})"#
+    );
     assert_eq!(
         doc.variables(&json!([1])).unwrap_err(),
         DocumentError::VariablesNotAnObject
@@ -76,7 +82,8 @@ fn skip_and_include_follow_variables() {
     )
     .unwrap();
     let set = &doc.operation().unwrap().selection;
-    let vars = doc.variables(&json!({"s": true})).unwrap();
+    let given = json!({"s": true});
+    let vars = doc.variables(&given).unwrap();
     let included: Vec<&str> = set
         .items
         .iter()

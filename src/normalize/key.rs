@@ -8,7 +8,7 @@
 use serde_json::{Map, Number, Value as Json};
 use smallvec::SmallVec;
 
-use super::plan::Plan;
+use super::collect::Collected;
 #[cfg(doc)]
 use crate::policy::KeyFields;
 
@@ -29,12 +29,12 @@ pub(super) fn key_text<'p>(
     key_object: &mut KeyObject<'p>,
     fields: Option<&'p [String]>,
     data: &'p Map<String, Json>,
-    plan: Option<&Plan<'_>>,
+    aliases: Option<&Collected<'_>>,
     budget: usize,
 ) -> Result<bool, KeyProblem<'p>> {
     let lookup = |name: &str| {
         data.get(name).or_else(|| {
-            let alias = plan?.alias_of(name, &mut Vec::new())?;
+            let alias = aliases?.alias_of(name)?;
             data.get(alias)
         })
     };

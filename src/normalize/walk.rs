@@ -2,8 +2,10 @@
 //!
 //! [`Writer`] recurses over the JSON, bounded by [`Policies::depth_limit`], identifying each
 //! object with a typename, replacing entities by references and merging an entity reached
-//! twice. It holds the per-call caches (field names, per-typename facts, fragment matches) and
-//! is the only stateful piece of normalization.
+//! twice. It holds the per-call caches (field names, per-typename facts, the fields collected for
+//! each list of plans and typename) and is the only stateful piece of normalization. With a
+//! document, each object's fields are collected once per (plans, typename) (`collect.rs`) and
+//! each field's value walked once, so the cost is linear in document size times data size.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -12,13 +14,15 @@ use std::rc::Rc;
 use serde_json::{Map, Value as Json};
 use smallvec::SmallVec;
 
+use super::collect::{Collected, Kind, collect};
+
 use super::error::{
     Fail, NormalizeError, expected_object, kind, missing_field, not_a_string, too_deep,
 };
 use super::fields::{Fields, freeze, merge_fields};
 use super::key::{KeyObject, KeyProblem, key_text};
 use super::path::Path;
-use super::plan::{Item, Plan, Shape};
+use super::plan::Plan;
 use crate::entity::Entity;
 use crate::field::FieldName;
 use crate::key::{Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
@@ -34,9 +38,12 @@ enum Expect<'x, 'd> {
     Any,
     /// A leaf of the document: an object here is a custom scalar, stored as it is.
     Scalar,
-    /// A field with a selection set: objects (or lists of them) only.
-    Select(&'x Plan<'d>),
+    /// A field with selection sets: objects (or lists of them) only.
+    Select(&'x [Rc<Plan<'d>>]),
 }
+
+/// The plans of a value (by address) and an object's typename: what its fields depend on.
+type CollectKey<'p> = (SmallVec<[usize; 2]>, Option<&'p str>);
 
 /// Per-typename facts, looked up once per typename and call.
 struct TypeInfo<'p> {
@@ -52,8 +59,8 @@ pub(super) struct Writer<'p> {
     /// Schemaless field names, shared by every object that has the field.
     names: HashMap<&'p str, FieldName, Hasher>,
     types: HashMap<&'p str, TypeInfo<'p>, Hasher>,
-    /// `type_matches(condition, typename)`, memoised: it walks the subtype graph.
-    matches: HashMap<(&'p str, &'p str), bool, Hasher>,
+    /// The fields collected for a list of plans (by address) on objects of a typename.
+    collected: HashMap<CollectKey<'p>, Rc<Collected<'p>>, Hasher>,
     typename_field: FieldName,
     /// Scratch space for key text.
     key_text: String,
@@ -67,7 +74,7 @@ impl<'p> Writer<'p> {
             entities: OpsByKey::default(),
             names: HashMap::default(),
             types: HashMap::default(),
-            matches: HashMap::default(),
+            collected: HashMap::default(),
             typename_field: FieldName::new(TYPENAME),
             key_text: String::new(),
         }
@@ -92,17 +99,18 @@ impl<'p> Writer<'p> {
     /// Writes the top-level object as the entity `key`. A root key's typename (`Query`, ...)
     /// yields to the data's, as Apollo lets a schema name its root types; an entity key's
     /// typename must agree with the data's.
-    pub(super) fn root<'d: 'p>(
+    pub(super) fn root(
         &mut self,
         key: &Key,
         data: &'p Map<String, Json>,
-        plan: Option<&Plan<'d>>,
+        plan: Option<&Rc<Plan<'p>>>,
     ) -> Result<(), Fail> {
         let path = Path::ROOT;
         if self.limit == 0 {
             return Err(self.too_deep(&path));
         }
-        let declared = typename_of(data, plan, &path)?;
+        let sels = plan.map(std::slice::from_ref);
+        let declared = typename_of(data, sels, &path)?;
         let implied = key.typename().or_else(|| root_typename(key));
         if let (Some(declared), Some(of_key)) = (declared, key.typename())
             && declared != of_key
@@ -117,14 +125,21 @@ impl<'p> Writer<'p> {
         if let Some(implied) = implied {
             fields.push((self.typename_field.clone(), Value::from(implied)));
         }
-        self.fields(plan, data, declared.or(implied), &path, 1, &mut fields)?;
+        match sels {
+            Some(sels) => {
+                let typename = declared.or(implied);
+                let (collected, _) = collect(sels, typename, data, self.policies);
+                self.groups(&collected, data, &path, 1, &mut fields)?;
+            }
+            None => self.plain_fields(data, &path, 1, &mut fields)?,
+        }
         self.store(key.clone(), freeze(fields));
         Ok(())
     }
 
-    fn object<'d: 'p>(
+    fn object(
         &mut self,
-        plan: Option<&Plan<'d>>,
+        sels: Option<&[Rc<Plan<'p>>]>,
         data: &'p Map<String, Json>,
         path: &Path<'_>,
         depth: usize,
@@ -132,15 +147,26 @@ impl<'p> Writer<'p> {
         if depth > self.limit {
             return Err(self.too_deep(path));
         }
-        let typename = typename_of(data, plan, path)?;
+        let typename = typename_of(data, sels, path)?;
+        let collected = sels.map(|sels| self.collected(sels, typename, data));
         let identity = match typename {
-            Some(typename) => self.identify(typename, data, plan, path, depth)?,
+            Some(typename) => self.identify(typename, data, collected.as_deref(), path, depth)?,
             None => None,
         };
-        let mut fields = Fields::with_capacity(plan.map_or(data.len(), |plan| plan.items.len()));
-        self.fields(plan, data, typename, path, depth, &mut fields)?;
-        if !plan.is_some_and(|plan| plan.sorted) {
-            fields = freeze(fields);
+        let mut fields;
+        match &collected {
+            Some(collected) => {
+                fields = Fields::with_capacity(collected.groups.len());
+                self.groups(collected, data, path, depth, &mut fields)?;
+                if !collected.sorted {
+                    fields = freeze(fields);
+                }
+            }
+            None => {
+                fields = Fields::with_capacity(data.len());
+                self.plain_fields(data, path, depth, &mut fields)?;
+                fields = freeze(fields);
+            }
         }
         let Some((key, key_object)) = identity else {
             return Ok(Value::Object(Entity::from_sorted(fields)));
@@ -157,29 +183,34 @@ impl<'p> Writer<'p> {
         Ok(Value::Ref(key))
     }
 
+    /// The fields `sels` select on an object of type `typename`, memoised unless they depend on
+    /// the object's data.
+    fn collected(
+        &mut self,
+        sels: &[Rc<Plan<'p>>],
+        typename: Option<&'p str>,
+        data: &Map<String, Json>,
+    ) -> Rc<Collected<'p>> {
+        let key = (
+            sels.iter().map(|plan| Rc::as_ptr(plan) as usize).collect(),
+            typename,
+        );
+        if let Some(found) = self.collected.get(&key) {
+            return found.clone();
+        }
+        let (collected, data_dependent) = collect(sels, typename, data, self.policies);
+        let collected = Rc::new(collected);
+        if !data_dependent {
+            self.collected.insert(key, collected.clone());
+        }
+        collected
+    }
+
     fn name(&mut self, name: &'p str) -> FieldName {
         self.names
             .entry(name)
             .or_insert_with(|| FieldName::new(name))
             .clone()
-    }
-
-    /// The fields of an object, through `plan` or (schemaless) all of them. Dispatches here
-    /// rather than in a function of its own, to keep one frame per level off the stack.
-    #[inline(always)]
-    fn fields<'d: 'p>(
-        &mut self,
-        plan: Option<&Plan<'d>>,
-        data: &'p Map<String, Json>,
-        typename: Option<&str>,
-        path: &Path<'_>,
-        depth: usize,
-        out: &mut Fields,
-    ) -> Result<(), Fail> {
-        match plan {
-            Some(plan) => self.apply(plan, data, typename, path, depth, out, &mut SmallVec::new()),
-            None => self.plain_fields(data, path, depth, out),
-        }
     }
 
     fn plain_fields(
@@ -200,98 +231,41 @@ impl<'p> Writer<'p> {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)] // reason: the walk's state, threaded through one recursion
-    fn apply<'d: 'p>(
+    /// Writes the collected fields of an object: each field's value walked once, with every
+    /// sub-selection it has.
+    fn groups(
         &mut self,
-        plan: &Plan<'d>,
+        collected: &Collected<'p>,
         data: &'p Map<String, Json>,
-        typename: Option<&str>,
         path: &Path<'_>,
         depth: usize,
         out: &mut Fields,
-        applied: &mut SmallVec<[*const Plan<'d>; 4]>,
     ) -> Result<(), Fail> {
-        for item in &plan.items {
-            match item {
-                Item::Field {
-                    response_key,
-                    name,
-                    shape,
-                } => {
-                    let json = match (data.get(*response_key), shape) {
-                        (Some(json), _) => json,
-                        (None, Shape::Typename { implicit: true }) => continue,
-                        (None, _) => {
-                            return Err(missing_field(path, response_key));
-                        }
-                    };
-                    let here = path.field(response_key);
-                    let (name, value) = match shape {
-                        Shape::Typename { .. } => match json {
-                            Json::String(typename) => (
-                                self.typename_field.clone(),
-                                self.type_info(typename).name.clone(),
-                            ),
-                            other => {
-                                return Err(not_a_string(&here, other));
-                            }
-                        },
-                        Shape::Leaf => (
-                            name.clone(),
-                            self.value(Expect::Scalar, json, &here, depth + 1)?,
-                        ),
-                        Shape::Object(child) => (
-                            name.clone(),
-                            self.value(Expect::Select(child), json, &here, depth + 1)?,
-                        ),
-                    };
-                    out.push((name, value));
+        for group in &collected.groups {
+            let json = match (data.get(group.response_key), group.kind) {
+                (Some(json), _) => json,
+                (None, Kind::Typename { implicit: true }) => continue,
+                (None, _) => return Err(missing_field(path, group.response_key)),
+            };
+            let here = path.field(group.response_key);
+            let value = match group.kind {
+                Kind::Typename { .. } => match json {
+                    Json::String(typename) => self.type_info(typename).name.clone(),
+                    other => return Err(not_a_string(&here, other)),
+                },
+                Kind::Leaf => self.value(Expect::Scalar, json, &here, depth + 1)?,
+                Kind::Object => {
+                    self.value(Expect::Select(&group.children), json, &here, depth + 1)?
                 }
-                Item::Fragment { condition, plan } => {
-                    // Applying one set twice to one object changes nothing; skipping it keeps
-                    // diamond-shaped spreads linear.
-                    let id = Rc::as_ptr(plan);
-                    if applied.contains(&id)
-                        || !self.fragment_applies(*condition, plan, typename, data)
-                    {
-                        continue;
-                    }
-                    applied.push(id);
-                    self.apply(plan, data, typename, path, depth, out, applied)?;
-                }
-            }
+            };
+            out.push((group.name.clone(), value));
         }
         Ok(())
     }
 
-    fn fragment_applies<'d: 'p>(
+    fn value(
         &mut self,
-        condition: Option<&'d str>,
-        plan: &Plan<'d>,
-        typename: Option<&str>,
-        data: &Map<String, Json>,
-    ) -> bool {
-        match (condition, typename) {
-            (None, _) => true,
-            (Some(condition), Some(typename)) if condition == typename => true,
-            (Some(condition), Some(typename)) => {
-                let policies = self.policies;
-                match self.types.get_key_value(typename) {
-                    // Memoise only with the typename borrowed from the data, which outlives us.
-                    Some((&typename, _)) => *self
-                        .matches
-                        .entry((condition, typename))
-                        .or_insert_with(|| policies.type_matches(condition, typename)),
-                    None => policies.type_matches(condition, typename),
-                }
-            }
-            (Some(_), None) => plan.fits(data),
-        }
-    }
-
-    fn value<'d: 'p>(
-        &mut self,
-        expect: Expect<'_, 'd>,
+        expect: Expect<'_, 'p>,
         json: &'p Json,
         path: &Path<'_>,
         depth: usize,
@@ -316,7 +290,7 @@ impl<'p> Writer<'p> {
             }
             Json::Object(map) => match expect {
                 Expect::Any => self.object(None, map, path, depth)?,
-                Expect::Select(plan) => self.object(Some(plan), map, path, depth)?,
+                Expect::Select(sels) => self.object(Some(sels), map, path, depth)?,
                 Expect::Scalar => {
                     if depth > self.limit {
                         return Err(self.too_deep(path));
@@ -347,11 +321,11 @@ impl<'p> Writer<'p> {
     /// The key of an object of type `typename` with the fields that made it (none for a key
     /// function), or `None` if the object has no identity. Identity is read from the data as it
     /// is, selected or not, as Apollo does.
-    fn identify<'d: 'p>(
+    fn identify(
         &mut self,
         typename: &'p str,
         data: &'p Map<String, Json>,
-        plan: Option<&Plan<'d>>,
+        aliases: Option<&Collected<'p>>,
         path: &Path<'_>,
         depth: usize,
     ) -> Result<Option<(Key, KeyObject<'p>)>, Fail> {
@@ -389,7 +363,7 @@ impl<'p> Writer<'p> {
         text.push_str(typename);
         text.push(':');
         let budget = self.limit.saturating_sub(depth);
-        let key = match key_text(&mut text, &mut key_object, fields, data, plan, budget) {
+        let key = match key_text(&mut text, &mut key_object, fields, data, aliases, budget) {
             Ok(true) => match self.entities.get_key_value(text.as_str()) {
                 Some((key, _)) => Ok(Some(key.clone())),
                 // `Key::new` would read `A:B:1` as the type `A`; `Key::entity` rejects it.
@@ -453,13 +427,13 @@ impl<'p> Writer<'p> {
 /// The typename of an object: its `__typename` (or an alias of it the document selects).
 fn typename_of<'p>(
     data: &'p Map<String, Json>,
-    plan: Option<&Plan<'_>>,
+    sels: Option<&[Rc<Plan<'_>>]>,
     path: &Path<'_>,
 ) -> Result<Option<&'p str>, Fail> {
     let found = match data.get_key_value(TYPENAME) {
         Some(entry) => Some(entry),
-        None => plan
-            .and_then(|plan| plan.typename_alias)
+        None => sels
+            .and_then(|sels| sels.iter().find_map(|plan| plan.typename_alias))
             .and_then(|alias| data.get_key_value(alias)),
     };
     match found {

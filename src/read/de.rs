@@ -30,9 +30,24 @@ pub(super) struct Ctx<'p, S: ?Sized> {
     pub(super) missing: Option<&'p RefCell<Vec<String>>>,
     /// Fields collected for non-flat objects, by selection and typename.
     pub(super) collected: &'p RefCell<Collected<'p>>,
+    /// Nodes the read may still produce ([`Policies::node_limit`] at the start).
+    pub(super) budget: &'p std::cell::Cell<usize>,
 }
 
 impl<'p, S: ?Sized> Ctx<'p, S> {
+    /// Counts one node of the result against the budget, before it is built.
+    pub(super) fn node(&self) -> Result<(), ReadError> {
+        match self.budget.get().checked_sub(1) {
+            Some(left) => {
+                self.budget.set(left);
+                Ok(())
+            }
+            None => Err(ReadError::TooLarge {
+                limit: self.policies.node_limit(),
+            }),
+        }
+    }
+
     /// The fields of an object of type `typename` under the selection sets `sel`.
     pub(super) fn groups(&self, sel: &[usize], typename: Option<&str>) -> Rc<[Group<'p>]> {
         self.collected
@@ -108,7 +123,9 @@ pub(super) struct Cursor<'x, 'p, S: ?Sized> {
 }
 
 impl<'x, 'p, S: Source + ?Sized> Cursor<'x, 'p, S> {
+    /// Checks the depth and counts the node this cursor stands on.
     fn check_depth(&self) -> Result<(), ReadError> {
+        self.ctx.node()?;
         if self.depth > self.ctx.limit {
             return Err(ReadError::TooDeep {
                 path: self.path.render(),
@@ -350,7 +367,10 @@ impl<'x, 'p, S: Source + ?Sized> MapAccess<'p> for ObjectAccess<'x, 'p, S> {
             }
             let path = Path::Key(self.path, field.response_key).render();
             match self.ctx.missing {
-                Some(missing) => missing.borrow_mut().push(path),
+                Some(missing) => {
+                    self.ctx.node()?;
+                    missing.borrow_mut().push(path);
+                }
                 None => return Err(ReadError::MissingField { path }),
             }
         }

@@ -83,6 +83,12 @@ pub enum ReadError {
         /// The limit.
         limit: usize,
     },
+    /// The read would produce more than [`Policies::node_limit`] nodes (objects, lists and
+    /// scalars of the result, and missing fields of a partial read); nothing is returned.
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
     /// The document cannot be used for this read: it has no operation, no such fragment, or a
     /// required variable is missing.
     Document(DocumentError),
@@ -123,6 +129,9 @@ impl fmt::Display for ReadError {
             ),
             ReadError::TooDeep { path, limit } => {
                 write!(f, "the read nests deeper than {limit} levels at `{path}`")
+            }
+            ReadError::TooLarge { limit } => {
+                write!(f, "the read would produce more than {limit} nodes")
             }
             ReadError::Document(error) => write!(f, "cannot read with this document: {error}"),
             ReadError::Deserialize { path, message } if path.is_empty() => {

@@ -15,6 +15,7 @@ mod de;
 mod error;
 mod plan;
 mod query;
+mod store;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -187,7 +188,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the operation of `doc` from its root entity (`ROOT_QUERY` for a query); see
-    /// [`Store::read_query`].
+    /// [`Store::read_query`]. O(document + nodes produced), at most O(document + node limit).
     ///
     /// ```
     /// use optimist::{Document, Patch, Store};
@@ -304,17 +305,22 @@ impl<'a> Reader<'a> {
     /// use optimist::{Key, Patch, Store};
     /// let mut store = Store::new();
     /// store.write(Patch::new().set("A:1", "next", Key::new("A:2")?).set("A:2", "n", 2))?;
-    /// assert_eq!(store.confirmed().read_tree("A:1"), Some(serde_json::json!({"next": {"n": 2}})));
+    /// assert_eq!(store.confirmed().read_tree("A:1")?, Some(serde_json::json!({"next": {"n": 2}})));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn read_tree(&self, key: &str) -> Option<serde_json::Value> {
-        let entity = self.side.entity(key)?;
+    pub fn read_tree(&self, key: &str) -> Result<Option<serde_json::Value>, ReadError> {
+        let Some(entity) = self.side.entity(key) else {
+            return Ok(None);
+        };
         let mut tree = Tree {
             source: &self.side,
             on_path: Vec::new(),
+            path: Vec::new(),
             limit: self.policies.depth_limit(),
+            budget: self.policies.node_limit(),
+            max_nodes: self.policies.node_limit(),
         };
-        Some(tree.entity(key, entity))
+        tree.entity(key, entity).map(Some)
     }
 
     /// The one engine behind every document read: compile `doc` for the variables, then
@@ -344,13 +350,13 @@ fn run_on<S: Source, T: DeserializeOwned>(
         Start::Query => {
             let operation = doc.operation()?;
             let variables = doc.variables(variables)?;
-            let top = plan.compile(&operation.selection, &variables, true);
+            let top = plan.compile(&operation.selection, &variables, true)?;
             (root_key(operation.kind), top)
         }
         Start::Fragment(name, id) => {
             let fragment = doc.fragment(name)?;
             let variables = doc.variables(variables)?;
-            let set = plan.compile(&fragment.selection, &variables, false);
+            let set = plan.compile(&fragment.selection, &variables, false)?;
             // Reading a fragment is reading `{ ...F }` from the entity: F applies if its type
             // condition matches, and the entity's typename is read either way (as Apollo).
             let top = plan.push(vec![
@@ -371,6 +377,7 @@ fn run_on<S: Source, T: DeserializeOwned>(
         (None, None) => return Err(ReadError::MissingRoot { key: root.into() }),
     };
     let collected = RefCell::default();
+    let budget = std::cell::Cell::new(policies.node_limit());
     let ctx = Ctx {
         source,
         policies,
@@ -378,6 +385,7 @@ fn run_on<S: Source, T: DeserializeOwned>(
         limit: policies.depth_limit(),
         missing,
         collected: &collected,
+        budget: &budget,
     };
     let cursor = Cursor {
         ctx: &ctx,
@@ -387,209 +395,6 @@ fn run_on<S: Source, T: DeserializeOwned>(
         depth: 0,
     };
     T::deserialize(cursor).map_err(|error| error.at(&Path::Root))
-}
-
-/// Reads of documents and trees through the merged view. [`Store::confirmed`] gives the same
-/// reads over base.
-impl Store {
-    /// Reads the operation of `doc` from its root entity (`ROOT_QUERY` for a query) through the
-    /// merged view, following the document exactly: response keys are aliases, arguments and
-    /// variables pick the stored field, `@skip`/`@include` and fragment type conditions apply
-    /// (fragments match the object's stored `__typename`, through
-    /// [`Policies::possible_types`]).
-    ///
-    /// Every object in the result carries its stored `__typename` (never required), except the
-    /// operation's root unless it is selected, as in Apollo. A reference to an entity that is not
-    /// in the view reads as `null`, and is dropped from lists. A selected field that is not
-    /// stored is [`ReadError::MissingField`], naming its path.
-    ///
-    /// ```
-    /// use optimist::{Document, Entity, Key, Patch, Store};
-    /// use serde_json::json;
-    ///
-    /// let mut store = Store::new();
-    /// store.write(
-    ///     Patch::new()
-    ///         .write("Todo:1", Entity::new().with("__typename", "Todo").with("id", "1").with("title", "Buy milk"))
-    ///         .set("ROOT_QUERY", r#"todos({"first":10})"#, vec![Key::new("Todo:1")?, Key::new("Todo:gone")?]),
-    /// )?;
-    /// let doc = Document::parse("query($n: Int) { list: todos(first: $n) { id title } }")?;
-    /// assert_eq!(
-    ///     store.read_query(&doc, &json!({"n": 10}))?,
-    ///     json!({"list": [{"__typename": "Todo", "id": "1", "title": "Buy milk"}]}),
-    /// );
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn read_query(
-        &self,
-        doc: &Document,
-        variables: &serde_json::Value,
-    ) -> Result<serde_json::Value, ReadError> {
-        Reader::from(self).read_query(doc, variables)
-    }
-
-    /// Reads the operation of `doc` straight into the caller's type: the store and the selection
-    /// are walked as a serde `Deserializer` (objects are maps keyed by response keys, lists are
-    /// sequences, `null` and dangling references are `None`), with no intermediate
-    /// `serde_json::Value`. The result is what `serde_json::from_value` of
-    /// [`read_query`](Store::read_query) would give.
-    ///
-    /// ```
-    /// use optimist::{Document, Entity, Key, Patch, Store};
-    ///
-    /// #[derive(serde::Deserialize, Debug, PartialEq)]
-    /// struct Data { viewer: Option<User> }
-    /// #[derive(serde::Deserialize, Debug, PartialEq)]
-    /// struct User { handle: String }
-    ///
-    /// let mut store = Store::new();
-    /// store.write(
-    ///     Patch::new()
-    ///         .write("User:1", Entity::new().with("__typename", "User").with("name", "ada"))
-    ///         .set("ROOT_QUERY", "viewer", Key::new("User:1")?),
-    /// )?;
-    /// let doc = Document::parse("{ viewer { handle: name } }")?;
-    /// let data: Data = store.read_query_as(&doc, &serde_json::Value::Null)?;
-    /// assert_eq!(data, Data { viewer: Some(User { handle: "ada".into() }) });
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn read_query_as<T: DeserializeOwned>(
-        &self,
-        doc: &Document,
-        variables: &serde_json::Value,
-    ) -> Result<T, ReadError> {
-        Reader::from(self).read_query_as(doc, variables)
-    }
-
-    /// Reads a fragment of `doc` (the one named `fragment`, or the only one) from the entity
-    /// `id`, through the merged view. The fragment applies if its type condition matches the
-    /// entity's `__typename`; otherwise the result holds the typename alone, as in Apollo.
-    ///
-    /// ```
-    /// use optimist::{Document, Entity, Patch, Store};
-    /// use serde_json::json;
-    ///
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().write("Todo:1", Entity::new().with("__typename", "Todo").with("done", false)))?;
-    /// let doc = Document::parse("fragment Title on Todo { title } fragment Done on Todo { done }")?;
-    /// let done = store.read_fragment(&doc, Some("Done"), "Todo:1", &json!(null))?;
-    /// assert_eq!(done, json!({"__typename": "Todo", "done": false}));
-    /// assert!(store.read_fragment(&doc, Some("Title"), "Todo:1", &json!(null)).is_err());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn read_fragment(
-        &self,
-        doc: &Document,
-        fragment: Option<&str>,
-        id: &str,
-        variables: &serde_json::Value,
-    ) -> Result<serde_json::Value, ReadError> {
-        Reader::from(self).read_fragment(doc, fragment, id, variables)
-    }
-
-    /// Reads a fragment of `doc` from the entity `id` straight into the caller's type (see
-    /// [`read_query_as`](Store::read_query_as) and [`read_fragment`](Store::read_fragment)).
-    ///
-    /// ```
-    /// use optimist::{Document, Entity, Patch, Store};
-    ///
-    /// #[derive(serde::Deserialize)]
-    /// struct Todo { done: bool }
-    ///
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().write("Todo:1", Entity::new().with("__typename", "Todo").with("done", true)))?;
-    /// let doc = Document::parse("fragment Done on Todo { done }")?;
-    /// let todo: Todo = store.read_fragment_as(&doc, None, "Todo:1", &serde_json::Value::Null)?;
-    /// assert!(todo.done);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn read_fragment_as<T: DeserializeOwned>(
-        &self,
-        doc: &Document,
-        fragment: Option<&str>,
-        id: &str,
-        variables: &serde_json::Value,
-    ) -> Result<T, ReadError> {
-        Reader::from(self).read_fragment_as(doc, fragment, id, variables)
-    }
-
-    /// Reads what the merged view holds of the operation of `doc`, and lists the paths of the
-    /// selected fields it lacks (the fields are left out of the data). Missing data is never an
-    /// error here; a bad document, a scalar where fields are selected, or too deep a read still
-    /// is.
-    ///
-    /// ```
-    /// use optimist::{Document, Entity, Key, Patch, Store};
-    /// use serde_json::json;
-    ///
-    /// let mut store = Store::new();
-    /// store.write(
-    ///     Patch::new()
-    ///         .write("Todo:1", Entity::new().with("__typename", "Todo").with("title", "a"))
-    ///         .set("ROOT_QUERY", "todos", vec![Key::new("Todo:1")?]),
-    /// )?;
-    /// let doc = Document::parse("{ todos { title done } viewer { name } }")?;
-    /// let partial = store.read_query_partial(&doc, &json!(null))?;
-    /// assert_eq!(partial.data, json!({"todos": [{"__typename": "Todo", "title": "a"}]}));
-    /// assert_eq!(partial.missing, ["todos.0.done", "viewer"]);
-    /// assert!(!partial.is_complete());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn read_query_partial(
-        &self,
-        doc: &Document,
-        variables: &serde_json::Value,
-    ) -> Result<PartialRead, ReadError> {
-        Reader::from(self).read_query_partial(doc, variables)
-    }
-
-    /// The entity `key` of the merged view with every reference followed (denormalised), without
-    /// a document: every stored field, keyed by its store field name. A reference back to an
-    /// entity already on the current path, or one deeper than [`Policies::depth_limit`], stays
-    /// `{"__ref": key}`, so cycles are safe; a reference to an absent entity is `null`, and is
-    /// dropped from lists. `None` if the entity is absent.
-    ///
-    /// ```
-    /// use optimist::{Key, Patch, Store};
-    /// use serde_json::json;
-    ///
-    /// let mut store = Store::new();
-    /// store.write(
-    ///     Patch::new()
-    ///         .set("User:1", "best", Key::new("User:2")?)
-    ///         .set("User:2", "best", Key::new("User:1")?),
-    /// )?;
-    /// assert_eq!(
-    ///     store.read_tree("User:1"),
-    ///     Some(json!({"best": {"best": {"__ref": "User:1"}}})),
-    /// );
-    /// assert_eq!(store.read_tree("User:3"), None);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn read_tree(&self, key: &str) -> Option<serde_json::Value> {
-        Reader::from(self).read_tree(key)
-    }
-
-    /// The same reads over base: confirmed server truth, ignoring every pending layer.
-    ///
-    /// ```
-    /// use optimist::{Document, Patch, Store};
-    /// use serde_json::json;
-    ///
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().set("ROOT_QUERY", "done", false))?;
-    /// store.push("tick", Patch::new().set("ROOT_QUERY", "done", true))?;
-    /// let doc = Document::parse("{ done }")?;
-    /// assert_eq!(store.read_query(&doc, &json!(null))?, json!({"done": true}));
-    /// assert_eq!(store.confirmed().read_query(&doc, &json!(null))?, json!({"done": false}));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn confirmed(&self) -> Reader<'_> {
-        Reader {
-            side: Side::Map(self.base_map()),
-            policies: self.policies(),
-        }
-    }
 }
 
 /// The key of an operation's root entity.

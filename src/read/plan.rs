@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use smallvec::SmallVec;
 
-use crate::document::{Selection, SelectionSet, Variables};
+use crate::document::{DocumentError, Selection, SelectionSet, Variables};
 use crate::field::FieldName;
 use crate::policy::{Policies, TYPENAME};
 
@@ -82,12 +82,12 @@ impl<'d> Plan<'d> {
     pub(super) fn compile(
         &mut self,
         set: &'d SelectionSet,
-        variables: &Variables,
+        variables: &Variables<'_>,
         root: bool,
-    ) -> usize {
+    ) -> Result<usize, DocumentError> {
         let memo_key = (std::ptr::from_ref(set) as usize, root);
         if let Some(&id) = self.memo.get(&memo_key) {
-            return id;
+            return Ok(id);
         }
         let mut items = Vec::with_capacity(set.items.len());
         for selection in &set.items {
@@ -96,14 +96,14 @@ impl<'d> Plan<'d> {
                     if !field.conditions.included(variables) || (root && field.implicit) {
                         continue;
                     }
-                    let child = field
-                        .selection
-                        .as_deref()
-                        .map(|child| self.compile(child, variables, false));
+                    let child = match field.selection.as_deref() {
+                        Some(child) => Some(self.compile(child, variables, false)?),
+                        None => None,
+                    };
                     let store_name = if field.arguments.is_empty() {
                         StoreName::Plain(&field.name)
                     } else {
-                        StoreName::Args(field.store_name(variables))
+                        StoreName::Args(field.store_name(variables)?)
                     };
                     items.push(Item::Field(PlanField {
                         response_key: &field.response_key,
@@ -119,7 +119,7 @@ impl<'d> Plan<'d> {
                     conditions,
                 } => {
                     if conditions.included(variables) {
-                        let set = self.compile(selection, variables, false);
+                        let set = self.compile(selection, variables, false)?;
                         items.push(Item::Fragment {
                             condition: type_condition.as_deref(),
                             set,
@@ -130,7 +130,7 @@ impl<'d> Plan<'d> {
         }
         let id = self.push(items);
         self.memo.insert(memo_key, id);
-        id
+        Ok(id)
     }
 
     pub(super) fn push(&mut self, items: Vec<Item<'d>>) -> usize {

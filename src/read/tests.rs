@@ -16,7 +16,8 @@ fn compile(text: &str, variables: serde_json::Value) -> (Document, Vec<(bool, Ve
         let operation = doc.operation().unwrap();
         let variables = doc.variables(&variables).unwrap();
         let mut plan = Plan::default();
-        plan.compile(&operation.selection, &variables, true);
+        plan.compile(&operation.selection, &variables, true)
+            .unwrap();
         plan.sets
             .iter()
             .map(|set| {
@@ -104,7 +105,9 @@ fn collected_fields_are_shared_per_selection_and_type() {
     let doc = Document::parse("{ a { ... on A { x } ... on B { y } } }").unwrap();
     let variables = doc.variables(&serde_json::Value::Null).unwrap();
     let mut plan = Plan::default();
-    let root = plan.compile(&doc.operation().unwrap().selection, &variables, true);
+    let root = plan
+        .compile(&doc.operation().unwrap().selection, &variables, true)
+        .unwrap();
     let Item::Field(field) = &plan.sets[root].items[0] else {
         panic!("a field");
     };
@@ -119,6 +122,7 @@ fn collected_fields_are_shared_per_selection_and_type() {
         limit: 8,
         missing: None,
         collected: &collected,
+        budget: &std::cell::Cell::new(usize::MAX),
     };
     let first = ctx.groups(&child, Some("A"));
     assert!(Rc::ptr_eq(&first, &ctx.groups(&child, Some("A"))));

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // reason: each test file uses the helpers it needs
 
+pub mod hostile;
+
 use optimist::{Key, Patch, Policies, Store, Value};
 
 /// A store whose `Todo`s carry a row version in `version`, as the server's table does.

@@ -6,7 +6,15 @@
 //! this is what lets layers and snapshots share data instead of copying it.
 //!
 //! Conversions to and from `serde_json::Value` use Apollo's `cache.extract()` format, where a
-//! reference is `{"__ref": "Todo:1"}`.
+//! reference is `{"__ref": "Todo:1"}` (`json.rs`, which also keeps an embedded object of that
+//! shape apart from a reference). Dropping a value never recurses more than a few levels, however
+//! deep it is (`drop.rs`).
+
+mod drop;
+mod json;
+
+pub(crate) use drop::release;
+pub(crate) use json::{entity_to_json, fields_bounded, json_within};
 
 use std::fmt;
 use std::ops::Deref;
@@ -64,6 +72,18 @@ impl List {
     /// ```
     pub fn ptr_eq(&self, other: &List) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        // Only the last owner drops the items; taking them out first keeps deep lists from
+        // recursing (see `drop.rs`).
+        if Arc::strong_count(&self.0) == 1
+            && let Some(items) = Arc::get_mut(&mut self.0)
+        {
+            release(std::mem::take(items).into_iter());
+        }
     }
 }
 
@@ -142,14 +162,19 @@ pub enum Value {
 
 impl Value {
     /// Converts from JSON in Apollo's format: an object whose only field is `"__ref"` with a
-    /// string that is a valid key becomes a [`Value::Ref`]; everything else maps one to one.
-    /// It recurses once per level of nesting, as building or dropping the `serde_json::Value`
-    /// does; for untrusted input of unknown depth use [`Value::from_json_bounded`].
+    /// string that is a valid key becomes a [`Value::Ref`]; an object whose only field is
+    /// `"__object"` with an object is that object, as [`to_json`](Value::to_json) escapes an
+    /// embedded object that would otherwise read as a reference; everything else maps one to
+    /// one. It recurses once per level of nesting, as building or dropping the
+    /// `serde_json::Value` does; for untrusted input of unknown depth use
+    /// [`Value::from_json_bounded`]. O(size of the JSON).
     ///
     /// ```
     /// use optimist::Value;
-    /// assert!(matches!(Value::from_json(serde_json::json!({"__ref": "Todo:1"})), Value::Ref(_)));
-    /// assert!(matches!(Value::from_json(serde_json::json!({"__ref": ""})), Value::Object(_)));
+    /// use serde_json::json;
+    /// assert!(matches!(Value::from_json(json!({"__ref": "Todo:1"})), Value::Ref(_)));
+    /// assert!(matches!(Value::from_json(json!({"__ref": ""})), Value::Object(_)));
+    /// assert!(matches!(Value::from_json(json!({"__object": {"__ref": "Todo:1"}})), Value::Object(_)));
     /// ```
     pub fn from_json(json: serde_json::Value) -> Value {
         match json {
@@ -160,12 +185,15 @@ impl Value {
             serde_json::Value::Array(items) => {
                 Value::List(items.into_iter().map(Value::from_json).collect())
             }
-            serde_json::Value::Object(map) => {
-                if map.len() == 1
-                    && let Some(serde_json::Value::String(text)) = map.get("__ref")
-                    && let Ok(key) = Key::new(text)
+            serde_json::Value::Object(mut map) => {
+                let escaped = match json::shape(&map) {
+                    json::Shape::Ref(key) => return Value::Ref(key),
+                    json::Shape::Object(inner) => !std::ptr::eq(inner, &map),
+                };
+                if escaped
+                    && let Some(serde_json::Value::Object(inner)) = map.remove(json::OBJECT_ESCAPE)
                 {
-                    return Value::Ref(key);
+                    map = inner;
                 }
                 Value::Object(Entity::from_fields(
                     map.into_iter()
@@ -176,7 +204,8 @@ impl Value {
     }
 
     /// Like [`Value::from_json`], but refuses input nested deeper than `max_depth` (returning
-    /// `None`) instead of recursing without bound: use it on untrusted JSON.
+    /// `None`) instead of recursing without bound: use it on untrusted JSON. O(size of the
+    /// JSON), recursion at most `max_depth` deep.
     ///
     /// ```
     /// use optimist::Value;
@@ -185,63 +214,27 @@ impl Value {
     /// assert!(Value::from_json_bounded(&json!({"a": [[1]]}), 2).is_none());
     /// ```
     pub fn from_json_bounded(json: &serde_json::Value, max_depth: usize) -> Option<Value> {
-        Some(match json {
-            serde_json::Value::Array(items) => {
-                let depth = max_depth.checked_sub(1)?;
-                Value::List(
-                    items
-                        .iter()
-                        .map(|item| Value::from_json_bounded(item, depth))
-                        .collect::<Option<List>>()?,
-                )
-            }
-            serde_json::Value::Object(map) => {
-                if map.len() == 1
-                    && let Some(serde_json::Value::String(text)) = map.get("__ref")
-                    && let Ok(key) = Key::new(text)
-                {
-                    return Some(Value::Ref(key));
-                }
-                let depth = max_depth.checked_sub(1)?;
-                Value::Object(Entity::from_fields(
-                    map.iter()
-                        .map(|(name, item)| {
-                            Some((
-                                FieldName::from(name.as_str()),
-                                Value::from_json_bounded(item, depth)?,
-                            ))
-                        })
-                        .collect::<Option<Vec<_>>>()?,
-                ))
-            }
-            scalar => Value::from_json(scalar.clone()),
-        })
+        json::from_json_bounded(json, max_depth)
     }
 
-    /// Converts to JSON in Apollo's format (`{"__ref": "Todo:1"}` for a reference).
+    /// Converts to JSON in Apollo's format (`{"__ref": "Todo:1"}` for a reference). An
+    /// embedded object whose only field is `__ref` or `__object` is written as
+    /// `{"__object": {...}}`, so that [`from_json`](Value::from_json) gives back an object,
+    /// not a reference. O(size of the value); it does not recurse, however deep the value.
     ///
     /// ```
-    /// use optimist::{Key, Value};
+    /// use optimist::{Entity, Key, Value};
+    /// use serde_json::json;
+    ///
     /// let r = Value::Ref(Key::new("Todo:1")?);
-    /// assert_eq!(r.to_json(), serde_json::json!({"__ref": "Todo:1"}));
+    /// assert_eq!(r.to_json(), json!({"__ref": "Todo:1"}));
+    /// let lookalike = Value::Object(Entity::new().with("__ref", "Todo:1"));
+    /// assert_eq!(lookalike.to_json(), json!({"__object": {"__ref": "Todo:1"}}));
+    /// assert_eq!(Value::from_json(lookalike.to_json()), lookalike);
     /// # Ok::<(), optimist::KeyError>(())
     /// ```
     pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => serde_json::Value::Number(n.clone()),
-            Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Ref(key) => {
-                let mut map = serde_json::Map::new();
-                map.insert("__ref".into(), serde_json::Value::String(key.to_string()));
-                serde_json::Value::Object(map)
-            }
-            Value::List(items) => {
-                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
-            }
-            Value::Object(entity) => entity.to_json(),
-        }
+        json::to_json(self, false)
     }
 
     /// The referenced key, if this is a [`Value::Ref`].
@@ -423,10 +416,40 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
+/// Serialises as [`Value::to_json`] writes (Apollo's format, escaped lookalikes). A value
+/// nested deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is a serialiser error,
+/// not a recursion without bound.
 impl serde::Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self {
+        Bounded {
+            value: self,
+            depth: crate::policy::DEFAULT_MAX_DEPTH,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// A value serialised with at most `depth` more levels.
+pub(crate) struct Bounded<'a> {
+    pub(crate) value: &'a Value,
+    pub(crate) depth: usize,
+}
+
+impl serde::Serialize for Bounded<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap, SerializeSeq};
+        let deeper = |value| {
+            self.depth
+                .checked_sub(1)
+                .map(|depth| Bounded { value, depth })
+                .ok_or_else(|| {
+                    S::Error::custom(format_args!(
+                        "value nests deeper than {} levels",
+                        crate::policy::DEFAULT_MAX_DEPTH
+                    ))
+                })
+        };
+        match self.value {
             Value::Null => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::Number(n) => n.serialize(serializer),
@@ -439,18 +462,41 @@ impl serde::Serialize for Value {
             Value::List(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
-                    seq.serialize_element(item)?;
+                    seq.serialize_element(&deeper(item)?)?;
                 }
                 seq.end()
             }
-            Value::Object(entity) => entity.serialize(serializer),
+            Value::Object(entity) if json::needs_wrap(entity) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry(
+                    json::OBJECT_ESCAPE,
+                    &crate::entity::BoundedFields {
+                        entity,
+                        depth: self.depth,
+                    },
+                )?;
+                map.end()
+            }
+            Value::Object(entity) => crate::entity::BoundedFields {
+                entity,
+                depth: self.depth,
+            }
+            .serialize(serializer),
         }
     }
 }
 
+/// Reads what [`Serialize`](serde::Serialize) writes; deeper than
+/// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is an error.
 impl<'de> serde::Deserialize<'de> for Value {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
-        serde_json::Value::deserialize(deserializer).map(Value::from_json)
+        let json = serde_json::Value::deserialize(deserializer)?;
+        Value::from_json_bounded(&json, crate::policy::DEFAULT_MAX_DEPTH).ok_or_else(|| {
+            <D::Error as serde::de::Error>::custom(format_args!(
+                "value nests deeper than {} levels",
+                crate::policy::DEFAULT_MAX_DEPTH
+            ))
+        })
     }
 }
 
