@@ -110,6 +110,7 @@ mod store;
 mod value;
 mod version;
 mod view;
+mod watch;
 
 pub use changes::{Change, Changes, LayerEvent};
 pub use document::{Document, DocumentError, OperationKind};
@@ -128,6 +129,7 @@ pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Value};
 pub use version::{BadVersion, Version};
 pub use view::Snapshot;
+pub use watch::{QueryResult, WatchId};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -48,6 +48,9 @@ pub struct Query {
     doc: Document,
     variables: serde_json::Value,
     last: Option<Last>,
+    /// The keys the last read looked up when it failed (a watcher reads again when one of
+    /// them changes).
+    failed: Vec<Box<str>>,
 }
 
 /// The last successful read.
@@ -72,6 +75,7 @@ impl Query {
             doc,
             variables,
             last: None,
+            failed: Vec::new(),
         }
     }
 
@@ -99,15 +103,24 @@ impl Query {
             view: store.view(),
             deps: RefCell::default(),
         };
-        let result: serde_json::Value = run_on(
+        let read: Result<serde_json::Value, ReadError> = run_on(
             &recording,
             store.policies(),
             &self.doc,
             Start::Query,
             &self.variables,
             None,
-        )?;
-        let result = Arc::new(result);
+        );
+        let result = match read {
+            Ok(result) => {
+                self.failed.clear();
+                Arc::new(result)
+            }
+            Err(error) => {
+                self.failed = recording.deps.into_inner().into_keys().collect();
+                return Err(error);
+            }
+        };
         self.last = Some(Last {
             revision: store.revision(),
             deps: recording.deps.into_inner(),
@@ -133,6 +146,24 @@ impl Query {
     /// ```
     pub fn is_stale(&self, store: &Store) -> bool {
         !self.last.as_ref().is_some_and(|last| last.holds(store))
+    }
+
+    /// The keys the last read looked up (whether it succeeded or not), sorted.
+    pub(crate) fn dependencies(&self) -> Vec<crate::key::Key> {
+        let mut keys: Vec<crate::key::Key> = match &self.last {
+            Some(last) => last
+                .deps
+                .keys()
+                .filter_map(|k| crate::key::Key::new(k).ok())
+                .collect(),
+            None => self
+                .failed
+                .iter()
+                .filter_map(|k| crate::key::Key::new(k).ok())
+                .collect(),
+        };
+        keys.sort_unstable();
+        keys
     }
 
     /// The document.

@@ -110,6 +110,8 @@ pub struct Store {
     drained: Vec<(Key, Option<Entity>)>,
     /// What happened to layers since the last reported `Changes`, in order.
     pub(crate) events: Vec<(LayerId, LayerEvent)>,
+    /// Registered watchers (a clone starts with none).
+    pub(crate) watchers: crate::watch::Watchers,
 }
 
 /// How many revisions [`Store::changed_since`] can look back at most.
@@ -145,6 +147,7 @@ impl Store {
             abandoned: Abandoned::default(),
             drained: Vec::new(),
             events: Vec::new(),
+            watchers: crate::watch::Watchers::default(),
         }
     }
 

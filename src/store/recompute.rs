@@ -170,6 +170,7 @@ impl Store {
                 self.recent.pop_front();
             }
         }
+        self.notify(&changes);
         changes
     }
 

@@ -212,7 +212,7 @@ impl Store {
         }
 
         self.aliases.insert(from.clone(), to.clone());
-        self.alias_order.push_back(from);
+        self.alias_order.push_back(from.clone());
         while self.alias_order.len() > MAX_ALIASES {
             if let Some(oldest) = self.alias_order.pop_front() {
                 self.aliases.remove(&oldest);
@@ -222,6 +222,7 @@ impl Store {
             let id = self.id_of(slot);
             self.events.push((id, LayerEvent::Remapped));
         }
+        self.watchers.rekey(&from, &to);
         let changes = self.recompute_all(&keys, before);
         Ok(self.finish(changes, ignored))
     }

@@ -1,0 +1,253 @@
+//! Watchers are told when, and only when, their result changed: once per call.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::{list, row, versioned_store};
+use optimist::{Document, LayerEvent, Patch, QueryResult, Store, WatchId};
+use serde_json::{Value as Json, json};
+
+/// A log of what each watcher was told, by name.
+#[derive(Clone, Default)]
+struct Told(Arc<Mutex<Vec<(String, Json)>>>);
+
+impl Told {
+    fn query(&self, store: &mut Store, name: &str, doc: &str) -> WatchId {
+        let log = self.clone();
+        let name = name.to_owned();
+        store.watch_query(
+            Document::parse(doc).unwrap(),
+            json!({}),
+            move |result: &QueryResult| {
+                let json = result.as_ref().map(|r| (**r).clone()).unwrap_or(Json::Null);
+                log.0.lock().unwrap().push((name.clone(), json));
+            },
+        )
+    }
+
+    fn take(&self) -> Vec<(String, Json)> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.take().into_iter().map(|(name, _)| name).collect()
+    }
+}
+
+/// Three todos; a watcher on the list of ids and one per row.
+fn watched_list() -> (Store, Told) {
+    let mut store = versioned_store();
+    store
+        .write(list(&[
+            (1, "Buy milk", false, 1),
+            (2, "Call mum", false, 1),
+            (3, "File taxes", false, 1),
+        ]))
+        .unwrap();
+    let told = Told::default();
+    told.query(&mut store, "list", "{ todos { id } }");
+    for id in 1..=3 {
+        let doc = format!(r#"query {{ todo(id: "{id}") {{ title done }} }}"#);
+        store
+            .write(Patch::new().set(
+                "ROOT_QUERY",
+                optimist::FieldName::with_args("todo", &json!({"id": id.to_string()})),
+                optimist::Key::new(&format!("Todo:{id}")).unwrap(),
+            ))
+            .unwrap();
+        told.query(&mut store, &format!("row {id}"), &doc);
+    }
+    told.take();
+    (store, told)
+}
+
+#[test]
+fn an_optimistic_toggle_and_its_failure_notify_the_one_row_not_the_list() {
+    let (mut store, told) = watched_list();
+    let (tick, _) = store
+        .push("tick 2", Patch::new().set("Todo:2", "done", true))
+        .unwrap();
+    assert_eq!(
+        told.take(),
+        [(
+            "row 2".to_owned(),
+            json!({"todo": {"title": "Call mum", "done": true}})
+        )]
+    );
+    store.fail(tick).unwrap();
+    assert_eq!(
+        told.take(),
+        [(
+            "row 2".to_owned(),
+            json!({"todo": {"title": "Call mum", "done": false}})
+        )]
+    );
+}
+
+#[test]
+fn a_promote_notifies_status_watchers_but_no_query_watcher() {
+    let (mut store, told) = watched_list();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let log = events.clone();
+    store.watch_layers(move |batch| log.lock().unwrap().extend_from_slice(batch));
+    let (save, _) = store
+        .push(
+            "rename 1",
+            Patch::new().set("Todo:1", "title", "Buy oat milk"),
+        )
+        .unwrap();
+    assert_eq!(told.names(), ["row 1"]);
+    store.promote(save).unwrap();
+    assert!(told.take().is_empty(), "the view did not change");
+    assert_eq!(
+        *events.lock().unwrap(),
+        [
+            (save, LayerEvent::Pushed),
+            (save, LayerEvent::Confirmed),
+            (save, LayerEvent::Squashed)
+        ]
+    );
+}
+
+#[test]
+fn a_failed_layer_reverts_its_fields_with_one_notification() {
+    let (mut store, told) = watched_list();
+    let (edit, _) = store
+        .push(
+            "edit 3",
+            Patch::new()
+                .set("Todo:3", "title", "File taxes by Friday")
+                .set("Todo:3", "done", true)
+                .increment("Todo:3", "version", 1),
+        )
+        .unwrap();
+    assert_eq!(told.names(), ["row 3"]);
+    store.fail(edit).unwrap();
+    assert_eq!(
+        told.take(),
+        [(
+            "row 3".to_owned(),
+            json!({"todo": {"title": "File taxes", "done": false}})
+        )]
+    );
+}
+
+#[test]
+fn a_stale_refetch_landing_under_a_pending_intent_notifies_nobody() {
+    let (mut store, told) = watched_list();
+    let (save, _) = store
+        .push("untick", Patch::new().set("Todo:1", "done", true))
+        .unwrap();
+    told.take();
+    let refetch = store.reserve("GET /todos");
+    let changes = store
+        .confirm(
+            refetch,
+            list(&[
+                (1, "Buy milk", false, 1),
+                (2, "Call mum", false, 1),
+                (3, "File taxes", false, 1),
+            ]),
+        )
+        .unwrap();
+    assert!(changes.is_empty());
+    assert!(told.take().is_empty());
+    store.confirm(save, row(1, "Buy milk", true, 2)).unwrap();
+    assert!(
+        told.take().is_empty(),
+        "the server said what the guess said"
+    );
+}
+
+#[test]
+fn a_new_item_in_the_list_is_watched_from_then_on() {
+    let mut store = versioned_store();
+    store.write(list(&[(1, "a", false, 1)])).unwrap();
+    let told = Told::default();
+    let id = told.query(&mut store, "list", "{ todos { title } }");
+    store
+        .write(list(&[(1, "a", false, 1), (2, "b", false, 1)]))
+        .unwrap();
+    assert_eq!(told.names(), ["list"]);
+    store.write(row(2, "b2", false, 2)).unwrap();
+    assert_eq!(
+        told.take(),
+        [(
+            "list".to_owned(),
+            json!({"todos": [{"title": "a"}, {"title": "b2"}]})
+        )]
+    );
+    store.write(list(&[(1, "a", false, 1)])).unwrap();
+    told.take();
+    store.write(row(2, "b3", false, 3)).unwrap();
+    assert!(told.take().is_empty(), "no longer listed: no longer read");
+    assert!(store.unwatch(id));
+    store.write(row(1, "a2", false, 2)).unwrap();
+    assert!(told.take().is_empty());
+}
+
+#[test]
+fn a_batch_tells_each_watcher_once() {
+    let (mut store, told) = watched_list();
+    store
+        .batch(|store| -> Result<(), optimist::PatchError> {
+            store.write(row(1, "x", false, 2))?;
+            store.write(row(2, "y", false, 2))?;
+            store.write(row(1, "z", false, 3))?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        told.take(),
+        [
+            (
+                "row 1".to_owned(),
+                json!({"todo": {"title": "z", "done": false}})
+            ),
+            (
+                "row 2".to_owned(),
+                json!({"todo": {"title": "y", "done": false}})
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_entity_watcher_follows_a_remapped_temporary_key() {
+    let mut store = Store::new();
+    let tmp = store.temporary_key("Todo").unwrap();
+    let (create, _) = store
+        .push("create", Patch::new().set(&tmp, "title", "a"))
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    store
+        .watch_entity(&tmp, move |e| {
+            log.lock()
+                .unwrap()
+                .push(e.and_then(|e| e.get("title")).cloned())
+        })
+        .unwrap();
+    store.remap(&tmp, "Todo:6").unwrap();
+    store
+        .confirm(create, Patch::new().set("Todo:6", "title", "b"))
+        .unwrap();
+    store
+        .write(Patch::new().set("Todo:6", "title", "c"))
+        .unwrap();
+    let titles: Vec<_> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|v| v.clone().and_then(|v| v.as_str().map(str::to_owned)))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            Some("a".to_owned()),
+            Some("b".to_owned()),
+            Some("c".to_owned())
+        ]
+    );
+}
