@@ -49,6 +49,30 @@
 //! kept [`Query`] answers again in O(1) while nothing it read has changed. [`Store::extract`]
 //! and [`Store::restore`] speak Apollo's `cache.extract()` format.
 //!
+//! # Watching
+//!
+//! Every mutating call returns [`Changes`]: the keys and fields of the view that changed, the
+//! server writes left out as older, and what happened to layers. Watchers
+//! ([`Store::watch_entity`], [`Store::watch_fields`], [`Store::watch_query`],
+//! [`Store::watch_query_as`], [`Store::watch_layers`]) are told after a call exactly when their
+//! result changed, once per call or per [`Store::batch`]:
+//!
+//! ```
+//! use optimist::{Patch, Store};
+//! use std::sync::{Arc, Mutex};
+//!
+//! let mut store = Store::new();
+//! store.write(Patch::new().set("Todo:1", "done", false).set("Todo:2", "done", false))?;
+//! let renders = Arc::new(Mutex::new(0));
+//! let row = renders.clone();
+//! store.watch_fields("Todo:1", ["done"], move |_| *row.lock().unwrap() += 1)?;
+//! let (tick, _) = store.push("tick", Patch::new().set("Todo:1", "done", true))?; // told
+//! store.push("other row", Patch::new().set("Todo:2", "done", true))?; // not told
+//! store.fail(tick)?; // told again: the tick is taken back
+//! assert_eq!(*renders.lock().unwrap(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Trade-offs
 //!
 //! * A layer stores ops, not copies of entities, so a server write to a field the layer does not
@@ -92,6 +116,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bridge;
 mod changes;
 mod document;
 mod entity;

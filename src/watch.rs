@@ -261,6 +261,45 @@ impl Store {
         self.watchers.add(watcher, &deps)
     }
 
+    /// Watches a query as [`watch_query`](Store::watch_query) does, and hands `callback` the
+    /// result deserialized into the caller's type `T` (from the shared JSON, without copying
+    /// it), each time it changed.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Data { count: i64 }
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "count", 1))?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// store.watch_query_as(Document::parse("{ count }")?, serde_json::json!({}), move |data: Result<Data, _>| {
+    ///     log.lock().unwrap().push(data.map(|d| d.count).ok());
+    /// });
+    /// store.push("bump", Patch::new().increment("ROOT_QUERY", "count", 1))?;
+    /// assert_eq!(*seen.lock().unwrap(), [Some(2)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_query_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        doc: Document,
+        variables: serde_json::Value,
+        callback: impl Fn(Result<T, ReadError>) + Send + Sync + 'static,
+    ) -> WatchId {
+        self.watch_query(doc, variables, move |result| {
+            callback(match result {
+                Ok(json) => T::deserialize(&**json).map_err(|error| ReadError::Deserialize {
+                    path: String::new(),
+                    message: error.to_string(),
+                }),
+                Err(error) => Err(error.clone()),
+            })
+        })
+    }
+
     /// Watches layer events (pushed, reserved, confirmed, squashed, failed, cancelled,
     /// remapped): `callback` is called with the events of every call that had some, so a
     /// status display follows layers even when the view does not change (a promote).
