@@ -30,6 +30,9 @@ export const PLAN = {
   w3: { samples: { 1000: 25, 10000: 15 }, batch: 1 },
   w4Cold: { samples: 25, batch: 1 },
   w4Warm: { samples: 25, batch: 1_000 },
+  // For a peer without a result cache (Relay, urql), where a warm read is a full re-read of
+  // milliseconds: the same reads, fewer per sample, so the run stays minutes long.
+  w4WarmFullRead: { samples: 25, batch: 1 },
   w5: { samples: 25, batch: { 1000: 200, 10000: 100 } },
   w7: { samples: 25, batch: 4 },
   w8: { samples: 5, batch: 1 },
