@@ -135,11 +135,15 @@ function baseCache() {
   return cache;
 }
 
-/** Push one optimistic layer `id` setting all fields of 4 items drawn with pick(N). */
+/**
+ * Push one optimistic layer `id` setting all fields of 4 items drawn with pick(N). The items are
+ * drawn before the transaction: Apollo re-runs a layer's transaction whenever a layer below it
+ * is removed (W2), and a re-run must write the same items, not draw new ones.
+ */
 function pushLayer(cache, pick, id, serial) {
+  const picks = [pick(N), pick(N), pick(N), pick(N)];
   cache.recordOptimisticTransaction((c) => {
-    for (let k = 0; k < 4; k++) {
-      const i = pick(N);
+    for (const i of picks) {
       c.writeFragment({ id: KEYS[i], fragment: ITEM_FIELDS, data: optimisticItem(i, serial) });
     }
   }, id);
