@@ -39,6 +39,16 @@ export const PLAN = {
   w9: { samples: 25, batch: 1 },
 };
 
+// BENCH_QUICK=1 (run.sh --quick): 3 samples and a tenth of each batch, to check the pipeline;
+// its figures are not for comparing.
+if (process.env.BENCH_QUICK) {
+  const each = (x, f) => (typeof x === "number" ? f(x) : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, f(v)])));
+  for (const plan of Object.values(PLAN)) {
+    plan.samples = each(plan.samples, (n) => Math.min(n, 3));
+    plan.batch = each(plan.batch, (n) => Math.ceil(n / 10));
+  }
+}
+
 // W7: ITEMS_W7 items in base; one watcher per item (Item:0..ITEMS_W7-1) and LIST_WATCHERS
 // watchers of ROOT_QUERY.items, which lists the first LIST_W7 items. Op number t (warm-up
 // included) sets `count` of Item:k, k = pick(LIST_W7), to 2,000,000 + t in a new optimistic
