@@ -1,4 +1,4 @@
-//! W6 of `shared/BENCHMARKS.md`: heap bytes per entity at N = 100,000, and the extra bytes one
+//! W6 of `benches/README.md`: heap bytes per entity at N = 100,000, and the extra bytes one
 //! pending layer of 4 keys holds (averaged over 1000 layers pushed as in W1).
 //!
 //! Bytes are counted by a counting global allocator (`stats_alloc`, wrapping the system

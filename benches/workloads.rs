@@ -1,7 +1,7 @@
-//! The workloads of `shared/BENCHMARKS.md`, mirrored step by step by the Apollo side
-//! (`benches/peers/apollo/bench.mjs`), with a naive baseline next to each where one says
-//! something: the machine's limit for a read, the snapshot-and-restore way of TanStack Query for
-//! a mutation's lifecycle.
+//! The workloads of `benches/README.md`, mirrored step by step by the Node sides
+//! (`benches/peers/*/bench.mjs`, sharing `benches/peers/common.mjs`), with a naive baseline
+//! next to each where one says something: the machine's limit for a read, the
+//! snapshot-and-restore way of TanStack Query for a mutation's lifecycle.
 //!
 //! Groups, as `benches/peers/report.mjs` joins them (criterion ids `group/parameter`):
 //!

@@ -1,8 +1,8 @@
-//! Seeded data shared by every bench, and by the Apollo side in `benches/peers/apollo/bench.mjs`.
+//! Seeded data shared by every bench; the Node sides hold the same in `benches/peers/common.mjs`.
 //!
 //! Both sides draw from mulberry32 seeded with 42, afresh for every workload and parameter, and
 //! make the same draws in the same order, so they touch the same items. The entity shapes and
-//! values below copy `bench.mjs` (`item`, `optimisticItem`, `serverItem`, `itemWithOwner`).
+//! values below copy `common.mjs` (`item`, `optimisticItem`, `serverItem`, `itemWithOwner`).
 
 // Each bench binary includes this module and uses a different part of it.
 #![allow(
@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use optimist::{Entity, FieldName, Key, Patch, Store, Value};
 
-/// Items in base for W1, W2 and W6 (BENCHMARKS.md's N).
+/// Items in base for W1, W2 and W6 (the N of benches/README.md).
 pub const N: usize = 100_000;
 
 /// Items in base when the bench runs as a test (`cargo test --benches`, where criterion runs
@@ -32,7 +32,7 @@ pub fn n_items() -> usize {
     if measuring() { N } else { N_TEST }
 }
 
-/// mulberry32, bit for bit the JavaScript function in `bench.mjs` (u32 wrapping arithmetic
+/// mulberry32, bit for bit the JavaScript function in `common.mjs` (u32 wrapping arithmetic
 /// stands for `>>> 0` and `Math.imul`).
 #[derive(Clone, Debug)]
 pub struct Rng {
@@ -64,7 +64,7 @@ impl Rng {
 /// A fresh generator for one workload and parameter: mulberry32(42).
 pub fn fresh_pick() -> Rng {
     let mut rng = Rng::new(42);
-    // The test vector `bench.mjs` documents; a mismatch would make the two sides do different
+    // The test vector `common.mjs` documents; a mismatch would make the two sides do different
     // work, so it is checked every time, not only in a unit test.
     let first: Vec<u32> = (0..5).map(|_| rng.next_u32()).collect();
     assert_eq!(
@@ -137,7 +137,7 @@ pub fn item(names: &Names, i: usize) -> Entity {
     ])
 }
 
-/// What optimistic layer number `s` writes to `Item:i` (`optimisticItem` in `bench.mjs`).
+/// What optimistic layer number `s` writes to `Item:i` (`optimisticItem` in `common.mjs`).
 pub fn optimistic_fields(names: &Names, i: usize, s: usize) -> Entity {
     Entity::from_fields([
         (
@@ -149,7 +149,7 @@ pub fn optimistic_fields(names: &Names, i: usize, s: usize) -> Entity {
     ])
 }
 
-/// The server's answer for `Item:k` in lifecycle number `t` (`serverItem` in `bench.mjs`).
+/// The server's answer for `Item:k` in lifecycle number `t` (`serverItem` in `common.mjs`).
 pub fn server_fields(names: &Names, k: usize, t: usize) -> Entity {
     Entity::from_fields([
         (
@@ -162,7 +162,7 @@ pub fn server_fields(names: &Names, k: usize, t: usize) -> Entity {
 }
 
 /// The patch of one optimistic layer number `serial`: 4 items drawn with `pick(n)`, each
-/// getting [`optimistic_fields`] (`pushLayer` in `bench.mjs`).
+/// getting [`optimistic_fields`] (`pushLayer` in `apollo/bench.mjs`).
 pub fn layer_patch(names: &Names, keys: &[Key], pick: &mut Rng, serial: usize) -> Patch {
     let mut patch = Patch::new();
     for _ in 0..4 {
@@ -200,7 +200,7 @@ pub fn merged(old: Option<&Entity>, fields: &Entity) -> Entity {
     )
 }
 
-/// `User:u` of W3-W5 (`itemWithOwner` in `bench.mjs`).
+/// `User:u` of W3-W5 (`itemWithOwner` in `common.mjs`).
 pub fn user(names: &Names, u: usize) -> Entity {
     Entity::from_fields([
         (names.typename.clone(), names.user_type.clone()),
@@ -238,7 +238,7 @@ pub fn list_patch(names: &Names, n: usize) -> Patch {
 }
 
 /// W3's response data as JSON: `{items: [n x {__typename, id, title, count, done, owner:
-/// {__typename: "User", id: i % 50, name}}]}` (`ownerData` in `bench.mjs`).
+/// {__typename: "User", id: i % 50, name}}]}` (`ownerData` in `common.mjs`).
 pub fn owner_data(n: usize) -> serde_json::Value {
     let items: Vec<serde_json::Value> = (0..n)
         .map(|i| {
@@ -256,7 +256,7 @@ pub fn owner_data(n: usize) -> serde_json::Value {
     serde_json::json!({ "items": items })
 }
 
-/// W3/W4's query (`ITEMS_WITH_OWNER_QUERY` in `bench.mjs`).
+/// W3/W4's query (`ITEMS_WITH_OWNER_QUERY` in `apollo/bench.mjs`).
 pub const ITEMS_WITH_OWNER_QUERY: &str =
     "query ItemsWithOwner { items { id title count done owner { id name } } }";
 

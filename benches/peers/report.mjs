@@ -1,17 +1,19 @@
-// Joins optimist's criterion results with Apollo's and prints the side-by-side table.
+// Joins optimist's criterion results with its peers' and prints the side-by-side table.
 //
 // Usage: node benches/peers/report.mjs [TARGET_DIR]      (default: the repository's target/)
 //
 // Reads
 //   TARGET_DIR/criterion/<group>/<id>/new/estimates.json   median point estimate, ns per iteration
-//   TARGET_DIR/apollo.json    from benches/peers/apollo/bench.mjs: [{workload, apollo_ns | apollo_bytes}]
+//   TARGET_DIR/<peer>.json    from benches/peers/<peer>/bench.mjs, for each peer in PEERS:
+//                             [{workload, <peer>_ns | <peer>_bytes, told?, not_driven?}]
 //   TARGET_DIR/memory.json    from benches/memory.rs: [{workload, optimist_bytes, ...}]
 // Writes
-//   TARGET_DIR/peer-report.json   [{workload, optimist_ns, apollo_ns, speedup, ...}]; W6 rows carry
-//                                 bytes (optimist_bytes, apollo_bytes) instead of ns
-//   TARGET_DIR/w1-read-depth.svg  W1: ns per read against L, both systems, log y
-// A missing figure (a workload not run yet, such as W3/W4 before they exist) prints as "-"
-// and is null in the JSON. No dependencies: plain Node >= 18.
+//   TARGET_DIR/peer-report.json   [{workload, optimist_ns, <peer>_ns, <peer>_ratio, ...}] (W6 rows:
+//                                 bytes); <peer>_ratio = peer / optimist
+//   TARGET_DIR/w1-read-depth.svg  W1: ns per read against L, every system, log y
+// A missing figure (a side not run, or not written yet, such as optimist's W7-W9) prints as "—"
+// and is null in the JSON; a workload a peer cannot drive carries its reason (`not_driven`).
+// The workloads and targets are those of benches/README.md. No dependencies: plain Node >= 18.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -21,10 +23,25 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const target = resolve(process.argv[2] ?? join(here, "..", "..", "target"));
 
+const PEERS = [
+  { key: "apollo", name: "Apollo" },
+  { key: "relay", name: "Relay" },
+  { key: "urql", name: "urql" },
+];
+
 // ---------------------------------------------------------------------------
-// What joins with what. `ours`: criterion id (group/parameter); `apollo`: the workload name in
-// apollo.json (the same as ours unless given); `baseline`: our naive baseline's criterion id;
-// `target`: the goal from shared/BENCHMARKS.md, as [limit in ns or bytes, its text].
+// What joins with what. `ours`: criterion id (group/parameter); `peer`: the workload name in
+// <peer>.json (the same as ours unless given); `baseline`: our naive baseline's criterion id;
+// `target`: the goal of benches/README.md, as { text, met(figures) -> bool | null } where
+// figures = { ours, baseline, ratio: { apollo, relay, urql } } (ratio = peer / optimist).
+
+const atLeast = (peer, x) => (f) => (f.ratio[peer] == null ? null : f.ratio[peer] >= x);
+const all = (...checks) => (f) => {
+  const results = checks.map((check) => check(f));
+  if (results.includes(false)) return false;
+  return results.includes(null) ? null : true;
+};
+const withinBaseline = (x) => (f) => (f.ours == null || f.baseline == null ? null : f.ours <= x * f.baseline);
 
 const W1 = [0, 1, 10, 100, 1000];
 const ROWS = [
@@ -33,27 +50,28 @@ const ROWS = [
     ours: `read_depth/${L}`,
     baseline: "read_depth_baseline/hashmap",
     baselineName: "HashMap get",
-    target: [100, "<= 100 ns"],
+    target: {
+      text: `<= 1.5x HashMap${L === 0 ? ", >= 10x Apollo" : L === 1000 ? ", >= 1000x Apollo" : ""}, >= 3x Relay`,
+      met: all(withinBaseline(1.5), ...(L === 0 ? [atLeast("apollo", 10)] : L === 1000 ? [atLeast("apollo", 1000)] : []), atLeast("relay", 3)),
+    },
   })),
-  // Apollo's public read API on the same reads; ours is the same Store::get_field as above.
+  // The peers' public read APIs on the same reads; ours is the same Store::get_field as above.
   ...[0, 1000].map((L) => ({
     workload: `W1 readFragment L=${L}`,
     ours: `read_depth/${L}`,
-    note: "optimist: Store::get_field; Apollo: readFragment({optimistic: true})",
+    note: "optimist: Store::get_field; Apollo: readFragment; Relay: environment.lookup of a fragment; urql: client.readQuery",
   })),
   ...[1, 10, 100].map((W) => ({
     workload: `W2 lifecycle W=${W}`,
     ours: `lifecycle/${W}`,
     baseline: `lifecycle_baseline/snapshot_restore/${W}`,
     baselineName: "snapshot+restore",
-    target: W === 100 ? [10_000, "< 10 us"] : undefined,
+    target: W === 100 ? { text: ">= 500x Apollo, >= 300x Relay", met: all(atLeast("apollo", 500), atLeast("relay", 300)) } : undefined,
   })),
-  // ---- W3/W4 SLOT: these ids are reserved for benches/workloads.rs once the normalisation
-  // ---- API exists (groups `normalize` and `read_query`); until then they print "-".
   ...[1000, 10000].map((n) => ({
     workload: `W3 normalize n=${n}`,
     ours: `normalize/${n}`,
-    target: [n * 1000, "< 1 us/entity"],
+    target: { text: ">= 30x Apollo, < 1 us/entity", met: all(atLeast("apollo", 30), (f) => (f.ours == null ? null : f.ours < n * 1000)) },
   })),
   // Cold and warm go through a kept optimist::Query, as Apollo's readQuery goes through its
   // result cache; the baseline is a full read with no cache (Store::read_query).
@@ -62,33 +80,51 @@ const ROWS = [
     ours: `read_query/cold/${n}`,
     baseline: `read_query/uncached/${n}`,
     baselineName: "read_query, no cache",
-    target: n === 1000 ? [200_000, "< 200 us"] : undefined,
+    target: { text: ">= 10x Apollo", met: atLeast("apollo", 10) },
   })),
   ...[1000, 10000].map((n) => ({
     workload: `W4 read_query warm n=${n}`,
     ours: `read_query/warm/${n}`,
     baseline: `read_query/uncached/${n}`,
     baselineName: "read_query, no cache",
-    target: [1000, "< 1 us"],
+    target: { text: ">= 100x Apollo", met: atLeast("apollo", 100) },
   })),
-  // A full read straight into structs (read_query_as), against Apollo's cold readQuery.
+  // A full read straight into structs (read_query_as), against the peers' cold reads.
   ...[1000, 10000].map((n) => ({
     workload: `W4 read_query typed n=${n}`,
     ours: `read_query/typed/${n}`,
-    apollo: `W4 read_query cold n=${n}`,
-    note: "optimist: read_query_as into structs, no cache; Apollo: readQuery cold",
+    peer: `W4 read_query cold n=${n}`,
+    note: "optimist: read_query_as into structs, no cache; peers: their cold read",
   })),
-  // ---- end of the W3/W4 slot.
   ...[1000, 10000].map((n) => ({
     workload: `W5 list_insert n=${n}`,
     ours: `list_insert/${n}`,
     baseline: `list_insert_baseline/snapshot_restore/${n}`,
     baselineName: "snapshot+restore",
-    target: [5000, "< 5 us"],
+    target: { text: "flat in n, >= 50x Apollo", met: atLeast("apollo", 50) },
   })),
+  // ---- W7-W9: optimist's side is not written yet (its core API is being built); these ids are
+  // ---- reserved for it and print "—" until they exist.
+  {
+    workload: "W7 watch",
+    ours: "watch/10000",
+    told: true,
+    target: { text: "only the affected told, >= 20x Apollo", met: atLeast("apollo", 20) },
+  },
+  { workload: "W8 persist", ours: "persist/100000", target: { text: ">= 5x Apollo, layers kept", met: atLeast("apollo", 5) } },
+  {
+    workload: "W8 persist extract(true)",
+    ours: "persist/100000",
+    note: "Apollo only: extract(true), the merged view with the layers folded in (one sample)",
+  },
+  { workload: "W9 remap", ours: "remap/10000", target: { text: "proportional to the key's places", met: () => null } },
 ];
 const MEMORY_ROWS = [
-  { workload: "W6 bytes/entity", baselineName: "HashMap", target: [300, "< 300 B"] },
+  {
+    workload: "W6 bytes/entity",
+    baselineName: "HashMap",
+    target: { text: "below Apollo, <= 250 B", met: (f) => (f.ours == null ? null : f.ours <= 250 && (f.ratio.apollo == null || f.ratio.apollo > 1)) },
+  },
   { workload: "W6 bytes/layer(4 keys)" },
 ];
 
@@ -107,12 +143,15 @@ function criterion(id) {
   return estimates?.median?.point_estimate ?? null;
 }
 
-const apolloPath = join(target, "apollo.json");
 const memoryPath = join(target, "memory.json");
-const apollo = new Map((readJson(apolloPath) ?? []).map((r) => [r.workload, r]));
+const peerRows = Object.fromEntries(
+  PEERS.map(({ key }) => [key, new Map((readJson(join(target, `${key}.json`)) ?? []).map((r) => [r.workload, r]))]),
+);
 const memory = new Map((readJson(memoryPath) ?? []).map((r) => [r.workload, r]));
 const missing = [];
-if (!apollo.size) missing.push(`${apolloPath} (run benches/peers/apollo/bench.mjs)`);
+for (const { key } of PEERS) {
+  if (!peerRows[key].size) missing.push(`${join(target, key + ".json")} (run benches/peers/${key}/bench.mjs)`);
+}
 if (!memory.size) missing.push(`${memoryPath} (run cargo bench --bench memory -- ${memoryPath})`);
 if (!criterion("read_depth/0")) missing.push(`${join(target, "criterion")} (run cargo bench --bench workloads)`);
 
@@ -123,102 +162,94 @@ const ratio = (a, b) => (a != null && b != null && b > 0 ? a / b : null);
 const round = (x, digits = 1) =>
   x == null ? null : Math.abs(x) >= 1 ? Number(x.toFixed(digits)) : Number(x.toPrecision(3));
 
-const timed = ROWS.map((row) => {
-  const optimist = criterion(row.ours);
-  const peer = apollo.get(row.apollo ?? row.workload)?.apollo_ns ?? null;
-  const baseline = criterion(row.baseline);
-  return {
-    row,
-    json: {
-      workload: row.workload,
-      optimist_ns: round(optimist),
-      apollo_ns: round(peer),
-      speedup: round(ratio(peer, optimist), 2),
-      ...(row.baseline ? { baseline: row.baselineName, baseline_ns: round(baseline) } : {}),
-      ...(row.note ? { note: row.note } : {}),
-    },
-  };
-});
+function join1(row, unit, ours, baseline) {
+  const json = { workload: row.workload, [`optimist_${unit}`]: round(ours) };
+  const ratios = {};
+  const notDriven = {};
+  for (const { key } of PEERS) {
+    const r = peerRows[key].get(row.peer ?? row.workload);
+    const figure = r?.[`${key}_${unit}`] ?? null;
+    json[`${key}_${unit}`] = round(figure);
+    ratios[key] = ratio(figure, ours);
+    json[`${key}_ratio`] = round(ratios[key], 2);
+    if (row.told && r?.told != null) json[`${key}_told`] = r.told;
+    if (r?.not_driven) notDriven[key] = r.not_driven;
+  }
+  if (baseline != null || row.baseline) Object.assign(json, { baseline: row.baselineName, [`baseline_${unit}`]: round(baseline) });
+  if (row.note) json.note = row.note;
+  if (Object.keys(notDriven).length) json.not_driven = notDriven;
+  const met = row.target ? row.target.met({ ours, baseline, ratio: ratios }) : null;
+  if (row.target) Object.assign(json, { target: row.target.text, target_met: met });
+  return { row, json, met };
+}
 
+const timed = ROWS.map((row) => join1(row, "ns", criterion(row.ours), criterion(row.baseline)));
 const bytes = MEMORY_ROWS.map((row) => {
   const ours = memory.get(row.workload);
-  const optimist = ours?.optimist_bytes ?? null;
-  const peer = apollo.get(row.workload)?.apollo_bytes ?? null;
-  const baseline = ours?.baseline_bytes ?? null;
-  return {
-    row,
-    json: {
-      workload: row.workload,
-      optimist_bytes: round(optimist),
-      apollo_bytes: round(peer),
-      speedup: round(ratio(peer, optimist), 2),
-      ...(ours?.optimist_rss_bytes != null ? { optimist_rss_bytes: round(ours.optimist_rss_bytes) } : {}),
-      ...(baseline != null ? { baseline: row.baselineName, baseline_bytes: round(baseline) } : {}),
-    },
-  };
+  const out = join1(row, "bytes", ours?.optimist_bytes ?? null, ours?.baseline_bytes ?? null);
+  if (ours?.optimist_rss_bytes != null) out.json.optimist_rss_bytes = round(ours.optimist_rss_bytes);
+  return out;
 });
 
 // ---------------------------------------------------------------------------
 // Table.
 
+const DASH = "—";
 function fmtNs(ns) {
-  if (ns == null) return "-";
+  if (ns == null) return DASH;
   if (ns < 1e3) return ns.toFixed(1) + " ns";
   if (ns < 1e6) return (ns / 1e3).toFixed(2) + " us";
   return (ns / 1e6).toFixed(2) + " ms";
 }
-const fmtBytes = (b) => (b == null ? "-" : b.toFixed(0) + " B");
+const fmtBytes = (b) => (b == null ? DASH : b.toFixed(0) + " B");
 function fmtRatio(x) {
-  if (x == null) return "-";
+  if (x == null) return DASH;
   if (x >= 100) return x.toFixed(0) + "x";
   if (x >= 0.1) return x.toFixed(2) + "x";
   return x.toPrecision(2) + "x";
 }
+const verdict = (row, met) => (!row.target ? "" : met == null ? row.target.text : `${row.target.text}: ${met ? "met" : "MISSED"}`);
 
-function verdict(row, value) {
-  if (!row.target) return "";
-  const [limit, text] = row.target;
-  if (value == null) return text;
-  return `${text} ${value <= limit ? "met" : "MISSED"}`;
-}
-
-const header = ["workload", "optimist", "Apollo", "speedup", "our baseline", "baseline/optimist", "target"];
-const lines = [
-  ...timed.map(({ row, json }) => [
-    json.workload,
-    fmtNs(json.optimist_ns),
-    fmtNs(json.apollo_ns),
-    fmtRatio(json.speedup),
-    row.baseline ? `${fmtNs(json.baseline_ns)} (${row.baselineName})` : "",
-    row.baseline ? fmtRatio(ratio(json.baseline_ns, json.optimist_ns)) : "",
-    verdict(row, json.optimist_ns),
-  ]),
-  ...bytes.map(({ row, json }) => [
-    json.workload,
-    fmtBytes(json.optimist_bytes),
-    fmtBytes(json.apollo_bytes),
-    fmtRatio(json.speedup),
-    json.baseline_bytes != null ? `${fmtBytes(json.baseline_bytes)} (${row.baselineName})` : "",
-    json.baseline_bytes != null ? fmtRatio(ratio(json.baseline_bytes, json.optimist_bytes)) : "",
-    verdict(row, json.optimist_bytes),
-  ]),
+const header = [
+  "workload", "optimist", ...PEERS.map((p) => p.name), ...PEERS.map((p) => `${p.name}/opt`),
+  "our baseline", "baseline/opt", "target",
 ];
+const numeric = 1 + 2 * PEERS.length; // right-aligned columns after the first
+const line = ({ row, json, met }, unit, fmt) => [
+  json.workload + (row.told ? " (told: " + PEERS.map((p) => json[`${p.key}_told`] ?? DASH).join(" / ") + ")" : ""),
+  fmt(json[`optimist_${unit}`]),
+  ...PEERS.map((p) => (json.not_driven?.[p.key] ? "not driven" : fmt(json[`${p.key}_${unit}`]))),
+  ...PEERS.map((p) => fmtRatio(json[`${p.key}_ratio`])),
+  json.baseline ? `${fmt(json[`baseline_${unit}`])} (${json.baseline})` : "",
+  json.baseline ? fmtRatio(ratio(json[`baseline_${unit}`], json[`optimist_${unit}`])) : "",
+  verdict(row, met),
+];
+const lines = [...timed.map((r) => line(r, "ns", fmtNs)), ...bytes.map((r) => line(r, "bytes", fmtBytes))];
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 const pad = (cells) =>
-  cells.map((c, i) => (i === 0 || i >= 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+  cells.map((c, i) => (i === 0 || i > numeric ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
-console.log(`optimist vs Apollo InMemoryCache: medians, speedup = Apollo / optimist (W6: bytes, ratio = Apollo / optimist)`);
+console.log(`optimist vs ${PEERS.map((p) => p.name).join(", ")}: medians; <peer>/opt = peer / optimist (W6: bytes)`);
 console.log(`${cpus().length} x ${cpu}, node ${process.version}, ${new Date().toISOString()}`);
 console.log("");
 console.log(pad(header));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
-for (const line of lines) console.log(pad(line));
+for (const l of lines) console.log(pad(l));
 console.log("");
-console.log("W1 readFragment rows: Apollo's public read API against the same optimist Store::get_field.");
-if (timed.some(({ row, json }) => /^W[34] /.test(row.workload) && json.optimist_ns == null)) {
-  console.log("W3/W4: '-' on our side where benches/workloads.rs has not run the normalize and read_query groups.");
+console.log("W1 readFragment rows: each peer's public read API against the same optimist Store::get_field.");
+console.log("W7 (told: a / b / c): watchers told per op (push + fail) on each peer; 202 are affected.");
+if (timed.some(({ row, json }) => /^W[789] /.test(row.workload) && json.optimist_ns == null)) {
+  console.log(`W7-W9: "${DASH}" on our side until benches/workloads.rs has the watch, persist and remap groups.`);
 }
+const reasons = new Map();
+for (const { json } of [...timed, ...bytes]) {
+  for (const [peer, why] of Object.entries(json.not_driven ?? {})) {
+    const name = PEERS.find((p) => p.key === peer).name;
+    reasons.set(`${name}: ${why}`, [...(reasons.get(`${name}: ${why}`) ?? []), json.workload]);
+  }
+}
+for (const [why, workloads] of reasons) console.log(`not driven (${workloads.join(", ")}) on ${why}`);
 for (const m of missing) console.log(`missing: ${m}`);
 
 const report = [...timed, ...bytes].map(({ json }) => json);
@@ -230,6 +261,7 @@ console.log(`wrote ${join(target, "peer-report.json")}`);
 // 0 put one decade left of 1), y = ns per read on a log axis.
 
 function w1Svg() {
+  const peer = (key, workload) => peerRows[key].get(workload)?.[`${key}_ns`] ?? null;
   const series = [
     {
       name: "optimist Store::get_field",
@@ -238,20 +270,14 @@ function w1Svg() {
       marker: "circle",
       points: W1.map((L) => [L, criterion(`read_depth/${L}`)]),
     },
-    {
-      name: "Apollo optimisticData.get",
-      color: "#d1491f",
-      dash: "",
-      marker: "square",
-      points: W1.map((L) => [L, apollo.get(`W1 read_depth L=${L}`)?.apollo_ns ?? null]),
-    },
-    {
-      name: "Apollo readFragment",
-      color: "#d1491f",
-      dash: "6 4",
-      marker: "square-open",
-      points: [0, 1000].map((L) => [L, apollo.get(`W1 readFragment L=${L}`)?.apollo_ns ?? null]),
-    },
+    ...[
+      ["apollo", "#d1491f", "Apollo optimisticData.get", "Apollo readFragment"],
+      ["relay", "#2a9d3c", "Relay source.get + getValue", "Relay environment.lookup"],
+      ["urql", "#8e44ad", "urql cache.resolve", "urql client.readQuery"],
+    ].flatMap(([key, color, get, api]) => [
+      { name: get, color, dash: "", marker: "square", points: W1.map((L) => [L, peer(key, `W1 read_depth L=${L}`)]) },
+      { name: api, color, dash: "6 4", marker: "square-open", points: [0, 1000].map((L) => [L, peer(key, `W1 readFragment L=${L}`)]) },
+    ]),
   ].map((s) => ({ ...s, points: s.points.filter(([, y]) => y != null && y > 0) }));
   const hashmap = criterion("read_depth_baseline/hashmap");
 
@@ -297,7 +323,7 @@ function w1Svg() {
   const footnote = [
     `medians, ${new Date().toISOString().slice(0, 10)}, benches/peers/run.sh`,
     `${cpus().length} x ${cpu}`,
-    `node ${process.version}, Apollo Client InMemoryCache`,
+    `node ${process.version}; peers: ${PEERS.map((p) => p.name).join(", ")}`,
   ];
   footnote.forEach((line, i) => {
     const y = m.top + ph - (footnote.length - 1 - i) * 14;

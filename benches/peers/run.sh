@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The side-by-side benchmark run: Apollo Client's InMemoryCache and optimist on the workloads of
-# shared/BENCHMARKS.md, one after the other (never at once: the machine has 2 cores), then one
-# table of medians and ratios.
+# The side-by-side benchmark run: optimist and its peers (Apollo Client's InMemoryCache, Relay's
+# store, urql Graphcache) on the workloads of benches/README.md, one after the other (never at
+# once: the machine has 2 cores), then one table of medians and ratios.
 #
-#   benches/peers/run.sh            everything (about 5-6 minutes on 2 cores)
-#   benches/peers/run.sh --quick    shorter criterion timings, for a check of the pipeline
+#   benches/peers/run.sh            everything (about 10-12 minutes on 2 cores)
+#   benches/peers/run.sh --quick    shorter criterion timings and 3 samples of a tenth of each
+#                                   batch on the Node sides (BENCH_QUICK=1): a pipeline check
 #   benches/peers/run.sh --report   only redraw the table and the SVG from the last results
 #
-# Results land in the cargo target directory: apollo.json, memory.json, criterion/, and the
-# joined peer-report.json and w1-read-depth.svg; the SVG is also copied to
+# Each peer is installed from its committed lock file (npm ci in benches/peers/<peer>/). Results
+# land in the cargo target directory: apollo.json, relay.json, urql.json, memory.json,
+# criterion/, and the joined peer-report.json and w1-read-depth.svg; the SVG is also copied to
 # benches/peers/w1-read-depth.svg for the README.
 set -euo pipefail
 
@@ -18,17 +20,19 @@ root="$(cd "$here/../.." && pwd)"
 warm_up=2
 measure=5
 run_benches=1
+quick=0
+peers=(apollo relay urql)
 for arg in "$@"; do
   case "$arg" in
-    --quick) warm_up=0.5 measure=1 ;;
+    --quick) warm_up=0.5 measure=1 quick=1 ;;
     --report) run_benches=0 ;;
-    -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "run.sh: '$1' is needed but not on PATH${2:+ ($2)}" >&2; exit 1; }; }
-need node "Node.js >= 20 runs the Apollo side and the report"
+need node "Node.js >= 20 runs the peers and the report"
 need npm
 need cargo
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -49,12 +53,18 @@ if (( run_benches )); then
   step "building the Rust benches"
   (cd "$root" && cargo bench --no-run --bench workloads --bench memory)
 
-  step "npm ci (benches/peers/apollo)"
-  (cd "$here/apollo" && npm ci --no-audit --no-fund)
+  for peer in "${peers[@]}"; do
+    step "npm ci (benches/peers/$peer)"
+    (cd "$here/$peer" && npm ci --no-audit --no-fund)
 
-  step "Apollo InMemoryCache: bench.mjs -> $target/apollo.json"
-  rm -f "$target/apollo.json"
-  (cd "$here/apollo" && NODE_ENV=production node --expose-gc bench.mjs "$target/apollo.json")
+    step "$peer: bench.mjs -> $target/$peer.json"
+    rm -f "$target/$peer.json"
+    if (( quick )); then
+      (cd "$here/$peer" && BENCH_QUICK=1 NODE_ENV=production node --expose-gc bench.mjs "$target/$peer.json")
+    else
+      (cd "$here/$peer" && NODE_ENV=production node --expose-gc bench.mjs "$target/$peer.json")
+    fi
+  done
 
   step "optimist: cargo bench --bench workloads (warm-up ${warm_up}s, measurement ${measure}s)"
   (cd "$root" && cargo bench --bench workloads -- \

@@ -2,13 +2,14 @@
 //
 // What this measures
 // ------------------
-// The workloads W1-W6 of shared/BENCHMARKS.md, run against Apollo Client's
+// The workloads W1-W9 of benches/README.md, run against Apollo Client's
 // `new InMemoryCache()` (npm @apollo/client 4.x, pinned in package.json).
-// The Rust benchmarks of the `optimist` crate mirror this file step by step:
-// same entity shape, same seeded PRNG (mulberry32, seed 42, fresh for every
-// workload/parameter combination), same order of PRNG draws, same batch and
-// sample counts (see PLAN below), so both sides do the same work and the
-// workload names below join the two result sets.
+// The Rust benchmarks of the `optimist` crate and the Relay and urql benches
+// (../relay, ../urql) mirror this file step by step: same entity shape, same
+// seeded PRNG (mulberry32, seed 42, fresh for every workload/parameter
+// combination), same order of PRNG draws, same batch and sample counts (PLAN
+// in ../common.mjs, which holds everything the Node sides share), so every
+// side does the same work and the workload names below join the result sets.
 //
 //   W1 read_depth L=<L>       N=100,000 items in base, L optimistic layers of
 //                             4 random items each; one op = read field `count`
@@ -38,12 +39,26 @@
 //                             removeOptimistic of that layer (push + fail).
 //   W6 memory                 V8 heapUsed growth per entity for N=100,000
 //                             items, and per layer for 1000 layers of 4 keys.
+//   W7 watch                  10,000 cache.watch item watchers + 100 of the
+//                             list; one op = an optimistic transaction setting
+//                             `count` of one listed item, then removeOptimistic
+//                             (each broadcasts synchronously); `told` = the
+//                             callbacks called per op.
+//   W8 persist                N items + 100 pending layers; one op =
+//                             extract(true) + JSON.stringify + JSON.parse +
+//                             restore into a new cache (layers come back
+//                             folded into base: Apollo's extract has no layers).
+//   W9 remap                  a temporary Item:tmp-s in ROOT_QUERY.items
+//                             (10,000 refs), 100 layers above its create; one
+//                             op = cache.batch writing the server's Item and
+//                             list entry to base and removing the create layer.
 //
-// Timing: each sample is a batch of ops timed with process.hrtime.bigint();
-// the reported figure is the median over samples of (sample time / ops in the
-// batch), in ns. One extra warm-up batch (untimed, but drawing from the PRNG
-// like a timed one) runs before the samples. Setup (base data, layer pushes,
-// fresh caches, per-op untimed preparation) is never timed.
+// Timing (../common.mjs): each sample is a batch of ops timed with
+// process.hrtime.bigint(); the reported figure is the median over samples of
+// (sample time / ops in the batch), in ns. One extra warm-up batch (untimed,
+// but drawing from the PRNG like a timed one) runs before the samples. Setup
+// (base data, layer pushes, fresh caches, per-op untimed preparation) is never
+// timed.
 //
 // Usage (from this directory):
 //   npm ci
@@ -51,7 +66,8 @@
 //
 // Writes a JSON array to out.json (or stdout) of
 //   { "workload": string, "apollo_ns": number, "samples": number }
-// and, for W6, { "workload": string, "apollo_bytes": number };
+// and, for W6, { "workload": string, "apollo_bytes": number } (W7 adds
+// `told` and `affected`);
 // a readable summary goes to stderr. BENCH_ONLY=W1,W4 (say) runs only those
 // workloads, for quick checks; a full run leaves it unset.
 //
@@ -59,49 +75,14 @@
 // conditions / globalThis.__DEV__, off by default) and graphql-js skips its
 // development checks under NODE_ENV=production; both are reported below.
 
-import { writeFileSync } from "node:fs";
 import { InMemoryCache, gql } from "@apollo/client";
+import { cacheSizes } from "@apollo/client/utilities";
 import { __DEV__ } from "@apollo/client/utilities/environment";
-
-// ---------------------------------------------------------------------------
-// Parameters. The Rust side copies these numbers.
-
-const N = 100_000; // items in base for W1, W2, W6
-
-// samples: timed batches; batch: ops per batch. Each workload also runs one
-// untimed warm-up batch of the same size first.
-const PLAN = {
-  w1Get: { samples: 25, batch: { 0: 50_000, 1: 30_000, 10: 10_000, 100: 2_000, 1000: 200 } },
-  w1ReadFragment: { samples: 25, batch: { 0: 1_000, 1000: 50 } },
-  w2: { samples: 21, batch: { 1: 100, 10: 40, 100: 4 } },
-  w3: { samples: { 1000: 25, 10000: 15 }, batch: 1 },
-  w4Cold: { samples: 25, batch: 1 },
-  w4Warm: { samples: 25, batch: 1_000 },
-  w5: { samples: 25, batch: { 1000: 200, 10000: 100 } },
-};
-
-// ---------------------------------------------------------------------------
-// Seeded PRNG: mulberry32, returning a u32. pick(n) = rng() % n.
-// Test vector: mulberry32(42) yields 2581720956, 1925393290, 3661312704,
-// 2876485805, 750819978, ...; so with N = 100,000 the first layer of W1
-// touches Item:20956, Item:93290, Item:12704, Item:85805.
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-/** A fresh pick(n) drawing from mulberry32(42). */
-function freshPick() {
-  const rng = mulberry32(42);
-  return (n) => rng() % n;
-}
+import {
+  N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, KEYS, freshPick, item, optimisticItem, serverItem,
+  ownerData, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc, makeResults,
+  runAll,
+} from "../common.mjs";
 
 // ---------------------------------------------------------------------------
 // Data shapes.
@@ -147,30 +128,6 @@ const COUNT_FRAGMENT = gql`
   }
 `;
 
-/** Base entity Item:i. */
-function item(i) {
-  return { __typename: "Item", id: String(i), title: "Item " + i, count: i, done: i % 2 === 0 };
-}
-
-/** What optimistic layer number `s` (0-based, per workload) writes for Item:i. */
-function optimisticItem(i, s) {
-  return { __typename: "Item", id: String(i), title: "Item " + i + " opt " + s, count: i + s + 1, done: i % 2 !== 0 };
-}
-
-/** The server's answer written to base by W2 lifecycle number `t` for Item:k. */
-function serverItem(k, t) {
-  return { __typename: "Item", id: String(k), title: "Item " + k + " srv " + t, count: k + t + 1, done: k % 2 !== 0 };
-}
-
-/** W3/W4/W5 item i with its owner User:(i % 50). */
-function itemWithOwner(i) {
-  const u = i % 50;
-  return { ...item(i), owner: { __typename: "User", id: String(u), name: "User " + u } };
-}
-
-// Cache keys are built once, as a real cache would get them from references.
-const KEYS = Array.from({ length: N }, (_, i) => "Item:" + i);
-
 /** A fresh cache holding Item:0..N-1 (and ROOT_QUERY.items) in base. */
 function baseCache() {
   const cache = new InMemoryCache();
@@ -178,79 +135,21 @@ function baseCache() {
   return cache;
 }
 
-/** Push one optimistic layer `id` setting all fields of 4 items drawn with pick(N). */
+/**
+ * Push one optimistic layer `id` setting all fields of 4 items drawn with pick(N). The items are
+ * drawn before the transaction: Apollo re-runs a layer's transaction whenever a layer below it
+ * is removed (W2), and a re-run must write the same items, not draw new ones.
+ */
 function pushLayer(cache, pick, id, serial) {
+  const picks = [pick(N), pick(N), pick(N), pick(N)];
   cache.recordOptimisticTransaction((c) => {
-    for (let k = 0; k < 4; k++) {
-      const i = pick(N);
+    for (const i of picks) {
       c.writeFragment({ id: KEYS[i], fragment: ITEM_FIELDS, data: optimisticItem(i, serial) });
     }
   }, id);
 }
 
-// ---------------------------------------------------------------------------
-// Measurement helpers.
-
-// Every read result is folded into this sink, printed at the end, so no read
-// can be optimised away.
-let sink = 0;
-
-const gc = globalThis.gc ?? (() => {});
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/**
- * Run one warm-up batch and `samples` timed batches of `batch` calls to op();
- * returns the median ns per op.
- */
-function timeBatches(samples, batch, op) {
-  const perOp = [];
-  for (let s = 0; s <= samples; s++) {
-    const t0 = process.hrtime.bigint();
-    for (let b = 0; b < batch; b++) op();
-    const dt = Number(process.hrtime.bigint() - t0);
-    if (s > 0) perOp.push(dt / batch); // s = 0 is the warm-up batch
-  }
-  return median(perOp);
-}
-
-/**
- * Like timeBatches with a batch of one op, but prepare() runs untimed before
- * each op (and may return a value handed to op).
- */
-function timeSingles(samples, prepare, op, warmups = 1) {
-  const perOp = [];
-  for (let s = 0; s < warmups + samples; s++) {
-    const ctx = prepare();
-    const t0 = process.hrtime.bigint();
-    op(ctx);
-    const dt = Number(process.hrtime.bigint() - t0);
-    if (s >= warmups) perOp.push(dt);
-  }
-  return median(perOp);
-}
-
-const results = [];
-
-function report(workload, ns, samples) {
-  results.push({ workload, apollo_ns: ns, samples });
-  console.error(`${workload.padEnd(28)} ${fmtNs(ns).padStart(12)}   (${samples} samples)`);
-}
-
-function reportBytes(workload, bytes) {
-  results.push({ workload, apollo_bytes: bytes });
-  console.error(`${workload.padEnd(28)} ${bytes.toFixed(0).padStart(9)} bytes`);
-}
-
-function fmtNs(ns) {
-  if (ns < 1e3) return ns.toFixed(1) + " ns";
-  if (ns < 1e6) return (ns / 1e3).toFixed(2) + " us";
-  return (ns / 1e6).toFixed(2) + " ms";
-}
+const { report, reportBytes, notDriven, ...results } = makeResults("apollo");
 
 // ---------------------------------------------------------------------------
 // W1: read through L optimistic layers.
@@ -271,14 +170,14 @@ function w1() {
 
   for (const L of [0, 1, 10, 100, 1000]) {
     const ns = run(L, PLAN.w1Get, (cache, pick) => {
-      sink += cache.optimisticData.get(KEYS[pick(N)], "count");
+      sink.value += cache.optimisticData.get(KEYS[pick(N)], "count");
     });
     report(`W1 read_depth L=${L}`, ns, PLAN.w1Get.samples);
   }
 
   for (const L of [0, 1000]) {
     const ns = run(L, PLAN.w1ReadFragment, (cache, pick) => {
-      sink += cache.readFragment({ id: KEYS[pick(N)], fragment: COUNT_FRAGMENT }, true).count;
+      sink.value += cache.readFragment({ id: KEYS[pick(N)], fragment: COUNT_FRAGMENT }, true).count;
     });
     report(`W1 readFragment L=${L}`, ns, PLAN.w1ReadFragment.samples);
   }
@@ -327,10 +226,6 @@ function w2() {
 // ---------------------------------------------------------------------------
 // W3: normalize a list of n items with owners into a fresh cache.
 
-function ownerData(n) {
-  return { items: Array.from({ length: n }, (_, i) => itemWithOwner(i)) };
-}
-
 function w3() {
   for (const n of [1000, 10000]) {
     const data = ownerData(n);
@@ -354,7 +249,7 @@ function w4() {
     const cache = new InMemoryCache();
     cache.writeQuery({ query: ITEMS_WITH_OWNER_QUERY, data: ownerData(n) });
     const read = () => {
-      sink += cache.readQuery({ query: ITEMS_WITH_OWNER_QUERY }).items.length;
+      sink.value += cache.readQuery({ query: ITEMS_WITH_OWNER_QUERY }).items.length;
     };
     read(); // first read fills Apollo's result caches
     gc();
@@ -417,12 +312,6 @@ function w5() {
 // ---------------------------------------------------------------------------
 // W6: memory. V8 heapUsed growth after full collections.
 
-function heapAfterGc() {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
 function w6() {
   if (!globalThis.gc) {
     console.error("W6 skipped: run node with --expose-gc");
@@ -447,36 +336,164 @@ function w6() {
   reportBytes("W6 bytes/layer(4 keys)", (afterLayers - beforeLayers) / layers);
 
   // Keep the cache alive until both measurements are taken.
-  sink += cache.optimisticData.get(KEYS[0], "count");
+  sink.value += cache.optimisticData.get(KEYS[0], "count");
 }
 
 // ---------------------------------------------------------------------------
 
-function main() {
-  const out = process.argv[2];
-  console.error(
-    `Apollo InMemoryCache bench: node ${process.version}, NODE_ENV=${process.env.NODE_ENV ?? "(unset)"}, ` +
-      `Apollo __DEV__=${__DEV__}, gc ${globalThis.gc ? "exposed" : "NOT exposed"}`,
-  );
-  if (process.env.NODE_ENV !== "production") {
-    console.error("warning: NODE_ENV is not 'production'; graphql-js runs its development checks");
+// ---------------------------------------------------------------------------
+// W7: 10,000 item watchers and 100 list watchers; one field of one listed item changes in an
+// optimistic layer, which then fails. Apollo broadcasts synchronously at the end of each
+// transaction and of removeOptimistic: every watcher whose read depends on the change gets its
+// new diff before the call returns, so the op's time is the time until all were told.
+
+const ALL_ITEMS_QUERY = gql`
+  query AllItems {
+    allItems {
+      id
+      title
+      count
+      done
+    }
   }
-  const start = process.hrtime.bigint();
+`;
 
-  const all = { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 };
-  const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
-  for (const [name, run] of Object.entries(all)) {
-    if (only.length && !only.includes(name)) continue;
-    gc();
-    run();
+// Read from the entity at `id` (cache.watch's rootId), as readFragment does.
+const WATCH_ITEM_QUERY = gql`
+  query WatchItem {
+    id
+    title
+    count
+    done
   }
+`;
 
-  const secs = Number(process.hrtime.bigint() - start) / 1e9;
-  console.error(`done in ${secs.toFixed(1)} s (sink ${sink})`);
-
-  const json = JSON.stringify(results, null, 2) + "\n";
-  if (out) writeFileSync(out, json);
-  else process.stdout.write(json);
+function w7() {
+  // Apollo memoises each watch's broadcast in an LRU of cacheSizes["inMemoryCache.maybeBroadcastWatch"]
+  // entries (default 5000), keyed by query, callback, id and variables. With 10,100 watchers
+  // the default thrashes: every broadcast recomputes every watcher's diff (about 1 s per op
+  // here). Its documented knob is raised to hold every watcher, for this cache only.
+  const defaultSize = cacheSizes["inMemoryCache.maybeBroadcastWatch"];
+  cacheSizes["inMemoryCache.maybeBroadcastWatch"] = 2 * (W7.items + W7.listWatchers);
+  const cache = new InMemoryCache();
+  cacheSizes["inMemoryCache.maybeBroadcastWatch"] = defaultSize;
+  cache.writeQuery({ query: ALL_ITEMS_QUERY, data: { allItems: Array.from({ length: W7.items }, (_, i) => item(i)) } });
+  cache.writeQuery({ query: ITEMS_QUERY, data: { items: Array.from({ length: W7.list }, (_, i) => item(i)) } });
+  let told = 0;
+  // One callback per watcher, as every component has its own (Apollo keys its memo by it).
+  const callback = () => () => told++;
+  // immediate: each watch computes its first diff now, so later broadcasts tell only changes.
+  for (let i = 0; i < W7.items; i++) {
+    cache.watch({ query: WATCH_ITEM_QUERY, id: KEYS[i], optimistic: true, immediate: true, callback: callback() });
+  }
+  for (let w = 0; w < W7.listWatchers; w++) {
+    cache.watch({ query: ITEMS_QUERY, optimistic: true, immediate: true, callback: callback() });
+  }
+  told = 0;
+  gc();
+  const pick = freshPick();
+  let t = 0;
+  const { samples, batch } = PLAN.w7;
+  const ns = timeBatches(samples, batch, () => {
+    const k = pick(W7.list);
+    const id = "w7-" + t;
+    const data = { __typename: "Item", id: String(k), count: 2_000_000 + t };
+    cache.recordOptimisticTransaction((c) => c.writeFragment({ id: KEYS[k], fragment: COUNT_FRAGMENT, data }), id);
+    cache.removeOptimistic(id);
+    t++;
+  });
+  report("W7 watch", ns, samples, { told: told / t, affected: W7_AFFECTED });
 }
 
-main();
+// ---------------------------------------------------------------------------
+// W8: N items and 100 pending layers, serialised and loaded back. Apollo's extract has no place
+// for a layer. `W8 persist` = extract() (base only, what cache persistence libraries such as
+// apollo3-cache-persist save) + JSON.stringify + JSON.parse + restore into a new cache: the
+// layers' writes are not saved. `W8 persist extract(true)` saves the merged view instead (the
+// layers' writes folded into plain entities, restored as base data, so no layer can be removed
+// afterwards); each Layer's toObject() spreads its parent's whole map, so this costs O(layers x
+// N): one sample, no warm-up.
+
+function w8() {
+  const cache = baseCache();
+  const pick = freshPick();
+  for (let j = 0; j < W8_LAYERS; j++) pushLayer(cache, pick, "layer-" + j, j);
+  gc();
+  let restored = null;
+  const roundTrip = (optimistic) => () => {
+    const json = JSON.stringify(cache.extract(optimistic));
+    restored = new InMemoryCache();
+    restored.restore(JSON.parse(json));
+  };
+  const prepare = () => {
+    restored = null;
+    gc();
+  };
+  const ns = timeSingles(PLAN.w8.samples, prepare, roundTrip(false));
+  sink.value += restored.readFragment({ id: KEYS[0], fragment: COUNT_FRAGMENT }).count;
+  report("W8 persist", ns, PLAN.w8.samples);
+  const merged = timeSingles(1, prepare, roundTrip(true), 0);
+  sink.value += restored.readFragment({ id: KEYS[0], fragment: COUNT_FRAGMENT }).count;
+  report("W8 persist extract(true)", merged, 1);
+}
+
+// ---------------------------------------------------------------------------
+// W9: confirm an optimistic create under the server's key, with 100 layers above the create
+// still targeting the temporary key. Apollo has no remap: confirming is what its mutation path
+// does with a result, one cache.batch that writes the server's entity and list entry to base
+// and removes the create's layer, which replays the 100 layers above it (they keep writing
+// Item:tmp-s, which nothing lists any more).
+
+function w9() {
+  const cache = new InMemoryCache();
+  cache.writeQuery({ query: ITEMS_QUERY, data: { items: Array.from({ length: W9.list }, (_, i) => item(i)) } });
+  gc();
+  const appendRef = (ref) => ({ fields: { items: (existing) => [...existing, ref] }, id: "ROOT_QUERY" });
+  const ns = timeSingles(
+    PLAN.w9.samples,
+    (s) => {
+      const tmp = tempItem(s);
+      const tmpKey = "Item:" + tmp.id;
+      cache.recordOptimisticTransaction((c) => {
+        const ref = c.writeFragment({ id: tmpKey, fragment: ITEM_FIELDS, data: tmp });
+        c.modify(appendRef(ref));
+      }, "create-" + s);
+      const above = [];
+      for (let j = 0; j < W9.above; j++) {
+        const data = { __typename: "Item", id: tmp.id, count: s * 1000 + j };
+        cache.recordOptimisticTransaction((c) => c.writeFragment({ id: tmpKey, fragment: COUNT_FRAGMENT, data }), "above-" + s + "-" + j);
+        above.push("above-" + s + "-" + j);
+      }
+      return { s, above };
+    },
+    ({ s }) => {
+      const created = createdItem(s);
+      cache.batch({
+        optimistic: false,
+        removeOptimistic: "create-" + s,
+        update(c) {
+          const ref = c.writeFragment({ id: "Item:" + created.id, fragment: ITEM_FIELDS, data: created });
+          c.modify(appendRef(ref));
+        },
+      });
+    },
+    1,
+    ({ above }) => {
+      // Top first, so no removal replays a layer.
+      for (let j = above.length - 1; j >= 0; j--) cache.removeOptimistic(above[j]);
+    },
+  );
+  const items = cache.readQuery({ query: ITEMS_QUERY }).items;
+  if (items.length !== W9.list + PLAN.w9.samples + 1 || items.at(-1).id !== String(W9.list + PLAN.w9.samples)) {
+    throw new Error("W9: the confirmed creates are not at the end of the list");
+  }
+  report("W9 remap", ns, PLAN.w9.samples);
+}
+
+// ---------------------------------------------------------------------------
+
+runAll(
+  `Apollo InMemoryCache bench (Apollo __DEV__=${__DEV__})`,
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9 },
+  results,
+);

@@ -1,0 +1,280 @@
+// What every Node peer bench shares: the parameters, the seeded PRNG, the data shapes, the
+// timing loops and the JSON output, so Apollo (apollo/bench.mjs), Relay (relay/bench.mjs) and
+// urql Graphcache (urql/bench.mjs) do the same work as each other and as the Rust side
+// (benches/common/mod.rs copies the numbers and shapes below). The workloads are defined in
+// benches/README.md. Plain Node, no dependencies: each peer's directory imports it as
+// "../common.mjs".
+//
+// Timing: each sample is a batch of ops timed with process.hrtime.bigint(); the reported figure
+// is the median over samples of (sample time / ops in the batch), in ns. One extra warm-up batch
+// (untimed, but drawing from the PRNG like a timed one) runs before the samples. Setup (base
+// data, layer pushes, fresh caches, per-op untimed preparation) is never timed.
+//
+// Output: a JSON array of { workload, <peer>_ns, samples } (and, for W6, { workload,
+// <peer>_bytes }; W7 rows also carry `told`, the watchers told per op), written to the file
+// named on the command line, or to stdout. BENCH_ONLY=W1,W4 (say) runs only those workloads.
+
+import { writeFileSync } from "node:fs";
+
+// ---------------------------------------------------------------------------
+// Parameters. The Rust side copies these numbers.
+
+export const N = 100_000; // items in base for W1, W2, W6, W8
+
+// samples: timed batches; batch: ops per batch. Each workload also runs one untimed warm-up
+// batch of the same size first.
+export const PLAN = {
+  w1Get: { samples: 25, batch: { 0: 50_000, 1: 30_000, 10: 10_000, 100: 2_000, 1000: 200 } },
+  w1ReadFragment: { samples: 25, batch: { 0: 1_000, 1000: 50 } },
+  w2: { samples: 21, batch: { 1: 100, 10: 40, 100: 4 } },
+  w3: { samples: { 1000: 25, 10000: 15 }, batch: 1 },
+  w4Cold: { samples: 25, batch: 1 },
+  w4Warm: { samples: 25, batch: 1_000 },
+  // For a peer without a result cache (Relay, urql), where a warm read is a full re-read of
+  // milliseconds: the same reads, fewer per sample, so the run stays minutes long.
+  w4WarmFullRead: { samples: 25, batch: 1 },
+  w5: { samples: 25, batch: { 1000: 200, 10000: 100 } },
+  w7: { samples: 25, batch: 4 },
+  w8: { samples: 5, batch: 1 },
+  w9: { samples: 25, batch: 1 },
+};
+
+// BENCH_QUICK=1 (run.sh --quick): 3 samples and a tenth of each batch, to check the pipeline;
+// its figures are not for comparing.
+if (process.env.BENCH_QUICK) {
+  const each = (x, f) => (typeof x === "number" ? f(x) : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, f(v)])));
+  for (const plan of Object.values(PLAN)) {
+    plan.samples = each(plan.samples, (n) => Math.min(n, 3));
+    plan.batch = each(plan.batch, (n) => Math.ceil(n / 10));
+  }
+}
+
+// W7: ITEMS_W7 items in base; one watcher per item (Item:0..ITEMS_W7-1) and LIST_WATCHERS
+// watchers of ROOT_QUERY.items, which lists the first LIST_W7 items. Op number t (warm-up
+// included) sets `count` of Item:k, k = pick(LIST_W7), to 2,000,000 + t in a new optimistic
+// layer, waits until every affected watcher has its new result, then fails the layer and waits
+// again. k is drawn from the list so that both kinds of watcher are affected: 1 item watcher
+// and the LIST_WATCHERS list watchers, on the push and again on the failure.
+export const W7 = { items: 10_000, list: 1_000, listWatchers: 100 };
+export const W7_AFFECTED = 2 * (1 + W7.listWatchers); // watchers told per op (push + fail)
+
+// W8: N items in base and W8_LAYERS pending layers (pushed as in W1, pick continuing).
+export const W8_LAYERS = 100;
+
+// W9: ROOT_QUERY.items lists Item:0..W9.list-1. Sample s (warm-up = 0) pushes a create layer
+// for Item:tmp-s that appends its ref to the list, then W9.above layers each setting `count` of
+// Item:tmp-s (layer j: s * 1000 + j); the timed op confirms the create under the server's key
+// Item:(W9.list + s), whose data is createdItem(s). The layers above are removed untimed.
+export const W9 = { list: 10_000, above: 100 };
+
+// ---------------------------------------------------------------------------
+// Seeded PRNG: mulberry32, returning a u32. pick(n) = rng() % n.
+// Test vector: mulberry32(42) yields 2581720956, 1925393290, 3661312704,
+// 2876485805, 750819978, ...; so with N = 100,000 the first layer of W1
+// touches Item:20956, Item:93290, Item:12704, Item:85805.
+
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return function () {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+{
+  const rng = mulberry32(42);
+  const first = [rng(), rng(), rng(), rng(), rng()].join(",");
+  if (first !== "2581720956,1925393290,3661312704,2876485805,750819978") {
+    throw new Error("mulberry32 differs from the documented test vector: " + first);
+  }
+}
+
+/** A fresh pick(n) drawing from mulberry32(42). */
+export function freshPick() {
+  const rng = mulberry32(42);
+  return (n) => rng() % n;
+}
+
+// ---------------------------------------------------------------------------
+// Data shapes.
+
+/** Base entity Item:i. */
+export function item(i) {
+  return { __typename: "Item", id: String(i), title: "Item " + i, count: i, done: i % 2 === 0 };
+}
+
+/** What optimistic layer number `s` (0-based, per workload) writes for Item:i. */
+export function optimisticItem(i, s) {
+  return { __typename: "Item", id: String(i), title: "Item " + i + " opt " + s, count: i + s + 1, done: i % 2 !== 0 };
+}
+
+/** The server's answer written to base by W2 lifecycle number `t` for Item:k. */
+export function serverItem(k, t) {
+  return { __typename: "Item", id: String(k), title: "Item " + k + " srv " + t, count: k + t + 1, done: k % 2 !== 0 };
+}
+
+/** W3/W4/W5 item i with its owner User:(i % 50). */
+export function itemWithOwner(i) {
+  const u = i % 50;
+  return { ...item(i), owner: { __typename: "User", id: String(u), name: "User " + u } };
+}
+
+/** W3's response data: n items with owners. */
+export function ownerData(n) {
+  return { items: Array.from({ length: n }, (_, i) => itemWithOwner(i)) };
+}
+
+/** The new item that W5's operation number k inserts (Item:new-k). */
+export function newItem(k) {
+  return { __typename: "Item", id: "new-" + k, title: "New " + k, count: k, done: false };
+}
+
+/** W9 sample s: the optimistic create (Item:tmp-s) and the server's answer (Item:(list + s)). */
+export function tempItem(s) {
+  return { __typename: "Item", id: "tmp-" + s, title: "Created " + s, count: 0, done: false };
+}
+export function createdItem(s) {
+  return { __typename: "Item", id: String(W9.list + s), title: "Created " + s, count: 0, done: false };
+}
+
+// Cache keys are built once, as a real cache would get them from references.
+export const KEYS = Array.from({ length: N }, (_, i) => "Item:" + i);
+
+// ---------------------------------------------------------------------------
+// Measurement helpers.
+
+// Every read result is folded into this sink, printed at the end, so no read can be optimised
+// away.
+export const sink = { value: 0 };
+
+export const gc = globalThis.gc ?? (() => {});
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Run one warm-up batch and `samples` timed batches of `batch` calls to op(); returns the
+ * median ns per op.
+ */
+export function timeBatches(samples, batch, op) {
+  const perOp = [];
+  for (let s = 0; s <= samples; s++) {
+    const t0 = process.hrtime.bigint();
+    for (let b = 0; b < batch; b++) op();
+    const dt = Number(process.hrtime.bigint() - t0);
+    if (s > 0) perOp.push(dt / batch); // s = 0 is the warm-up batch
+  }
+  return median(perOp);
+}
+
+/** timeBatches for an op that returns a promise (awaited one after the other). */
+export async function timeBatchesAsync(samples, batch, op) {
+  const perOp = [];
+  for (let s = 0; s <= samples; s++) {
+    const t0 = process.hrtime.bigint();
+    for (let b = 0; b < batch; b++) await op();
+    const dt = Number(process.hrtime.bigint() - t0);
+    if (s > 0) perOp.push(dt / batch);
+  }
+  return median(perOp);
+}
+
+/**
+ * Like timeBatches with a batch of one op, but prepare() runs untimed before each op (and may
+ * return a value handed to op), and cleanup(ctx) untimed after it.
+ */
+export function timeSingles(samples, prepare, op, warmups = 1, cleanup = () => {}) {
+  const perOp = [];
+  for (let s = 0; s < warmups + samples; s++) {
+    const ctx = prepare(s);
+    const t0 = process.hrtime.bigint();
+    op(ctx);
+    const dt = Number(process.hrtime.bigint() - t0);
+    cleanup(ctx);
+    if (s >= warmups) perOp.push(dt);
+  }
+  return median(perOp);
+}
+
+/** timeSingles where prepare, op and cleanup may return promises. */
+export async function timeSinglesAsync(samples, prepare, op, warmups = 1, cleanup = async () => {}) {
+  const perOp = [];
+  for (let s = 0; s < warmups + samples; s++) {
+    const ctx = await prepare(s);
+    const t0 = process.hrtime.bigint();
+    await op(ctx);
+    const dt = Number(process.hrtime.bigint() - t0);
+    await cleanup(ctx);
+    if (s >= warmups) perOp.push(dt);
+  }
+  return median(perOp);
+}
+
+export function heapAfterGc() {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Lets every queued microtask, timer of 0 ms and immediate run. */
+export const drain = () => new Promise((resolve) => setTimeout(() => setImmediate(resolve), 0));
+
+export function fmtNs(ns) {
+  if (ns < 1e3) return ns.toFixed(1) + " ns";
+  if (ns < 1e6) return (ns / 1e3).toFixed(2) + " us";
+  return (ns / 1e6).toFixed(2) + " ms";
+}
+
+/** The results of one peer, named `peer` in the JSON keys (`apollo_ns`, `relay_ns`, ...). */
+export function makeResults(peer) {
+  const rows = [];
+  return {
+    rows,
+    report(workload, ns, samples, extra = {}) {
+      rows.push({ workload, [`${peer}_ns`]: ns, samples, ...extra });
+      const more = Object.entries(extra)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+      console.error(`${workload.padEnd(28)} ${fmtNs(ns).padStart(12)}   (${samples} samples${more ? ", " + more : ""})`);
+    },
+    reportBytes(workload, bytes) {
+      rows.push({ workload, [`${peer}_bytes`]: bytes });
+      console.error(`${workload.padEnd(28)} ${bytes.toFixed(0).padStart(9)} bytes`);
+    },
+    /** A workload this peer cannot drive the same way: no figure, and why (kept in the JSON). */
+    notDriven(workload, why) {
+      rows.push({ workload, [`${peer}_ns`]: null, not_driven: why });
+      console.error(`${workload.padEnd(28)} ${"-".padStart(12)}   not driven: ${why}`);
+    },
+  };
+}
+
+/**
+ * Runs the workloads in `all` ({W1: fn, ...}, each possibly async) that BENCH_ONLY selects,
+ * then writes the results to argv[2] or stdout.
+ */
+export async function runAll(banner, all, results) {
+  const out = process.argv[2];
+  console.error(`${banner}: node ${process.version}, NODE_ENV=${process.env.NODE_ENV ?? "(unset)"}, gc ${globalThis.gc ? "exposed" : "NOT exposed"}`);
+  if (process.env.NODE_ENV !== "production") {
+    console.error("warning: NODE_ENV is not 'production'; the libraries run their development checks");
+  }
+  const start = process.hrtime.bigint();
+  const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
+  for (const [name, run] of Object.entries(all)) {
+    if (only.length && !only.includes(name)) continue;
+    gc();
+    await run();
+  }
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  console.error(`done in ${secs.toFixed(1)} s (sink ${sink.value})`);
+  const json = JSON.stringify(results.rows, null, 2) + "\n";
+  if (out) writeFileSync(out, json);
+  else process.stdout.write(json);
+}

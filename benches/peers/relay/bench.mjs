@@ -1,0 +1,491 @@
+// Relay side of optimist's side-by-side benchmarks.
+//
+// What this measures
+// ------------------
+// The workloads W1-W9 of benches/README.md, run against Relay's store (npm relay-runtime,
+// pinned in package.json): one `Environment` over a `Store` over a `RecordSource`, optimistic
+// layers as Relay's optimistic updates, server answers as `commitPayload` or as a mutation's
+// network response. Same entity shape, same seeded PRNG, same order of draws, same batch and
+// sample counts as apollo/bench.mjs (all from ../common.mjs); the workload names join the
+// result sets.
+//
+// How Relay is driven
+// -------------------
+// * Record ids: Relay keys a record by `id` alone; `getDataID` (an Environment and Store
+//   option) makes it `Type:id`, so records are `Item:i` and `User:u` as on every other side.
+// * Operations: relay-runtime needs compiled artifacts (ConcreteRequest: a reader AST and a
+//   normalization AST) where an app writes `graphql` tags. They are written by hand below, in
+//   the shape relay-compiler emits for these documents (scalar and linked fields with a
+//   `concreteType`, no fragments spreads, no directives), so no compiler or Babel plugin runs.
+// * Layers: `environment.applyUpdate({storeUpdater})` (W1, W5-W9), whose `dispose()` is a
+//   failure; W2 and W9 settle through `commitMutation` with an `optimisticUpdater` and a network
+//   whose response the bench sends when it settles, because that is how Relay itself confirms:
+//   the executor reverts the optimistic update and commits the payload in one publish-queue run
+//   (a dispose() followed by commitPayload() would run and rebase twice).
+// * Relay keeps one merged record source: while any optimistic update is applied, a copy-on-
+//   write overlay sits above base, and reverting any update restores base and re-runs every
+//   remaining updater (a "rebase"). The updaters below only write what was drawn when the
+//   layer was pushed, so a rebase re-does the same writes.
+// * Garbage collection: Relay frees records no retained operation reaches, on a scheduled task.
+//   The bench data is not retained by any query, so each store holds GC (`store.holdGC()`), as
+//   an app retains its queries.
+//
+//   W1 read_depth L=<L>     Record.getValue(store.getSource().get(id), "count"): the merged
+//                           source (overlay, then base) read directly.
+//   W1 readFragment L=<L>   environment.lookup of a reader selector for `fragment F on Item
+//                           { count }` on the item (Relay's read of a fragment).
+//   W2 lifecycle W=<W>      settle a random pending mutation (80 %: the server's answer for one
+//                           random item; 20 %: a network error), then commit a new one.
+//   W3 normalize n=<n>      environment.commitPayload of the ItemsWithOwner query's data into a
+//                           fresh environment (normalise + publish + notify).
+//   W4 read_query           environment.lookup(operation.fragment) of ItemsWithOwner. Relay has
+//                           no result cache for lookups (subscriptions keep their snapshot,
+//                           W7): cold and warm both re-read the whole tree.
+//   W5 list_insert n=<n>    applyUpdate creating Item:new-k and appending it to the root's
+//                           `items`, then dispose().
+//   W6 memory               V8 heapUsed growth per record for N items created by one
+//                           commitUpdate, and per layer for 1000 applyUpdate layers of 4 keys.
+//   W7 watch                environment.subscribe on 10,000 item fragment snapshots and 100
+//                           list query snapshots; applyUpdate setting one count, then dispose();
+//                           Relay notifies synchronously at the end of each publish-queue run.
+//   W8 persist              store.getSource().toJSON() + JSON.stringify + JSON.parse + a new
+//                           Store over `new RecordSource(records)`. Optimistic updates are
+//                           updater functions and cannot be serialised: the source saved is the
+//                           merged one (layers folded into records), as Apollo's extract(true).
+//   W9 remap                the create is a pending commitMutation whose optimistic updater
+//                           makes Item:tmp-s and appends it to `items`; confirming = its network
+//                           response (the server's Item) plus the mutation's `updater`
+//                           appending the server's record. Relay has no remap either: the 100
+//                           layers above are re-run and find no Item:tmp-s.
+//
+// Usage (from this directory):
+//   npm ci
+//   NODE_ENV=production node --expose-gc bench.mjs [out.json]
+//
+// Writes a JSON array of { workload, relay_ns, samples } (W6: relay_bytes; W7 adds told and
+// affected) to out.json or stdout; a readable summary goes to stderr. BENCH_ONLY=W1,W4 runs only
+// those workloads.
+
+import RelayRuntime from "relay-runtime";
+import {
+  N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, KEYS, freshPick, item, optimisticItem, serverItem,
+  ownerData, newItem, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc,
+  makeResults, runAll,
+} from "../common.mjs";
+
+const {
+  Environment, Network, Observable, RecordSource, Store, Record, commitMutation,
+  createOperationDescriptor, createReaderSelector,
+} = RelayRuntime;
+
+// ---------------------------------------------------------------------------
+// Hand-written Relay artifacts. Reader and normalization ASTs coincide for documents made only
+// of scalar fields and linked fields of a concrete type, so one selection list serves both.
+
+const scalar = (name) => ({ alias: null, args: null, kind: "ScalarField", name, storageKey: null });
+const linked = (name, concreteType, plural, selections) => ({
+  alias: null, args: null, concreteType, kind: "LinkedField", name, plural, selections, storageKey: null,
+});
+
+/** A ConcreteRequest for `operationKind name(args) { selections }`; `text` is documentation. */
+function request(name, operationKind, selections, text, variables = []) {
+  const argumentDefinitions = variables.map((v) => ({ defaultValue: null, kind: "LocalArgument", name: v }));
+  return {
+    kind: "Request",
+    fragment: {
+      argumentDefinitions, kind: "Fragment", metadata: null, name, selections,
+      type: operationKind === "mutation" ? "Mutation" : "Query", abstractKey: null,
+    },
+    operation: { argumentDefinitions, kind: "Operation", name, selections },
+    params: { cacheID: name, id: null, metadata: {}, name, operationKind, text },
+  };
+}
+
+/** A ReaderFragment `fragment name on Item { selections }`. */
+const fragment = (name, selections) => ({
+  argumentDefinitions: [], kind: "Fragment", metadata: null, name, selections, type: "Item", abstractKey: null,
+});
+
+const ITEM_SELECTIONS = ["id", "title", "count", "done"].map(scalar);
+const ITEMS_QUERY = request("ItemsQuery", "query", [linked("items", "Item", true, ITEM_SELECTIONS)],
+  "query ItemsQuery { items { id title count done } }");
+const ALL_ITEMS_QUERY = request("AllItemsQuery", "query", [linked("allItems", "Item", true, ITEM_SELECTIONS)],
+  "query AllItemsQuery { allItems { id title count done } }");
+const ITEMS_WITH_OWNER_QUERY = request(
+  "ItemsWithOwnerQuery", "query",
+  [linked("items", "Item", true, [...ITEM_SELECTIONS, linked("owner", "User", false, ["id", "name"].map(scalar))])],
+  "query ItemsWithOwnerQuery { items { id title count done owner { id name } } }",
+);
+// `$serial` only makes each mutation's request identifier distinct; no field takes it, so the
+// root record keeps one `updateItem` / `createItem` field however many mutations ran.
+const UPDATE_ITEM_MUTATION = request("UpdateItemMutation", "mutation", [linked("updateItem", "Item", false, ITEM_SELECTIONS)],
+  "mutation UpdateItemMutation($serial: Int) { updateItem { id title count done } }", ["serial"]);
+const CREATE_ITEM_MUTATION = request("CreateItemMutation", "mutation", [linked("createItem", "Item", false, ITEM_SELECTIONS)],
+  "mutation CreateItemMutation($serial: Int) { createItem { id title count done } }", ["serial"]);
+const COUNT_FRAGMENT = fragment("F", [scalar("count")]);
+const ITEM_FRAGMENT = fragment("ItemFields", ITEM_SELECTIONS);
+
+// ---------------------------------------------------------------------------
+// Environments.
+
+const getDataID = (fieldValue, typeName) => (fieldValue.id == null ? null : typeName + ":" + fieldValue.id);
+
+const NO_NETWORK = Network.create(() => {
+  throw new Error("this bench sends no request");
+});
+
+/**
+ * A network whose requests stay pending until the bench answers them: `pending.get(serial)` is
+ * the response sink of the mutation committed with variables {serial}.
+ */
+function heldNetwork() {
+  const pending = new Map();
+  const network = Network.create((params, variables) =>
+    Observable.create((responseSink) => {
+      pending.set(variables.serial, responseSink);
+    }),
+  );
+  return { network, pending };
+}
+
+function makeEnv(network = NO_NETWORK, source = new RecordSource()) {
+  const store = new Store(source, { getDataID });
+  store.holdGC();
+  return new Environment({ network, store, getDataID });
+}
+
+const query = (req) => createOperationDescriptor(req, {});
+const ITEMS_OP = query(ITEMS_QUERY);
+const OWNER = ITEMS_OP.request; // the owner a reader selector names
+
+/** An environment holding Item:0..n-1 in base, listed by the root's `items`. */
+function baseEnv(n = N, network = NO_NETWORK) {
+  const env = makeEnv(network);
+  env.commitPayload(ITEMS_OP, { items: Array.from({ length: n }, (_, i) => item(i)) });
+  return env;
+}
+
+/** Writes the non-key fields of `data` into a RecordProxy. */
+function setItem(record, data) {
+  record.setValue(data.title, "title");
+  record.setValue(data.count, "count");
+  record.setValue(data.done, "done");
+}
+
+/** The optimistic updater of layer `serial`: 4 items drawn now, written on every (re)run. */
+function layerUpdater(pick, serial) {
+  const picks = [pick(N), pick(N), pick(N), pick(N)];
+  return (store) => {
+    for (const i of picks) setItem(store.get(KEYS[i]), optimisticItem(i, serial));
+  };
+}
+
+/** Push one optimistic layer of 4 random items; returns its disposable. */
+function pushLayer(env, pick, serial) {
+  return env.applyUpdate({ storeUpdater: layerUpdater(pick, serial) });
+}
+
+/** Appends `record` to the root's `items` (a RecordSourceProxy updater step). */
+function appendToItems(store, record) {
+  const root = store.getRoot();
+  root.setLinkedRecords([...root.getLinkedRecords("items"), record], "items");
+}
+
+const { report, reportBytes, notDriven, ...results } = makeResults("relay");
+
+// ---------------------------------------------------------------------------
+// W1: read through L optimistic layers.
+
+function w1() {
+  const run = (L, plan, read) => {
+    const env = baseEnv();
+    const pick = freshPick();
+    for (let j = 0; j < L; j++) pushLayer(env, pick, j);
+    gc();
+    return timeBatches(plan.samples, plan.batch[L], () => read(env, pick));
+  };
+
+  for (const L of [0, 1, 10, 100, 1000]) {
+    const ns = run(L, PLAN.w1Get, (env, pick) => {
+      sink.value += Record.getValue(env.getStore().getSource().get(KEYS[pick(N)]), "count");
+    });
+    report(`W1 read_depth L=${L}`, ns, PLAN.w1Get.samples);
+  }
+  for (const L of [0, 1000]) {
+    const ns = run(L, PLAN.w1ReadFragment, (env, pick) => {
+      sink.value += env.lookup(createReaderSelector(COUNT_FRAGMENT, KEYS[pick(N)], {}, OWNER)).data.count;
+    });
+    report(`W1 readFragment L=${L}`, ns, PLAN.w1ReadFragment.samples);
+  }
+}
+
+
+// ---------------------------------------------------------------------------
+// W2: optimistic mutation lifecycle with W pending mutations.
+//
+// PRNG draws per lifecycle, in order: p = pick(pending.length); r = pick(100); if r < 80,
+// k = pick(N); then 4 x pick(N) for the new mutation's optimistic updater.
+
+function w2() {
+  for (const W of [1, 10, 100]) {
+    const { network, pending: responses } = heldNetwork();
+    const env = baseEnv(N, network);
+    const pick = freshPick();
+    const pending = [];
+    let serial = 0;
+    const onError = () => {};
+    const push = () => {
+      commitMutation(env, {
+        mutation: UPDATE_ITEM_MUTATION,
+        variables: { serial },
+        optimisticUpdater: layerUpdater(pick, serial),
+        onError,
+      });
+      pending.push(serial);
+      serial++;
+    };
+    for (let j = 0; j < W; j++) push();
+    gc();
+    let t = 0;
+    const { samples, batch } = PLAN.w2;
+    const ns = timeBatches(samples, batch[W], () => {
+      const p = pick(pending.length);
+      const settled = pending[p];
+      pending.splice(p, 1);
+      const response = responses.get(settled);
+      responses.delete(settled);
+      if (pick(100) < 80) {
+        const k = pick(N);
+        response.next({ data: { updateItem: serverItem(k, t) } });
+        response.complete();
+      } else {
+        response.error(new Error("the server said no"));
+      }
+      push();
+      t++;
+    });
+    report(`W2 lifecycle W=${W}`, ns, samples);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// W3: normalize a list of n items with owners into a fresh environment.
+
+function w3() {
+  const op = query(ITEMS_WITH_OWNER_QUERY);
+  for (const n of [1000, 10000]) {
+    const data = ownerData(n);
+    const samples = PLAN.w3.samples[n];
+    const ns = timeSingles(samples, () => makeEnv(), (env) => env.commitPayload(op, data));
+    report(`W3 normalize n=${n}`, ns, samples);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// W4: read the W3 list back, cold (one item changed) and warm.
+
+function w4() {
+  const op = query(ITEMS_WITH_OWNER_QUERY);
+  for (const n of [1000, 10000]) {
+    const env = makeEnv();
+    env.commitPayload(op, ownerData(n));
+    const read = () => {
+      sink.value += env.lookup(op.fragment).data.items.length;
+    };
+    read();
+    gc();
+    const pick = freshPick();
+    let t = 0;
+    const cold = timeSingles(
+      PLAN.w4Cold.samples,
+      () => {
+        const k = pick(n);
+        const count = 1_000_000 + t++;
+        env.commitUpdate((store) => store.get(KEYS[k]).setValue(count, "count"));
+      },
+      read,
+    );
+    report(`W4 read_query cold n=${n}`, cold, PLAN.w4Cold.samples);
+    read();
+    const warm = timeBatches(PLAN.w4WarmFullRead.samples, PLAN.w4WarmFullRead.batch, read);
+    report(`W4 read_query warm n=${n}`, warm, PLAN.w4WarmFullRead.samples);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// W5: optimistic list insert, then failure. Op number k inserts Item:new-k.
+
+function w5() {
+  const op = query(ITEMS_WITH_OWNER_QUERY);
+  for (const n of [1000, 10000]) {
+    const env = makeEnv();
+    env.commitPayload(op, ownerData(n));
+    gc();
+    let k = 0;
+    const { samples, batch } = PLAN.w5;
+    const ns = timeBatches(samples, batch[n], () => {
+      const data = newItem(k);
+      const key = "Item:" + data.id;
+      const update = env.applyUpdate({
+        storeUpdater: (store) => {
+          const record = store.create(key, "Item");
+          record.setValue(data.id, "id");
+          setItem(record, data);
+          appendToItems(store, record);
+        },
+      });
+      update.dispose();
+      k++;
+    });
+    report(`W5 list_insert n=${n}`, ns, samples);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// W6: memory. V8 heapUsed growth after full collections.
+
+function w6() {
+  if (!globalThis.gc) {
+    console.error("W6 skipped: run node with --expose-gc");
+    return;
+  }
+  // Records Item:0..N-1 created by one commitUpdate, so only the records are held, no list.
+  const env = makeEnv();
+  const before = heapAfterGc();
+  env.commitUpdate((store) => {
+    for (let i = 0; i < N; i++) {
+      const data = item(i);
+      const record = store.create(KEYS[i], "Item");
+      record.setValue(data.id, "id");
+      setItem(record, data);
+    }
+  });
+  const after = heapAfterGc();
+  reportBytes("W6 bytes/entity", (after - before) / N);
+
+  const layers = 1000;
+  const pick = freshPick();
+  const beforeLayers = heapAfterGc();
+  const held = [];
+  for (let j = 0; j < layers; j++) held.push(pushLayer(env, pick, j));
+  const afterLayers = heapAfterGc();
+  reportBytes("W6 bytes/layer(4 keys)", (afterLayers - beforeLayers) / layers);
+  sink.value += Record.getValue(env.getStore().getSource().get(KEYS[0]), "count") + held.length;
+}
+
+// ---------------------------------------------------------------------------
+// W7: watchers told of an optimistic change and of its failure.
+
+function w7() {
+  const env = makeEnv();
+  env.commitPayload(query(ALL_ITEMS_QUERY), { allItems: Array.from({ length: W7.items }, (_, i) => item(i)) });
+  env.commitPayload(ITEMS_OP, { items: Array.from({ length: W7.list }, (_, i) => item(i)) });
+  let told = 0;
+  const subscriptions = [];
+  for (let i = 0; i < W7.items; i++) {
+    const snapshot = env.lookup(createReaderSelector(ITEM_FRAGMENT, KEYS[i], {}, OWNER));
+    subscriptions.push(env.subscribe(snapshot, () => told++));
+  }
+  for (let w = 0; w < W7.listWatchers; w++) {
+    subscriptions.push(env.subscribe(env.lookup(ITEMS_OP.fragment), () => told++));
+  }
+  gc();
+  const pick = freshPick();
+  let t = 0;
+  const { samples, batch } = PLAN.w7;
+  const ns = timeBatches(samples, batch, () => {
+    const k = pick(W7.list);
+    const count = 2_000_000 + t;
+    const update = env.applyUpdate({ storeUpdater: (store) => store.get(KEYS[k]).setValue(count, "count") });
+    update.dispose();
+    t++;
+  });
+  report("W7 watch", ns, samples, { told: told / t, affected: W7_AFFECTED });
+  sink.value += subscriptions.length;
+}
+
+// ---------------------------------------------------------------------------
+// W8: serialise the store (N items, 100 pending layers) and load it into a new one.
+
+function w8() {
+  const env = baseEnv();
+  const pick = freshPick();
+  for (let j = 0; j < W8_LAYERS; j++) pushLayer(env, pick, j);
+  gc();
+  let restored = null;
+  const ns = timeSingles(
+    PLAN.w8.samples,
+    () => {
+      restored = null;
+      gc();
+    },
+    () => {
+      const json = JSON.stringify(env.getStore().getSource().toJSON());
+      restored = makeEnv(NO_NETWORK, new RecordSource(JSON.parse(json)));
+    },
+  );
+  const original = env.getStore().getSource();
+  const copy = restored.getStore().getSource();
+  if (copy.size() !== original.size() || Record.getValue(copy.get(KEYS[20956]), "count") !== Record.getValue(original.get(KEYS[20956]), "count")) {
+    throw new Error("W8: the restored source differs from the merged one");
+  }
+  report("W8 persist", ns, PLAN.w8.samples);
+}
+
+// ---------------------------------------------------------------------------
+// W9: confirm an optimistic create under the server's key, 100 layers above it.
+
+function w9() {
+  const { network, pending: responses } = heldNetwork();
+  const env = baseEnv(W9.list, network);
+  gc();
+  const onError = () => {};
+  const ns = timeSingles(
+    PLAN.w9.samples,
+    (s) => {
+      const tmp = tempItem(s);
+      const tmpKey = "Item:" + tmp.id;
+      commitMutation(env, {
+        mutation: CREATE_ITEM_MUTATION,
+        variables: { serial: s },
+        optimisticUpdater: (store) => {
+          const record = store.create(tmpKey, "Item");
+          record.setValue(tmp.id, "id");
+          setItem(record, tmp);
+          appendToItems(store, record);
+        },
+        updater: (store) => appendToItems(store, store.getRootField("createItem")),
+        onError,
+      });
+      const above = [];
+      for (let j = 0; j < W9.above; j++) {
+        const count = s * 1000 + j;
+        above.push(env.applyUpdate({ storeUpdater: (store) => store.get(tmpKey)?.setValue(count, "count") }));
+      }
+      return { s, above };
+    },
+    ({ s }) => {
+      const response = responses.get(s);
+      responses.delete(s);
+      response.next({ data: { createItem: createdItem(s) } });
+      response.complete();
+    },
+    1,
+    ({ above }) => {
+      for (let j = above.length - 1; j >= 0; j--) above[j].dispose();
+    },
+  );
+  const items = env.lookup(ITEMS_OP.fragment).data.items;
+  if (items.length !== W9.list + PLAN.w9.samples + 1 || items.at(-1).id !== String(W9.list + PLAN.w9.samples)) {
+    throw new Error("W9: the confirmed creates are not at the end of the list");
+  }
+  report("W9 remap", ns, PLAN.w9.samples);
+}
+
+// ---------------------------------------------------------------------------
+
+runAll(
+  "Relay store bench (relay-runtime)",
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9 },
+  results,
+);
