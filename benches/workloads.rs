@@ -8,6 +8,8 @@
 //! * `read_depth/{0,1,10,100,1000}` (W1): read field `count` of a random item through
 //!   [`Store::get_field`] with L layers pending; `read_depth_baseline/hashmap`: the same keys
 //!   looked up in a plain `HashMap<Key, Entity>`.
+//! * `remap/10000` (W9): the answer to an optimistic create listed among 10,000 refs and
+//!   targeted by 100 layers above it: `remap` and `confirm_keeping_relative`.
 //! * `lifecycle/{1,10,100}` (W2): settle a random one of W pending layers (80 % confirmed with
 //!   the server's answer, 20 % failed), push a new one; `lifecycle_baseline/snapshot_restore/W`:
 //!   the same writes on a plain map cloned before each mutation and restored on failure.
@@ -482,6 +484,55 @@ fn read_query(c: &mut Criterion) {
     group.finish();
 }
 
+/// Layers above W9's create that target its temporary key.
+const W9_LAYERS: usize = 100;
+/// Refs in W9's list.
+const W9_LIST: usize = 10_000;
+
+/// W9: a temporary key listed in `ROOT_QUERY.items` (10,000 refs) by its create, and targeted
+/// by 100 layers above it; one op = the create's answer: `remap` to the server's key and
+/// `confirm_keeping_relative` with the server's item (its list insert kept). The store with
+/// its layers is made untimed before each op.
+fn remap(c: &mut Criterion) {
+    let names = Names::new();
+    let root = Key::root_query();
+    let base = list_store(&names, W9_LIST);
+    let mut group = c.benchmark_group("remap");
+    let mut s = 0;
+    group.bench_function(BenchmarkId::from_parameter(W9_LIST), |b| {
+        b.iter_batched(
+            || {
+                let mut store = base.clone();
+                let tmp = store.temporary_key("Item").expect("a valid typename");
+                let (_, entity) = new_item(&names, s);
+                let create = Patch::new().write(&tmp, entity).insert_unique(
+                    &root,
+                    &names.items,
+                    Value::from(&tmp),
+                    ListPosition::End,
+                );
+                let (id, _) = store.push("create", create).expect("a valid layer");
+                for i in 0..W9_LAYERS {
+                    let edit = Patch::new().set(&tmp, "count", i);
+                    store.push("edit", edit).expect("a valid layer");
+                }
+                let (real, answer) = new_item(&names, W9_LIST + s);
+                s += 1;
+                (store, tmp, id, real, answer)
+            },
+            |(mut store, tmp, id, real, answer)| {
+                store.remap(&tmp, &real).expect("a temporary key");
+                store
+                    .confirm_keeping_relative(id, Patch::new().write(&real, answer))
+                    .expect("a pending layer");
+                store
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+}
+
 /// Criterion as the command line sets it, quiet about plots (none are built).
 fn config() -> Criterion {
     let criterion = Criterion::default().without_plots();
@@ -495,6 +546,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = read_depth, lifecycle, normalize, read_query, list_insert
+    targets = read_depth, lifecycle, normalize, read_query, list_insert, remap
 }
 criterion_main!(benches);
