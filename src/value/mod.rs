@@ -13,6 +13,7 @@
 mod drop;
 mod json;
 
+use drop::drop_list;
 pub(crate) use drop::release;
 pub(crate) use json::{entity_to_json, fields_bounded, json_within};
 
@@ -64,6 +65,11 @@ impl List {
         Arc::make_mut(&mut self.0)
     }
 
+    /// A list over this shared vector.
+    pub(crate) fn from_shared(items: Arc<imbl::Vector<Value>>) -> List {
+        List(items)
+    }
+
     /// Whether two lists share one allocation (a cheap "certainly equal" test).
     ///
     /// ```
@@ -79,10 +85,10 @@ impl Drop for List {
     fn drop(&mut self) {
         // Only the last owner drops the items; taking them out first keeps deep lists from
         // recursing (see `drop.rs`).
-        if Arc::strong_count(&self.0) == 1
-            && let Some(items) = Arc::get_mut(&mut self.0)
-        {
-            release(std::mem::take(items).into_iter());
+        // The vector itself is dropped as usual (its nodes shared with other versions are
+        // only released, never walked), inside a count of nesting levels.
+        if Arc::strong_count(&self.0) == 1 {
+            drop_list(std::mem::take(&mut self.0));
         }
     }
 }
