@@ -407,11 +407,15 @@ struct Owner {
 /// How W4 reads.
 #[derive(Clone, Copy)]
 enum Read {
-    /// Through a kept [`Query`], as Apollo's `readQuery` goes through its result cache; one
+    /// A shared read through a kept [`Query`] (`Query::read_shared`: a tree that reuses every
+    /// unchanged subtree, as Apollo's `readQuery` reuses its result cache's objects); one
     /// random item's `count` changed (untimed) since the last read.
     Cold,
-    /// Through the kept [`Query`], nothing changed since the last read.
+    /// The shared read, nothing changed since the last read.
     Warm,
+    /// Through the kept [`Query`] into JSON (`Query::read`), one item changed: JSON shares
+    /// nothing, so a change rebuilds the whole result.
+    ColdJson,
     /// `Store::read_query`: a full read into JSON every time (our baseline: no cache).
     Uncached,
     /// `Store::read_query_as` into plain structs: a full read, no JSON built.
@@ -442,9 +446,10 @@ fn read_query(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 // The result the caller shows until the next one arrives, as a UI holds it: the
                 // tree a re-read replaces is freed by the caller, outside the read.
-                let mut shown = Some(query.read(store).expect("a complete read"));
+                let mut shown = Some(query.read_shared(store).expect("a complete read"));
+                let mut shown_json = None;
                 for _ in 0..iters {
-                    if let Read::Cold = how {
+                    if let Read::Cold | Read::ColdJson = how {
                         let k = pick.pick(n);
                         store
                             .write(Patch::new().set(&keys[k], "count", 1_000_000 + t))
@@ -454,10 +459,16 @@ fn read_query(c: &mut Criterion) {
                     match how {
                         Read::Cold | Read::Warm => {
                             let start = Instant::now();
-                            let result = query.read(store);
+                            let result = query.read_shared(store);
                             total += start.elapsed();
                             // Freed after the timed read: the caller still held it.
                             drop(shown.replace(black_box(result.expect("a complete read"))));
+                        }
+                        Read::ColdJson => {
+                            let start = Instant::now();
+                            let result = query.read(store);
+                            total += start.elapsed();
+                            drop(shown_json.replace(black_box(result.expect("a complete read"))));
                         }
                         Read::Uncached => {
                             let start = Instant::now();
@@ -478,6 +489,9 @@ fn read_query(c: &mut Criterion) {
         };
         group.bench_function(BenchmarkId::new("cold", n), |b| read(b, Read::Cold));
         group.bench_function(BenchmarkId::new("warm", n), |b| read(b, Read::Warm));
+        group.bench_function(BenchmarkId::new("cold_json", n), |b| {
+            read(b, Read::ColdJson)
+        });
         group.bench_function(BenchmarkId::new("uncached", n), |b| read(b, Read::Uncached));
         group.bench_function(BenchmarkId::new("typed", n), |b| read(b, Read::Typed));
     }

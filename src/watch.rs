@@ -60,7 +60,7 @@ enum Watcher {
         callback: Arc<EntityFn>,
     },
     Query {
-        query: Query,
+        query: Box<Query>,
         /// The last result told (or read at registration).
         last: QueryResult,
         /// The keys the last read looked up, as indexed.
@@ -253,7 +253,7 @@ impl Store {
         let last = query.read(self);
         let deps = query.dependencies();
         let watcher = Watcher::Query {
-            query,
+            query: Box::new(query),
             last,
             deps: deps.clone(),
             callback: Arc::new(callback),

@@ -237,3 +237,78 @@ fn the_stores_memory_of_changes_is_bounded_in_keys_too() {
     store.write(Patch::new().set("A:1", "x", 2)).unwrap();
     assert_eq!(store.changed_since(last).unwrap().count(), 1);
 }
+
+/// The item entities listed in `ROOT_QUERY.items` that exist, in order (what the result lists).
+fn listed(store: &Store) -> Vec<String> {
+    store
+        .get_field("ROOT_QUERY", "items")
+        .and_then(Value::as_list)
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_ref_key)
+                .filter(|key| store.get(key.as_str()).is_some())
+                .map(|key| key.to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/query.txt"))),
+        ..ProptestConfig::default()
+    })]
+
+    /// A shared read gives the fresh read's JSON, and every listed item whose entity and owner
+    /// did not change is the previous result's allocation.
+    #[test]
+    fn a_shared_read_equals_a_fresh_one_and_shares_what_did_not_change(steps in prop::collection::vec(step(), 1..25)) {
+        let doc = Document::parse(TEXT).unwrap();
+        let mut store = seeded();
+        let mut query = Query::new(doc.clone(), json!(null));
+        let mut layers: Vec<LayerId> = Vec::new();
+        let mut last = query.read_shared(&store).ok().map(|tree| (tree, listed(&store)));
+        for step in steps {
+            let changes = match step {
+                Step::Write(k, v) => store.write(patch(k, v)).unwrap(),
+                Step::Push(k, v) => {
+                    let (id, changes) = store.push("p", patch(k, v)).unwrap();
+                    layers.push(id);
+                    changes
+                }
+                Step::Fail(i) if !layers.is_empty() => store.fail(layers.remove(i % layers.len())).unwrap(),
+                Step::Promote(i) if !layers.is_empty() => store.promote(layers.remove(i % layers.len())).unwrap(),
+                Step::RemoveItem(i) => store
+                    .write(Patch::new().remove_item("ROOT_QUERY", "items", Key::new(&format!("Item:{}", i % 3)).unwrap()))
+                    .unwrap(),
+                Step::Fail(_) | Step::Promote(_) => continue,
+            };
+            let shared = query.read_shared(&store);
+            let fresh = store.read_query(&doc, &json!(null));
+            match (&shared, &fresh) {
+                (Ok(tree), Ok(fresh)) => prop_assert_eq!(&tree.to_json(), fresh),
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                _ => prop_assert!(false, "shared {:?} vs fresh {:?}", shared, fresh),
+            }
+            let now = shared.ok().map(|tree| (tree, listed(&store)));
+            if let (Some((before, before_keys)), Some((after, after_keys))) = (&last, &now) {
+                let items = |tree: &Value| -> Vec<Value> {
+                    let Value::Object(root) = tree else { return Vec::new() };
+                    root.get("items").and_then(Value::as_list).map(|l| l.iter().cloned().collect()).unwrap_or_default()
+                };
+                let (old, new) = (items(before), items(after));
+                for (i, key) in after_keys.iter().enumerate() {
+                    let Some(j) = before_keys.iter().position(|k| k == key) else { continue };
+                    let owner = store.get_field(key, "owner").and_then(Value::as_ref_key).map(|k| k.to_string());
+                    let untouched = !changes.contains(key) && owner.as_deref().is_none_or(|o| !changes.contains(o));
+                    let shared = matches!((&old[j], &new[i]), (Value::Object(a), Value::Object(b)) if a.ptr_eq(b));
+                    if untouched {
+                        prop_assert!(shared, "{} did not change but was rebuilt ({:?})", key, changes);
+                    }
+                }
+            }
+            last = now;
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod de;
 mod error;
 mod plan;
 mod query;
+mod shared;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -345,6 +346,64 @@ fn run_on<S: Source, T: DeserializeOwned>(
     variables: &serde_json::Value,
     missing: Option<&RefCell<Vec<String>>>,
 ) -> Result<T, ReadError> {
+    with_ctx(
+        source,
+        policies,
+        doc,
+        start,
+        variables,
+        missing,
+        |ctx, root, entity, top| {
+            let cursor = Cursor {
+                ctx,
+                node: Node::Object(entity, Some(root)),
+                sel: std::slice::from_ref(&top),
+                path: &Path::Root,
+                depth: 0,
+            };
+            T::deserialize(cursor).map_err(|error| error.at(&Path::Root))
+        },
+    )
+}
+
+/// A shared read of the operation of `doc` (see `shared.rs`), reusing and filling `memo`;
+/// returns the result and every key it read.
+pub(crate) fn run_shared<S: Source>(
+    source: &S,
+    policies: &Policies,
+    doc: &Document,
+    variables: &serde_json::Value,
+    memo: &mut shared::Memo,
+) -> Result<(crate::value::Value, Vec<crate::key::Key>), ReadError> {
+    with_ctx(
+        source,
+        policies,
+        doc,
+        Start::Query,
+        variables,
+        None,
+        |ctx, root, entity, top| {
+            let key = crate::key::Key::new(root)
+                .map_err(|_| ReadError::MissingRoot { key: root.into() })?;
+            let mut walk = shared::Walk::new(ctx, memo);
+            ctx.node()?;
+            let value = walk.referenced(&key, entity, std::slice::from_ref(&top), 0)?;
+            Ok((value, walk.into_deps()))
+        },
+    )
+}
+
+/// Compiles the plan for a read and runs `read` with its context, the root's key and entity,
+/// and the top selection set.
+fn with_ctx<S: Source, R>(
+    source: &S,
+    policies: &Policies,
+    doc: &Document,
+    start: Start<'_>,
+    variables: &serde_json::Value,
+    missing: Option<&RefCell<Vec<String>>>,
+    read: impl for<'p> FnOnce(&'p Ctx<'p, S>, &'p str, &'p Entity, usize) -> Result<R, ReadError>,
+) -> Result<R, ReadError> {
     let mut plan = Plan::default();
     let (root, top) = match start {
         Start::Query => {
@@ -387,14 +446,7 @@ fn run_on<S: Source, T: DeserializeOwned>(
         collected: &collected,
         budget: &budget,
     };
-    let cursor = Cursor {
-        ctx: &ctx,
-        node: Node::Object(entity, Some(root)),
-        sel: std::slice::from_ref(&top),
-        path: &Path::Root,
-        depth: 0,
-    };
-    T::deserialize(cursor).map_err(|error| error.at(&Path::Root))
+    read(&ctx, root, entity, top)
 }
 
 /// The key of an operation's root entity.

@@ -51,6 +51,17 @@ pub struct Query {
     /// The keys the last read looked up when it failed (a watcher reads again when one of
     /// them changes).
     failed: Vec<Box<str>>,
+    /// The state of [`Query::read_shared`].
+    shared: Shared,
+}
+
+/// What [`Query::read_shared`] keeps between reads.
+#[derive(Default)]
+struct Shared {
+    /// The store revision the memo is up to date with (0: none yet).
+    revision: u64,
+    result: Option<crate::value::Value>,
+    memo: super::shared::Memo,
 }
 
 /// The last successful read.
@@ -76,6 +87,7 @@ impl Query {
             variables,
             last: None,
             failed: Vec::new(),
+            shared: Shared::default(),
         }
     }
 
@@ -146,6 +158,69 @@ impl Query {
     /// ```
     pub fn is_stale(&self, store: &Store) -> bool {
         !self.last.as_ref().is_some_and(|last| last.holds(store))
+    }
+
+    /// The result as a tree of [`Value`](crate::Value)s that shares every unchanged subtree
+    /// with the previous result: an entity whose subtree read nothing that changed since is
+    /// the same allocation (compare with [`Entity::ptr_eq`](crate::Entity::ptr_eq) /
+    /// [`List::ptr_eq`](crate::List::ptr_eq)), so a UI diffing by pointer re-renders only what
+    /// changed, and a re-read costs the entities that changed plus rebuilding the lists and
+    /// objects that hold them, not the whole result. Its JSON
+    /// ([`Value::to_json`](crate::Value::to_json)) is what [`read`](Query::read) gives.
+    /// Objects are [`Value::Object`](crate::Value::Object)s keyed by response key.
+    ///
+    /// ```
+    /// use optimist::{Document, Key, Patch, Query, Store, Value};
+    ///
+    /// let mut store = Store::new();
+    /// let todos: Vec<Value> = (1..=3).map(|i| Value::Ref(Key::new(&format!("Todo:{i}")).unwrap())).collect();
+    /// let mut seed = Patch::new().set("ROOT_QUERY", "todos", todos);
+    /// for i in 1..=3 {
+    ///     seed = seed.set(format!("Todo:{i}"), "title", format!("todo {i}"));
+    /// }
+    /// store.write(seed)?;
+    /// let mut query = Query::new(Document::parse("{ todos { title } }")?, serde_json::json!({}));
+    /// let before = query.read_shared(&store)?;
+    /// store.push("rename", Patch::new().set("Todo:2", "title", "renamed"))?;
+    /// let after = query.read_shared(&store)?;
+    ///
+    /// let items = |tree: &Value| -> Vec<Value> {
+    ///     let Value::Object(root) = tree else { panic!() };
+    ///     root.get("todos").and_then(Value::as_list).unwrap().iter().cloned().collect()
+    /// };
+    /// let (b, a) = (items(&before), items(&after));
+    /// let same = |x: &Value, y: &Value| matches!((x, y), (Value::Object(x), Value::Object(y)) if x.ptr_eq(y));
+    /// assert!(same(&b[0], &a[0]) && same(&b[2], &a[2]), "untouched items are shared");
+    /// assert!(!same(&b[1], &a[1]), "the renamed one is new");
+    /// assert_eq!(after.to_json(), *query.read(&store)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_shared(&mut self, store: &Store) -> Result<crate::value::Value, ReadError> {
+        let state = &mut self.shared;
+        if state.revision == store.revision()
+            && let Some(result) = &state.result
+        {
+            return Ok(result.clone());
+        }
+        match store.changed_since(state.revision) {
+            Some(changed) => {
+                for key in changed {
+                    state.memo.invalidate(key);
+                }
+            }
+            None => state.memo.clear(),
+        }
+        state.revision = store.revision();
+        state.result = None;
+        let (result, _) = super::run_shared(
+            &store.view(),
+            store.policies(),
+            &self.doc,
+            &self.variables,
+            &mut state.memo,
+        )?;
+        state.result = Some(result.clone());
+        Ok(result)
     }
 
     /// The keys the last read looked up (whether it succeeded or not), sorted.

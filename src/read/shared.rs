@@ -1,0 +1,297 @@
+//! Shared reads: a query's result as a tree of [`Value`]s whose unchanged subtrees are the
+//! previous result's (pointer-equal), rebuilt only where something it read changed.
+//!
+//! The walk follows the same plan as the serde reader (`de.rs`) and gives the same result (its
+//! JSON is `read_query`'s), but every entity reached through a reference under a selection is
+//! memoised with the keys its subtree read. Before a read, the memo drops the entries that
+//! depend on a key changed since the last one; every other entity's subtree is reused as it
+//! is. A re-read after one item of a list of 10,000 changed reads that item again and rebuilds
+//! the list around the reused items: no other entity is looked at.
+
+use std::collections::HashMap;
+
+use smallvec::SmallVec;
+
+use super::de::{Ctx, Node};
+use super::plan::{Item, PlanField};
+use super::{ReadError, Source, root_typename, typename_of};
+use crate::entity::Entity;
+use crate::field::FieldName;
+use crate::key::Key;
+use crate::patch::Hasher;
+use crate::value::{List, Value};
+
+/// An entity read under one selection: the plan sets that apply, and the entity's key.
+type MemoKey = (Key, SmallVec<[usize; 2]>);
+
+/// Memoised entity subtrees, with the keys each read.
+#[derive(Default, Clone)]
+pub(crate) struct Memo {
+    entries: HashMap<MemoKey, MemoEntry, Hasher>,
+    /// For each key, the entries whose subtree read it.
+    by_dep: HashMap<Key, Vec<MemoKey>, Hasher>,
+}
+
+#[derive(Clone)]
+struct MemoEntry {
+    value: Value,
+    deps: Box<[Key]>,
+}
+
+impl Memo {
+    /// Drops every entry that read `key`.
+    pub(crate) fn invalidate(&mut self, key: &str) {
+        if let Some(entries) = self.by_dep.remove(key) {
+            for entry in entries {
+                self.entries.remove(&entry);
+            }
+        }
+    }
+
+    /// Drops everything.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.by_dep.clear();
+    }
+
+    fn insert(&mut self, at: MemoKey, entry: MemoEntry) {
+        for dep in entry.deps.iter() {
+            self.by_dep.entry(dep.clone()).or_default().push(at.clone());
+        }
+        self.entries.insert(at, entry);
+    }
+}
+
+/// One shared read over `ctx`, filling and reusing `memo`; `deps` collects every key read.
+pub(super) struct Walk<'m, 'p, S: ?Sized> {
+    pub(super) ctx: &'p Ctx<'p, S>,
+    pub(super) memo: &'m mut Memo,
+    /// The keys read by the entities being walked, innermost last.
+    frames: Vec<Vec<Key>>,
+    /// The response keys and indices down to the current node, for error paths.
+    path: Vec<Segment<'p>>,
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
+    pub(super) fn new(ctx: &'p Ctx<'p, S>, memo: &'m mut Memo) -> Self {
+        Walk {
+            ctx,
+            memo,
+            frames: vec![Vec::new()],
+            path: Vec::new(),
+        }
+    }
+
+    /// Every key the read looked up.
+    pub(super) fn into_deps(mut self) -> Vec<Key> {
+        self.frames.pop().unwrap_or_default()
+    }
+
+    fn render(&self) -> String {
+        let mut text = String::new();
+        for (i, segment) in self.path.iter().enumerate() {
+            if i > 0 {
+                text.push('.');
+            }
+            match segment {
+                Segment::Key(key) => text.push_str(key),
+                Segment::Index(index) => text.push_str(&index.to_string()),
+            }
+        }
+        text
+    }
+
+    fn check(&self, depth: usize) -> Result<(), ReadError> {
+        self.ctx.node()?;
+        if depth > self.ctx.limit {
+            return Err(ReadError::TooDeep {
+                path: self.render(),
+                limit: self.ctx.limit,
+            });
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, key: &Key) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.push(key.clone());
+        }
+    }
+
+    /// The entity under `key` from the source, noted as read.
+    fn entity(&mut self, key: &Key) -> Option<&'p Entity> {
+        self.note(key);
+        self.ctx.source.entity(key)
+    }
+
+    /// An entity reached by reference, under `sel` (not empty): from the memo when nothing it
+    /// read changed, read and memoised otherwise.
+    pub(super) fn referenced(
+        &mut self,
+        key: &Key,
+        entity: &'p Entity,
+        sel: &[usize],
+        depth: usize,
+    ) -> Result<Value, ReadError> {
+        let at: MemoKey = (key.clone(), sel.iter().copied().collect());
+        if let Some(entry) = self.memo.entries.get(&at) {
+            // The caller counted the one node it stands for: a shared subtree is not rebuilt.
+            let value = entry.value.clone();
+            let deps = entry.deps.clone();
+            if let Some(frame) = self.frames.last_mut() {
+                frame.extend(deps.iter().cloned());
+            }
+            return Ok(value);
+        }
+        self.frames.push(vec![key.clone()]);
+        let read = self.object(entity, Some(key.as_str()), sel, depth);
+        let mut deps = self.frames.pop().unwrap_or_default();
+        deps.sort_unstable();
+        deps.dedup();
+        if let Some(frame) = self.frames.last_mut() {
+            frame.extend(deps.iter().cloned());
+        }
+        let value = read?;
+        self.memo.insert(
+            at,
+            MemoEntry {
+                value: value.clone(),
+                deps: deps.into(),
+            },
+        );
+        Ok(value)
+    }
+
+    /// A node under the selection sets `sel` (empty: as stored).
+    pub(super) fn node(
+        &mut self,
+        node: Node<'p>,
+        sel: &[usize],
+        depth: usize,
+    ) -> Result<Value, ReadError> {
+        self.check(depth)?;
+        let value = match node {
+            Node::Text(text) => return Ok(Value::from(text)),
+            Node::Object(entity, key) => return self.object(entity, key, sel, depth),
+            Node::Value(value) => value,
+        };
+        if sel.is_empty() {
+            // As stored: JSON scalars, references as `{"__ref": key}`, objects as they are.
+            return Ok(value.clone());
+        }
+        match value {
+            Value::Null => Ok(Value::Null),
+            Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+                let found = match value {
+                    Value::Bool(_) => "boolean",
+                    Value::Number(_) => "number",
+                    _ => "string",
+                };
+                Err(ReadError::WrongShape {
+                    path: self.render(),
+                    found,
+                })
+            }
+            // A reference to an absent entity reads as null.
+            Value::Ref(key) => match self.entity(key) {
+                Some(entity) => self.referenced(key, entity, sel, depth),
+                None => Ok(Value::Null),
+            },
+            Value::List(items) => self.list(items, sel, depth),
+            Value::Object(entity) => self.object(entity, None, sel, depth),
+        }
+    }
+
+    /// A list under a selection; references to absent entities are dropped.
+    fn list(&mut self, items: &'p List, sel: &[usize], depth: usize) -> Result<Value, ReadError> {
+        let mut out = imbl::Vector::new();
+        let mut index = 0;
+        for item in items.iter() {
+            let node = match item {
+                Value::Ref(key) => match self.entity(key) {
+                    Some(entity) => {
+                        self.path.push(Segment::Index(index));
+                        self.check(depth + 1)?;
+                        let read = self.referenced(key, entity, sel, depth + 1);
+                        self.path.pop();
+                        out.push_back(read?);
+                        index += 1;
+                        continue;
+                    }
+                    None => continue,
+                },
+                _ => Node::Value(item),
+            };
+            self.path.push(Segment::Index(index));
+            let read = self.node(node, sel, depth + 1);
+            self.path.pop();
+            out.push_back(read?);
+            index += 1;
+        }
+        Ok(Value::List(List::from(out)))
+    }
+
+    /// An object (an entity, with its key, or an embedded object) under `sel`.
+    fn object(
+        &mut self,
+        entity: &'p Entity,
+        key: Option<&str>,
+        sel: &[usize],
+        depth: usize,
+    ) -> Result<Value, ReadError> {
+        if sel.is_empty() {
+            return Ok(Value::Object(entity.clone()));
+        }
+        let plan = self.ctx.plan;
+        // (field, its sub-selection, optional) in response order.
+        let mut fields: Vec<(&'p PlanField<'p>, SmallVec<[usize; 2]>, bool)> = Vec::new();
+        match sel {
+            [one] if plan.sets.get(*one).is_some_and(|set| set.flat) => {
+                for item in &plan.sets[*one].items {
+                    if let Item::Field(field) = item {
+                        fields.push((field, field.child.into_iter().collect(), field.optional));
+                    }
+                }
+            }
+            _ => {
+                for group in self.ctx.groups(sel, typename_of(entity, key)).iter() {
+                    fields.push((group.field, group.children.clone(), group.optional));
+                }
+            }
+        }
+        let mut out: Vec<(FieldName, Value)> = Vec::with_capacity(fields.len());
+        for (field, children, optional) in fields {
+            let found = match entity.get(field.store_name.as_str()) {
+                Some(value) => Some(Node::Value(value)),
+                None if field.typename => key.and_then(root_typename).map(Node::Text),
+                None => None,
+            };
+            self.path.push(Segment::Key(field.response_key));
+            let read = match found {
+                Some(node) => Some(self.node(node, &children, depth + 1)),
+                None if optional => None,
+                None => match self.ctx.missing {
+                    Some(missing) => {
+                        let counted = self.ctx.node();
+                        missing.borrow_mut().push(self.render());
+                        counted.err().map(Err)
+                    }
+                    None => Some(Err(ReadError::MissingField {
+                        path: self.render(),
+                    })),
+                },
+            };
+            self.path.pop();
+            if let Some(read) = read {
+                out.push((FieldName::new(field.response_key), read?));
+            }
+        }
+        Ok(Value::Object(Entity::from_fields(out)))
+    }
+}
