@@ -154,7 +154,7 @@ pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Value};
 pub use version::{BadVersion, Version};
 pub use view::Snapshot;
-pub use watch::{QueryResult, WatchId};
+pub use watch::{QueryResult, TreeResult, WatchId};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

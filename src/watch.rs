@@ -25,6 +25,7 @@ use crate::layer::LayerId;
 use crate::patch::Hasher;
 use crate::read::{Query, ReadError};
 use crate::store::Store;
+use crate::value::Value;
 
 /// The id of a registered watcher, to [`unwatch`](Store::unwatch) it. `Debug` prints `W` and
 /// its number.
@@ -48,9 +49,14 @@ impl fmt::Debug for WatchId {
 /// missing from the store, say, before the first answer arrived).
 pub type QueryResult = Result<Arc<serde_json::Value>, ReadError>;
 
+/// A tree watcher's result: the shared tree of [`Query::read_shared`] (unchanged subtrees are
+/// the previous result's allocations), or why it could not be read.
+pub type TreeResult = Result<Value, ReadError>;
+
 type EntityFn = dyn Fn(Option<&Entity>) + Send + Sync;
 type QueryFn = dyn Fn(&QueryResult) + Send + Sync;
 type LayersFn = dyn Fn(&[(LayerId, LayerEvent)]) + Send + Sync;
+type TreeFn = dyn Fn(&TreeResult) + Send + Sync;
 
 enum Watcher {
     Entity {
@@ -66,6 +72,12 @@ enum Watcher {
         /// The keys the last read looked up, as indexed.
         deps: Vec<Key>,
         callback: Arc<QueryFn>,
+    },
+    Tree {
+        query: Box<Query>,
+        last: TreeResult,
+        deps: Vec<Key>,
+        callback: Arc<TreeFn>,
     },
     Layers {
         callback: Arc<LayersFn>,
@@ -300,6 +312,46 @@ impl Store {
         })
     }
 
+    /// Watches a query as a shared tree ([`Query::read_shared`]): `callback` gets the new tree
+    /// after every call that changed the result, and its unchanged subtrees are the previous
+    /// tree's allocations, so a UI that diffs by pointer re-renders only what changed. A
+    /// change costs re-reading what changed, not the whole result: the watcher to use for
+    /// long lists.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store, Value};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "count", 1))?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// store.watch_query_tree(Document::parse("{ count }")?, serde_json::json!({}), move |tree| {
+    ///     log.lock().unwrap().push(tree.as_ref().unwrap().to_json());
+    /// });
+    /// store.push("bump", Patch::new().increment("ROOT_QUERY", "count", 1))?;
+    /// assert_eq!(*seen.lock().unwrap(), [serde_json::json!({"count": 2})]);
+    /// # let _ = Value::Null;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_query_tree(
+        &mut self,
+        doc: Document,
+        variables: serde_json::Value,
+        callback: impl Fn(&TreeResult) + Send + Sync + 'static,
+    ) -> WatchId {
+        let mut query = Query::new(doc, variables);
+        let last = query.read_shared(self);
+        let deps = query.shared_dependencies().to_vec();
+        let watcher = Watcher::Tree {
+            query: Box::new(query),
+            last,
+            deps: deps.clone(),
+            callback: Arc::new(callback),
+        };
+        self.watchers.add(watcher, &deps)
+    }
+
     /// Watches layer events (pushed, reserved, confirmed, squashed, failed, cancelled,
     /// remapped): `callback` is called with the events of every call that had some, so a
     /// status display follows layers even when the view does not change (a promote).
@@ -343,7 +395,9 @@ impl Store {
         };
         match watcher {
             Watcher::Entity { key, .. } => self.watchers.unindex(id, &[key]),
-            Watcher::Query { deps, .. } => self.watchers.unindex(id, &deps),
+            Watcher::Query { deps, .. } | Watcher::Tree { deps, .. } => {
+                self.watchers.unindex(id, &deps)
+            }
             Watcher::Layers { .. } => self.watchers.layers.retain(|w| *w != id),
         }
         true
@@ -473,6 +527,23 @@ impl Store {
                         reindex = Some((std::mem::replace(deps, new_deps.clone()), new_deps));
                     }
                     if !same {
+                        *last = now;
+                        callback(last);
+                    }
+                }
+                Some(Watcher::Tree {
+                    query,
+                    last,
+                    deps,
+                    callback,
+                }) => {
+                    let now = query.read_shared(self);
+                    let new_deps = query.shared_dependencies();
+                    if new_deps != deps.as_slice() {
+                        let new_deps = new_deps.to_vec();
+                        reindex = Some((std::mem::replace(deps, new_deps.clone()), new_deps));
+                    }
+                    if now != *last {
                         *last = now;
                         callback(last);
                     }

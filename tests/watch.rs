@@ -251,3 +251,56 @@ fn an_entity_watcher_follows_a_remapped_temporary_key() {
         ]
     );
 }
+
+#[test]
+fn a_tree_watcher_gets_a_result_that_shares_the_unchanged_rows() {
+    let mut store = versioned_store();
+    let trees: Arc<Mutex<Vec<optimist::Value>>> = Arc::default();
+    let log = trees.clone();
+    // Registered before the data exists: told when it arrives.
+    store.watch_query_tree(
+        Document::parse("{ todos { id title done } }").unwrap(),
+        json!({}),
+        move |tree| {
+            if let Ok(tree) = tree {
+                log.lock().unwrap().push(tree.clone());
+            }
+        },
+    );
+    store
+        .write(list(&[
+            (1, "Buy milk", false, 1),
+            (2, "Call mum", false, 1),
+            (3, "File taxes", false, 1),
+        ]))
+        .unwrap();
+    let (tick, _) = store
+        .push("tick 2", Patch::new().set("Todo:2", "done", true))
+        .unwrap();
+    store.fail(tick).unwrap();
+    let trees = trees.lock().unwrap();
+    assert_eq!(trees.len(), 3, "data arrived, tick, untick");
+    let rows = |tree: &optimist::Value| -> Vec<optimist::Entity> {
+        let optimist::Value::Object(root) = tree else {
+            panic!("an object")
+        };
+        root.get("todos")
+            .and_then(optimist::Value::as_list)
+            .unwrap()
+            .iter()
+            .map(|row| match row {
+                optimist::Value::Object(row) => row.clone(),
+                other => panic!("a row, not {other:?}"),
+            })
+            .collect()
+    };
+    let (first, ticked, back) = (rows(&trees[0]), rows(&trees[1]), rows(&trees[2]));
+    assert!(
+        first[0].ptr_eq(&ticked[0]) && first[2].ptr_eq(&ticked[2]),
+        "rows 1 and 3 are shared"
+    );
+    assert!(!first[1].ptr_eq(&ticked[1]));
+    assert!(ticked[0].ptr_eq(&back[0]) && ticked[2].ptr_eq(&back[2]));
+    assert_eq!(trees[2].to_json(), trees[0].to_json());
+    assert_eq!(ticked[1].get("done"), Some(&optimist::Value::from(true)));
+}

@@ -367,15 +367,17 @@ fn run_on<S: Source, T: DeserializeOwned>(
 }
 
 /// A shared read of the operation of `doc` (see `shared.rs`), reusing and filling `memo`;
-/// returns the result and every key it read.
+/// returns the result and every key it read, also when it failed (so a watcher knows what
+/// to wait for).
 pub(crate) fn run_shared<S: Source>(
     source: &S,
     policies: &Policies,
     doc: &Document,
     variables: &serde_json::Value,
     memo: &mut shared::Memo,
-) -> Result<(crate::value::Value, Vec<crate::key::Key>), ReadError> {
-    with_ctx(
+) -> (Result<crate::value::Value, ReadError>, Vec<crate::key::Key>) {
+    let mut deps = Vec::new();
+    let result = with_ctx(
         source,
         policies,
         doc,
@@ -386,11 +388,19 @@ pub(crate) fn run_shared<S: Source>(
             let key = crate::key::Key::new(root)
                 .map_err(|_| ReadError::MissingRoot { key: root.into() })?;
             let mut walk = shared::Walk::new(ctx, memo);
-            ctx.node()?;
-            let value = walk.referenced(&key, entity, std::slice::from_ref(&top), 0)?;
-            Ok((value, walk.into_deps()))
+            let read = ctx
+                .node()
+                .and_then(|()| walk.referenced(&key, entity, std::slice::from_ref(&top), 0));
+            deps = walk.into_deps();
+            read
         },
-    )
+    );
+    if let Err(ReadError::MissingRoot { key }) = &result
+        && let Ok(key) = crate::key::Key::new(key)
+    {
+        deps.push(key);
+    }
+    (result, deps)
 }
 
 /// Compiles the plan for a read and runs `read` with its context, the root's key and entity,

@@ -62,6 +62,8 @@ struct Shared {
     revision: u64,
     result: Option<crate::value::Value>,
     memo: super::shared::Memo,
+    /// Every key the last shared read looked up, sorted.
+    deps: Vec<crate::key::Key>,
 }
 
 /// The last successful read.
@@ -212,15 +214,24 @@ impl Query {
         }
         state.revision = store.revision();
         state.result = None;
-        let (result, _) = super::run_shared(
+        let (result, mut deps) = super::run_shared(
             &store.view(),
             store.policies(),
             &self.doc,
             &self.variables,
             &mut state.memo,
-        )?;
+        );
+        deps.sort_unstable();
+        deps.dedup();
+        state.deps = deps;
+        let result = result?;
         state.result = Some(result.clone());
         Ok(result)
+    }
+
+    /// The keys the last [`read_shared`](Query::read_shared) looked up, sorted.
+    pub(crate) fn shared_dependencies(&self) -> &[crate::key::Key] {
+        &self.shared.deps
     }
 
     /// The keys the last read looked up (whether it succeeded or not), sorted.

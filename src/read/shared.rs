@@ -88,9 +88,9 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         }
     }
 
-    /// Every key the read looked up.
-    pub(super) fn into_deps(mut self) -> Vec<Key> {
-        self.frames.pop().unwrap_or_default()
+    /// Every key the read looked up (all frames: a failed read leaves inner ones open).
+    pub(super) fn into_deps(self) -> Vec<Key> {
+        self.frames.into_iter().flatten().collect()
     }
 
     fn render(&self) -> String {
