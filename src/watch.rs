@@ -342,7 +342,7 @@ impl Store {
     ) -> WatchId {
         let mut query = Query::new(doc, variables);
         let last = query.read_shared(self);
-        let deps = query.shared_dependencies().to_vec();
+        let deps: Vec<Key> = query.shared_dependencies().iter().cloned().collect();
         let watcher = Watcher::Tree {
             query: Box::new(query),
             last,
@@ -539,9 +539,23 @@ impl Store {
                 }) => {
                     let now = query.read_shared(self);
                     let new_deps = query.shared_dependencies();
-                    if new_deps != deps.as_slice() {
-                        let new_deps = new_deps.to_vec();
-                        reindex = Some((std::mem::replace(deps, new_deps.clone()), new_deps));
+                    // Reindexed only by what differs: the keys no longer read, and the new.
+                    let same_deps = new_deps.len() == deps.len()
+                        && deps.iter().all(|key| new_deps.contains(key));
+                    if !same_deps {
+                        let gone: Vec<Key> = deps
+                            .iter()
+                            .filter(|k| !new_deps.contains(*k))
+                            .cloned()
+                            .collect();
+                        let old: std::collections::HashSet<&Key> = deps.iter().collect();
+                        let added: Vec<Key> = new_deps
+                            .iter()
+                            .filter(|k| !old.contains(k))
+                            .cloned()
+                            .collect();
+                        *deps = new_deps.iter().cloned().collect();
+                        reindex = Some((gone, added));
                     }
                     if now != *last {
                         *last = now;

@@ -375,8 +375,11 @@ pub(crate) fn run_shared<S: Source>(
     doc: &Document,
     variables: &serde_json::Value,
     memo: &mut shared::Memo,
-) -> (Result<crate::value::Value, ReadError>, Vec<crate::key::Key>) {
-    let mut deps = Vec::new();
+) -> (
+    Result<crate::value::Value, ReadError>,
+    std::collections::HashSet<crate::key::Key, crate::patch::Hasher>,
+) {
+    let mut deps = std::collections::HashSet::default();
     let result = with_ctx(
         source,
         policies,
@@ -398,7 +401,7 @@ pub(crate) fn run_shared<S: Source>(
     if let Err(ReadError::MissingRoot { key }) = &result
         && let Ok(key) = crate::key::Key::new(key)
     {
-        deps.push(key);
+        deps.insert(key);
     }
     (result, deps)
 }

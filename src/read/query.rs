@@ -62,8 +62,8 @@ struct Shared {
     revision: u64,
     result: Option<crate::value::Value>,
     memo: super::shared::Memo,
-    /// Every key the last shared read looked up, sorted.
-    deps: Vec<crate::key::Key>,
+    /// Every key the last shared read looked up.
+    deps: std::collections::HashSet<crate::key::Key, crate::patch::Hasher>,
 }
 
 /// The last successful read.
@@ -206,31 +206,38 @@ impl Query {
         }
         match store.changed_since(state.revision) {
             Some(changed) => {
+                let mut read_one = false;
                 for key in changed {
                     state.memo.invalidate(key);
+                    read_one |= state.deps.contains(key.as_str());
+                }
+                // Nothing the last read looked up changed: the same result.
+                if !read_one && let Some(result) = &state.result {
+                    state.revision = store.revision();
+                    return Ok(result.clone());
                 }
             }
             None => state.memo.clear(),
         }
         state.revision = store.revision();
         state.result = None;
-        let (result, mut deps) = super::run_shared(
+        let (result, deps) = super::run_shared(
             &store.view(),
             store.policies(),
             &self.doc,
             &self.variables,
             &mut state.memo,
         );
-        deps.sort_unstable();
-        deps.dedup();
         state.deps = deps;
         let result = result?;
         state.result = Some(result.clone());
         Ok(result)
     }
 
-    /// The keys the last [`read_shared`](Query::read_shared) looked up, sorted.
-    pub(crate) fn shared_dependencies(&self) -> &[crate::key::Key] {
+    /// The keys the last [`read_shared`](Query::read_shared) looked up.
+    pub(crate) fn shared_dependencies(
+        &self,
+    ) -> &std::collections::HashSet<crate::key::Key, crate::patch::Hasher> {
         &self.shared.deps
     }
 

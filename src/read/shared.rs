@@ -8,7 +8,7 @@
 //! is. A re-read after one item of a list of 10,000 changed reads that item again and rebuilds
 //! the list around the reused items: no other entity is looked at.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use smallvec::SmallVec;
 
@@ -24,12 +24,18 @@ use crate::value::{List, Value};
 /// An entity read under one selection: the plan sets that apply, and the entity's key.
 type MemoKey = (Key, SmallVec<[usize; 2]>);
 
+/// Subtrees that read more keys than this are not memoised (their parts are): such a subtree
+/// (a list's owner, the root) is invalidated by nearly every change, and indexing it under
+/// every key it read would cost as much as reading it again.
+const MEMO_MAX_DEPS: usize = 32;
+
 /// Memoised entity subtrees, with the keys each read.
 #[derive(Default, Clone)]
 pub(crate) struct Memo {
     entries: HashMap<MemoKey, MemoEntry, Hasher>,
-    /// For each key, the entries whose subtree read it.
-    by_dep: HashMap<Key, Vec<MemoKey>, Hasher>,
+    /// For each key, the entries whose subtree read it (a set: an entry made again after an
+    /// invalidation is not indexed twice).
+    by_dep: HashMap<Key, HashSet<MemoKey, Hasher>, Hasher>,
 }
 
 #[derive(Clone)]
@@ -56,7 +62,10 @@ impl Memo {
 
     fn insert(&mut self, at: MemoKey, entry: MemoEntry) {
         for dep in entry.deps.iter() {
-            self.by_dep.entry(dep.clone()).or_default().push(at.clone());
+            self.by_dep
+                .entry(dep.clone())
+                .or_default()
+                .insert(at.clone());
         }
         self.entries.insert(at, entry);
     }
@@ -66,8 +75,11 @@ impl Memo {
 pub(super) struct Walk<'m, 'p, S: ?Sized> {
     pub(super) ctx: &'p Ctx<'p, S>,
     pub(super) memo: &'m mut Memo,
-    /// The keys read by the entities being walked, innermost last.
-    frames: Vec<Vec<Key>>,
+    /// The keys read by the entities being walked, innermost last; `None` once a frame has
+    /// read more than [`MEMO_MAX_DEPS`] (it will not be memoised, so nothing is kept).
+    frames: Vec<Option<Vec<Key>>>,
+    /// Every key the whole read looked up.
+    all: HashSet<Key, Hasher>,
     /// The response keys and indices down to the current node, for error paths.
     path: Vec<Segment<'p>>,
 }
@@ -83,14 +95,31 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         Walk {
             ctx,
             memo,
-            frames: vec![Vec::new()],
+            frames: Vec::new(),
+            all: HashSet::default(),
             path: Vec::new(),
         }
     }
 
-    /// Every key the read looked up (all frames: a failed read leaves inner ones open).
-    pub(super) fn into_deps(self) -> Vec<Key> {
-        self.frames.into_iter().flatten().collect()
+    /// Every key the read looked up.
+    pub(super) fn into_deps(self) -> HashSet<Key, Hasher> {
+        self.all
+    }
+
+    /// Adds keys read to the innermost frame (and to the whole read's).
+    fn add<'k>(&mut self, keys: impl IntoIterator<Item = &'k Key>) {
+        for key in keys {
+            if !self.all.contains(key) {
+                self.all.insert(key.clone());
+            }
+            if let Some(Some(frame)) = self.frames.last_mut() {
+                if frame.len() >= MEMO_MAX_DEPS {
+                    *self.frames.last_mut().expect("a frame") = None;
+                } else {
+                    frame.push(key.clone());
+                }
+            }
+        }
     }
 
     fn render(&self) -> String {
@@ -119,9 +148,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     }
 
     fn note(&mut self, key: &Key) {
-        if let Some(frame) = self.frames.last_mut() {
-            frame.push(key.clone());
-        }
+        self.add(std::iter::once(key));
     }
 
     /// The entity under `key` from the source, noted as read.
@@ -144,27 +171,29 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
             // The caller counted the one node it stands for: a shared subtree is not rebuilt.
             let value = entry.value.clone();
             let deps = entry.deps.clone();
-            if let Some(frame) = self.frames.last_mut() {
-                frame.extend(deps.iter().cloned());
-            }
+            self.add(deps.iter());
             return Ok(value);
         }
-        self.frames.push(vec![key.clone()]);
+        self.frames.push(Some(Vec::new()));
+        self.note(key);
         let read = self.object(entity, Some(key.as_str()), sel, depth);
-        let mut deps = self.frames.pop().unwrap_or_default();
-        deps.sort_unstable();
-        deps.dedup();
-        if let Some(frame) = self.frames.last_mut() {
-            frame.extend(deps.iter().cloned());
-        }
+        let frame = self.frames.pop().flatten();
         let value = read?;
-        self.memo.insert(
-            at,
-            MemoEntry {
-                value: value.clone(),
-                deps: deps.into(),
-            },
-        );
+        if let Some(mut deps) = frame {
+            deps.sort_unstable();
+            deps.dedup();
+            self.add(deps.iter());
+            self.memo.insert(
+                at,
+                MemoEntry {
+                    value: value.clone(),
+                    deps: deps.into(),
+                },
+            );
+        } else if let Some(outer) = self.frames.last_mut() {
+            // Too many keys to keep: neither is the enclosing subtree memoised.
+            *outer = None;
+        }
         Ok(value)
     }
 
