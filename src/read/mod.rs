@@ -375,6 +375,7 @@ pub(crate) fn run_shared<S: Source>(
     doc: &Document,
     variables: &serde_json::Value,
     memo: &mut shared::Memo,
+    keys: usize,
 ) -> (
     Result<crate::value::Value, ReadError>,
     std::collections::HashSet<crate::key::Key, crate::patch::Hasher>,
@@ -390,7 +391,7 @@ pub(crate) fn run_shared<S: Source>(
         |ctx, root, entity, top| {
             let key = crate::key::Key::new(root)
                 .map_err(|_| ReadError::MissingRoot { key: root.into() })?;
-            let mut walk = shared::Walk::new(ctx, memo);
+            let mut walk = shared::Walk::new(ctx, memo, keys);
             let read = ctx
                 .node()
                 .and_then(|()| walk.referenced(&key, entity, std::slice::from_ref(&top), 0));

@@ -227,6 +227,7 @@ impl Query {
             &self.doc,
             &self.variables,
             &mut state.memo,
+            state.deps.len(),
         );
         state.deps = deps;
         let result = result?;

@@ -41,7 +41,7 @@ pub(crate) struct Memo {
 #[derive(Clone)]
 struct MemoEntry {
     value: Value,
-    deps: Box<[Key]>,
+    deps: std::sync::Arc<[Key]>,
 }
 
 impl Memo {
@@ -91,12 +91,13 @@ enum Segment<'p> {
 }
 
 impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
-    pub(super) fn new(ctx: &'p Ctx<'p, S>, memo: &'m mut Memo) -> Self {
+    /// A walk that expects to read about `keys` keys (the last read's count).
+    pub(super) fn new(ctx: &'p Ctx<'p, S>, memo: &'m mut Memo, keys: usize) -> Self {
         Walk {
             ctx,
             memo,
             frames: Vec::new(),
-            all: HashSet::default(),
+            all: HashSet::with_capacity_and_hasher(keys, Hasher::default()),
             path: Vec::new(),
         }
     }
@@ -109,9 +110,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     /// Adds keys read to the innermost frame (and to the whole read's).
     fn add<'k>(&mut self, keys: impl IntoIterator<Item = &'k Key>) {
         for key in keys {
-            if !self.all.contains(key) {
-                self.all.insert(key.clone());
-            }
+            self.all.insert(key.clone());
             if let Some(Some(frame)) = self.frames.last_mut() {
                 if frame.len() >= MEMO_MAX_DEPS {
                     *self.frames.last_mut().expect("a frame") = None;
@@ -155,6 +154,31 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     fn entity(&mut self, key: &Key) -> Option<&'p Entity> {
         self.note(key);
         self.ctx.source.entity(key)
+    }
+
+    /// The entity `key` references, under `sel` (not empty), counted as one node; `None` if
+    /// it is absent. A memoised subtree is valid (it was invalidated if anything it read
+    /// changed), so a hit does not even look the entity up.
+    fn follow(
+        &mut self,
+        key: &Key,
+        sel: &[usize],
+        depth: usize,
+    ) -> Result<Option<Value>, ReadError> {
+        let at: MemoKey = (key.clone(), sel.iter().copied().collect());
+        if let Some(entry) = self.memo.entries.get(&at) {
+            let (value, deps) = (entry.value.clone(), entry.deps.clone());
+            self.check(depth)?;
+            self.add(deps.iter());
+            return Ok(Some(value));
+        }
+        match self.entity(key) {
+            Some(entity) => {
+                self.check(depth)?;
+                self.referenced(key, entity, sel, depth).map(Some)
+            }
+            None => Ok(None),
+        }
     }
 
     /// An entity reached by reference, under `sel` (not empty): from the memo when nothing it
@@ -204,7 +228,10 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         sel: &[usize],
         depth: usize,
     ) -> Result<Value, ReadError> {
-        self.check(depth)?;
+        // A reference under a selection is counted where it is followed.
+        if !matches!(node, Node::Value(Value::Ref(_))) || sel.is_empty() {
+            self.check(depth)?;
+        }
         let value = match node {
             Node::Text(text) => return Ok(Value::from(text)),
             Node::Object(entity, key) => return self.object(entity, key, sel, depth),
@@ -228,10 +255,8 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
                 })
             }
             // A reference to an absent entity reads as null.
-            Value::Ref(key) => match self.entity(key) {
-                Some(entity) => self.referenced(key, entity, sel, depth),
-                None => Ok(Value::Null),
-            },
+            // A reference to an absent entity reads as null.
+            Value::Ref(key) => Ok(self.follow(key, sel, depth)?.unwrap_or(Value::Null)),
             Value::List(items) => self.list(items, sel, depth),
             Value::Object(entity) => self.object(entity, None, sel, depth),
         }
@@ -243,18 +268,17 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         let mut index = 0;
         for item in items.iter() {
             let node = match item {
-                Value::Ref(key) => match self.entity(key) {
-                    Some(entity) => {
-                        self.path.push(Segment::Index(index));
-                        self.check(depth + 1)?;
-                        let read = self.referenced(key, entity, sel, depth + 1);
-                        self.path.pop();
-                        out.push_back(read?);
+                Value::Ref(key) => {
+                    self.path.push(Segment::Index(index));
+                    let read = self.follow(key, sel, depth + 1);
+                    self.path.pop();
+                    // A reference to an absent entity is dropped from the list.
+                    if let Some(value) = read? {
+                        out.push_back(value);
                         index += 1;
-                        continue;
                     }
-                    None => continue,
-                },
+                    continue;
+                }
                 _ => Node::Value(item),
             };
             self.path.push(Segment::Index(index));
