@@ -19,11 +19,11 @@ use crate::layer::LayerId;
 /// use optimist::{Change, Patch, Store};
 /// let mut store = Store::new();
 /// let created = store.write(Patch::new().set("Todo:1", "title", "a").set("Todo:1", "done", false))?;
-/// assert_eq!(created.change("Todo:1"), Some(&Change::Created));
+/// assert_eq!(created.change("Todo:1"), Some(Change::Created));
 /// let edited = store.write(Patch::new().set("Todo:1", "done", true))?;
 /// assert!(matches!(edited.change("Todo:1"), Some(Change::Fields(fields)) if fields.len() == 1));
 /// let deleted = store.write(Patch::new().delete("Todo:1"))?;
-/// assert_eq!(deleted.change("Todo:1"), Some(&Change::Deleted));
+/// assert_eq!(deleted.change("Todo:1"), Some(Change::Deleted));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -35,7 +35,8 @@ pub enum Change {
     /// The entity is there before and after; these fields were added, removed or changed
     /// (sorted).
     Fields(Box<[FieldName]>),
-    /// The entity disappeared and appeared again within one batch: any field may differ.
+    /// Kept for callers that match on it; no longer produced (a batch reports the net change
+    /// between its first and last view of a key).
     Replaced,
 }
 
@@ -55,25 +56,6 @@ impl Change {
                 .is_ok(),
             Change::Created | Change::Deleted | Change::Replaced => true,
         }
-    }
-
-    /// This change followed by `later` (of the same key), as one change.
-    fn then(self, later: Change) -> Option<Change> {
-        Some(match (self, later) {
-            (Change::Created, Change::Deleted) => return None,
-            (Change::Created, _) => Change::Created,
-            (Change::Deleted, Change::Created | Change::Replaced) => Change::Replaced,
-            (_, Change::Deleted) => Change::Deleted,
-            (Change::Replaced, _) | (_, Change::Replaced) => Change::Replaced,
-            (Change::Deleted, Change::Fields(_)) => Change::Deleted,
-            (Change::Fields(_), Change::Created) => Change::Replaced,
-            (Change::Fields(a), Change::Fields(b)) => {
-                let mut all: Vec<FieldName> = a.iter().chain(b.iter()).cloned().collect();
-                all.sort_unstable();
-                all.dedup();
-                Change::Fields(all.into())
-            }
-        })
     }
 }
 
@@ -121,12 +103,13 @@ pub enum LayerEvent {
 /// assert!(store.write(Patch::new().set("A:1", "x", 1))?.is_empty(), "same value, no change");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Changes {
     /// Sorted, no duplicates.
     keys: Vec<Key>,
-    /// `changes[i]` is what became of `keys[i]`.
-    changes: Vec<Change>,
+    /// `views[i]` is `keys[i]`'s view before and after (unequal): what became of it is
+    /// worked out when asked, so a call that nobody asks pays two pointer copies per key.
+    views: Vec<(Option<Entity>, Option<Entity>)>,
     /// Sorted, no duplicates.
     ignored: Vec<Key>,
     /// In the order they happened.
@@ -134,36 +117,36 @@ pub struct Changes {
 }
 
 impl Changes {
-    /// Builds a change set from per-key changes in the order they happened (a key may repeat:
-    /// its changes are merged in order).
+    /// Builds a change set from per-key views before and after, in the order they happened (a
+    /// key may repeat: its first view before and last view after are kept, and a key whose
+    /// two are equal is left out).
     pub(crate) fn new(
-        mut changed: Vec<(Key, Change)>,
+        mut changed: Vec<Changed>,
         mut ignored: Vec<Key>,
         layers: Vec<(LayerId, LayerEvent)>,
     ) -> Changes {
         // Stable: a repeated key's changes stay in the order they happened.
         changed.sort_by(|a, b| a.0.cmp(&b.0));
         let mut keys: Vec<Key> = Vec::with_capacity(changed.len());
-        let mut changes: Vec<Change> = Vec::with_capacity(changed.len());
-        for (key, change) in changed {
+        let mut views: Vec<(Option<Entity>, Option<Entity>)> = Vec::with_capacity(changed.len());
+        for (key, before, after) in changed {
             if keys.last() == Some(&key) {
-                let earlier = changes.pop().expect("keys and changes are parallel");
-                match earlier.then(change) {
-                    Some(merged) => changes.push(merged),
-                    None => {
-                        keys.pop();
-                    }
+                let (first, _) = views.pop().expect("keys and views are parallel");
+                if same(first.as_ref(), after.as_ref()) {
+                    keys.pop();
+                } else {
+                    views.push((first, after));
                 }
             } else {
                 keys.push(key);
-                changes.push(change);
+                views.push((before, after));
             }
         }
         ignored.sort_unstable();
         ignored.dedup();
         Changes {
             keys,
-            changes,
+            views,
             ignored,
             layers,
         }
@@ -201,12 +184,30 @@ impl Changes {
     /// use optimist::{Change, Patch, Store};
     /// let mut store = Store::new();
     /// let changes = store.write(Patch::new().set("A:1", "x", 1))?;
-    /// assert_eq!(changes.change("A:1"), Some(&Change::Created));
+    /// assert_eq!(changes.change("A:1"), Some(Change::Created));
     /// assert_eq!(changes.change("B:1"), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn change(&self, key: &str) -> Option<&Change> {
-        self.position(key).map(|at| &self.changes[at])
+    pub fn change(&self, key: &str) -> Option<Change> {
+        let (before, after) = &self.views[self.position(key)?];
+        diff(before.as_ref(), after.as_ref())
+    }
+
+    /// The view of `key` before and after, if it changed (`None` inside: absent).
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("A:1", "x", 1))?;
+    /// let changes = store.write(Patch::new().set("A:1", "x", 2))?;
+    /// let (before, after) = changes.views("A:1").unwrap();
+    /// assert_eq!(before.and_then(|e| e.get("x")).and_then(|v| v.as_i64()), Some(1));
+    /// assert_eq!(after.and_then(|e| e.get("x")).and_then(|v| v.as_i64()), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn views(&self, key: &str) -> Option<(Option<&Entity>, Option<&Entity>)> {
+        let (before, after) = &self.views[self.position(key)?];
+        Some((before.as_ref(), after.as_ref()))
     }
 
     /// Whether `field` of `key` may have changed (it did, or the entity appeared or
@@ -222,7 +223,11 @@ impl Changes {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn field_changed(&self, key: &str, field: &str) -> bool {
-        self.change(key).is_some_and(|change| change.touches(field))
+        self.views(key)
+            .is_some_and(|(before, after)| match (before, after) {
+                (Some(before), Some(after)) => before.get(field) != after.get(field),
+                _ => true,
+            })
     }
 
     /// Every changed key with what became of it, sorted by key.
@@ -234,8 +239,15 @@ impl Changes {
     /// assert_eq!(changes.iter().map(|(k, c)| (k.as_str(), c.clone())).collect::<Vec<_>>(), [("A:1", Change::Created)]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Key, &Change)> {
-        self.keys.iter().zip(&self.changes)
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Key, Change)> {
+        self.keys
+            .iter()
+            .zip(&self.views)
+            .map(|(key, (before, after))| {
+                // Keys are listed only when their views differ, so there is a change.
+                let change = diff(before.as_ref(), after.as_ref()).unwrap_or(Change::Replaced);
+                (key, change)
+            })
     }
 
     /// The keys for which this call's server write was left out because its version was older
@@ -298,25 +310,27 @@ impl Changes {
     }
 
     /// This change set followed by `later`, as one: a batch of calls reported once. A key
-    /// changed by both gets the two changes merged (created then deleted is no change at all).
+    /// changed by both is reported by its net change, from its view before the first to its
+    /// view after the last (created then deleted is no change at all).
     ///
     /// ```
     /// use optimist::{Change, Patch, Store};
     /// let mut store = Store::new();
     /// let mut batch = store.write(Patch::new().set("A:1", "x", 1))?;
     /// batch = batch.merge(store.write(Patch::new().set("A:1", "y", 2).set("B:1", "x", 1))?);
-    /// assert_eq!(batch.change("A:1"), Some(&Change::Created));
+    /// assert_eq!(batch.change("A:1"), Some(Change::Created));
     /// assert_eq!(batch.len(), 2);
     /// batch = batch.merge(store.write(Patch::new().delete("B:1"))?);
-    /// assert!(!batch.contains("B:1"), "created and deleted within the batch");
+    /// assert!(!batch.contains("B:1"), "created and deleted within the batch: no net change");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn merge(self, later: Changes) -> Changes {
         let changed = self
             .keys
             .into_iter()
-            .zip(self.changes)
-            .chain(later.keys.into_iter().zip(later.changes))
+            .zip(self.views)
+            .chain(later.keys.into_iter().zip(later.views))
+            .map(|(key, (before, after))| (key, before, after))
             .collect();
         let ignored = self.ignored.into_iter().chain(later.ignored).collect();
         let layers = self.layers.into_iter().chain(later.layers).collect();
@@ -339,6 +353,30 @@ impl fmt::Debug for Changes {
             s.field("layers", &self.layers);
         }
         s.finish()
+    }
+}
+
+/// A key's view before and after a change.
+pub(crate) type Changed = (Key, Option<Entity>, Option<Entity>);
+
+/// Whether two views of one key are equal (cheaply when they share an allocation).
+pub(crate) fn same(a: Option<&Entity>, b: Option<&Entity>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.ptr_eq(b) || a == b,
+        _ => false,
+    }
+}
+
+/// Notes `key` in `out` if its view went from `before` to something else.
+pub(crate) fn record(
+    out: &mut Vec<Changed>,
+    key: &Key,
+    before: Option<&Entity>,
+    after: Option<&Entity>,
+) {
+    if !same(before, after) {
+        out.push((key.clone(), before.cloned(), after.cloned()));
     }
 }
 
@@ -418,31 +456,39 @@ mod tests {
     }
 
     #[test]
-    fn changes_of_one_key_merge_in_order() {
+    fn changes_of_one_key_merge_into_their_net_change() {
         let k = Key::new("A:1").unwrap();
-        let f = |n: &str| Change::Fields(vec![FieldName::new(n)].into());
+        let a = Entity::new().with("a", 1);
+        let b = Entity::new().with("a", 2).with("b", 1);
         let merged = Changes::new(
-            vec![(k.clone(), f("b")), (k.clone(), f("a"))],
+            vec![
+                (k.clone(), Some(a.clone()), Some(b.clone())),
+                (k.clone(), Some(b.clone()), Some(a.clone().with("b", 1))),
+            ],
             vec![],
             vec![],
         );
         assert_eq!(
             merged.change("A:1"),
-            Some(&Change::Fields(
-                vec![FieldName::new("a"), FieldName::new("b")].into()
-            ))
+            Some(Change::Fields(vec![FieldName::new("b")].into()))
         );
         let gone = Changes::new(
-            vec![(k.clone(), Change::Created), (k.clone(), Change::Deleted)],
+            vec![
+                (k.clone(), None, Some(a.clone())),
+                (k.clone(), Some(a.clone()), None),
+            ],
             vec![],
             vec![],
         );
         assert!(gone.is_empty());
         let back = Changes::new(
-            vec![(k.clone(), Change::Deleted), (k, Change::Created)],
+            vec![(k.clone(), Some(a.clone()), None), (k, None, Some(a))],
             vec![],
             vec![],
         );
-        assert_eq!(back.change("A:1"), Some(&Change::Replaced));
+        assert!(
+            back.is_empty(),
+            "deleted and made again as it was: no change"
+        );
     }
 }

@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::changes::{Changes, LayerEvent, diff};
+use crate::changes::{Changes, LayerEvent, record};
 use crate::entity::Entity;
 use crate::guard::Abandoned;
 use crate::key::Key;
@@ -496,17 +496,13 @@ impl Store {
             let written = apply(self.base.get(key), key_ops, &self.updaters);
             if self.stack.touching(key).is_empty() {
                 // No layer touches the key: its view is base, before and after.
-                if let Some(change) = diff(self.base.get(key), written.as_ref()) {
-                    changes.push((key.clone(), change));
-                }
+                record(&mut changes, key, self.base.get(key), written.as_ref());
                 put(&mut self.base, key, written);
             } else {
                 let before = self.get(key).cloned();
                 put(&mut self.base, key, written);
                 let after = self.recompute(key);
-                if let Some(change) = diff(before.as_ref(), after.as_ref()) {
-                    changes.push((key.clone(), change));
-                }
+                record(&mut changes, key, before.as_ref(), after.as_ref());
             }
         }
         Ok(self.finish(changes, ignored))
@@ -532,9 +528,7 @@ impl Store {
         for (key, key_ops) in &ops {
             let before = self.get(key);
             let after = apply(before, key_ops, &self.updaters);
-            if let Some(change) = diff(before, after.as_ref()) {
-                changes.push((key.clone(), change));
-            }
+            record(&mut changes, key, before, after.as_ref());
             updates.push((key.clone(), after));
         }
         let (slot, seq) = self.stack.push(Arc::from(label), ops);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{RECENT_KEYS, RECENT_REVISIONS, Store};
-use crate::changes::{Change, Changes, LayerEvent, diff};
+use crate::changes::{Changed, Changes, LayerEvent, record};
 use crate::entity::Entity;
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerInfo, LayerState, Slot};
@@ -104,13 +104,11 @@ impl Store {
         &mut self,
         keys: &[Key],
         before: Vec<Option<Entity>>,
-    ) -> Vec<(Key, Change)> {
+    ) -> Vec<Changed> {
         let mut changes = Vec::new();
         for (key, before) in keys.iter().zip(before) {
             let after = self.recompute(key);
-            if let Some(change) = diff(before.as_ref(), after.as_ref()) {
-                changes.push((key.clone(), change));
-            }
+            record(&mut changes, key, before.as_ref(), after.as_ref());
         }
         changes
     }
@@ -123,14 +121,12 @@ impl Store {
         keys: &[Key],
         before: Vec<Option<Entity>>,
         slot: Slot,
-    ) -> (Vec<(Key, Change)>, Vec<Key>) {
+    ) -> (Vec<Changed>, Vec<Key>) {
         let mut changes = Vec::new();
         let mut ignored = Vec::new();
         for (key, before) in keys.iter().zip(before) {
             let (after, left_out) = self.recompute_probe(key, Some(slot));
-            if let Some(change) = diff(before.as_ref(), after.as_ref()) {
-                changes.push((key.clone(), change));
-            }
+            record(&mut changes, key, before.as_ref(), after.as_ref());
             if left_out {
                 ignored.push(key.clone());
             }
@@ -140,15 +136,14 @@ impl Store {
 
     /// Ends every mutating call: folds confirmed layers at the bottom into base (see
     /// [`squash`](Store::squash)), and reports the changes.
-    pub(crate) fn finish(&mut self, changes: Vec<(Key, Change)>, ignored: Vec<Key>) -> Changes {
+    pub(crate) fn finish(&mut self, changes: Vec<Changed>, ignored: Vec<Key>) -> Changes {
         self.squash();
         // Keys that cancels of abandoned layers changed first: their net change since.
         let mut all = changes;
         for (key, then) in std::mem::take(&mut self.drained) {
-            all.retain(|(k, _)| *k != key);
-            if let Some(change) = diff(then.as_ref(), self.get(&key)) {
-                all.push((key, change));
-            }
+            all.retain(|(k, _, _)| *k != key);
+            let now = self.get(&key).cloned();
+            record(&mut all, &key, then.as_ref(), now.as_ref());
         }
         let changes = Changes::new(all, ignored, std::mem::take(&mut self.events));
         if !changes.is_empty() {

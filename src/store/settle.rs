@@ -265,7 +265,7 @@ impl Store {
         &mut self,
         id: LayerId,
         event: LayerEvent,
-    ) -> Result<Vec<(Key, crate::changes::Change)>, LayerError> {
+    ) -> Result<Vec<crate::changes::Changed>, LayerError> {
         let slot = self.pending(id)?;
         let keys: Vec<Key> = self
             .stack
