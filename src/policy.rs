@@ -244,6 +244,11 @@ impl Policies {
         self.version_fields.get(typename)
     }
 
+    /// Whether any type has a version field.
+    pub(crate) fn has_versions(&self) -> bool {
+        !self.version_fields.is_empty()
+    }
+
     /// The version field of the entity `key` names, if its type has one.
     pub(crate) fn version_field_of_key(&self, key: &str) -> Option<&FieldName> {
         if self.version_fields.is_empty() {
