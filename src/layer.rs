@@ -368,15 +368,63 @@ impl Stack {
         }
     }
 
-    /// Removes a layer, returning it.
+    /// Removes a layer, returning it. O(k log L + k x M): per key it touches, a binary search
+    /// by place in that key's list, then the shift of what lies above it (M, a memmove).
     pub(crate) fn remove(&mut self, slot: Slot) -> Option<Layer> {
+        let place = self.layers.get(slot)?.place;
+        for key in self.layers[slot].ops.keys() {
+            if let Some(list) = self.by_key.get_mut(key) {
+                Self::unindex_at(&self.layers, list, slot, place);
+            }
+        }
         let layer = self.layers.remove(slot)?;
         self.order.remove(&layer.place);
         self.pending_intents.remove(&layer.seq);
         for key in layer.ops.keys() {
-            self.unindex(key, slot);
+            if self.by_key.get(key).is_some_and(|list| list.is_empty()) {
+                self.by_key.remove(key);
+            }
         }
         Some(layer)
+    }
+
+    /// The maximal run of confirmed layers at the bottom, oldest first.
+    pub(crate) fn confirmed_bottom(&self) -> Vec<Slot> {
+        self.order
+            .values()
+            .take_while(|slot| self.layers[**slot].state == LayerState::Confirmed)
+            .copied()
+            .collect()
+    }
+
+    /// Removes `run`, the bottom layers of the stack oldest first (as
+    /// [`confirmed_bottom`](Stack::confirmed_bottom) gives them), returning them in that order.
+    /// Linear in the run's ops: on every key, the run's layers are the first entries of its
+    /// list, so each list loses a prefix in one drain.
+    pub(crate) fn remove_bottom(&mut self, run: &[Slot]) -> Vec<Layer> {
+        let mut prefix: HashMap<Key, usize, Hasher> = HashMap::default();
+        let mut removed = Vec::with_capacity(run.len());
+        for slot in run {
+            let Some(layer) = self.layers.remove(*slot) else {
+                continue;
+            };
+            self.order.remove(&layer.place);
+            self.pending_intents.remove(&layer.seq);
+            for key in layer.ops.keys() {
+                *prefix.entry(key.clone()).or_default() += 1;
+            }
+            removed.push(layer);
+        }
+        for (key, count) in prefix {
+            if let Some(list) = self.by_key.get_mut(&key) {
+                debug_assert!(list.iter().take(count).all(|slot| run.contains(slot)));
+                list.drain(..count.min(list.len()));
+                if list.is_empty() {
+                    self.by_key.remove(&key);
+                }
+            }
+        }
+        removed
     }
 
     /// Indexes `slot` under `key` (in stack order) if it is not already there.
@@ -415,11 +463,28 @@ impl Stack {
     }
 
     fn unindex(&mut self, key: &Key, slot: Slot) {
+        let Some(place) = self.layers.get(slot).map(|layer| layer.place) else {
+            return;
+        };
         if let Some(list) = self.by_key.get_mut(key) {
-            list.retain(|other| *other != slot);
+            Self::unindex_at(&self.layers, list, slot, place);
             if list.is_empty() {
                 self.by_key.remove(key);
             }
+        }
+    }
+
+    /// Drops `slot` (a live layer at `place`) from a key's list, found by binary search: the
+    /// list is in stack order, that is by place.
+    fn unindex_at(
+        layers: &SlotMap<Slot, Layer>,
+        list: &mut SmallVec<[Slot; 2]>,
+        slot: Slot,
+        place: Place,
+    ) {
+        let at = list.partition_point(|other| layers[*other].place < place);
+        if list.get(at) == Some(&slot) {
+            list.remove(at);
         }
     }
 

@@ -5,13 +5,13 @@
 //! first)`. Each operation touches a known set of keys and recomputes the view for those keys
 //! only, so a read never walks the layers: an overlay lookup, then a base lookup.
 
+mod count;
 mod error;
 mod recompute;
 mod remap;
 mod settle;
 
 pub use error::{ConfirmError, RemapError};
-pub(crate) use recompute::put;
 pub use remap::MAX_ALIASES;
 
 use std::collections::VecDeque;
@@ -84,6 +84,10 @@ pub struct Store {
     /// `apply(base[k], the layers' ops on k)`, `None` where they delete the entity. Every other
     /// key reads through to base. Empty when no layer is live.
     pub(crate) overlay: Overlay,
+    /// The view's size minus base's: over the overlay's keys, whether the view has the key
+    /// minus whether base has it. Kept by every change to base or the overlay (see
+    /// `count.rs`), so `len` is O(1).
+    overlay_delta: isize,
     /// Live layers, oldest first; the bottom one is always pending (confirmed layers at the
     /// bottom are folded into base at once).
     stack: Stack,
@@ -134,6 +138,7 @@ impl Store {
             tag: next_store_tag(),
             base: Map::default(),
             overlay: Overlay::default(),
+            overlay_delta: 0,
             stack: Stack::default(),
             updaters: Updaters::new(),
             policies: Policies::new(),
@@ -331,13 +336,13 @@ impl Store {
         self.get(key).is_some()
     }
 
-    /// The number of entities in the merged view. O(keys the layers touch).
+    /// The number of entities in the merged view. O(1): the store keeps the count.
     ///
     /// ```
     /// assert_eq!(optimist::Store::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.view().len()
+        self.base.len().saturating_add_signed(self.overlay_delta)
     }
 
     /// Whether the merged view has no entities.
@@ -457,6 +462,7 @@ impl Store {
             base: self.base.clone(),
             overlay: self.overlay.clone(),
             aliases: self.aliases.clone(),
+            len: self.len(),
         }
     }
 
@@ -496,10 +502,10 @@ impl Store {
                 if let Some(change) = diff(self.base.get(key), written.as_ref()) {
                     changes.push((key.clone(), change));
                 }
-                put(&mut self.base, key, written);
+                self.set_base(key, written);
             } else {
                 let before = self.get(key).cloned();
-                put(&mut self.base, key, written);
+                self.set_base(key, written);
                 let after = self.recompute(key);
                 if let Some(change) = diff(before.as_ref(), after.as_ref()) {
                     changes.push((key.clone(), change));
@@ -536,7 +542,7 @@ impl Store {
         }
         let (slot, seq) = self.stack.push(Arc::from(label), ops);
         for (key, entity) in updates {
-            self.overlay.insert(key, entity);
+            self.set_overlay(&key, Some(entity));
         }
         let id = LayerId {
             store: self.tag,
