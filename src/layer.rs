@@ -289,7 +289,9 @@ impl fmt::Debug for LayerInfo<'_> {
 /// The live layers in request order, with an index from each key to the layers touching it.
 #[derive(Clone, Default)]
 pub(crate) struct Stack {
-    layers: SlotMap<Slot, Layer>,
+    /// Shared with the store's clones until one of them changes a layer (copy on write), so
+    /// cloning a store copies a pointer per layer, not its ops.
+    layers: SlotMap<Slot, Arc<Layer>>,
     /// Stack order, oldest (bottom) first.
     order: BTreeMap<Place, Slot>,
     /// The seqs of the pending intents, oldest first: the first is where a new observation
@@ -310,7 +312,7 @@ impl Stack {
         let seq = next_layer_seq();
         let keys: Vec<Key> = ops.keys().cloned().collect();
         let place = (seq, u64::MAX);
-        let slot = self.layers.insert(Layer {
+        let slot = self.layers.insert(Arc::new(Layer {
             label,
             kind: LayerKind::Intent,
             state: LayerState::Pending,
@@ -318,7 +320,7 @@ impl Stack {
             place,
             anchor: seq,
             ops,
-        });
+        }));
         self.order.insert(place, slot);
         self.pending_intents.insert(seq, slot);
         for key in keys {
@@ -336,7 +338,7 @@ impl Stack {
             Some(&lowest) => ((lowest, seq), lowest),
             None => ((seq, 0), u64::MAX),
         };
-        let slot = self.layers.insert(Layer {
+        let slot = self.layers.insert(Arc::new(Layer {
             label,
             kind: LayerKind::Observation,
             state: LayerState::Pending,
@@ -344,23 +346,26 @@ impl Stack {
             place,
             anchor,
             ops: OpsByKey::default(),
-        });
+        }));
         self.order.insert(place, slot);
         (slot, seq)
     }
 
     pub(crate) fn get(&self, slot: Slot) -> Option<&Layer> {
-        self.layers.get(slot)
+        self.layers.get(slot).map(|layer| &**layer)
     }
 
     /// The layer's ops, for rewriting in place (the caller keeps the key index right: see
     /// [`Stack::reindex`]).
     pub(crate) fn ops_mut(&mut self, slot: Slot) -> Option<&mut OpsByKey> {
-        self.layers.get_mut(slot).map(|layer| &mut layer.ops)
+        self.layers
+            .get_mut(slot)
+            .map(|layer| &mut Arc::make_mut(layer).ops)
     }
 
     pub(crate) fn set_state(&mut self, slot: Slot, state: LayerState) {
         if let Some(layer) = self.layers.get_mut(slot) {
+            let layer = Arc::make_mut(layer);
             layer.state = state;
             if state != LayerState::Pending {
                 self.pending_intents.remove(&layer.seq);
@@ -368,15 +373,63 @@ impl Stack {
         }
     }
 
-    /// Removes a layer, returning it.
+    /// Removes a layer, returning it. O(k log L + k x M): per key it touches, a binary search
+    /// by place in that key's list, then the shift of what lies above it (M, a memmove).
     pub(crate) fn remove(&mut self, slot: Slot) -> Option<Layer> {
-        let layer = self.layers.remove(slot)?;
+        let place = self.layers.get(slot)?.place;
+        for key in self.layers[slot].ops.keys() {
+            if let Some(list) = self.by_key.get_mut(key) {
+                Self::unindex_at(&self.layers, list, slot, place);
+            }
+        }
+        let layer = Arc::unwrap_or_clone(self.layers.remove(slot)?);
         self.order.remove(&layer.place);
         self.pending_intents.remove(&layer.seq);
         for key in layer.ops.keys() {
-            self.unindex(key, slot);
+            if self.by_key.get(key).is_some_and(|list| list.is_empty()) {
+                self.by_key.remove(key);
+            }
         }
         Some(layer)
+    }
+
+    /// The maximal run of confirmed layers at the bottom, oldest first.
+    pub(crate) fn confirmed_bottom(&self) -> Vec<Slot> {
+        self.order
+            .values()
+            .take_while(|slot| self.layers[**slot].state == LayerState::Confirmed)
+            .copied()
+            .collect()
+    }
+
+    /// Removes `run`, the bottom layers of the stack oldest first (as
+    /// [`confirmed_bottom`](Stack::confirmed_bottom) gives them), returning them in that order.
+    /// Linear in the run's ops: on every key, the run's layers are the first entries of its
+    /// list, so each list loses a prefix in one drain.
+    pub(crate) fn remove_bottom(&mut self, run: &[Slot]) -> Vec<Layer> {
+        let mut prefix: HashMap<Key, usize, Hasher> = HashMap::default();
+        let mut removed = Vec::with_capacity(run.len());
+        for slot in run {
+            let Some(layer) = self.layers.remove(*slot).map(Arc::unwrap_or_clone) else {
+                continue;
+            };
+            self.order.remove(&layer.place);
+            self.pending_intents.remove(&layer.seq);
+            for key in layer.ops.keys() {
+                *prefix.entry(key.clone()).or_default() += 1;
+            }
+            removed.push(layer);
+        }
+        for (key, count) in prefix {
+            if let Some(list) = self.by_key.get_mut(&key) {
+                debug_assert!(list.iter().take(count).all(|slot| run.contains(slot)));
+                list.drain(..count.min(list.len()));
+                if list.is_empty() {
+                    self.by_key.remove(&key);
+                }
+            }
+        }
+        removed
     }
 
     /// Indexes `slot` under `key` (in stack order) if it is not already there.
@@ -401,7 +454,7 @@ impl Stack {
     /// Replaces a layer's ops, returning the old ones.
     pub(crate) fn replace_ops(&mut self, slot: Slot, ops: OpsByKey) -> OpsByKey {
         let old = match self.layers.get_mut(slot) {
-            Some(layer) => std::mem::replace(&mut layer.ops, ops),
+            Some(layer) => std::mem::replace(&mut Arc::make_mut(layer).ops, ops),
             None => return OpsByKey::default(),
         };
         for key in old.keys() {
@@ -415,11 +468,28 @@ impl Stack {
     }
 
     fn unindex(&mut self, key: &Key, slot: Slot) {
+        let Some(place) = self.layers.get(slot).map(|layer| layer.place) else {
+            return;
+        };
         if let Some(list) = self.by_key.get_mut(key) {
-            list.retain(|other| *other != slot);
+            Self::unindex_at(&self.layers, list, slot, place);
             if list.is_empty() {
                 self.by_key.remove(key);
             }
+        }
+    }
+
+    /// Drops `slot` (a live layer at `place`) from a key's list, found by binary search: the
+    /// list is in stack order, that is by place.
+    fn unindex_at(
+        layers: &SlotMap<Slot, Arc<Layer>>,
+        list: &mut SmallVec<[Slot; 2]>,
+        slot: Slot,
+        place: Place,
+    ) {
+        let at = list.partition_point(|other| layers[*other].place < place);
+        if list.get(at) == Some(&slot) {
+            list.remove(at);
         }
     }
 
@@ -439,7 +509,7 @@ impl Stack {
         key: &'a str,
     ) -> impl Iterator<Item = (Slot, &'a Layer, &'a [Op])> + 'a {
         self.touching(key).iter().filter_map(move |slot| {
-            let layer = &self.layers[*slot];
+            let layer: &Layer = &self.layers[*slot];
             Some((*slot, layer, layer.ops.get(key)?.as_slice()))
         })
     }

@@ -367,25 +367,29 @@ impl State {
                 if !self.exists() {
                     return;
                 }
-                let mut list = match self.field(field) {
-                    None | Some(Value::Null) => List::new(),
-                    Some(Value::List(list)) => list.clone(),
+                let list = match self.field(field) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::List(list)) => Some(list),
                     Some(_) => return,
                 };
-                if *unique && list.contains(item) {
+                if *unique && list.is_some_and(|list| list.contains(item)) {
                     return;
                 }
+                let len = list.map_or(0, |list| list.len());
                 let index = match at {
                     ListPosition::Start => 0,
-                    ListPosition::End => list.len(),
-                    ListPosition::Index(i) => (*i).min(list.len()),
-                    ListPosition::Before(anchor) => list.index_of(anchor).unwrap_or(list.len()),
+                    ListPosition::End => len,
+                    ListPosition::Index(i) => (*i).min(len),
+                    ListPosition::Before(anchor) => {
+                        list.and_then(|l| l.index_of(anchor)).unwrap_or(len)
+                    }
                     ListPosition::After(anchor) => {
-                        list.index_of(anchor).map_or(list.len(), |i| i + 1)
+                        list.and_then(|l| l.index_of(anchor)).map_or(len, |i| i + 1)
                     }
                 };
-                list.make_mut().insert(index, item.clone());
                 if let Some(fields) = self.fields() {
+                    let mut list = take_list(fields, field);
+                    list.make_mut().insert(index, item.clone());
                     set_field(fields, field.clone(), Value::List(list));
                 }
             }
@@ -393,12 +397,24 @@ impl State {
                 let Some(Value::List(list)) = self.field(field) else {
                     return;
                 };
-                if !list.contains(item) {
+                // One scan for the items to drop, then each removed in place (O(log n) apiece
+                // in the persistent vector), instead of rebuilding the whole list.
+                let hits: Vec<usize> = list
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| *v == item)
+                    .map(|(at, _)| at)
+                    .collect();
+                if hits.is_empty() {
                     return;
                 }
-                let kept: List = list.iter().filter(|v| *v != item).cloned().collect();
                 if let Some(fields) = self.fields() {
-                    set_field(fields, field.clone(), Value::List(kept));
+                    let mut list = take_list(fields, field);
+                    let vector = list.make_mut();
+                    for at in hits.into_iter().rev() {
+                        vector.remove(at);
+                    }
+                    set_field(fields, field.clone(), Value::List(list));
                 }
             }
             Op::Update { name, args } => {
@@ -409,6 +425,19 @@ impl State {
                 *self = State::Frozen(updater(current.as_ref(), args));
             }
         }
+    }
+}
+
+/// Takes a list field out of `fields` to edit it (an empty list if the field is absent or not
+/// a list): the fields no longer share it, so the edits of one fold after its first happen in
+/// place instead of copying the list's root and path again for every op.
+fn take_list(fields: &mut [(FieldName, Value)], name: &FieldName) -> List {
+    match fields.binary_search_by(|(n, _)| n.cmp(name)) {
+        Ok(at) => match std::mem::replace(&mut fields[at].1, Value::Null) {
+            Value::List(list) => list,
+            _ => List::new(),
+        },
+        Err(_) => List::new(),
     }
 }
 

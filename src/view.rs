@@ -89,6 +89,8 @@ pub struct Snapshot {
     pub(crate) base: Map,
     pub(crate) overlay: Overlay,
     pub(crate) aliases: Aliases,
+    /// The view's size, as the store counted it.
+    pub(crate) len: usize,
 }
 
 impl Snapshot {
@@ -139,13 +141,13 @@ impl Snapshot {
         self.base.iter()
     }
 
-    /// The number of entities in the merged view.
+    /// The number of entities in the merged view. O(1).
     ///
     /// ```
     /// assert_eq!(optimist::Store::new().snapshot().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.view().len()
+        self.len
     }
 
     /// Whether the merged view is empty.

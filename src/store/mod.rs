@@ -5,13 +5,13 @@
 //! first)`. Each operation touches a known set of keys and recomputes the view for those keys
 //! only, so a read never walks the layers: an overlay lookup, then a base lookup.
 
+mod count;
 mod error;
 mod recompute;
 mod remap;
 mod settle;
 
 pub use error::{ConfirmError, RemapError};
-pub(crate) use recompute::put;
 pub use remap::MAX_ALIASES;
 
 use std::collections::VecDeque;
@@ -52,6 +52,11 @@ use remap::Temporaries;
 ///
 /// Every mutating call returns the [`Changes`] it made to the view.
 ///
+/// `clone` is O(L + K) for L live layers touching K keys, independent of the number of
+/// entities: base, the overlay and the aliases are persistent maps (O(1) to clone), the layers
+/// are shared with the clone until one side changes one (a pointer each), and the stack's
+/// order, pending-intent index and key index are plain collections copied entry by entry.
+///
 /// ```
 /// use optimist::{Patch, Store};
 ///
@@ -84,6 +89,10 @@ pub struct Store {
     /// `apply(base[k], the layers' ops on k)`, `None` where they delete the entity. Every other
     /// key reads through to base. Empty when no layer is live.
     pub(crate) overlay: Overlay,
+    /// The view's size minus base's: over the overlay's keys, whether the view has the key
+    /// minus whether base has it. Kept by every change to base or the overlay (see
+    /// `count.rs`), so `len` is O(1).
+    overlay_delta: isize,
     /// Live layers, oldest first; the bottom one is always pending (confirmed layers at the
     /// bottom are folded into base at once).
     stack: Stack,
@@ -136,6 +145,7 @@ impl Store {
             tag: next_store_tag(),
             base: Map::default(),
             overlay: Overlay::default(),
+            overlay_delta: 0,
             stack: Stack::default(),
             updaters: Updaters::new(),
             policies: Policies::new(),
@@ -334,13 +344,13 @@ impl Store {
         self.get(key).is_some()
     }
 
-    /// The number of entities in the merged view. O(keys the layers touch).
+    /// The number of entities in the merged view. O(1): the store keeps the count.
     ///
     /// ```
     /// assert_eq!(optimist::Store::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.view().len()
+        self.base.len().saturating_add_signed(self.overlay_delta)
     }
 
     /// Whether the merged view has no entities.
@@ -460,6 +470,7 @@ impl Store {
             base: self.base.clone(),
             overlay: self.overlay.clone(),
             aliases: self.aliases.clone(),
+            len: self.len(),
         }
     }
 
@@ -497,10 +508,10 @@ impl Store {
             if self.stack.touching(key).is_empty() {
                 // No layer touches the key: its view is base, before and after.
                 record(&mut changes, key, self.base.get(key), written.as_ref());
-                put(&mut self.base, key, written);
+                self.set_base(key, written);
             } else {
                 let before = self.get(key).cloned();
-                put(&mut self.base, key, written);
+                self.set_base(key, written);
                 let after = self.recompute(key);
                 record(&mut changes, key, before.as_ref(), after.as_ref());
             }
@@ -533,7 +544,7 @@ impl Store {
         }
         let (slot, seq) = self.stack.push(Arc::from(label), ops);
         for (key, entity) in updates {
-            self.overlay.insert(key, entity);
+            self.set_overlay(&key, Some(entity));
         }
         let id = LayerId {
             store: self.tag,

@@ -88,13 +88,11 @@ impl Store {
 
     fn recompute_probe(&mut self, key: &Key, probe: Option<Slot>) -> (Option<Entity>, bool) {
         if self.stack.touching(key).is_empty() {
-            if !self.overlay.is_empty() {
-                self.overlay.remove(key);
-            }
+            self.set_overlay(key, None);
             (self.base.get(key).cloned(), false)
         } else {
             let (entity, probed) = self.fold(key, probe);
-            self.overlay.insert(key.clone(), entity.clone());
+            self.set_overlay(key, Some(entity.clone()));
             (entity, probed)
         }
     }
@@ -172,16 +170,20 @@ impl Store {
     /// Folds confirmed layers at the bottom into base. The view does not change: each is the
     /// oldest layer on every key it touches, so its keys' overlay entries already hold the
     /// fold, and leave the overlay once no layer touches them.
+    ///
+    /// Linear in the ops of the folded layers: the run is taken off the stack at once (see
+    /// `Stack::remove_bottom`), then folded into base oldest first.
     pub(crate) fn squash(&mut self) {
-        while let Some(slot) = self.stack.bottom() {
-            if self.stack.get(slot).map(|layer| layer.state) != Some(LayerState::Confirmed) {
-                break;
-            }
-            let id = self.id_of(slot);
-            let Some(layer) = self.stack.remove(slot) else {
-                break;
-            };
+        let run = self.stack.confirmed_bottom();
+        if run.is_empty() {
+            return;
+        }
+        for slot in &run {
+            let id = self.id_of(*slot);
             self.events.push((id, LayerEvent::Squashed));
+        }
+        let layers = self.stack.remove_bottom(&run);
+        for layer in &layers {
             for (key, ops) in &layer.ops {
                 let stale = self
                     .policies
@@ -191,15 +193,19 @@ impl Store {
                 // the call that wrote it if it was stale then.
                 if !stale {
                     let folded = apply(self.base.get(key), ops, &self.updaters);
-                    put(&mut self.base, key, folded);
+                    self.set_base(key, folded);
                 }
+            }
+        }
+        for layer in &layers {
+            for key in layer.ops.keys() {
                 if self.stack.touching(key).is_empty() {
                     debug_assert!(
                         self.overlay
                             .get(key)
                             .is_none_or(|over| over.as_ref() == self.base.get(key))
                     );
-                    self.overlay.remove(key);
+                    self.set_overlay(key, None);
                 }
             }
         }
@@ -224,6 +230,13 @@ impl Store {
     #[doc(hidden)]
     pub fn check_invariants(&self) -> Result<(), String> {
         self.stack.check()?;
+        if self.len() != self.view().len() {
+            return Err(format!(
+                "the kept count says {} entities, the view has {}",
+                self.len(),
+                self.view().len()
+            ));
+        }
         if let Some(slot) = self.stack.bottom()
             && self.stack.get(slot).map(|layer| layer.state) == Some(LayerState::Confirmed)
         {

@@ -155,7 +155,8 @@ impl Store {
         let mut ignored = Vec::new();
 
         // The entity itself, in base: merged into `to` as a direct write would be.
-        if let Some(entity) = self.base.remove(&from) {
+        if let Some(entity) = self.base.get(&from).cloned() {
+            self.set_base(&from, None);
             let entity = rename_in_entity(&entity, &rename).unwrap_or(entity);
             let write = [Op::Write(entity)];
             let stale = self
@@ -166,7 +167,7 @@ impl Store {
                 ignored.push(to.clone());
             } else {
                 let merged = crate::op::apply(self.base.get(&to), &write, &self.updaters);
-                super::put(&mut self.base, &to, merged);
+                self.set_base(&to, merged);
             }
         }
         // The layers whose ops are rewritten, for `Changes::layers`.
@@ -190,7 +191,7 @@ impl Store {
             if let Some(entity) = self.base.get(site)
                 && let Some(renamed) = rename_in_entity(entity, &rename)
             {
-                self.base.insert(site.clone(), renamed);
+                self.set_base(site, Some(renamed));
             }
             for slot in self.stack.touching(site).to_vec() {
                 if let Some(ops) = self.stack.ops_mut(slot).and_then(|ops| ops.get_mut(site)) {

@@ -19,6 +19,10 @@ impl Store {
     /// versioned entity whose guess set an older version than the one below it (see
     /// [`Policies::version_field`](crate::Policies::version_field)).
     ///
+    /// Cost: O(v x ops on v) to refold the layer's v versioned keys, plus the fold into base
+    /// of the confirmed run this settles at the bottom, linear in that run's ops (one pass,
+    /// whatever the run's length).
+    ///
     /// ```
     /// use optimist::{Patch, Store};
     /// let mut store = Store::new();
@@ -53,6 +57,10 @@ impl Store {
     /// for an answer that returns only the entity, use
     /// [`confirm_keeping_relative`](Store::confirm_keeping_relative).
     ///
+    /// Cost: for each of the k keys of the old and new ops, a binary search and shift in the
+    /// key's layer index and a refold of the key from base, O(k x ops of the layers on the
+    /// key); then the fold into base of the confirmed run at the bottom, linear in its ops.
+    ///
     /// ```
     /// use optimist::{Patch, Store};
     /// let mut store = Store::new();
@@ -71,6 +79,8 @@ impl Store {
     /// order, and the server's ops follow them on each key; its field writes, field removals
     /// and deletes are dropped (the answer speaks for those). Use it when the answer returns
     /// only the entity, so the app need not restate the insert of a created item into a list.
+    ///
+    /// Cost: as [`confirm`](Store::confirm).
     ///
     /// ```
     /// use optimist::{Key, ListPosition, Patch, Store, Value};
@@ -136,6 +146,13 @@ impl Store {
     /// Settles a layer as failure: removes it wherever it is in the stack. Base, the other
     /// layers and the view end exactly as if it had never been pushed; layers above it rebase.
     ///
+    /// Cost: for each of the k keys it touches, O(log M) to find it in the key's index by
+    /// place plus a shift of the M layers on the key, and a refold of the key from base over
+    /// the ops of the layers left on it: O(k x ops of the layers on the key). Exact refolding
+    /// of relative ops (increments, list edits, updaters) needs them all, so failing each of
+    /// L layers on one key in turn costs O(L^2) ops in all. Then the fold into base of the
+    /// confirmed run the removal settles at the bottom, linear in its ops.
+    ///
     /// ```
     /// use optimist::{Patch, Store};
     /// let mut store = Store::new();
@@ -160,6 +177,8 @@ impl Store {
     /// request reached the server, so it shows what it knows to be true and leaves it to a
     /// refetch (or the server's push) to show the mutation if it did land. A mutation that
     /// must survive being abandoned is kept pending and retried instead, not cancelled.
+    ///
+    /// Cost: as [`fail`](Store::fail).
     ///
     /// ```
     /// use optimist::{Patch, Store};

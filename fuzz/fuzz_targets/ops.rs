@@ -1,0 +1,324 @@
+//! Op sequences: the input is decoded into a program of store calls (write, push, reserve,
+//! promote, confirm, confirm_keeping_relative, fail, cancel, guards dropped, temporary keys and
+//! remaps, reads), run on one `Store`. After every call: `check_invariants` holds (the view is
+//! the fold of base and the live layers, the key index and the kept count are right, no
+//! confirmed layer waits at the bottom); a refused call left the store `==` its clone; and at
+//! chosen steps a layer pushed then failed leaves the store `==` as it was.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use optimist::{Key, LayerId, ListPosition, Patch, Policies, Store, Value};
+
+/// Reads the input a byte at a time; past the end every byte reads 0.
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((first, rest)) => {
+                self.0 = rest;
+                *first
+            }
+            None => 0,
+        }
+    }
+
+    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+        from[usize::from(self.byte()) % from.len()]
+    }
+
+    fn done(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+const KEYS: [&str; 5] = ["Item:1", "Item:2", "Note:1", "ROOT_QUERY", "Item:3"];
+const FIELDS: [&str; 5] = ["a", "b", "n", "l", "v"];
+
+/// The program's state: the store, every id it issued (settled ones stay, to be refused), and
+/// the temporary keys minted.
+struct Run {
+    store: Store,
+    ids: Vec<LayerId>,
+    temps: Vec<Key>,
+    foreign: LayerId,
+}
+
+impl Run {
+    fn key(&mut self, bytes: &mut Bytes<'_>) -> Key {
+        let b = bytes.byte();
+        if b >= 200 && !self.temps.is_empty() {
+            return self.temps[usize::from(b) % self.temps.len()].clone();
+        }
+        Key::new(KEYS[usize::from(b) % KEYS.len()]).expect("a valid key")
+    }
+
+    fn value(&mut self, bytes: &mut Bytes<'_>, depth: u8) -> Value {
+        match bytes.byte() % 8 {
+            0 => Value::Null,
+            1 => Value::from(i64::from(bytes.byte() as i8)),
+            2 => Value::from(bytes.byte() % 2 == 0),
+            3 => Value::from(bytes.pick(&["x", "y", "z"])),
+            4 => Value::Ref(self.key(bytes)),
+            5 if depth < 3 => {
+                let n = bytes.byte() % 4;
+                let items: Vec<Value> = (0..n).map(|_| self.value(bytes, depth + 1)).collect();
+                Value::from(items)
+            }
+            6 => Value::from(i64::MAX - i64::from(bytes.byte())),
+            _ => Value::from(f64::from(bytes.byte()) / 4.0),
+        }
+    }
+
+    fn position(&mut self, bytes: &mut Bytes<'_>) -> ListPosition {
+        match bytes.byte() % 5 {
+            0 => ListPosition::Start,
+            1 => ListPosition::End,
+            2 => ListPosition::Index(usize::from(bytes.byte() % 6)),
+            3 => ListPosition::Before(self.value(bytes, 2)),
+            _ => ListPosition::After(self.value(bytes, 2)),
+        }
+    }
+
+    fn patch(&mut self, bytes: &mut Bytes<'_>) -> Patch {
+        let mut patch = Patch::new();
+        for _ in 0..=bytes.byte() % 4 {
+            let key = self.key(bytes);
+            let field = bytes.pick(&FIELDS);
+            patch = match bytes.byte() % 11 {
+                0 | 1 => {
+                    let value = self.value(bytes, 0);
+                    patch.set(&key, field, value)
+                }
+                2 => patch.remove_field(&key, field),
+                3 => patch.delete(&key),
+                4 => patch.increment(&key, field, i64::from(bytes.byte() as i8)),
+                5 => {
+                    let (item, at) = (self.value(bytes, 1), self.position(bytes));
+                    patch.insert(&key, field, item, at)
+                }
+                6 => {
+                    let (item, at) = (self.value(bytes, 1), self.position(bytes));
+                    patch.insert_unique(&key, field, item, at)
+                }
+                7 => {
+                    let item = self.value(bytes, 1);
+                    patch.remove_item(&key, field, item)
+                }
+                8 => {
+                    let name = bytes.pick(&["double", "toggle", "clear_if", "unknown"]);
+                    let args = self.value(bytes, 1);
+                    patch.update(&key, name, args)
+                }
+                9 => {
+                    let by = serde_json::Number::from_f64(f64::from(bytes.byte()) + 0.5);
+                    patch.increment(&key, field, by.expect("a finite number"))
+                }
+                // A key that is not one: the patch must be refused whole.
+                _ => patch.set("", field, 1),
+            };
+        }
+        patch
+    }
+
+    fn id(&mut self, bytes: &mut Bytes<'_>) -> LayerId {
+        let b = bytes.byte();
+        if b == 255 || self.ids.is_empty() {
+            return self.foreign;
+        }
+        // Mostly recent ids (live ones), sometimes old (settled ones).
+        let back = usize::from(b % 8).min(self.ids.len() - 1);
+        if b < 128 {
+            self.ids[self.ids.len() - 1 - back]
+        } else {
+            self.ids[usize::from(b) % self.ids.len()]
+        }
+    }
+
+    /// Runs one call; returns whether it was refused.
+    fn step(&mut self, bytes: &mut Bytes<'_>) -> bool {
+        match bytes.byte() % 14 {
+            0 => {
+                let patch = self.patch(bytes);
+                self.store.write(patch).is_err()
+            }
+            1 | 2 => {
+                let patch = self.patch(bytes);
+                match self.store.push("push", patch) {
+                    Ok((id, _)) => {
+                        self.ids.push(id);
+                        false
+                    }
+                    Err(_) => true,
+                }
+            }
+            3 => {
+                let id = self.store.reserve("reserve");
+                self.ids.push(id);
+                false
+            }
+            4 => {
+                let id = self.id(bytes);
+                self.store.promote(id).is_err()
+            }
+            5 => {
+                let (id, patch) = (self.id(bytes), self.patch(bytes));
+                self.store.confirm(id, patch).is_err()
+            }
+            6 => {
+                let (id, patch) = (self.id(bytes), self.patch(bytes));
+                self.store.confirm_keeping_relative(id, patch).is_err()
+            }
+            7 => {
+                let id = self.id(bytes);
+                self.store.fail(id).is_err()
+            }
+            8 => {
+                let id = self.id(bytes);
+                self.store.cancel(id).is_err()
+            }
+            9 => {
+                // A guard dropped, then collected at once, so the next refused call has
+                // nothing queued to cancel first.
+                let id = self.id(bytes);
+                drop(self.store.guard(id));
+                let _ = self.store.collect_abandoned();
+                false
+            }
+            10 => {
+                let typename = bytes.pick(&["Item", "Note", ""]);
+                match self.store.temporary_key(typename) {
+                    Ok(key) => {
+                        self.temps.push(key);
+                        false
+                    }
+                    Err(_) => true,
+                }
+            }
+            11 => {
+                let from = match bytes.byte() {
+                    b if b < 230 && !self.temps.is_empty() => {
+                        self.temps[usize::from(b) % self.temps.len()].clone()
+                    }
+                    _ => Key::new(bytes.pick(&KEYS)).expect("a valid key"),
+                };
+                let to = self.key(bytes);
+                self.store.remap(&from, &to).is_err()
+            }
+            12 => {
+                self.reads();
+                false
+            }
+            _ => {
+                // Push then fail is the identity, observably.
+                let before = self.store.clone();
+                let patch = self.patch(bytes);
+                if let Ok((id, _)) = self.store.push("identity", patch) {
+                    self.store.fail(id).expect("a layer just pushed fails");
+                    assert!(self.store == before, "push then fail changed the store");
+                }
+                false
+            }
+        }
+    }
+
+    fn reads(&self) {
+        let store = &self.store;
+        assert_eq!(
+            store.len(),
+            store.iter().count(),
+            "len() and iter() disagree"
+        );
+        let snapshot = store.snapshot();
+        assert_eq!(snapshot.len(), store.len(), "the snapshot's len differs");
+        for key in KEYS
+            .iter()
+            .copied()
+            .chain(self.temps.iter().map(Key::as_str))
+        {
+            assert_eq!(
+                store.get(key),
+                snapshot.get(key),
+                "the snapshot reads differently"
+            );
+            let _ = store.get_confirmed(key);
+            let _ = store.resolve(key);
+        }
+        let _ = store.extract(false);
+        let _ = store.layers().count();
+    }
+}
+
+fn store() -> Store {
+    let mut store = Store::with_policies(Policies::new().version_field("Note", "v"));
+    store
+        .register_updater("double", |entity, _| {
+            let entity = entity?;
+            let n = entity.get("n").and_then(Value::as_i64)?.checked_mul(2)?;
+            Some(entity.clone().with("n", n))
+        })
+        .expect("a fresh name");
+    store
+        .register_updater("toggle", |entity, args| {
+            let field = args.as_str().unwrap_or("b");
+            let was = entity.and_then(|e| e.get(field)).and_then(Value::as_bool);
+            Some(
+                entity
+                    .cloned()
+                    .unwrap_or_default()
+                    .with(field, !was.unwrap_or(false)),
+            )
+        })
+        .expect("a fresh name");
+    store
+        .register_updater("clear_if", |entity, args| {
+            let entity = entity?;
+            (entity.get("a") != Some(args)).then(|| entity.clone())
+        })
+        .expect("a fresh name");
+    store
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut foreign = Store::new();
+    let foreign_id = foreign.reserve("foreign");
+    let mut run = Run {
+        store: store(),
+        ids: Vec::new(),
+        temps: Vec::new(),
+        foreign: foreign_id,
+    };
+    let mut bytes = Bytes(data);
+    let mut steps = 0;
+    while !bytes.done() && steps < 64 {
+        steps += 1;
+        let before = run.store.clone();
+        let refused = run.step(&mut bytes);
+        if let Err(broken) = run.store.check_invariants() {
+            panic!("invariant broken after step {steps}: {broken}");
+        }
+        if refused {
+            assert!(run.store == before, "a refused call changed the store");
+        }
+    }
+    // Settling everything leaves the view equal to base.
+    for id in run.ids.clone() {
+        let _ = run.store.promote(id);
+    }
+    run.store
+        .check_invariants()
+        .expect("invariants after promoting all");
+    assert_eq!(run.store.layers().count(), 0, "every layer settled");
+    assert_eq!(
+        run.store.len(),
+        run.store.iter_confirmed().count(),
+        "settled view differs from base"
+    );
+    for (key, entity) in run.store.iter() {
+        assert_eq!(
+            run.store.get_confirmed(key),
+            Some(entity),
+            "settled view differs from base"
+        );
+    }
+});

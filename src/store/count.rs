@@ -1,0 +1,56 @@
+//! Keeping the view's entity count, so [`Store::len`] is O(1).
+//!
+//! The view is base under the overlay, so its size is `base.len()` plus, over the overlay's
+//! keys, whether the view has the key minus whether base has it. That sum changes only when an
+//! overlay entry changes or base changes under an overlay key; every such change goes through
+//! the two setters here, which adjust the sum by the key's contribution before and after.
+
+use super::Store;
+use super::recompute::put;
+use crate::entity::Entity;
+use crate::key::Key;
+
+impl Store {
+    /// What `key` adds to the view's size beyond base's: +1 if the overlay creates it, -1 if
+    /// the overlay deletes it, 0 otherwise.
+    fn overlay_contribution(&self, key: &str) -> isize {
+        match self.overlay.get(key) {
+            Some(over) => isize::from(over.is_some()) - isize::from(self.base.contains_key(key)),
+            None => 0,
+        }
+    }
+
+    /// Sets (or removes, with `None`) `key` in base, keeping the count.
+    pub(crate) fn set_base(&mut self, key: &Key, entity: Option<Entity>) {
+        let before = self.overlay_contribution(key);
+        put(&mut self.base, key, entity);
+        self.overlay_delta += self.overlay_contribution(key) - before;
+    }
+
+    /// Sets `key`'s overlay entry (`None`: no entry, the key reads through to base), keeping
+    /// the count.
+    pub(crate) fn set_overlay(&mut self, key: &Key, entry: Option<Option<Entity>>) {
+        let before = self.overlay_contribution(key);
+        match entry {
+            Some(entity) => {
+                self.overlay.insert(key.clone(), entity);
+            }
+            None => {
+                if !self.overlay.is_empty() {
+                    self.overlay.remove(key);
+                }
+            }
+        }
+        self.overlay_delta += self.overlay_contribution(key) - before;
+    }
+
+    /// Counts the overlay's contribution from scratch, after base was replaced wholesale.
+    /// O(keys in the overlay).
+    pub(crate) fn recount(&mut self) {
+        self.overlay_delta = self
+            .overlay
+            .keys()
+            .map(|key| self.overlay_contribution(key))
+            .sum();
+    }
+}
