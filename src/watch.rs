@@ -57,6 +57,10 @@ enum Watcher {
         key: Key,
         /// `None`: every field.
         fields: Option<Box<[FieldName]>>,
+        /// The entity last told (or read at registration): a change set says a key changed,
+        /// not that it differs from what this watcher saw (a remap onto an equal entity, a
+        /// batch that set a field and set it back).
+        last: Option<Entity>,
         callback: Arc<EntityFn>,
     },
     Query {
@@ -173,6 +177,7 @@ impl Store {
         let watcher = Watcher::Entity {
             key: key.clone(),
             fields: None,
+            last: self.get(&key).cloned(),
             callback: Arc::new(callback),
         };
         Ok(self.watchers.add(watcher, &[key]))
@@ -212,6 +217,7 @@ impl Store {
         let watcher = Watcher::Entity {
             key: key.clone(),
             fields: Some(fields.into()),
+            last: self.get(&key).cloned(),
             callback: Arc::new(callback),
         };
         Ok(self.watchers.add(watcher, &[key]))
@@ -455,7 +461,18 @@ impl Store {
         for id in affected {
             let mut reindex: Option<(Vec<Key>, Vec<Key>)> = None;
             match watchers.entries.get_mut(&id) {
-                Some(Watcher::Entity { key, callback, .. }) => callback(self.get(key)),
+                Some(Watcher::Entity {
+                    key,
+                    fields,
+                    last,
+                    callback,
+                }) => {
+                    let now = self.get(key);
+                    if !same_entity(last.as_ref(), now, fields.as_deref()) {
+                        *last = now.cloned();
+                        callback(now);
+                    }
+                }
                 Some(Watcher::Query {
                     query,
                     last,
@@ -487,5 +504,21 @@ impl Store {
             }
         }
         self.watchers = watchers;
+    }
+}
+
+/// Whether an entity watcher of `fields` (`None`: all) sees no difference between `then` and
+/// `now`: both absent, or both there with equal watched fields.
+fn same_entity(then: Option<&Entity>, now: Option<&Entity>, fields: Option<&[FieldName]>) -> bool {
+    match (then, now) {
+        (None, None) => true,
+        (Some(a), Some(b)) => match fields {
+            _ if a.ptr_eq(b) => true,
+            None => a == b,
+            Some(fields) => fields
+                .iter()
+                .all(|f| a.get(f.as_str()) == b.get(f.as_str())),
+        },
+        _ => false,
     }
 }
