@@ -296,3 +296,54 @@ fn a_batch_that_sets_a_field_back_tells_its_watchers_nothing() {
     });
     assert_eq!(*told.lock().unwrap(), 0);
 }
+
+// BUG (found by the model test): a call that cancels the layers of dropped guards first and is
+// then refused (or reports nothing: a reservation) changed the view without moving the
+// revision or telling watchers: they were told with the next call that succeeded, and a kept
+// `Query` returned its result from before the cancel. Fixed: such a call moves the revision and
+// tells the watchers of what the cancels changed before it returns.
+#[test]
+fn a_refused_call_that_cancels_an_abandoned_layer_tells_its_watchers() {
+    let mut store = Store::new();
+    store.write(Patch::new().set("ROOT_QUERY", "a", 1)).unwrap();
+    let (edit, _) = store
+        .push("edit", Patch::new().set("ROOT_QUERY", "a", 2))
+        .unwrap();
+    let told = Told::default();
+    let id = told.query(&mut store, "a", "{ a }");
+    let mut kept = optimist::Query::new(Document::parse("{ a }").unwrap(), json!({}));
+    assert_eq!(*kept.read(&store).unwrap(), json!({"a": 2}));
+    let (done, _) = store.push("done", Patch::new()).unwrap();
+    store.promote(done).unwrap();
+    drop(store.guard(edit));
+    told.take();
+    // Refused (settled already), but it cancels `edit` first.
+    assert!(store.fail(done).is_err());
+    assert_eq!(told.take(), [("a".to_owned(), json!({"a": 1}))]);
+    assert_eq!(
+        **store.watched(id).unwrap().as_ref().unwrap(),
+        json!({"a": 1})
+    );
+    assert_eq!(*kept.read(&store).unwrap(), json!({"a": 1}));
+}
+
+#[test]
+fn a_reservation_that_cancels_an_abandoned_layer_tells_its_watchers() {
+    let mut store = Store::new();
+    let (edit, _) = store
+        .push("edit", Patch::new().set("ROOT_QUERY", "a", 2))
+        .unwrap();
+    let told = Told::default();
+    told.query(&mut store, "a", "{ a }");
+    drop(store.guard(edit));
+    store.reserve("refetch");
+    assert_eq!(told.take(), [("a".to_owned(), Json::Null)], "now missing");
+    // The next report still says what the cancel changed; nobody is told twice.
+    assert!(
+        store
+            .write(Patch::new().set("Other:1", "x", 1))
+            .unwrap()
+            .contains("ROOT_QUERY")
+    );
+    assert!(told.take().is_empty());
+}
