@@ -87,6 +87,11 @@ pub(crate) struct Watchers {
     layers: Vec<WatchId>,
     /// While a batch is open: how deep, and what its calls changed so far.
     batch: Option<(usize, Changes)>,
+    /// Entity watchers whose key was remapped since the last notification: compared with what
+    /// they were last told whatever the change set says, since the key they now read may not
+    /// have changed at all (a watcher of a temporary key with no entity yet, remapped onto a
+    /// key that has one).
+    moved: Vec<WatchId>,
 }
 
 impl Clone for Watchers {
@@ -132,6 +137,7 @@ impl Watchers {
                 *key = to.clone();
                 self.unindex(id, std::slice::from_ref(from));
                 self.by_key.entry(to.clone()).or_default().push(id);
+                self.moved.push(id);
             }
         }
     }
@@ -456,6 +462,7 @@ impl Store {
                 }
             }
         }
+        affected.append(&mut watchers.moved);
         affected.sort_unstable();
         affected.dedup();
         for id in affected {

@@ -347,3 +347,26 @@ fn a_reservation_that_cancels_an_abandoned_layer_tells_its_watchers() {
     );
     assert!(told.take().is_empty());
 }
+
+// BUG (found by the model test): a watcher of a temporary key that had no entity, remapped onto
+// a key that has one, was not told: the remap changed neither key in the view (the temporary
+// key has no entity of its own before or after), so its watchers, moved onto the new key, were
+// not looked at. Fixed: watchers moved by a remap are compared with what they were last told at
+// the end of the call, whatever changed.
+#[test]
+fn a_watcher_of_an_empty_temporary_key_is_told_when_it_is_remapped_onto_an_entity() {
+    let mut store = Store::new();
+    store
+        .write(Patch::new().set("Todo:1", "title", "a"))
+        .unwrap();
+    let tmp = store.temporary_key("Todo").unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    store
+        .watch_fields(&tmp, ["title"], move |todo| {
+            log.lock().unwrap().push(todo.is_some());
+        })
+        .unwrap();
+    store.remap(&tmp, "Todo:1").unwrap();
+    assert_eq!(*seen.lock().unwrap(), [true]);
+}
