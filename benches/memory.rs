@@ -1,5 +1,6 @@
 //! W6 of `benches/README.md`: heap bytes per entity at N = 100,000, and the extra bytes one
-//! pending layer of 4 keys holds (averaged over 1000 layers pushed as in W1).
+//! pending layer of 4 keys holds (averaged over 1000 layers pushed as in W1); and what a
+//! registered query watcher holds (W7's 10,000 single-item watchers, averaged).
 //!
 //! Bytes are counted by a counting global allocator (`stats_alloc`, wrapping the system
 //! allocator): the net bytes requested and not yet freed, so the figures do not include
@@ -8,7 +9,8 @@
 //! them as a cross-check. Apollo's side reports V8's `heapUsed` growth for the same data.
 //!
 //! `cargo bench --bench memory -- [OUT.json]` prints a table and writes
-//! `[{"workload": "W6 bytes/entity", "optimist_bytes": ..}, {"workload": "W6 bytes/layer(4 keys)", ..}]`
+//! `[{"workload": "W6 bytes/entity", "optimist_bytes": ..}, {"workload": "W6 bytes/layer(4 keys)", ..},
+//! {"workload": "W7 bytes/query watcher", ..}]`
 //! to OUT.json when given. As a test (`cargo test --benches`) it runs on a few items and
 //! writes nothing.
 
@@ -16,10 +18,15 @@ mod common;
 
 use std::alloc::System;
 use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{
-    Names, base_plain, base_store, fresh_pick, item_keys, layer_patch, measuring, n_items,
+    Names, W7_ITEM_QUERY, W7_ITEMS, base_plain, base_store, fresh_pick, item_keys, layer_patch,
+    measuring, n_items, w7_store,
 };
+use optimist::Document;
+use serde_json::json;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -114,6 +121,22 @@ fn main() {
     assert_eq!(plain.len(), n);
     drop(plain);
 
+    // Watchers: W7's store, then its 10,000 single-item query watchers (each with its kept
+    // query, last result, dependencies and index entries; the list watchers are not counted).
+    let mut store = w7_store(&names);
+    let told = Arc::new(AtomicUsize::new(0));
+    let doc = Document::parse(W7_ITEM_QUERY).expect("a valid query");
+    let before = live();
+    for i in 0..W7_ITEMS {
+        let told = told.clone();
+        store.watch_query(doc.clone(), json!({"id": i.to_string()}), move |_| {
+            told.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+    let watchers = per_item(before, live(), W7_ITEMS);
+    assert_eq!(store.watcher_count(), W7_ITEMS);
+    drop(store);
+
     println!(
         "W6 memory, N = {n} items, {LAYERS} layers of 4 keys (counting allocator; RSS as a cross-check)"
     );
@@ -125,6 +148,7 @@ fn main() {
         ("bytes/entity", &entities),
         ("bytes/layer(4 keys)", &layers),
         ("baseline HashMap/entity", &baseline),
+        ("bytes/query watcher", &watchers),
     ] {
         println!(
             "{label:<24} {:>10.1} {:>13.2} {:>10.1}",
@@ -143,8 +167,13 @@ fn main() {
         );
         let _ = writeln!(
             json,
-            "  {{\"workload\": \"W6 bytes/layer(4 keys)\", \"optimist_bytes\": {:.1}, \"optimist_blocks\": {:.2}, \"optimist_rss_bytes\": {:.1}, \"layers\": {LAYERS}}}",
+            "  {{\"workload\": \"W6 bytes/layer(4 keys)\", \"optimist_bytes\": {:.1}, \"optimist_blocks\": {:.2}, \"optimist_rss_bytes\": {:.1}, \"layers\": {LAYERS}}},",
             layers.bytes, layers.blocks, layers.rss
+        );
+        let _ = writeln!(
+            json,
+            "  {{\"workload\": \"W7 bytes/query watcher\", \"optimist_bytes\": {:.1}, \"optimist_blocks\": {:.2}, \"optimist_rss_bytes\": {:.1}, \"watchers\": {W7_ITEMS}}}",
+            watchers.bytes, watchers.blocks, watchers.rss
         );
         json.push_str("]\n");
         std::fs::write(&out, json).unwrap_or_else(|error| panic!("cannot write {out}: {error}"));

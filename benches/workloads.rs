@@ -20,6 +20,9 @@
 //! * `list_insert/{1000,10000}` (W5): push a layer that creates an item and appends its ref to
 //!   `ROOT_QUERY.items`, then fail it; `list_insert_baseline/snapshot_restore/n`: clone, append
 //!   by copying the list, restore.
+//! * `watch/10000` (W7): with 10,000 single-item query watchers and 100 list watchers
+//!   registered, push a layer changing one listed item's `count`, then fail it; every
+//!   notification is inside the timed calls. Prints the watchers told per operation.
 //!
 //! Stores are built once per parameter, outside the timed routine, on first use (so a filtered
 //! run builds only what it measures). Stateful routines (W2, W5) carry their state from one
@@ -31,12 +34,14 @@ mod common;
 use std::cell::OnceCell;
 use std::hint::black_box;
 use std::iter;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{
-    ITEMS_WITH_OWNER_QUERY, Names, PlainCache, Rng, base_plain, base_store, fresh_pick, item_keys,
-    layer_patch, list_patch, measuring, merged, n_items, new_item, optimistic_fields, owner_data,
-    server_fields,
+    ITEMS_WITH_OWNER_QUERY, Names, PlainCache, Rng, W7_ITEMS, W7_LIST, W7_LIST_WATCHERS,
+    base_plain, base_store, fresh_pick, item_keys, layer_patch, list_patch, measuring, merged,
+    n_items, new_item, optimistic_fields, owner_data, server_fields, w7_store, w7_watch,
 };
 use criterion::{BatchSize, Bencher, BenchmarkId, Criterion, criterion_group, criterion_main};
 use optimist::{
@@ -547,6 +552,50 @@ fn remap(c: &mut Criterion) {
     group.finish();
 }
 
+/// W7: `W7_ITEMS` query watchers of one item each and `W7_LIST_WATCHERS` of the list of the
+/// first `W7_LIST`. Operation t sets `count` of `Item:k`, k = pick(`W7_LIST`), to 2,000,000 + t
+/// in a pushed layer, then fails the layer; the time is the push and the failure, every
+/// notification included (watchers are told before each call returns). The watchers told are
+/// counted and printed once: 202 per operation if only the affected are told.
+fn watch(c: &mut Criterion) {
+    let names = Names::new();
+    let mut group = c.benchmark_group("watch");
+    let told = Arc::new(AtomicUsize::new(0));
+    let mut state = None;
+    let mut t = 0_usize;
+    group.bench_function(BenchmarkId::from_parameter(W7_ITEMS), |b| {
+        let (store, keys, pick) = state.get_or_insert_with(|| {
+            let mut store = w7_store(&names);
+            w7_watch(&mut store, &told);
+            told.store(0, Ordering::Relaxed);
+            (store, item_keys(W7_LIST), fresh_pick())
+        });
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let k = pick.pick(W7_LIST);
+                let patch = Patch::new().set(&keys[k], names.count.clone(), 2_000_000 + t as u64);
+                let start = Instant::now();
+                let (id, pushed) = store.push("w7", patch).expect("a valid patch");
+                let failed = store.fail(id).expect("pending");
+                total += start.elapsed();
+                black_box((pushed, failed));
+                t += 1;
+            }
+            total
+        });
+    });
+    group.finish();
+    if t > 0 {
+        let told = told.load(Ordering::Relaxed);
+        println!(
+            "watch/{W7_ITEMS}: told {:.1} watchers per op ({told} over {t} ops; {} affected)",
+            told as f64 / t as f64,
+            2 * (1 + W7_LIST_WATCHERS)
+        );
+    }
+}
+
 /// Criterion as the command line sets it, quiet about plots (none are built).
 fn config() -> Criterion {
     let criterion = Criterion::default().without_plots();
@@ -560,6 +609,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = read_depth, lifecycle, normalize, read_query, list_insert, remap
+    targets = read_depth, lifecycle, normalize, read_query, list_insert, remap, watch
 }
 criterion_main!(benches);

@@ -63,6 +63,10 @@ enum Watcher {
         key: Key,
         /// `None`: every field.
         fields: Option<Box<[FieldName]>>,
+        /// The entity last told (or read at registration): a change set says a key changed,
+        /// not that it differs from what this watcher saw (a remap onto an equal entity, a
+        /// batch that set a field and set it back).
+        last: Option<Entity>,
         callback: Arc<EntityFn>,
     },
     Query {
@@ -95,6 +99,11 @@ pub(crate) struct Watchers {
     layers: Vec<WatchId>,
     /// While a batch is open: how deep, and what its calls changed so far.
     batch: Option<(usize, Changes)>,
+    /// Entity watchers whose key was remapped since the last notification: compared with what
+    /// they were last told whatever the change set says, since the key they now read may not
+    /// have changed at all (a watcher of a temporary key with no entity yet, remapped onto a
+    /// key that has one).
+    moved: Vec<WatchId>,
 }
 
 impl Clone for Watchers {
@@ -140,6 +149,7 @@ impl Watchers {
                 *key = to.clone();
                 self.unindex(id, std::slice::from_ref(from));
                 self.by_key.entry(to.clone()).or_default().push(id);
+                self.moved.push(id);
             }
         }
     }
@@ -185,6 +195,7 @@ impl Store {
         let watcher = Watcher::Entity {
             key: key.clone(),
             fields: None,
+            last: self.get(&key).cloned(),
             callback: Arc::new(callback),
         };
         Ok(self.watchers.add(watcher, &[key]))
@@ -224,6 +235,7 @@ impl Store {
         let watcher = Watcher::Entity {
             key: key.clone(),
             fields: Some(fields.into()),
+            last: self.get(&key).cloned(),
             callback: Arc::new(callback),
         };
         Ok(self.watchers.add(watcher, &[key]))
@@ -504,12 +516,24 @@ impl Store {
                 }
             }
         }
+        affected.append(&mut watchers.moved);
         affected.sort_unstable();
         affected.dedup();
         for id in affected {
             let mut reindex: Option<(Vec<Key>, Vec<Key>)> = None;
             match watchers.entries.get_mut(&id) {
-                Some(Watcher::Entity { key, callback, .. }) => callback(self.get(key)),
+                Some(Watcher::Entity {
+                    key,
+                    fields,
+                    last,
+                    callback,
+                }) => {
+                    let now = self.get(key);
+                    if !same_entity(last.as_ref(), now, fields.as_deref()) {
+                        *last = now.cloned();
+                        callback(now);
+                    }
+                }
                 Some(Watcher::Query {
                     query,
                     last,
@@ -572,5 +596,21 @@ impl Store {
             }
         }
         self.watchers = watchers;
+    }
+}
+
+/// Whether an entity watcher of `fields` (`None`: all) sees no difference between `then` and
+/// `now`: both absent, or both there with equal watched fields.
+fn same_entity(then: Option<&Entity>, now: Option<&Entity>, fields: Option<&[FieldName]>) -> bool {
+    match (then, now) {
+        (None, None) => true,
+        (Some(a), Some(b)) => match fields {
+            _ if a.ptr_eq(b) => true,
+            None => a == b,
+            Some(fields) => fields
+                .iter()
+                .all(|f| a.get(f.as_str()) == b.get(f.as_str())),
+        },
+        _ => false,
     }
 }

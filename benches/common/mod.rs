@@ -272,3 +272,58 @@ pub fn new_item(names: &Names, k: usize) -> (Key, Entity) {
     ]);
     (key, entity)
 }
+
+/// W7's sizes (`W7` in `common.mjs`): items in base, each with its own watcher; the first
+/// `W7_LIST` are listed in `ROOT_QUERY.items`, read whole by `W7_LIST_WATCHERS` watchers.
+pub const W7_ITEMS: usize = 10_000;
+pub const W7_LIST: usize = 1_000;
+pub const W7_LIST_WATCHERS: usize = 100;
+
+/// A W7 item watcher's query: one item, reached through the root field `item(id:)`.
+pub const W7_ITEM_QUERY: &str =
+    "query WatchItem($id: ID!) { item(id: $id) { id title count done } }";
+
+/// A W7 list watcher's query: the whole listed items.
+pub const W7_LIST_QUERY: &str = "query Items { items { id title count done } }";
+
+/// W7's store: `Item:0..W7_ITEMS` in base, `ROOT_QUERY.item({"id":"i"})` referring to each (so
+/// an item watcher's query reads it, as Apollo's `cache.watch` with a root id does), and
+/// `ROOT_QUERY.items` listing the first `W7_LIST`.
+pub fn w7_store(names: &Names) -> Store {
+    let mut store = base_store(names, W7_ITEMS);
+    let mut root = Vec::with_capacity(W7_ITEMS + 1);
+    for i in 0..W7_ITEMS {
+        let field = FieldName::with_args("item", &serde_json::json!({"id": i.to_string()}));
+        root.push((field, Value::from(item_key(i))));
+    }
+    let list: Vec<Value> = (0..W7_LIST).map(|i| Value::from(item_key(i))).collect();
+    root.push((names.items.clone(), Value::List(list.into_iter().collect())));
+    store
+        .write(Patch::new().write(Key::root_query(), Entity::from_fields(root)))
+        .expect("valid root data");
+    store
+}
+
+/// Registers W7's watchers on `store` (one per item, then the list watchers), each with a
+/// callback of its own that counts into `told`.
+pub fn w7_watch(store: &mut Store, told: &std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let item = optimist::Document::parse(W7_ITEM_QUERY).expect("a valid query");
+    let list = optimist::Document::parse(W7_LIST_QUERY).expect("a valid query");
+    let callback = || {
+        let told = told.clone();
+        move |_: &optimist::QueryResult| {
+            told.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    for i in 0..W7_ITEMS {
+        let id = store.watch_query(
+            item.clone(),
+            serde_json::json!({"id": i.to_string()}),
+            callback(),
+        );
+        debug_assert!(store.watched(id).is_some_and(Result::is_ok));
+    }
+    for _ in 0..W7_LIST_WATCHERS {
+        store.watch_query(list.clone(), serde_json::json!({}), callback());
+    }
+}

@@ -491,6 +491,12 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write(&mut self, patch: Patch) -> Result<Changes, PatchError> {
+        let result = self.write_now(patch);
+        self.report_drained();
+        result
+    }
+
+    fn write_now(&mut self, patch: Patch) -> Result<Changes, PatchError> {
         self.drain_abandoned();
         let ops = self.admit(patch)?;
         let mut changes = Vec::new();
@@ -531,6 +537,12 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push(&mut self, label: &str, patch: Patch) -> Result<(LayerId, Changes), PatchError> {
+        let result = self.push_now(label, patch);
+        self.report_drained();
+        result
+    }
+
+    fn push_now(&mut self, label: &str, patch: Patch) -> Result<(LayerId, Changes), PatchError> {
         self.drain_abandoned();
         let ops = self.admit(patch)?;
         // The new layer is on top, so its ops apply on top of the current view.
@@ -592,6 +604,7 @@ impl Store {
             slot,
         };
         self.events.push((id, LayerEvent::Reserved));
+        self.report_drained();
         id
     }
 }

@@ -144,6 +144,32 @@ impl Store {
             record(&mut all, &key, then.as_ref(), now.as_ref());
         }
         let changes = Changes::new(all, ignored, std::mem::take(&mut self.events));
+        self.advance(&changes);
+        self.notify(&changes);
+        changes
+    }
+
+    /// Ends a call that cancelled abandoned layers and then reported nothing (it was refused,
+    /// or it was a reservation): the view changed, so the revision moves (a cached read must
+    /// not return what it read before the cancels) and watchers are told now. The changes
+    /// still wait in `drained` for the next report, as documented on
+    /// [`collect_abandoned`](Store::collect_abandoned); a watcher told now is not told again
+    /// then, unless its result changes again.
+    pub(crate) fn report_drained(&mut self) {
+        if self.drained.is_empty() {
+            return;
+        }
+        let mut changed = Vec::new();
+        for (key, then) in &self.drained {
+            record(&mut changed, key, then.as_ref(), self.get(key));
+        }
+        let changes = Changes::new(changed, Vec::new(), Vec::new());
+        self.advance(&changes);
+        self.notify(&changes);
+    }
+
+    /// A new revision, remembered with the keys that changed, if any did.
+    fn advance(&mut self, changes: &Changes) {
         if !changes.is_empty() {
             let from = self.revision;
             self.revision = next_revision();
@@ -163,8 +189,6 @@ impl Store {
                 self.recent.pop_front();
             }
         }
-        self.notify(&changes);
-        changes
     }
 
     /// Folds confirmed layers at the bottom into base. The view does not change: each is the

@@ -128,6 +128,12 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn remap(&mut self, from: impl IntoKey, to: impl IntoKey) -> Result<Changes, RemapError> {
+        let result = self.remap_now(from, to);
+        self.report_drained();
+        result
+    }
+
+    fn remap_now(&mut self, from: impl IntoKey, to: impl IntoKey) -> Result<Changes, RemapError> {
         self.drain_abandoned();
         let from = match from.into_key() {
             Ok(key) if self.temps.contains_key(&key) => key,

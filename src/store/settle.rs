@@ -33,6 +33,12 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn promote(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+        let result = self.promote_now(id);
+        self.report_drained();
+        result
+    }
+
+    fn promote_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
         self.drain_abandoned();
         let slot = self.pending(id)?;
         // Only versioned keys can change: a confirmed layer is subject to the version rule.
@@ -110,6 +116,17 @@ impl Store {
         patch: Patch,
         keep_relative: bool,
     ) -> Result<Changes, ConfirmError> {
+        let result = self.settle_with_now(id, patch, keep_relative);
+        self.report_drained();
+        result
+    }
+
+    fn settle_with_now(
+        &mut self,
+        id: LayerId,
+        patch: Patch,
+        keep_relative: bool,
+    ) -> Result<Changes, ConfirmError> {
         self.drain_abandoned();
         let slot = self.pending(id)?;
         let mut new_ops = self.admit(patch)?;
@@ -164,6 +181,12 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fail(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+        let result = self.fail_now(id);
+        self.report_drained();
+        result
+    }
+
+    fn fail_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
         self.drain_abandoned();
         let changes = self.remove_layer(id, LayerEvent::Failed)?;
         Ok(self.finish(changes, Vec::new()))
@@ -193,6 +216,12 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cancel(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+        let result = self.cancel_now(id);
+        self.report_drained();
+        result
+    }
+
+    fn cancel_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
         self.drain_abandoned();
         let changes = self.remove_layer(id, LayerEvent::Cancelled)?;
         Ok(self.finish(changes, Vec::new()))

@@ -11,7 +11,7 @@ use proptest_state_machine::ReferenceStateMachine;
 
 use crate::model::{Model, RefLayer, RemapOutcome, Temp};
 use crate::reference::{FRESH, KOp, MOp, TEMPS, all_keys, refs_of};
-use crate::strategies::{Transition, bad, field, how, label, ops_naming};
+use crate::strategies::{Transition, bad, document, field, how, label, ops_naming, some_fields};
 
 pub(crate) struct ModelTest;
 
@@ -98,6 +98,33 @@ impl ReferenceStateMachine for ModelTest {
                     .boxed(),
             ),
         ];
+        let watch = u32::try_from(state.watched.len()).expect("few watchers");
+        let keys: Vec<&'static str> = all_keys()
+            .filter(|key| !TEMPS.contains(key) || state.temps.contains_key(key))
+            .collect();
+        arms.push((
+            2,
+            select(keys.clone())
+                .prop_map(move |key| WatchEntity(watch, key))
+                .boxed(),
+        ));
+        arms.push((
+            2,
+            (select(keys), some_fields())
+                .prop_map(move |(key, fields)| WatchFields(watch, key, fields))
+                .boxed(),
+        ));
+        arms.push((
+            4,
+            document()
+                .prop_map(move |doc| WatchQuery(watch, doc))
+                .boxed(),
+        ));
+        if !state.watching.is_empty() {
+            let live: Vec<u32> = state.watching.iter().copied().collect();
+            arms.push((2, select(live).prop_map(Unwatch).boxed()));
+        }
+        arms.push((5, batch(state, &temps)));
         if let Some(name) = TEMPS.iter().find(|t| !state.temps.contains_key(*t)) {
             arms.push((3, Just(Mint(name)).boxed()));
         }
@@ -178,6 +205,32 @@ impl ReferenceStateMachine for ModelTest {
         }
         let minted = |key: &str| !TEMPS.contains(&key) || state.temps.contains_key(key);
         match transition {
+            WatchEntity(name, key) | WatchFields(name, key, _) => {
+                !state.watched.contains(name) && minted(key)
+            }
+            WatchQuery(name, _) => !state.watched.contains(name),
+            Unwatch(name) => state.watching.contains(name),
+            Batch(calls) => {
+                // Each call applies where the calls before it left the reference.
+                let mut state = state.clone();
+                for call in calls {
+                    let batchable = matches!(
+                        call,
+                        Write(_)
+                            | Push(..)
+                            | Promote(_)
+                            | Confirm(..)
+                            | ConfirmKeepingRelative(..)
+                            | Fail(_)
+                            | Cancel(_)
+                    );
+                    if !batchable || !Self::preconditions(&state, call) {
+                        return false;
+                    }
+                    state = Self::apply(state, call);
+                }
+                true
+            }
             Push(name, _) | Reserve(name) | ReserveGuarded(name) => !state.handles.contains(name),
             Promote(name)
             | Confirm(name, _)
@@ -197,6 +250,17 @@ impl ReferenceStateMachine for ModelTest {
 
     fn apply(mut state: Model, transition: &Transition) -> Model {
         use Transition::*;
+        if let Batch(calls) = transition {
+            for call in calls {
+                state = Self::apply(state, call);
+            }
+            // Each call is checked against the store's view; the batch reports nothing of its
+            // own (the watchers' checks cover what it tells).
+            state.changed = None;
+            state.ignored = Vec::new();
+            state.remapped = None;
+            return state;
+        }
         state.changed = None;
         state.ignored = Vec::new();
         state.drained = false;
@@ -323,6 +387,16 @@ impl ReferenceStateMachine for ModelTest {
                 false
             }
             CollectAbandoned => true,
+            WatchEntity(name, _) | WatchFields(name, _, _) | WatchQuery(name, _) => {
+                state.watching.insert(*name);
+                state.watched.insert(*name);
+                false
+            }
+            Unwatch(name) => {
+                state.watching.remove(name);
+                false
+            }
+            Batch(_) => unreachable!("applied call by call above"),
             SettleAgain(..) | Foreign(_) | RejectWrite(..) | RejectPush(..) | RejectConfirm(..)
             | Read(..) => false,
         };
@@ -341,6 +415,56 @@ impl ReferenceStateMachine for ModelTest {
         }
         state
     }
+}
+
+/// Two or three mutating calls for one batch: writes, pushes (named from the next free name on)
+/// and settles of distinct pending layers.
+fn batch(state: &Model, temps: &[&'static str]) -> BoxedStrategy<Transition> {
+    use Transition::*;
+    let next = u32::try_from(state.handles.len()).expect("few layers");
+    let ops = |size| ops_naming(temps, size);
+    let pending: Vec<u32> = state
+        .layers
+        .iter()
+        .map(|layer| layer.name)
+        .filter(|name| state.is_settleable(*name))
+        .collect();
+    let mut arms: Vec<(u32, BoxedStrategy<Transition>)> = vec![
+        (3, ops(1..4).prop_map(Write).boxed()),
+        (4, ops(1..4).prop_map(|ops| Push(u32::MAX, ops)).boxed()),
+    ];
+    if !pending.is_empty() {
+        let pick = || select(pending.clone());
+        arms.push((2, pick().prop_map(Promote).boxed()));
+        arms.push((3, pick().prop_map(Fail).boxed()));
+        arms.push((
+            2,
+            (pick(), ops(0..3))
+                .prop_map(|(name, ops)| Confirm(name, ops))
+                .boxed(),
+        ));
+    }
+    proptest::collection::vec(Union::new_weighted(arms), 2..=3)
+        .prop_map(move |calls| {
+            let mut pushed = next;
+            let mut settled = BTreeSet::new();
+            let calls = calls
+                .into_iter()
+                .map(|call| match call {
+                    Push(_, ops) => {
+                        pushed += 1;
+                        Push(pushed - 1, ops)
+                    }
+                    // A layer settled twice in one batch: the second is a plain write.
+                    Promote(name) | Fail(name) | Confirm(name, _) if !settled.insert(name) => {
+                        Write(Vec::new())
+                    }
+                    call => call,
+                })
+                .collect();
+            Batch(calls)
+        })
+        .boxed()
 }
 
 /// The keys whose entity differs between two views.

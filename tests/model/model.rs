@@ -84,6 +84,10 @@ pub(crate) struct Model {
     pub(crate) drained: bool,
     /// What the last transition's remap must answer.
     pub(crate) remapped: Option<RemapOutcome>,
+    /// The watchers registered on the store and not unwatched, by name.
+    pub(crate) watching: BTreeSet<u32>,
+    /// Every watcher name ever used.
+    pub(crate) watched: BTreeSet<u32>,
 }
 
 /// Only the initial state is ever printed (it heads a failing case), and it is always empty.

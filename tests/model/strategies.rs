@@ -72,6 +72,15 @@ pub(crate) enum Transition {
     /// Disarms the kept guard of a layer.
     Disarm(u32),
     CollectAbandoned,
+    /// Registers watcher `name` on an entity (the key's every field).
+    WatchEntity(u32, &'static str),
+    /// Registers watcher `name` on some fields of an entity.
+    WatchFields(u32, &'static str, Vec<&'static str>),
+    /// Registers watcher `name` on a query (a document over `ROOT_QUERY`'s fields and refs).
+    WatchQuery(u32, String),
+    Unwatch(u32),
+    /// Mutating calls (writes, pushes, settles) run inside one `Store::batch`.
+    Batch(Vec<Transition>),
 }
 
 impl Transition {
@@ -80,7 +89,15 @@ impl Transition {
         use Transition::*;
         !matches!(
             self,
-            Read(..) | Mint(_) | Guard(_) | DropGuard(_) | Disarm(_)
+            Read(..)
+                | Mint(_)
+                | Guard(_)
+                | DropGuard(_)
+                | Disarm(_)
+                | WatchEntity(..)
+                | WatchFields(..)
+                | WatchQuery(..)
+                | Unwatch(_)
         )
     }
 
@@ -129,6 +146,13 @@ impl fmt::Debug for Transition {
             DropGuard(name) => write!(f, "DropGuard({name})"),
             Disarm(name) => write!(f, "Disarm({name})"),
             CollectAbandoned => write!(f, "CollectAbandoned"),
+            WatchEntity(name, key) => write!(f, "WatchEntity({name}, {key:?})"),
+            WatchFields(name, key, fields) => {
+                write!(f, "WatchFields({name}, {key:?}, vec!{fields:?})")
+            }
+            WatchQuery(name, doc) => write!(f, "WatchQuery({name}, {doc:?}.into())"),
+            Unwatch(name) => write!(f, "Unwatch({name})"),
+            Batch(calls) => write!(f, "Batch(vec!{calls:?})"),
         }
     }
 }
@@ -308,4 +332,45 @@ pub(crate) fn layers_in_some_order(
         let order: Vec<usize> = (0..layers.len()).collect();
         (Just(layers), Just(order).prop_shuffle())
     })
+}
+
+/// A selection over the model's fields: one to three of them, each a leaf or (while `depth`
+/// allows) an object selection of its own, read through refs and lists of refs.
+fn selection(depth: u32) -> BoxedStrategy<String> {
+    let leaf = field().prop_map(str::to_owned).boxed();
+    let one = if depth == 0 {
+        leaf
+    } else {
+        prop_oneof![
+            2 => leaf,
+            1 => (field(), selection(depth - 1)).prop_map(|(f, inner)| format!("{f} {inner}")),
+        ]
+        .boxed()
+    };
+    proptest::collection::vec(one, 1..=3)
+        .prop_map(|fields| {
+            // A field repeated with two selections would not merge: keep the first of a name.
+            let mut seen = Vec::new();
+            let kept: Vec<String> = fields
+                .into_iter()
+                .filter(|f| {
+                    let name = f.split(' ').next().unwrap_or_default().to_owned();
+                    let fresh = !seen.contains(&name);
+                    seen.push(name);
+                    fresh
+                })
+                .collect();
+            format!("{{ {} }}", kept.join(" "))
+        })
+        .boxed()
+}
+
+/// A small query document over `ROOT_QUERY`.
+pub(crate) fn document() -> BoxedStrategy<String> {
+    selection(2)
+}
+
+/// Some of the model's fields, at least one.
+pub(crate) fn some_fields() -> BoxedStrategy<Vec<&'static str>> {
+    proptest::sample::subsequence(FIELDS.to_vec(), 1..=3).boxed()
 }

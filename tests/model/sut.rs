@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use optimist::{
-    Changes, ConfirmError, Entity, Key, LayerError, LayerGuard, LayerId, LayerKind, LayerState,
-    ListPosition, Patch, PatchError, Policies, RemapError, Store, Value,
+    Changes, ConfirmError, Entity, FieldName, Key, LayerError, LayerGuard, LayerId, LayerKind,
+    LayerState, ListPosition, Patch, PatchError, Policies, RemapError, Store, Value,
 };
 use proptest_state_machine::StateMachineTest;
 
@@ -17,6 +17,7 @@ use crate::machine::ModelTest;
 use crate::model::{Model, RemapOutcome, Temp};
 use crate::reference::{Entities, Fields, KOp, MOp, Ops, Pos, all_keys, rename_value};
 use crate::strategies::{Bad, How, Transition, label};
+use crate::watchers::Watching;
 
 /// The same ops as a store patch, built with the public builder methods; `key` gives the
 /// store's key for a test key (in ops and in refs).
@@ -110,6 +111,7 @@ pub(crate) struct Sut {
     foreign_id: LayerId,
     temps: BTreeMap<&'static str, Key>,
     guards: BTreeMap<u32, LayerGuard>,
+    watching: Watching,
 }
 
 impl Sut {
@@ -225,6 +227,7 @@ impl StateMachineTest for ModelTest {
             foreign_id,
             temps: BTreeMap::new(),
             guards: BTreeMap::new(),
+            watching: Watching::default(),
         }
     }
 
@@ -376,6 +379,37 @@ impl StateMachineTest for ModelTest {
                 None
             }
             CollectAbandoned => Some(sut.store.collect_abandoned()),
+            WatchEntity(name, key) => {
+                let key = sut.key(key);
+                sut.watching.entity(&mut sut.store, *name, key, None);
+                None
+            }
+            WatchFields(name, key, fields) => {
+                let key = sut.key(key);
+                let fields = fields.iter().map(|f| FieldName::new(f)).collect();
+                sut.watching
+                    .entity(&mut sut.store, *name, key, Some(fields));
+                None
+            }
+            WatchQuery(name, doc) => {
+                sut.watching.query(&mut sut.store, *name, doc);
+                None
+            }
+            Unwatch(name) => {
+                sut.watching.unwatch(&mut sut.store, *name);
+                None
+            }
+            Batch(calls) => {
+                let Sut {
+                    store, ids, temps, ..
+                } = &mut sut;
+                store.batch(|store| {
+                    for call in calls {
+                        batched(store, ids, temps, model, call);
+                    }
+                });
+                None
+            }
         };
         match (changes, &model.changed) {
             (Some(changes), Some(want)) => {
@@ -394,6 +428,7 @@ impl StateMachineTest for ModelTest {
             (changes, want) => panic!("{transition:?} reported {changes:?}, expected {want:?}"),
         }
         assert_eq!(sut.ids.len(), model.handles.len());
+        sut.watching.check(&sut.store, &transition);
         sut
     }
 
@@ -526,6 +561,42 @@ impl StateMachineTest for ModelTest {
         if let Err(error) = store.check_invariants() {
             panic!("check_invariants: {error}");
         }
+    }
+}
+
+/// One call of a batch (its preconditions keep it to calls that succeed).
+fn batched(
+    store: &mut Store,
+    ids: &mut Vec<LayerId>,
+    temps: &BTreeMap<&'static str, Key>,
+    model: &Model,
+    call: &Transition,
+) {
+    use Transition::*;
+    let patch = |ops: &[KOp]| patch_with(ops, &|name| temps.get(name).cloned());
+    let id = |ids: &[LayerId], name: &u32| ids[model.handle(*name)];
+    match call {
+        Write(ops) => drop(store.write(patch(ops)).expect("a valid patch")),
+        Push(name, ops) => {
+            let (id, _) = store
+                .push(&label(*name), patch(ops))
+                .expect("a valid patch");
+            ids.push(id);
+        }
+        Promote(name) => drop(store.promote(id(ids, name)).expect("pending")),
+        Confirm(name, ops) => drop(
+            store
+                .confirm(id(ids, name), patch(ops))
+                .expect("pending, valid patch"),
+        ),
+        ConfirmKeepingRelative(name, ops) => drop(
+            store
+                .confirm_keeping_relative(id(ids, name), patch(ops))
+                .expect("pending, valid patch"),
+        ),
+        Fail(name) => drop(store.fail(id(ids, name)).expect("pending")),
+        Cancel(name) => drop(store.cancel(id(ids, name)).expect("pending")),
+        other => unreachable!("{other:?} is not batched"),
     }
 }
 

@@ -1,0 +1,174 @@
+//! The watchers the state machine registers on the store, and the check run after every step:
+//! each live watcher's last result (the one it was last told, or read at registration) is a
+//! fresh read of the store, and it was told in the step, once, if and only if that fresh read
+//! differs from the one after the step before.
+//!
+//! The store's reads are compared with the reference elsewhere (`check_invariants`), so a
+//! watcher is compared with the store: what it watches is read again with `Store::get` or
+//! `Store::read_query`, errors compared by equality.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use optimist::{Document, Entity, FieldName, Key, QueryResult, ReadError, Store, WatchId};
+use serde_json::json;
+
+/// What a watcher was told, or what a fresh read gives: for an entity watcher the entity
+/// (only the watched fields of it, for a fields watcher), for a query watcher its result.
+#[derive(Clone, PartialEq, Debug)]
+pub(crate) enum Seen {
+    Entity(Option<Entity>),
+    Query(Result<serde_json::Value, ReadError>),
+}
+
+enum What {
+    /// `None`: every field.
+    Entity(Key, Option<Vec<FieldName>>),
+    Query(Document),
+}
+
+struct Live {
+    id: WatchId,
+    what: What,
+    /// The last result told, or the one read at registration.
+    last: Seen,
+    /// A fresh read after the step before.
+    prev: Seen,
+}
+
+/// The live watchers by name, and the log every callback writes to.
+#[derive(Default)]
+pub(crate) struct Watching {
+    live: BTreeMap<u32, Live>,
+    log: Arc<Mutex<Vec<(u32, Seen)>>>,
+}
+
+/// The watched fields of `entity` (all of them for `None`).
+fn project(entity: Option<&Entity>, fields: Option<&[FieldName]>) -> Option<Entity> {
+    let entity = entity?;
+    let Some(fields) = fields else {
+        return Some(entity.clone());
+    };
+    Some(fields.iter().fold(
+        Entity::new(),
+        |out, field| match entity.get(field.as_str()) {
+            Some(value) => out.with(field.clone(), value.clone()),
+            None => out,
+        },
+    ))
+}
+
+fn query_seen(result: &QueryResult) -> Seen {
+    Seen::Query(result.clone().map(|json| (*json).clone()))
+}
+
+fn fresh(store: &Store, what: &What) -> Seen {
+    match what {
+        What::Entity(key, fields) => Seen::Entity(project(store.get(key), fields.as_deref())),
+        What::Query(doc) => Seen::Query(store.read_query(doc, &json!({}))),
+    }
+}
+
+impl Watching {
+    /// Registers watcher `name` on `key` (on `fields` of it, if some).
+    pub(crate) fn entity(
+        &mut self,
+        store: &mut Store,
+        name: u32,
+        key: Key,
+        fields: Option<Vec<FieldName>>,
+    ) {
+        let log = self.log.clone();
+        let watched = fields.clone();
+        let told = move |entity: Option<&Entity>| {
+            let seen = Seen::Entity(project(entity, watched.as_deref()));
+            log.lock().expect("not poisoned").push((name, seen));
+        };
+        let id = match &fields {
+            Some(fields) => store.watch_fields(&key, fields.iter().cloned(), told),
+            None => store.watch_entity(&key, told),
+        }
+        .expect("a valid key");
+        let what = What::Entity(key, fields);
+        self.add(store, name, id, what, None);
+    }
+
+    /// Registers watcher `name` on the query `doc`.
+    pub(crate) fn query(&mut self, store: &mut Store, name: u32, doc: &str) {
+        let doc = Document::parse(doc).expect("a valid document");
+        let log = self.log.clone();
+        let id = store.watch_query(doc.clone(), json!({}), move |result| {
+            log.lock()
+                .expect("not poisoned")
+                .push((name, query_seen(result)));
+        });
+        let registered = query_seen(store.watched(id).expect("a query watcher"));
+        self.add(store, name, id, What::Query(doc), Some(registered));
+    }
+
+    fn add(&mut self, store: &Store, name: u32, id: WatchId, what: What, last: Option<Seen>) {
+        let now = fresh(store, &what);
+        let last = last.unwrap_or_else(|| now.clone());
+        let live = Live {
+            id,
+            what,
+            last,
+            prev: now,
+        };
+        assert!(self.live.insert(name, live).is_none(), "a fresh name");
+    }
+
+    pub(crate) fn unwatch(&mut self, store: &mut Store, name: u32) {
+        let live = self.live.remove(&name).expect("a live watcher");
+        assert!(store.unwatch(live.id), "registered");
+        assert!(!store.unwatch(live.id), "removed already");
+    }
+
+    /// The check after every step (see the module's documentation).
+    pub(crate) fn check(&mut self, store: &Store, step: &dyn std::fmt::Debug) {
+        let told = std::mem::take(&mut *self.log.lock().expect("not poisoned"));
+        for (name, _) in &told {
+            assert!(
+                self.live.contains_key(name),
+                "watcher {name} was told after it was unwatched, by {step:?}"
+            );
+        }
+        assert_eq!(
+            store.watcher_count(),
+            self.live.len(),
+            "registered watchers"
+        );
+        for (name, live) in &mut self.live {
+            let mine: Vec<&Seen> = told
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, seen)| seen)
+                .collect();
+            let now = fresh(store, &live.what);
+            assert!(
+                mine.len() <= 1,
+                "watcher {name} was told {} times by {step:?}: {mine:?}",
+                mine.len()
+            );
+            assert_eq!(
+                !mine.is_empty(),
+                now != live.prev,
+                "watcher {name}: told (left) iff its result changed (right), by {step:?}: \
+                 before {:?}, after {now:?}, told {mine:?}",
+                live.prev
+            );
+            if let Some(seen) = mine.first() {
+                live.last = (*seen).clone();
+            }
+            assert_eq!(
+                live.last, now,
+                "watcher {name}: last told (left), a fresh read (right), after {step:?}"
+            );
+            if let What::Query(_) = live.what {
+                let watched = query_seen(store.watched(live.id).expect("a query watcher"));
+                assert_eq!(watched, now, "store.watched for watcher {name}");
+            }
+            live.prev = now;
+        }
+    }
+}
