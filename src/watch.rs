@@ -499,6 +499,13 @@ impl Store {
                 }
             }
         }
+        // Tree watchers of one document (the same parsed one, or a clone) and equal variables
+        // share one read per notification: a hundred watchers of one list read it once.
+        type Shared = (
+            TreeResult,
+            std::rc::Rc<std::collections::HashSet<Key, Hasher>>,
+        );
+        let mut reads: HashMap<(usize, String), Shared> = HashMap::new();
         // The watchers of the changed keys, each once, in registration order.
         let mut affected: Vec<WatchId> = Vec::new();
         for (key, change) in changes.iter() {
@@ -561,8 +568,16 @@ impl Store {
                     deps,
                     callback,
                 }) => {
-                    let now = query.read_shared(self);
-                    let new_deps = query.shared_dependencies();
+                    let identity = query.identity();
+                    let (now, new_deps) = match reads.get(&identity) {
+                        Some((result, deps)) => (result.clone(), deps.clone()),
+                        None => {
+                            let now = query.read_shared(self);
+                            let deps = std::rc::Rc::new(query.shared_dependencies().clone());
+                            reads.insert(identity, (now.clone(), deps.clone()));
+                            (now, deps)
+                        }
+                    };
                     // Reindexed only by what differs: the keys no longer read, and the new.
                     let same_deps = new_deps.len() == deps.len()
                         && deps.iter().all(|key| new_deps.contains(key));

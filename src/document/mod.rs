@@ -179,6 +179,11 @@ pub(crate) struct Variables<'v> {
 }
 
 impl Document {
+    /// The identity of this parsed document (its clones share it).
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
     /// Parses a document. It may hold one operation (and the fragments it uses), or fragments
     /// only. Fragment spreads are resolved here: an unknown fragment, a cycle of spreads, or
     /// nesting deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) (counted through

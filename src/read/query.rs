@@ -235,6 +235,11 @@ impl Query {
         Ok(result)
     }
 
+    /// What identifies the read: the parsed document and the variables, as text.
+    pub(crate) fn identity(&self) -> (usize, String) {
+        (self.doc.identity(), self.variables.to_string())
+    }
+
     /// The keys the last [`read_shared`](Query::read_shared) looked up.
     pub(crate) fn shared_dependencies(
         &self,
