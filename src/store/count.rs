@@ -20,28 +20,32 @@ impl Store {
         }
     }
 
-    /// Sets (or removes, with `None`) `key` in base, keeping the count.
+    /// Sets (or removes, with `None`) `key` in base, keeping the count. A key the overlay
+    /// does not hold adds nothing beyond base either way, so only an overlay key costs one
+    /// more lookup.
     pub(crate) fn set_base(&mut self, key: &Key, entity: Option<Entity>) {
-        let before = self.overlay_contribution(key);
+        if let Some(over) = self.overlay.get(key) {
+            let shown = isize::from(over.is_some());
+            let before = shown - isize::from(self.base.contains_key(key));
+            let after = shown - isize::from(entity.is_some());
+            self.overlay_delta += after - before;
+        }
         put(&mut self.base, key, entity);
-        self.overlay_delta += self.overlay_contribution(key) - before;
     }
 
     /// Sets `key`'s overlay entry (`None`: no entry, the key reads through to base), keeping
-    /// the count.
+    /// the count: one lookup in base besides the write itself.
     pub(crate) fn set_overlay(&mut self, key: &Key, entry: Option<Option<Entity>>) {
-        let before = self.overlay_contribution(key);
-        match entry {
-            Some(entity) => {
-                self.overlay.insert(key.clone(), entity);
-            }
-            None => {
-                if !self.overlay.is_empty() {
-                    self.overlay.remove(key);
-                }
-            }
-        }
-        self.overlay_delta += self.overlay_contribution(key) - before;
+        let in_base = isize::from(self.base.contains_key(key));
+        let contribution = |over: &Option<Entity>| isize::from(over.is_some()) - in_base;
+        let after = entry.as_ref().map_or(0, contribution);
+        let old = match entry {
+            Some(entity) => self.overlay.insert(key.clone(), entity),
+            None if self.overlay.is_empty() => None,
+            None => self.overlay.remove(key),
+        };
+        let before = old.as_ref().map_or(0, contribution);
+        self.overlay_delta += after - before;
     }
 
     /// Counts the overlay's contribution from scratch, after base was replaced wholesale.

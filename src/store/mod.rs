@@ -106,6 +106,8 @@ pub struct Store {
     /// entry's `from` the previous entry's `to`. Lets a kept read check what changed since its
     /// revision without looking at everything it read.
     recent: VecDeque<(u64, u64, Arc<[Key]>)>,
+    /// The number of keys in `recent`, summed.
+    recent_keys: usize,
     /// Temporary keys minted and not yet remapped, with the entities that may reference them.
     temps: Temporaries,
     /// Remapped temporary keys, to the key each became; at most `MAX_ALIASES`.
@@ -151,6 +153,7 @@ impl Store {
             policies: Policies::new(),
             revision: next_revision(),
             recent: VecDeque::new(),
+            recent_keys: 0,
             temps: Temporaries::default(),
             aliases: Aliases::default(),
             alias_order: VecDeque::new(),

@@ -177,16 +177,13 @@ impl Store {
                 .push_back((from, self.revision, Arc::from(changes.keys())));
             // Bounded in revisions and in keys, so a few huge writes cannot pin memory; the
             // newest entry always stays.
+            self.recent_keys += changes.len();
             while self.recent.len() > 1
-                && (self.recent.len() > RECENT_REVISIONS
-                    || self
-                        .recent
-                        .iter()
-                        .map(|(_, _, keys)| keys.len())
-                        .sum::<usize>()
-                        > RECENT_KEYS)
+                && (self.recent.len() > RECENT_REVISIONS || self.recent_keys > RECENT_KEYS)
             {
-                self.recent.pop_front();
+                if let Some((_, _, keys)) = self.recent.pop_front() {
+                    self.recent_keys -= keys.len();
+                }
             }
         }
     }
