@@ -34,16 +34,25 @@ impl Store {
     }
 
     /// Sets `key`'s overlay entry (`None`: no entry, the key reads through to base), keeping
-    /// the count: one lookup in base besides the write itself.
-    pub(crate) fn set_overlay(&mut self, key: &Key, entry: Option<Option<Entity>>) {
-        let in_base = isize::from(self.base.contains_key(key));
-        let contribution = |over: &Option<Entity>| isize::from(over.is_some()) - in_base;
-        let after = entry.as_ref().map_or(0, contribution);
-        let old = match entry {
-            Some(entity) => self.overlay.insert(key.clone(), entity),
+    /// the count. `in_base` says whether base has the key, if the caller knows; otherwise it
+    /// is looked up, and only when an entry is written or removed.
+    pub(crate) fn set_overlay(
+        &mut self,
+        key: &Key,
+        entry: Option<Option<Entity>>,
+        in_base: Option<bool>,
+    ) {
+        let old = match &entry {
+            Some(entity) => self.overlay.insert(key.clone(), entity.clone()),
             None if self.overlay.is_empty() => None,
             None => self.overlay.remove(key),
         };
+        if entry.is_none() && old.is_none() {
+            return;
+        }
+        let in_base = isize::from(in_base.unwrap_or_else(|| self.base.contains_key(key)));
+        let contribution = |over: &Option<Entity>| isize::from(over.is_some()) - in_base;
+        let after = entry.as_ref().map_or(0, contribution);
         let before = old.as_ref().map_or(0, contribution);
         self.overlay_delta += after - before;
     }

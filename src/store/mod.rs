@@ -552,14 +552,22 @@ impl Store {
         let mut changes = Vec::new();
         let mut updates = Vec::with_capacity(ops.len());
         for (key, key_ops) in &ops {
-            let before = self.get(key);
+            // Keys are resolved (no alias among them): the view is the overlay's entry, or
+            // base's, which tells whether base has the key at no extra cost.
+            let (before, in_base) = match self.overlay.get(key) {
+                Some(over) => (over.as_ref(), None),
+                None => {
+                    let base = self.base.get(key);
+                    (base, Some(base.is_some()))
+                }
+            };
             let after = apply(before, key_ops, &self.updaters);
             record(&mut changes, key, before, after.as_ref());
-            updates.push((key.clone(), after));
+            updates.push((key.clone(), after, in_base));
         }
         let (slot, seq) = self.stack.push(Arc::from(label), ops);
-        for (key, entity) in updates {
-            self.set_overlay(&key, Some(entity));
+        for (key, entity, in_base) in updates {
+            self.set_overlay(&key, Some(entity), in_base);
         }
         let id = LayerId {
             store: self.tag,

@@ -61,10 +61,17 @@ impl Store {
     /// than the entity's below them is left out (DESIGN.md: versions decide where they exist).
     /// The flag says whether the layer in `probe` was left out.
     pub(crate) fn fold(&self, key: &str, probe: Option<Slot>) -> (Option<Entity>, bool) {
+        let (entity, probed, _) = self.fold_noting_base(key, probe);
+        (entity, probed)
+    }
+
+    /// [`fold`](Store::fold), and whether base has the key.
+    fn fold_noting_base(&self, key: &str, probe: Option<Slot>) -> (Option<Entity>, bool, bool) {
         let base = self.base.get(key);
+        let in_base = base.is_some();
         let Some(field) = self.policies.version_field_of_key(key) else {
             let ops = self.stack.layers_on(key).flat_map(|(_, _, ops)| ops);
-            return (apply(base, ops, &self.updaters), false);
+            return (apply(base, ops, &self.updaters), false, in_base);
         };
         let mut entity = base.cloned();
         let mut probed = false;
@@ -77,7 +84,7 @@ impl Store {
             }
             entity = apply(entity.as_ref(), ops, &self.updaters);
         }
-        (entity, probed)
+        (entity, probed, in_base)
     }
 
     /// Recomputes the overlay entry of `key` from base and the layers touching it (present
@@ -88,11 +95,11 @@ impl Store {
 
     fn recompute_probe(&mut self, key: &Key, probe: Option<Slot>) -> (Option<Entity>, bool) {
         if self.stack.touching(key).is_empty() {
-            self.set_overlay(key, None);
+            self.set_overlay(key, None, None);
             (self.base.get(key).cloned(), false)
         } else {
-            let (entity, probed) = self.fold(key, probe);
-            self.set_overlay(key, Some(entity.clone()));
+            let (entity, probed, in_base) = self.fold_noting_base(key, probe);
+            self.set_overlay(key, Some(entity.clone()), Some(in_base));
             (entity, probed)
         }
     }
@@ -226,7 +233,7 @@ impl Store {
                             .get(key)
                             .is_none_or(|over| over.as_ref() == self.base.get(key))
                     );
-                    self.set_overlay(key, None);
+                    self.set_overlay(key, None, None);
                 }
             }
         }
