@@ -173,15 +173,7 @@ impl Patch {
         item: impl Into<Value>,
         at: ListPosition,
     ) -> Patch {
-        self.op(
-            key,
-            Op::ListInsert {
-                field: field.into(),
-                item: item.into(),
-                at,
-                unique: false,
-            },
-        )
+        self.list_insert(key, field.into(), item.into(), at, false)
     }
 
     /// Inserts an item into a list field unless an equal item is already there
@@ -204,13 +196,24 @@ impl Patch {
         item: impl Into<Value>,
         at: ListPosition,
     ) -> Patch {
+        self.list_insert(key, field.into(), item.into(), at, true)
+    }
+
+    fn list_insert(
+        self,
+        key: impl IntoKey,
+        field: FieldName,
+        item: Value,
+        at: ListPosition,
+        unique: bool,
+    ) -> Patch {
         self.op(
             key,
             Op::ListInsert {
-                field: field.into(),
-                item: item.into(),
+                field,
+                item,
                 at,
-                unique: true,
+                unique,
             },
         )
     }

@@ -77,6 +77,30 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
+/// Runs one step on `store` (`layers`: its pending layers); `None` if the step has nothing to
+/// act on.
+fn run(store: &mut Store, layers: &mut Vec<LayerId>, step: Step) -> Option<optimist::Changes> {
+    Some(match step {
+        Step::Write(k, v) => store.write(patch(k, v)).unwrap(),
+        Step::Push(k, v) => {
+            let (id, changes) = store.push("p", patch(k, v)).unwrap();
+            layers.push(id);
+            changes
+        }
+        Step::Fail(i) if !layers.is_empty() => store.fail(layers.remove(i % layers.len())).unwrap(),
+        Step::Promote(i) if !layers.is_empty() => {
+            store.promote(layers.remove(i % layers.len())).unwrap()
+        }
+        Step::RemoveItem(i) => {
+            let item = Key::new(&format!("Item:{}", i % 3)).unwrap();
+            store
+                .write(Patch::new().remove_item("ROOT_QUERY", "items", item))
+                .unwrap()
+        }
+        Step::Fail(_) | Step::Promote(_) => return None,
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 256,
@@ -92,19 +116,8 @@ proptest! {
         let mut layers: Vec<LayerId> = Vec::new();
         let mut last = query.read(&store).ok();
         for step in steps {
-            let changes = match step {
-                Step::Write(k, v) => store.write(patch(k, v)).unwrap(),
-                Step::Push(k, v) => {
-                    let (id, changes) = store.push("p", patch(k, v)).unwrap();
-                    layers.push(id);
-                    changes
-                }
-                Step::Fail(i) if !layers.is_empty() => store.fail(layers.remove(i % layers.len())).unwrap(),
-                Step::Promote(i) if !layers.is_empty() => store.promote(layers.remove(i % layers.len())).unwrap(),
-                Step::RemoveItem(i) => store
-                    .write(Patch::new().remove_item("ROOT_QUERY", "items", Key::new(&format!("Item:{}", i % 3)).unwrap()))
-                    .unwrap(),
-                Step::Fail(_) | Step::Promote(_) => continue,
+            let Some(changes) = run(&mut store, &mut layers, step) else {
+                continue;
             };
             let stale = query.is_stale(&store);
             let cached = query.read(&store);
@@ -270,19 +283,8 @@ proptest! {
         let mut layers: Vec<LayerId> = Vec::new();
         let mut last = query.read_shared(&store).ok().map(|tree| (tree, listed(&store)));
         for step in steps {
-            let changes = match step {
-                Step::Write(k, v) => store.write(patch(k, v)).unwrap(),
-                Step::Push(k, v) => {
-                    let (id, changes) = store.push("p", patch(k, v)).unwrap();
-                    layers.push(id);
-                    changes
-                }
-                Step::Fail(i) if !layers.is_empty() => store.fail(layers.remove(i % layers.len())).unwrap(),
-                Step::Promote(i) if !layers.is_empty() => store.promote(layers.remove(i % layers.len())).unwrap(),
-                Step::RemoveItem(i) => store
-                    .write(Patch::new().remove_item("ROOT_QUERY", "items", Key::new(&format!("Item:{}", i % 3)).unwrap()))
-                    .unwrap(),
-                Step::Fail(_) | Step::Promote(_) => continue,
+            let Some(changes) = run(&mut store, &mut layers, step) else {
+                continue;
             };
             let shared = query.read_shared(&store);
             let fresh = store.read_query(&doc, &json!(null));
