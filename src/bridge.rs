@@ -8,9 +8,8 @@
 
 #[cfg(feature = "futures")]
 use crate::entity::Entity;
-use crate::watch::WatchId;
 #[cfg(any(feature = "tokio", feature = "futures"))]
-use crate::{Document, QueryResult, Store};
+use crate::{Document, QueryResult, Store, watch::WatchId};
 
 #[cfg(feature = "tokio")]
 impl Store {
@@ -116,7 +115,3 @@ impl Store {
         Ok((id, rx))
     }
 }
-
-/// Keeps the import of [`WatchId`] used when no bridge feature is on.
-#[allow(dead_code)] // reason: only the feature-gated bridges name it otherwise
-type _Id = WatchId;
