@@ -35,13 +35,10 @@ pub enum Change {
     /// The entity is there before and after; these fields were added, removed or changed
     /// (sorted).
     Fields(Box<[FieldName]>),
-    /// Kept for callers that match on it; no longer produced (a batch reports the net change
-    /// between its first and last view of a key).
-    Replaced,
 }
 
 impl Change {
-    /// Whether `field` may have changed: always for a created, deleted or replaced entity.
+    /// Whether `field` may have changed: always for a created or deleted entity.
     ///
     /// ```
     /// use optimist::{Change, FieldName};
@@ -54,7 +51,7 @@ impl Change {
             Change::Fields(fields) => fields
                 .binary_search_by(|name| name.as_str().cmp(field))
                 .is_ok(),
-            Change::Created | Change::Deleted | Change::Replaced => true,
+            Change::Created | Change::Deleted => true,
         }
     }
 }
@@ -244,8 +241,10 @@ impl Changes {
             .iter()
             .zip(&self.views)
             .map(|(key, (before, after))| {
-                // Keys are listed only when their views differ, so there is a change.
-                let change = diff(before.as_ref(), after.as_ref()).unwrap_or(Change::Replaced);
+                // Keys are listed only when their views differ, so `diff` always finds a change;
+                // the empty field list is never handed out.
+                let change = diff(before.as_ref(), after.as_ref())
+                    .unwrap_or_else(|| Change::Fields(Box::default()));
                 (key, change)
             })
     }

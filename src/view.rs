@@ -40,6 +40,14 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The entity under `key` in base, through an alias as [`get`](View::get) reads.
+    pub(crate) fn get_confirmed(self, key: &str) -> Option<&'a Entity> {
+        match self.base.get(key) {
+            None if !self.aliases.is_empty() => self.base.get(self.aliases.get(key)?),
+            found => found,
+        }
+    }
+
     fn get_exact(self, key: &str) -> Option<&'a Entity> {
         if self.overlay.is_empty() {
             return self.base.get(key);
@@ -117,10 +125,7 @@ impl Snapshot {
     /// assert!(optimist::Store::new().snapshot().get_confirmed("A:1").is_none());
     /// ```
     pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
-        match self.base.get(key) {
-            None if !self.aliases.is_empty() => self.base.get(self.aliases.get(key)?),
-            found => found,
-        }
+        self.view().get_confirmed(key)
     }
 
     /// Every entity of the merged view, in no particular order.

@@ -332,10 +332,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
-        match self.base.get(key) {
-            None if !self.aliases.is_empty() => self.base.get(self.aliases.get(key)?),
-            found => found,
-        }
+        self.view().get_confirmed(key)
     }
 
     /// Whether the merged view has this entity.

@@ -110,27 +110,22 @@ impl Store {
         keys: &[Key],
         before: Vec<Option<Entity>>,
     ) -> Vec<Changed> {
-        let mut changes = Vec::new();
-        for (key, before) in keys.iter().zip(before) {
-            let after = self.recompute(key);
-            record(&mut changes, key, before.as_ref(), after.as_ref());
-        }
-        changes
+        self.recompute_probing(keys, before, None).0
     }
 
-    /// As [`recompute_all`](Store::recompute_all) for the keys of a layer that just became
-    /// confirmed; also returns the keys on which its ops were left out as older than what lies
-    /// below them.
+    /// As [`recompute_all`](Store::recompute_all); for the keys of a layer that just became
+    /// confirmed (`probe`), also returns the keys on which its ops were left out as older than
+    /// what lies below them.
     pub(crate) fn recompute_probing(
         &mut self,
         keys: &[Key],
         before: Vec<Option<Entity>>,
-        slot: Slot,
+        probe: Option<Slot>,
     ) -> (Vec<Changed>, Vec<Key>) {
         let mut changes = Vec::new();
         let mut ignored = Vec::new();
         for (key, before) in keys.iter().zip(before) {
-            let (after, left_out) = self.recompute_probe(key, Some(slot));
+            let (after, left_out) = self.recompute_probe(key, probe);
             record(&mut changes, key, before.as_ref(), after.as_ref());
             if left_out {
                 ignored.push(key.clone());

@@ -53,7 +53,7 @@ impl Store {
         let before = self.view_of(&keys);
         self.stack.set_state(slot, LayerState::Confirmed);
         self.events.push((id, LayerEvent::Confirmed));
-        let (changes, ignored) = self.recompute_probing(&keys, before, slot);
+        let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));
         Ok(self.finish(changes, ignored))
     }
 
@@ -156,7 +156,7 @@ impl Store {
         self.stack.replace_ops(slot, new_ops);
         self.stack.set_state(slot, LayerState::Confirmed);
         self.events.push((id, LayerEvent::Confirmed));
-        let (changes, ignored) = self.recompute_probing(&keys, before, slot);
+        let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));
         Ok(self.finish(changes, ignored))
     }
 
@@ -290,12 +290,9 @@ impl Store {
         for id in self.abandoned.take() {
             // A guard dropped after its layer settled queues an id that is refused: nothing
             // to do.
-            let keys = self
-                .layer(id)
-                .map(|layer| layer.keys().cloned().collect::<Vec<Key>>());
-            let before = keys.as_ref().map(|keys| self.view_of(keys));
-            if self.remove_layer(id, LayerEvent::Cancelled).is_ok() {
-                for (key, then) in keys.into_iter().flatten().zip(before.into_iter().flatten()) {
+            if let Ok(changed) = self.remove_layer(id, LayerEvent::Cancelled) {
+                // Each key's view before the first cancel that changed it.
+                for (key, then, _) in changed {
                     if !self.drained.iter().any(|(seen, _)| *seen == key) {
                         self.drained.push((key, then));
                     }
