@@ -84,6 +84,13 @@ pub enum LayerEvent {
     Cancelled,
     /// A temporary key its ops named was renamed.
     Remapped,
+    /// The intent's mutation was handed out to be sent
+    /// ([`Store::next_to_send`](crate::Store::next_to_send)).
+    Sent,
+    /// The intent's mutation had an ambiguous outcome and waits to be sent again.
+    Retrying,
+    /// The intent was merged into a later one of its scope before it was sent, and is gone.
+    Coalesced,
 }
 
 /// What one call (or a batch of calls) did: the keys of the merged view that changed and how,

@@ -125,12 +125,14 @@ mod field;
 mod guard;
 mod key;
 mod layer;
+mod mutation;
 mod normalize;
 mod op;
 mod patch;
 mod policy;
 mod read;
 mod rewrite;
+mod stale;
 mod store;
 mod value;
 mod version;
@@ -145,6 +147,11 @@ pub use field::FieldName;
 pub use guard::LayerGuard;
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 pub use layer::{LayerError, LayerId, LayerInfo, LayerKind, LayerState};
+pub use mutation::records::MAX_SETTLED_MUTATIONS;
+pub use mutation::{
+    Answer, Failure, FailureKind, Mutation, MutationError, MutationInfo, MutationStatus, Outcome,
+    Outgoing, RetryPolicy, Scope,
+};
 pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};

@@ -7,6 +7,7 @@
 
 mod count;
 mod error;
+mod mutate;
 mod recompute;
 mod remap;
 mod settle;
@@ -18,13 +19,16 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::changes::{Changes, LayerEvent, record};
+use crate::changes::{Changed, Changes, LayerEvent, record};
 use crate::entity::Entity;
 use crate::guard::Abandoned;
 use crate::key::Key;
 use crate::layer::{LayerId, LayerInfo, Stack, next_store_tag};
+use crate::mutation::records::Records;
+use crate::mutation::{Mutation, RetryPolicy};
+use crate::stale::Stale;
 use crate::op::{DuplicateUpdater, Updaters, apply};
-use crate::patch::{Patch, PatchError};
+use crate::patch::{OpsByKey, Patch, PatchError};
 use crate::policy::Policies;
 use crate::value::Value;
 use crate::version;
@@ -123,6 +127,12 @@ pub struct Store {
     pub(crate) events: Vec<(LayerId, LayerEvent)>,
     /// Registered watchers (a clone starts with none).
     pub(crate) watchers: crate::watch::Watchers,
+    /// A record for every pending intent, and settled ones up to a bound.
+    pub(crate) mutations: Records,
+    /// The retry policy of mutations made without one.
+    retry_policy: RetryPolicy,
+    /// Entities marked as needing a refetch.
+    pub(crate) stale: Stale,
 }
 
 /// How many revisions [`Store::changed_since`] can look back at most.
@@ -161,6 +171,9 @@ impl Store {
             drained: Vec::new(),
             events: Vec::new(),
             watchers: crate::watch::Watchers::default(),
+            mutations: Records::default(),
+            retry_policy: RetryPolicy::default(),
+            stale: Stale::default(),
         }
     }
 
@@ -499,9 +512,16 @@ impl Store {
     fn write_now(&mut self, patch: Patch) -> Result<Changes, PatchError> {
         self.drain_abandoned();
         let ops = self.admit(patch)?;
+        let (changes, ignored) = self.write_ops(&ops);
+        Ok(self.finish(changes, ignored))
+    }
+
+    /// Writes admitted ops into base under every layer; returns the keys whose view changed
+    /// and those left out as older than base.
+    pub(crate) fn write_ops(&mut self, ops: &OpsByKey) -> (Vec<Changed>, Vec<Key>) {
         let mut changes = Vec::new();
         let mut ignored = Vec::new();
-        for (key, key_ops) in &ops {
+        for (key, key_ops) in ops {
             if self
                 .policies
                 .version_field_of_key(key)
@@ -522,7 +542,7 @@ impl Store {
                 record(&mut changes, key, before.as_ref(), after.as_ref());
             }
         }
-        Ok(self.finish(changes, ignored))
+        (changes, ignored)
     }
 
     /// Pushes an intent (an optimistic mutation) on top of the stack and applies its guess to
@@ -537,12 +557,15 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push(&mut self, label: &str, patch: Patch) -> Result<(LayerId, Changes), PatchError> {
-        let result = self.push_now(label, patch);
-        self.report_drained();
-        result
+        self.mutate(Mutation::new(label, patch))
     }
 
-    fn push_now(&mut self, label: &str, patch: Patch) -> Result<(LayerId, Changes), PatchError> {
+    /// Pushes an intent's layer; returns its id and the keys whose view changed.
+    pub(crate) fn push_layer(
+        &mut self,
+        label: Arc<str>,
+        patch: Patch,
+    ) -> Result<(LayerId, Vec<Changed>), PatchError> {
         self.drain_abandoned();
         let ops = self.admit(patch)?;
         // The new layer is on top, so its ops apply on top of the current view.
@@ -562,7 +585,7 @@ impl Store {
             record(&mut changes, key, before, after.as_ref());
             updates.push((key.clone(), after, in_base));
         }
-        let (slot, seq) = self.stack.push(Arc::from(label), ops);
+        let (slot, seq) = self.stack.push(label, ops);
         for (key, entity, in_base) in updates {
             self.set_overlay(&key, Some(entity), in_base);
         }
@@ -572,7 +595,7 @@ impl Store {
             slot,
         };
         self.events.push((id, LayerEvent::Pushed));
-        Ok((id, self.finish(changes, Vec::new())))
+        Ok((id, changes))
     }
 
     /// Reserves a slot for a query's answer: an observation, an empty pending layer to be
@@ -618,8 +641,10 @@ impl Store {
 }
 
 impl PartialEq for Store {
-    /// Stores are equal when what can be observed is: base, the view, the live layers (ids,
-    /// labels, states and ops, in order) and the names of the registered updaters.
+    /// Stores are equal when what can be observed is: base, the view, the live layers (request
+    /// numbers, labels, kinds, states and ops, in order), the mutation records, the stale marks
+    /// and the names of the registered updaters. Layer ids are compared by request number, so a
+    /// store loaded from a saved one can equal it.
     fn eq(&self, other: &Store) -> bool {
         let mut names: Vec<&str> = self.updaters.names().collect();
         let mut other_names: Vec<&str> = other.updaters.names().collect();
@@ -630,7 +655,17 @@ impl PartialEq for Store {
             && self.aliases == other.aliases
             && names == other_names
             && self.layers().len() == other.layers().len()
-            && self.layers().zip(other.layers()).all(|(a, b)| a == b)
+            && self
+                .layers()
+                .zip(other.layers())
+                .all(|(a, b)| a.id.seq == b.id.seq && a.layer == b.layer)
+            && self.mutations.pending().count() == other.mutations.pending().count()
+            && self
+                .mutations
+                .pending()
+                .zip(other.mutations.pending())
+                .all(|(a, b)| a.same_as(b))
+            && self.stale == other.stale
     }
 }
 

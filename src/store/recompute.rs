@@ -253,6 +253,28 @@ impl Store {
     #[doc(hidden)]
     pub fn check_invariants(&self) -> Result<(), String> {
         self.stack.check()?;
+        self.mutations.check()?;
+        for record in self.mutations.iter() {
+            let live = self.pending(record.id).is_ok();
+            if record.status.is_pending() != live {
+                return Err(format!(
+                    "mutation {:?} is {:?} but its layer is {}",
+                    record.id,
+                    record.status,
+                    if live { "pending" } else { "not" }
+                ));
+            }
+        }
+        for slot in self.stack.slots() {
+            let id = self.id_of(slot);
+            let layer = self.stack.get(slot).expect("slot from the stack");
+            if layer.kind == crate::LayerKind::Intent
+                && layer.state == LayerState::Pending
+                && self.mutations.get(id).is_none()
+            {
+                return Err(format!("pending intent {id:?} has no mutation record"));
+            }
+        }
         if self.len() != self.view().len() {
             return Err(format!(
                 "the kept count says {} entities, the view has {}",

@@ -230,6 +230,7 @@ impl Store {
             self.events.push((id, LayerEvent::Remapped));
         }
         self.watchers.rekey(&from, &to);
+        self.mutations.rename(&from, &to);
         let changes = self.recompute_all(&keys, before);
         Ok(self.finish(changes, ignored))
     }

@@ -9,6 +9,7 @@ use crate::changes::{Changes, LayerEvent};
 use crate::guard::LayerGuard;
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerState};
+use crate::mutation::{Failure, FailureKind, MutationStatus};
 use crate::op::Op;
 use crate::patch::{KeyOps, Patch};
 
@@ -38,7 +39,7 @@ impl Store {
         result
     }
 
-    fn promote_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+    pub(crate) fn promote_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
         self.drain_abandoned();
         let slot = self.pending(id)?;
         // Only versioned keys can change: a confirmed layer is subject to the version rule.
@@ -53,6 +54,7 @@ impl Store {
         let before = self.view_of(&keys);
         self.stack.set_state(slot, LayerState::Confirmed);
         self.events.push((id, LayerEvent::Confirmed));
+        self.mutations.settle(id, MutationStatus::Committed);
         let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));
         Ok(self.finish(changes, ignored))
     }
@@ -121,7 +123,7 @@ impl Store {
         result
     }
 
-    fn settle_with_now(
+    pub(crate) fn settle_with_now(
         &mut self,
         id: LayerId,
         patch: Patch,
@@ -156,6 +158,7 @@ impl Store {
         self.stack.replace_ops(slot, new_ops);
         self.stack.set_state(slot, LayerState::Confirmed);
         self.events.push((id, LayerEvent::Confirmed));
+        self.mutations.settle(id, MutationStatus::Committed);
         let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));
         Ok(self.finish(changes, ignored))
     }
@@ -186,7 +189,7 @@ impl Store {
         result
     }
 
-    fn fail_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
+    pub(crate) fn fail_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
         self.drain_abandoned();
         let changes = self.remove_layer(id, LayerEvent::Failed)?;
         Ok(self.finish(changes, Vec::new()))
@@ -306,7 +309,7 @@ impl Store {
     }
 
     /// Removes a pending layer and recomputes its keys; returns the keys whose view changed.
-    fn remove_layer(
+    pub(crate) fn remove_layer(
         &mut self,
         id: LayerId,
         event: LayerEvent,
@@ -320,6 +323,18 @@ impl Store {
         let before = self.view_of(&keys);
         self.stack.remove(slot);
         self.events.push((id, event));
+        match event {
+            LayerEvent::Failed => self.mutations.settle(
+                id,
+                MutationStatus::Failed(Failure {
+                    kind: FailureKind::Rejected,
+                    message: "".into(),
+                }),
+            ),
+            LayerEvent::Cancelled => self.mutations.settle(id, MutationStatus::Abandoned),
+            // The caller settles the record (a coalesced one names the mutation it went into).
+            _ => {}
+        }
         let changes = self.recompute_all(&keys, before);
         self.forget_temporaries(&keys);
         Ok(changes)
