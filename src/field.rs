@@ -221,6 +221,20 @@ impl From<&FieldName> for FieldName {
     }
 }
 
+/// As its text (`todos({"first":10})` for a field with arguments).
+impl serde::Serialize for FieldName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FieldName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FieldName, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(FieldName::new(&text))
+    }
+}
+
 impl fmt::Debug for FieldName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -33,8 +33,15 @@ pub(crate) fn next_store_tag() -> u64 {
 /// clones never issue equal ids (a layer pushed on a clone is never mistaken for the
 /// original's), and larger always means requested later.
 fn next_layer_seq() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    LAYER_SEQ.fetch_add(1, Ordering::Relaxed)
+}
+
+static LAYER_SEQ: AtomicU64 = AtomicU64::new(1);
+
+/// Makes every request number issued from now on larger than `seq` (a loaded store's layers
+/// keep theirs).
+pub(crate) fn issue_layer_seqs_after(seq: u64) {
+    LAYER_SEQ.fetch_max(seq.saturating_add(1), Ordering::Relaxed);
 }
 
 /// The id of a layer, returned by [`Store::push`](crate::Store::push) and
@@ -86,7 +93,7 @@ impl fmt::Display for LayerId {
 /// assert_eq!(store.layer(first).map(|l| l.state()), Some(LayerState::Pending));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum LayerState {
     /// Waiting for the server's answer.
     Pending,
@@ -115,7 +122,7 @@ pub enum LayerState {
 /// assert_eq!(order, [(refetch, LayerKind::Observation), (save, LayerKind::Intent)]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum LayerKind {
     /// A user's mutation, with a guess; pushed on top.
     Intent,
@@ -349,6 +356,29 @@ impl Stack {
         }));
         self.order.insert(place, slot);
         (slot, seq)
+    }
+
+    /// Puts back a layer loaded from a saved store, at its own place; refused if the place or
+    /// the request number is taken.
+    pub(crate) fn restore(&mut self, layer: Layer) -> Result<Slot, String> {
+        if self.order.contains_key(&layer.place) {
+            return Err(format!("two layers at place {:?}", layer.place));
+        }
+        let (seq, place, pending_intent) = (
+            layer.seq,
+            layer.place,
+            layer.kind == LayerKind::Intent && layer.state == LayerState::Pending,
+        );
+        let keys: Vec<Key> = layer.ops.keys().cloned().collect();
+        let slot = self.layers.insert(Arc::new(layer));
+        self.order.insert(place, slot);
+        if pending_intent && self.pending_intents.insert(seq, slot).is_some() {
+            return Err(format!("two layers with request number {seq}"));
+        }
+        for key in keys {
+            self.index(&key, slot);
+        }
+        Ok(slot)
     }
 
     pub(crate) fn get(&self, slot: Slot) -> Option<&Layer> {

@@ -36,7 +36,8 @@ use crate::value::{List, Value};
 /// assert_eq!(after.get("count"), Some(&Value::from(10000)));
 /// assert_eq!(after.get("tags"), Some(&Value::from(vec!["a", "b"])));
 /// ```
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Op {
     /// Writes these fields, keeping the entity's other fields. Creates the entity if it is
     /// absent (with just these fields). Setting one field is a write of a one-field entity.
@@ -127,7 +128,8 @@ impl fmt::Debug for Op {
 /// assert_eq!(get(insert(ListPosition::After(1.into()))), Value::from(vec![1, 2, 3]));
 /// assert_eq!(get(insert(ListPosition::After(7.into()))), Value::from(vec![1, 3, 2]));
 /// ```
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ListPosition {
     /// Before the first item.
     Start,

@@ -42,7 +42,9 @@ pub(crate) use idempotency::new_key as new_idempotency_key;
 /// assert_ne!(item, Scope::named("Todo:1"));
 /// # Ok::<(), optimist::KeyError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize,
+)]
 pub enum Scope {
     /// One entity's mutations.
     Item(Key),
@@ -253,7 +255,9 @@ impl MutationStatus {
     pub fn is_pending(&self) -> bool {
         matches!(
             self,
-            MutationStatus::Queued | MutationStatus::InFlight { .. } | MutationStatus::Retrying { .. }
+            MutationStatus::Queued
+                | MutationStatus::InFlight { .. }
+                | MutationStatus::Retrying { .. }
         )
     }
 }

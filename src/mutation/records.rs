@@ -45,10 +45,30 @@ impl Record {
         };
         self.id.seq == other.id.seq
             && status
-            && (&self.label, &self.request, &self.idempotency_key, &self.scope)
-                == (&other.label, &other.request, &other.idempotency_key, &other.scope)
-            && (self.attempts, self.unsent, self.retry, self.coalesce, self.retry_at)
-                == (other.attempts, other.unsent, other.retry, other.coalesce, other.retry_at)
+            && (
+                &self.label,
+                &self.request,
+                &self.idempotency_key,
+                &self.scope,
+            ) == (
+                &other.label,
+                &other.request,
+                &other.idempotency_key,
+                &other.scope,
+            )
+            && (
+                self.attempts,
+                self.unsent,
+                self.retry,
+                self.coalesce,
+                self.retry_at,
+            ) == (
+                other.attempts,
+                other.unsent,
+                other.retry,
+                other.coalesce,
+                other.retry_at,
+            )
     }
 }
 
@@ -89,7 +109,9 @@ impl Records {
     }
 
     pub(crate) fn get_mut(&mut self, id: LayerId) -> Option<&mut Record> {
-        self.by_seq.get_mut(&id.seq).filter(|record| record.id == id)
+        self.by_seq
+            .get_mut(&id.seq)
+            .filter(|record| record.id == id)
     }
 
     /// Settles a pending record; a settled or unknown one is left as it is.
@@ -147,7 +169,9 @@ impl Records {
     }
 
     pub(crate) fn pending(&self) -> impl Iterator<Item = &Record> {
-        self.by_seq.values().filter(|record| record.status.is_pending())
+        self.by_seq
+            .values()
+            .filter(|record| record.status.is_pending())
     }
 
     pub(crate) fn pending_count(&self) -> usize {
@@ -178,9 +202,16 @@ impl Records {
 
     /// Checks the pending count and the settled queues; used by `Store::check_invariants`.
     pub(crate) fn check(&self) -> Result<(), String> {
-        let pending = self.by_seq.values().filter(|r| r.status.is_pending()).count();
+        let pending = self
+            .by_seq
+            .values()
+            .filter(|r| r.status.is_pending())
+            .count();
         if pending != self.pending {
-            return Err(format!("{} pending records counted as {}", pending, self.pending));
+            return Err(format!(
+                "{} pending records counted as {}",
+                pending, self.pending
+            ));
         }
         let failed = self
             .by_seq

@@ -115,7 +115,10 @@ mod tests {
             let nominal = Duration::from_secs(1 << (attempts - 1).min(5)).min(policy.max_delay);
             let delay = policy.delay("k", attempts);
             assert!(delay <= nominal, "{attempts}: {delay:?} > {nominal:?}");
-            assert!(delay >= nominal / 2, "{attempts}: {delay:?} < half of {nominal:?}");
+            assert!(
+                delay >= nominal / 2,
+                "{attempts}: {delay:?} < half of {nominal:?}"
+            );
         }
         let keys: std::collections::HashSet<Duration> =
             (0..50).map(|i| policy.delay(&i.to_string(), 1)).collect();

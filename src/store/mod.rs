@@ -26,10 +26,10 @@ use crate::key::Key;
 use crate::layer::{LayerId, LayerInfo, Stack, next_store_tag};
 use crate::mutation::records::Records;
 use crate::mutation::{Mutation, RetryPolicy};
-use crate::stale::Stale;
 use crate::op::{DuplicateUpdater, Updaters, apply};
 use crate::patch::{OpsByKey, Patch, PatchError};
 use crate::policy::Policies;
+use crate::stale::Stale;
 use crate::value::Value;
 use crate::version;
 use crate::view::{Aliases, Map, Overlay, Snapshot, View};
@@ -85,7 +85,7 @@ use remap::Temporaries;
 #[derive(Clone)]
 pub struct Store {
     /// Tags this store's layer ids, so another store's ids are recognised as foreign.
-    tag: u64,
+    pub(crate) tag: u64,
     /// Confirmed server truth. It shares nodes with nothing but the caller's snapshots, so a
     /// write updates it in place.
     pub(crate) base: Map,
@@ -99,8 +99,8 @@ pub struct Store {
     overlay_delta: isize,
     /// Live layers, oldest first; the bottom one is always pending (confirmed layers at the
     /// bottom are folded into base at once).
-    stack: Stack,
-    updaters: Updaters,
+    pub(crate) stack: Stack,
+    pub(crate) updaters: Updaters,
     /// How payloads are normalized and fragments matched.
     policies: Policies,
     /// Taken afresh from a global counter whenever the view changes, so two stores (or a
@@ -113,11 +113,11 @@ pub struct Store {
     /// The number of keys in `recent`, summed.
     recent_keys: usize,
     /// Temporary keys minted and not yet remapped, with the entities that may reference them.
-    temps: Temporaries,
+    pub(crate) temps: Temporaries,
     /// Remapped temporary keys, to the key each became; at most `MAX_ALIASES`.
     pub(crate) aliases: Aliases,
     /// The keys of `aliases`, oldest first, to drop the oldest beyond the bound.
-    alias_order: VecDeque<Key>,
+    pub(crate) alias_order: VecDeque<Key>,
     /// Ids queued by dropped guards, cancelled at the start of the next mutating call.
     abandoned: Abandoned,
     /// The keys whose view changed by cancelling abandoned layers, each with its view before
@@ -251,6 +251,11 @@ impl Store {
     }
 
     /// The merged view: base under the overlay.
+    /// The tag this store's layer ids carry.
+    pub(crate) fn tag(&self) -> u64 {
+        self.tag
+    }
+
     pub(crate) fn view(&self) -> View<'_> {
         View {
             base: &self.base,

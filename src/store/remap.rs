@@ -33,8 +33,20 @@ pub(crate) type Temporaries = HashMap<Key, HashSet<Key, Hasher>, Hasher>;
 /// One counter for the program, so temporary keys of different stores (and of a store and its
 /// clones) never collide.
 fn next_temporary() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    TEMPORARY.fetch_add(1, Ordering::Relaxed)
+}
+
+static TEMPORARY: AtomicU64 = AtomicU64::new(1);
+
+/// Makes every temporary key minted from now on differ from `key` (one a loaded store holds).
+pub(crate) fn mint_temporaries_after(key: &Key) {
+    if let Some(n) = key
+        .id()
+        .and_then(|id| id.strip_prefix(TEMPORARY_PREFIX))
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        TEMPORARY.fetch_max(n.saturating_add(1), Ordering::Relaxed);
+    }
 }
 
 impl Store {
@@ -57,6 +69,60 @@ impl Store {
         let key = Key::entity(typename, &format!("{TEMPORARY_PREFIX}{}", next_temporary()))?;
         self.temps.insert(key.clone(), HashSet::default());
         Ok(key)
+    }
+
+    /// The live temporary keys with the entities that may reference each, sorted (for a save).
+    pub(crate) fn temporaries(&self) -> Vec<(Key, Vec<Key>)> {
+        let mut temps: Vec<(Key, Vec<Key>)> = self
+            .temps
+            .iter()
+            .map(|(key, holders)| {
+                let mut holders: Vec<Key> = holders.iter().cloned().collect();
+                holders.sort_unstable();
+                (key.clone(), holders)
+            })
+            .collect();
+        temps.sort_unstable();
+        temps
+    }
+
+    /// Puts back a saved store's temporary keys and aliases (oldest first), and makes sure
+    /// keys minted from now on differ from them.
+    pub(crate) fn load_temporaries(
+        &mut self,
+        temps: Vec<(Key, Vec<Key>)>,
+        aliases: Vec<(Key, Key)>,
+    ) -> Result<(), crate::LoadError> {
+        let temporary = |key: &Key| {
+            key.typename().is_some() && key.id().is_some_and(|id| id.starts_with(TEMPORARY_PREFIX))
+        };
+        if aliases.len() > MAX_ALIASES {
+            return Err(crate::LoadError::Invalid(format!(
+                "{} aliases, more than {MAX_ALIASES}",
+                aliases.len()
+            )));
+        }
+        for (key, holders) in temps {
+            if !temporary(&key) {
+                return Err(crate::LoadError::Invalid(format!(
+                    "`{key}` is not a temporary key"
+                )));
+            }
+            mint_temporaries_after(&key);
+            self.temps.insert(key, holders.into_iter().collect());
+        }
+        for (from, to) in aliases {
+            if !temporary(&from) || self.temps.contains_key(&from) || from == to {
+                return Err(crate::LoadError::Invalid(format!(
+                    "`{from}` cannot be an alias of `{to}`"
+                )));
+            }
+            mint_temporaries_after(&from);
+            if self.aliases.insert(from.clone(), to).is_none() {
+                self.alias_order.push_back(from);
+            }
+        }
+        Ok(())
     }
 
     /// Whether `key` is a temporary key of this store that has not been remapped yet.
