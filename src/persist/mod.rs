@@ -50,18 +50,23 @@ impl Store {
             .filter(|layer| {
                 !(layer.kind == LayerKind::Observation && layer.state == LayerState::Pending)
             })
-            .map(|layer| SavedLayer {
-                seq: layer.seq,
-                place: layer.place,
-                anchor: layer.anchor,
-                label: layer.label.clone(),
-                kind: layer.kind,
-                state: layer.state,
-                ops: layer
+            .map(|layer| {
+                let mut ops: Vec<(Key, Vec<crate::Op>)> = layer
                     .ops
                     .iter()
                     .map(|(key, ops)| (key.clone(), ops.to_vec()))
-                    .collect(),
+                    .collect();
+                // Sorted, so equal stores save equal text.
+                ops.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                SavedLayer {
+                    seq: layer.seq,
+                    place: layer.place,
+                    anchor: layer.anchor,
+                    label: layer.label.clone(),
+                    kind: layer.kind,
+                    state: layer.state,
+                    ops,
+                }
             })
             .collect();
         let mutations = self.mutations.iter().map(saved_mutation).collect();
