@@ -596,6 +596,38 @@ fn watch(c: &mut Criterion) {
     }
 }
 
+/// Entities in W8's store.
+const W8_ENTITIES: usize = 100_000;
+/// Pending layers in W8's store.
+const W8_LAYERS: usize = 100;
+
+/// W8: a store of `W8_ENTITIES` items listed in `ROOT_QUERY.items` with `W8_LAYERS` pending
+/// mutations (one field each, on items spread over the list); one op = `save_json` and
+/// `load_json` into a fresh store, the loaded store's drop included. The same work as
+/// Apollo's `extract` + `JSON.stringify` + `JSON.parse` + `restore` (which keeps no layers).
+fn persist(c: &mut Criterion) {
+    let names = Names::new();
+    let n = if measuring() { W8_ENTITIES } else { 1_000 };
+    let mut store = list_store(&names, n);
+    let keys = item_keys(n);
+    for i in 0..W8_LAYERS {
+        let patch = Patch::new().set(&keys[i * (n / W8_LAYERS)], names.count.clone(), i);
+        store.push("w8", patch).expect("a valid patch");
+    }
+    let mut group = c.benchmark_group("persist");
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::from_parameter(n), |b| {
+        b.iter(|| {
+            let text = store.save_json();
+            let mut loaded = Store::new();
+            loaded.load_json(&text).expect("a saved store");
+            debug_assert_eq!(loaded, store);
+            black_box(loaded.len())
+        });
+    });
+    group.finish();
+}
+
 /// Criterion as the command line sets it, quiet about plots (none are built).
 fn config() -> Criterion {
     let criterion = Criterion::default().without_plots();
@@ -609,6 +641,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = read_depth, lifecycle, normalize, read_query, list_insert, remap, watch
+    targets = read_depth, lifecycle, normalize, read_query, list_insert, remap, watch, persist
 }
 criterion_main!(benches);
