@@ -119,6 +119,8 @@
 mod bridge;
 mod changes;
 mod document;
+#[cfg(feature = "tokio")]
+mod driver;
 mod entity;
 mod extract;
 mod field;
@@ -142,6 +144,8 @@ mod watch;
 
 pub use changes::{Change, Changes, LayerEvent};
 pub use document::{Document, DocumentError, OperationKind};
+#[cfg(feature = "tokio")]
+pub use driver::Driver;
 pub use entity::Entity;
 pub use extract::RestoreError;
 pub use field::FieldName;

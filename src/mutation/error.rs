@@ -22,6 +22,8 @@ pub enum MutationError {
     NotAMutation(LayerId),
     /// The mutation is settled already (committed, failed, coalesced or abandoned).
     AlreadySettled(LayerId),
+    /// The mutation is not in flight ([`Store::interrupt`](crate::Store::interrupt)).
+    NotInFlight(LayerId),
     /// The answer's patch was refused.
     Patch(PatchError),
     /// The layer was refused (see [`LayerError`]).
@@ -33,6 +35,7 @@ impl fmt::Display for MutationError {
         match self {
             MutationError::NotAMutation(id) => write!(f, "{id} is not a mutation of this store"),
             MutationError::AlreadySettled(id) => write!(f, "mutation {id} is settled already"),
+            MutationError::NotInFlight(id) => write!(f, "mutation {id} is not in flight"),
             MutationError::Patch(err) => write!(f, "the answer was refused: {err}"),
             MutationError::Layer(err) => err.fmt(f),
         }

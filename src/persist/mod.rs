@@ -294,7 +294,7 @@ fn saved_mutation(record: &Record) -> SavedMutation {
 }
 
 /// The reason a mutation saved in flight is retrying after a load.
-pub(crate) const INTERRUPTED: &str = "interrupted: the store was saved while it was in flight";
+pub(crate) const INTERRUPTED: &str = "interrupted while in flight";
 
 fn loaded_record(m: SavedMutation, id_of: &impl Fn(u64) -> LayerId) -> Record {
     let status = match m.status {

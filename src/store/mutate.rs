@@ -374,6 +374,42 @@ impl Store {
         Ok(self.finish(Vec::new(), Vec::new()))
     }
 
+    /// Puts a mutation in flight whose send was abandoned (the task that sent it was
+    /// cancelled, the app is shutting down) back to [`Retrying`](MutationStatus::Retrying),
+    /// ready at once, its attempt counted and its guess kept: the request may have reached the
+    /// server, which dedupes the resend by its idempotency key. What a load does to mutations
+    /// saved in flight. Refused for a mutation that is not in flight.
+    ///
+    /// ```
+    /// use optimist::{MutationStatus, Patch, Store};
+    /// use std::time::Instant;
+    /// let mut store = Store::new();
+    /// let (id, _) = store.push("save", Patch::new().set("A:1", "x", 1))?;
+    /// assert!(store.interrupt(id).is_err(), "not in flight");
+    /// store.next_to_send(Instant::now());
+    /// store.interrupt(id)?;
+    /// assert!(matches!(store.mutation(id).unwrap().status(), MutationStatus::Retrying { attempts: 1, .. }));
+    /// assert_eq!(store.next_to_send(Instant::now()).map(|m| m.attempt), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn interrupt(&mut self, id: LayerId) -> Result<(), MutationError> {
+        let record = self
+            .mutations
+            .get_mut(id)
+            .ok_or(MutationError::NotAMutation(id))?;
+        let MutationStatus::InFlight { attempt } = record.status else {
+            return Err(MutationError::NotInFlight(id));
+        };
+        record.status = MutationStatus::Retrying {
+            attempts: attempt,
+            reason: std::sync::Arc::from(crate::persist::INTERRUPTED),
+        };
+        record.retry_at = None;
+        self.events.push((id, LayerEvent::Retrying));
+        self.report_drained();
+        Ok(())
+    }
+
     /// The record of mutation `id`, if the store keeps one: every pending intent has one, and
     /// settled ones stay (failures until [`dismiss`](Store::dismiss)ed) up to
     /// [`MAX_SETTLED_MUTATIONS`](crate::MAX_SETTLED_MUTATIONS). O(log M).
