@@ -3,13 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use optimist::LayerState;
+use optimist::{FailureKind, LayerState, RetryPolicy};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::Union;
 use proptest_state_machine::ReferenceStateMachine;
 
 use crate::model::{Model, RefLayer, RemapOutcome, Temp};
+use crate::outbox::{ROutcome, RScope, RStatus};
 use crate::reference::{FRESH, KOp, MOp, TEMPS, all_keys, refs_of};
 use crate::strategies::{Transition, bad, document, field, how, label, ops_naming, some_fields};
 
@@ -195,6 +196,7 @@ impl ReferenceStateMachine for ModelTest {
                     .boxed(),
             ));
         }
+        mutation_arms(state, &temps, &mut arms);
         Union::new_weighted(arms).boxed()
     }
 
@@ -238,8 +240,31 @@ impl ReferenceStateMachine for ModelTest {
             | Fail(name)
             | Cancel(name)
             | RejectConfirm(name, _, _) => state.is_settleable(*name),
-            SettleAgain(name, _) => state.handles.contains(name) && !state.is_settleable(*name),
-            Guard(name) => state.handles.contains(name) && !state.guarded.contains(name),
+            SettleAgain(name, _) => {
+                state.handles.contains(name)
+                    && !state.is_settleable(*name)
+                    && !state.outbox.lost.contains(name)
+            }
+            Guard(name) => {
+                state.handles.contains(name)
+                    && !state.guarded.contains(name)
+                    && !state.outbox.lost.contains(name)
+            }
+            Mutate(name, ..) => !state.handles.contains(name),
+            Report(name, outcome) => {
+                let rec = state.outbox.rec(*name);
+                let sent = rec.is_some_and(|rec| {
+                    matches!(rec.status, RStatus::InFlight(_)) && rec.key.is_some()
+                });
+                state.outbox.is_pending(*name)
+                    && state.is_settleable(*name)
+                    && (sent || !matches!(outcome, ROutcome::Ambiguous | ROutcome::NotSent))
+            }
+            Dismiss(name) => state.outbox.rec(*name).is_some(),
+            SaveLoad => {
+                state.guarded.is_empty() && state.abandoned.is_empty() && state.watching.is_empty()
+            }
+            NextToSend | Advance(_) => true,
             DropGuard(name) | Disarm(name) => state.guarded.contains(name),
             Mint(name) => TEMPS.contains(name) && !state.temps.contains_key(name),
             Remap(from, to) => minted(from) && minted(to),
@@ -265,6 +290,9 @@ impl ReferenceStateMachine for ModelTest {
         state.ignored = Vec::new();
         state.drained = false;
         state.remapped = None;
+        state.outbox.sent = None;
+        state.outbox.dismissed = None;
+        state.outbox.marked = Vec::new();
         let mut before = state.view();
         if transition.is_mutating() {
             // The cancels are a call of their own, made first: what they unblock folds into
@@ -295,7 +323,58 @@ impl ReferenceStateMachine for ModelTest {
                     state: LayerState::Pending,
                     ops,
                 });
+                state.record(*name, None, None, false, RetryPolicy::default());
                 true
+            }
+            Mutate(name, ops, scope, coalesce, max) => {
+                let ops = state.admit(ops);
+                state.handles.push(*name);
+                state.layers.push(RefLayer {
+                    name: *name,
+                    label: label(*name),
+                    intent: true,
+                    state: LayerState::Pending,
+                    ops,
+                });
+                let policy = RetryPolicy {
+                    max_attempts: Some(*max),
+                    ..RetryPolicy::default()
+                };
+                state.record(*name, Some(format!("k{name}")), *scope, *coalesce, policy);
+                state.coalesce(*name);
+                true
+            }
+            NextToSend => {
+                state.send_next();
+                false
+            }
+            Report(name, ROutcome::Promote) => {
+                let ops = state.live_mut(*name).ops.clone();
+                state.confirm(*name, ops);
+                state.outbox.settle(*name, RStatus::Committed);
+                true
+            }
+            Report(name, ROutcome::Confirm(ops)) => {
+                let ops = state.admit(ops);
+                state.confirm(*name, ops);
+                state.outbox.settle(*name, RStatus::Committed);
+                true
+            }
+            Report(name, outcome) => {
+                state.ignored = state.report(*name, outcome);
+                true
+            }
+            Dismiss(name) => {
+                state.dismiss(*name);
+                false
+            }
+            Advance(ms) => {
+                state.outbox.now += std::time::Duration::from_millis(*ms);
+                false
+            }
+            SaveLoad => {
+                state.save_and_load();
+                false
             }
             Reserve(name) | ReserveGuarded(name) => {
                 // An observation never lands above an intent still in flight: it goes just
@@ -332,11 +411,13 @@ impl ReferenceStateMachine for ModelTest {
             Promote(name) => {
                 let ops = state.live_mut(*name).ops.clone();
                 state.confirm(*name, ops);
+                state.outbox.settle(*name, RStatus::Committed);
                 true
             }
             Confirm(name, ops) => {
                 let ops = state.admit(ops);
                 state.confirm(*name, ops);
+                state.outbox.settle(*name, RStatus::Committed);
                 true
             }
             ConfirmKeepingRelative(name, ops) => {
@@ -348,10 +429,18 @@ impl ReferenceStateMachine for ModelTest {
                     .filter(|op| is_relative(op));
                 let ops = kept.cloned().chain(answer).collect();
                 state.confirm(*name, ops);
+                state.outbox.settle(*name, RStatus::Committed);
                 true
             }
-            Fail(name) | Cancel(name) => {
+            Fail(name) => {
                 state.remove(*name);
+                let failed = RStatus::Failed(FailureKind::Rejected, String::new());
+                state.outbox.settle(*name, failed);
+                true
+            }
+            Cancel(name) => {
+                state.remove(*name);
+                state.outbox.settle(*name, RStatus::Abandoned);
                 true
             }
             Remap(from, to) => {
@@ -465,6 +554,72 @@ fn batch(state: &Model, temps: &[&'static str]) -> BoxedStrategy<Transition> {
             Batch(calls)
         })
         .boxed()
+}
+
+/// The mutation transitions: mutate (a scope of a few, or none; maybe coalescing; one to
+/// three attempts), send, report, dismiss, the clock, a save and load.
+fn mutation_arms(
+    state: &Model,
+    temps: &[&'static str],
+    arms: &mut Vec<(u32, BoxedStrategy<Transition>)>,
+) {
+    use Transition::*;
+    let next = u32::try_from(state.handles.len()).expect("few layers");
+    let temps = temps.to_vec();
+    let scope = prop_oneof![
+        1 => Just(None),
+        2 => select(vec!["Item:1", "Item:2"]).prop_map(|k| Some(RScope::Item(k))),
+        1 => select(vec!["a", "b"]).prop_map(|n| Some(RScope::Named(n))),
+    ];
+    // Often one write of `Item:1.a`, so coalescing hits.
+    let slider = select(vec![1, 2, 3]).prop_map(|v| {
+        vec![crate::reference::write(
+            "Item:1",
+            [("a", serde_json::json!(v))],
+        )]
+    });
+    let ops = prop_oneof![1 => ops_naming(&temps, 1..4), 1 => slider];
+    arms.push((
+        8,
+        (ops, scope, any::<bool>(), 1..=3u32)
+            .prop_map(move |(ops, scope, coalesce, max)| Mutate(next, ops, scope, coalesce, max))
+            .boxed(),
+    ));
+    arms.push((6, Just(NextToSend).boxed()));
+    arms.push((
+        3,
+        select(vec![200u64, 700, 1500, 4000])
+            .prop_map(Advance)
+            .boxed(),
+    ));
+    let pending: Vec<u32> = state
+        .outbox
+        .recs
+        .iter()
+        .filter(|rec| rec.status.is_pending() && state.is_settleable(rec.name))
+        .map(|rec| rec.name)
+        .collect();
+    if !pending.is_empty() {
+        let outcome = prop_oneof![
+            2 => Just(ROutcome::Promote),
+            1 => ops_naming(&temps, 0..3).prop_map(ROutcome::Confirm),
+            2 => Just(ROutcome::Rejected),
+            4 => Just(ROutcome::Ambiguous),
+            2 => Just(ROutcome::NotSent),
+            2 => ops_naming(&temps, 0..3).prop_map(ROutcome::Conflict),
+        ];
+        arms.push((
+            10,
+            (select(pending), outcome)
+                .prop_map(|(name, outcome)| Report(name, outcome))
+                .boxed(),
+        ));
+    }
+    if !state.outbox.recs.is_empty() {
+        let names: Vec<u32> = state.outbox.recs.iter().map(|rec| rec.name).collect();
+        arms.push((2, select(names).prop_map(Dismiss).boxed()));
+    }
+    arms.push((3, Just(SaveLoad).boxed()));
 }
 
 /// The keys whose entity differs between two views.

@@ -25,6 +25,7 @@
 
 mod machine;
 mod model;
+mod outbox;
 mod props;
 mod reference;
 mod strategies;
@@ -363,5 +364,40 @@ fn a_remap_of_an_empty_temporary_key_tells_its_watcher_of_the_entity_it_now_read
         Push(2, vec![write("Item:1", [])]),
         WatchFields(1, "Item:t0", vec!["v"]),
         Remap("Item:t0", "Item:1"),
+    ]);
+}
+
+#[test]
+fn an_outbox_coalesces_retries_survives_a_restart_and_conflicts() {
+    use Transition::*;
+    use outbox::{ROutcome, RScope};
+    let slider = |v: i64| vec![write("Item:1", [("a", json!(v))])];
+    let scope = Some(RScope::Item("Item:1"));
+    replay(vec![
+        Write(vec![write("Item:1", [("a", json!(0)), ("v", json!(1))])]),
+        Mutate(0, slider(1), scope, true, 2),
+        Mutate(1, slider(2), scope, true, 2),
+        Mutate(2, vec![inc("Item:2", "n", json!(1))], None, false, 1),
+        Push(3, vec![write("Item:1", [("b", json!(1))])]),
+        Reserve(4),
+        NextToSend,
+        NextToSend,
+        NextToSend,
+        Report(1, ROutcome::Ambiguous),
+        Report(2, ROutcome::NotSent),
+        NextToSend,
+        Advance(700),
+        NextToSend,
+        Advance(1500),
+        NextToSend,
+        SaveLoad,
+        NextToSend,
+        Report(1, ROutcome::Ambiguous),
+        Report(2, ROutcome::Conflict(vec![])),
+        Mutate(5, slider(3), Some(RScope::Named("a")), false, 3),
+        Report(3, ROutcome::Rejected),
+        Dismiss(3),
+        Dismiss(5),
+        Report(5, ROutcome::Promote),
     ]);
 }
