@@ -10,7 +10,7 @@ use proptest::strategy::Union;
 use proptest_state_machine::ReferenceStateMachine;
 
 use crate::model::{Model, RefLayer, RemapOutcome, Temp};
-use crate::outbox::{ROutcome, RScope, RStatus};
+use crate::outbox::{ROutcome, RStatus, mutation_arms};
 use crate::reference::{FRESH, KOp, MOp, TEMPS, all_keys, refs_of};
 use crate::strategies::{Transition, bad, document, field, how, label, ops_naming, some_fields};
 
@@ -52,7 +52,7 @@ impl Model {
             .collect()
     }
 
-    fn confirm(&mut self, name: u32, ops: Vec<KOp>) {
+    pub(crate) fn confirm(&mut self, name: u32, ops: Vec<KOp>) {
         let layer = self.live_mut(name);
         layer.ops = ops;
         layer.state = LayerState::Confirmed;
@@ -326,55 +326,8 @@ impl ReferenceStateMachine for ModelTest {
                 state.record(*name, None, None, false, RetryPolicy::default());
                 true
             }
-            Mutate(name, ops, scope, coalesce, max) => {
-                let ops = state.admit(ops);
-                state.handles.push(*name);
-                state.layers.push(RefLayer {
-                    name: *name,
-                    label: label(*name),
-                    intent: true,
-                    state: LayerState::Pending,
-                    ops,
-                });
-                let policy = RetryPolicy {
-                    max_attempts: Some(*max),
-                    ..RetryPolicy::default()
-                };
-                state.record(*name, Some(format!("k{name}")), *scope, *coalesce, policy);
-                state.coalesce(*name);
-                true
-            }
-            NextToSend => {
-                state.send_next();
-                false
-            }
-            Report(name, ROutcome::Promote) => {
-                let ops = state.live_mut(*name).ops.clone();
-                state.confirm(*name, ops);
-                state.outbox.settle(*name, RStatus::Committed);
-                true
-            }
-            Report(name, ROutcome::Confirm(ops)) => {
-                let ops = state.admit(ops);
-                state.confirm(*name, ops);
-                state.outbox.settle(*name, RStatus::Committed);
-                true
-            }
-            Report(name, outcome) => {
-                state.ignored = state.report(*name, outcome);
-                true
-            }
-            Dismiss(name) => {
-                state.dismiss(*name);
-                false
-            }
-            Advance(ms) => {
-                state.outbox.now += std::time::Duration::from_millis(*ms);
-                false
-            }
-            SaveLoad => {
-                state.save_and_load();
-                false
+            Mutate(..) | NextToSend | Report(..) | Dismiss(_) | Advance(_) | SaveLoad => {
+                crate::outbox::apply(&mut state, transition)
             }
             Reserve(name) | ReserveGuarded(name) => {
                 // An observation never lands above an intent still in flight: it goes just
@@ -554,72 +507,6 @@ fn batch(state: &Model, temps: &[&'static str]) -> BoxedStrategy<Transition> {
             Batch(calls)
         })
         .boxed()
-}
-
-/// The mutation transitions: mutate (a scope of a few, or none; maybe coalescing; one to
-/// three attempts), send, report, dismiss, the clock, a save and load.
-fn mutation_arms(
-    state: &Model,
-    temps: &[&'static str],
-    arms: &mut Vec<(u32, BoxedStrategy<Transition>)>,
-) {
-    use Transition::*;
-    let next = u32::try_from(state.handles.len()).expect("few layers");
-    let temps = temps.to_vec();
-    let scope = prop_oneof![
-        1 => Just(None),
-        2 => select(vec!["Item:1", "Item:2"]).prop_map(|k| Some(RScope::Item(k))),
-        1 => select(vec!["a", "b"]).prop_map(|n| Some(RScope::Named(n))),
-    ];
-    // Often one write of `Item:1.a`, so coalescing hits.
-    let slider = select(vec![1, 2, 3]).prop_map(|v| {
-        vec![crate::reference::write(
-            "Item:1",
-            [("a", serde_json::json!(v))],
-        )]
-    });
-    let ops = prop_oneof![1 => ops_naming(&temps, 1..4), 1 => slider];
-    arms.push((
-        8,
-        (ops, scope, any::<bool>(), 1..=3u32)
-            .prop_map(move |(ops, scope, coalesce, max)| Mutate(next, ops, scope, coalesce, max))
-            .boxed(),
-    ));
-    arms.push((6, Just(NextToSend).boxed()));
-    arms.push((
-        3,
-        select(vec![200u64, 700, 1500, 4000])
-            .prop_map(Advance)
-            .boxed(),
-    ));
-    let pending: Vec<u32> = state
-        .outbox
-        .recs
-        .iter()
-        .filter(|rec| rec.status.is_pending() && state.is_settleable(rec.name))
-        .map(|rec| rec.name)
-        .collect();
-    if !pending.is_empty() {
-        let outcome = prop_oneof![
-            2 => Just(ROutcome::Promote),
-            1 => ops_naming(&temps, 0..3).prop_map(ROutcome::Confirm),
-            2 => Just(ROutcome::Rejected),
-            4 => Just(ROutcome::Ambiguous),
-            2 => Just(ROutcome::NotSent),
-            2 => ops_naming(&temps, 0..3).prop_map(ROutcome::Conflict),
-        ];
-        arms.push((
-            10,
-            (select(pending), outcome)
-                .prop_map(|(name, outcome)| Report(name, outcome))
-                .boxed(),
-        ));
-    }
-    if !state.outbox.recs.is_empty() {
-        let names: Vec<u32> = state.outbox.recs.iter().map(|rec| rec.name).collect();
-        arms.push((2, select(names).prop_map(Dismiss).boxed()));
-    }
-    arms.push((3, Just(SaveLoad).boxed()));
 }
 
 /// The keys whose entity differs between two views.

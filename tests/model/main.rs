@@ -30,6 +30,7 @@ mod props;
 mod reference;
 mod strategies;
 mod sut;
+mod sut_outbox;
 mod versions;
 mod watchers;
 

@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use optimist::{FailureKind, LayerState, RetryPolicy};
 
-use crate::model::Model;
+use proptest::prelude::*;
+use proptest::sample::select;
+
+use crate::model::{Model, RefLayer};
 use crate::reference::{KOp, MOp};
+use crate::strategies::{Transition, label, ops_naming};
 
 /// The reason a mutation saved in flight comes back retrying with.
 pub(crate) const INTERRUPTED: &str = "interrupted: the store was saved while it was in flight";
@@ -371,4 +375,152 @@ impl Model {
         self.outbox.lost.sort_unstable();
         self.outbox.lost.dedup();
     }
+}
+
+/// The reference side of the mutation transitions; whether the call reports changes.
+pub(crate) fn apply(state: &mut Model, transition: &Transition) -> bool {
+    use Transition::*;
+    match transition {
+        Mutate(name, ops, scope, coalesce, max) => {
+            let ops = state.admit(ops);
+            state.handles.push(*name);
+            state.layers.push(RefLayer {
+                name: *name,
+                label: label(*name),
+                intent: true,
+                state: LayerState::Pending,
+                ops,
+            });
+            let policy = RetryPolicy {
+                max_attempts: Some(*max),
+                ..RetryPolicy::default()
+            };
+            state.record(*name, Some(format!("k{name}")), *scope, *coalesce, policy);
+            state.coalesce(*name);
+            true
+        }
+        NextToSend => {
+            state.send_next();
+            false
+        }
+        Report(name, ROutcome::Promote) => {
+            let ops = state.live_mut(*name).ops.clone();
+            state.confirm(*name, ops);
+            state.outbox.settle(*name, RStatus::Committed);
+            true
+        }
+        Report(name, ROutcome::Confirm(ops)) => {
+            let ops = state.admit(ops);
+            state.confirm(*name, ops);
+            state.outbox.settle(*name, RStatus::Committed);
+            true
+        }
+        Report(name, outcome) => {
+            state.ignored = state.report(*name, outcome);
+            true
+        }
+        Dismiss(name) => {
+            state.dismiss(*name);
+            false
+        }
+        Advance(ms) => {
+            state.outbox.now += std::time::Duration::from_millis(*ms);
+            false
+        }
+        SaveLoad => {
+            state.save_and_load();
+            false
+        }
+        _ => unreachable!("{transition:?} is no mutation transition"),
+    }
+}
+
+/// The mutation transitions: mutate (a scope of a few, or none; maybe coalescing; one to
+/// three attempts), send, report, dismiss, the clock, a save and load.
+pub(crate) fn mutation_arms(
+    state: &Model,
+    temps: &[&'static str],
+    arms: &mut Vec<(u32, BoxedStrategy<Transition>)>,
+) {
+    use Transition::*;
+    let next = u32::try_from(state.handles.len()).expect("few layers");
+    let temps = temps.to_vec();
+    let scope = prop_oneof![
+        1 => Just(None),
+        2 => select(vec!["Item:1", "Item:2"]).prop_map(|k| Some(RScope::Item(k))),
+        1 => select(vec!["a", "b"]).prop_map(|n| Some(RScope::Named(n))),
+    ];
+    // Often one write of `Item:1.a`, so coalescing hits.
+    let slider = select(vec![1, 2, 3]).prop_map(|v| {
+        vec![crate::reference::write(
+            "Item:1",
+            [("a", serde_json::json!(v))],
+        )]
+    });
+    let any_ops = ops_naming(&temps, 1..4);
+    arms.push((
+        6,
+        (any_ops, scope, any::<bool>(), 1..=3u32)
+            .prop_map(move |(ops, scope, coalesce, max)| Mutate(next, ops, scope, coalesce, max))
+            .boxed(),
+    ));
+    // A slider: coalescing writes of one field in one scope.
+    arms.push((
+        5,
+        (slider, 1..=3u32)
+            .prop_map(move |(ops, max)| Mutate(next, ops, Some(RScope::Item("Item:1")), true, max))
+            .boxed(),
+    ));
+    arms.push((10, Just(NextToSend).boxed()));
+    arms.push((
+        3,
+        select(vec![200u64, 700, 1500, 4000])
+            .prop_map(Advance)
+            .boxed(),
+    ));
+    let pending: Vec<u32> = state
+        .outbox
+        .recs
+        .iter()
+        .filter(|rec| rec.status.is_pending() && state.is_settleable(rec.name))
+        .map(|rec| rec.name)
+        .collect();
+    if !pending.is_empty() {
+        let outcome = prop_oneof![
+            2 => Just(ROutcome::Promote),
+            1 => ops_naming(&temps, 0..3).prop_map(ROutcome::Confirm),
+            2 => Just(ROutcome::Rejected),
+            4 => Just(ROutcome::Ambiguous),
+            2 => Just(ROutcome::NotSent),
+            2 => ops_naming(&temps, 0..3).prop_map(ROutcome::Conflict),
+        ];
+        arms.push((
+            10,
+            (select(pending), outcome)
+                .prop_map(|(name, outcome)| Report(name, outcome))
+                .boxed(),
+        ));
+    }
+    let sent: Vec<u32> = state
+        .outbox
+        .recs
+        .iter()
+        .filter(|rec| matches!(rec.status, RStatus::InFlight(_)) && rec.key.is_some())
+        .filter(|rec| state.is_settleable(rec.name))
+        .map(|rec| rec.name)
+        .collect();
+    if !sent.is_empty() {
+        let lost = prop_oneof![3 => Just(ROutcome::Ambiguous), 1 => Just(ROutcome::NotSent)];
+        arms.push((
+            14,
+            (select(sent), lost)
+                .prop_map(|(name, outcome)| Report(name, outcome))
+                .boxed(),
+        ));
+    }
+    if !state.outbox.recs.is_empty() {
+        let names: Vec<u32> = state.outbox.recs.iter().map(|rec| rec.name).collect();
+        arms.push((2, select(names).prop_map(Dismiss).boxed()));
+    }
+    arms.push((3, Just(SaveLoad).boxed()));
 }
