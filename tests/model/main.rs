@@ -15,13 +15,21 @@
 //! `props.rs`: push then fail is the identity, failing any subset of layers equals never
 //! pushing them, promoting every layer equals writing every patch into base.
 //!
+//! Mutation records (`outbox.rs`, `sut_outbox.rs`): every intent's record (label, scope,
+//! attempts, status, retry time on a fake clock that a transition moves on) is kept by the
+//! reference from the documented rules, and the transitions `mutate` (scopes, coalescing, small
+//! retry policies), `next_to_send`, `report` with each outcome, `dismiss`, and a save and load
+//! into a fresh store are checked after every step: each kept record, `is_mutating`,
+//! `is_superseded`, `ready_to_send`, and the stale marks a conflict sets.
+//!
 //! A failing case prints its transitions as Rust: paste them into [`replay`] (see the scenario
 //! tests below) to run the case again as a plain test. Seeds of past failures live in
 //! `proptest-regressions/`.
 //!
 //! Files: the op language in `reference.rs`, watchers in `watchers.rs`, versions in `versions.rs`, the reference's state
 //! and rules in `model.rs`, transitions and strategies in `strategies.rs`, the reference half
-//! of the state machine in `machine.rs`, the system under test in `sut.rs`.
+//! of the state machine in `machine.rs`, the system under test in `sut.rs`, mutation records
+//! in `outbox.rs` (reference) and `sut_outbox.rs` (system under test).
 
 mod machine;
 mod model;
