@@ -434,3 +434,33 @@ fn status_follows_every_step_and_failures_stay_until_dismissed() {
     assert!(!store.dismiss(a));
     assert!(store.mutation(a).is_none());
 }
+
+// BUG (found by the model test): a conflict's stale marks were cleared in the same call when
+// a confirmed layer above the failed mutation then folded into base and wrote the same key, so
+// `is_stale` was false right after the report. Fixed: those layers fold before the marks.
+#[test]
+fn a_conflict_marks_stay_when_a_confirmed_layer_above_folds_in() {
+    let mut store = Store::new();
+    let (edit, _) = store
+        .push("edit", Patch::new().set("Note:1", "a", 1))
+        .unwrap();
+    let (later, _) = store
+        .push("later", Patch::new().set("Item:1", "b", 1))
+        .unwrap();
+    store
+        .confirm(later, Patch::new().set("Note:1", "a", 2))
+        .unwrap();
+    let now = Instant::now();
+    store
+        .report(
+            edit,
+            Outcome::Conflict {
+                message: "412".into(),
+                current: Patch::new(),
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!(store.layers().count(), 0, "the confirmed layer folded in");
+    assert!(store.is_stale("Note:1"), "the conflict's mark stays");
+}

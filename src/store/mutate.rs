@@ -324,6 +324,9 @@ impl Store {
                 let mut changed = self.remove_layer(id, LayerEvent::Failed)?;
                 let (more, ignored) = self.write_ops(&ops);
                 self.merge_changed(&mut changed, more);
+                // Confirmed layers this one held up fold in now, before the marks: their
+                // answers came before the conflict, so they do not clear it.
+                self.squash();
                 for key in touched {
                     if !ops.contains_key(&key) {
                         self.stale.mark(key);

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use optimist::LayerState;
+use optimist::{FailureKind, LayerState, RetryPolicy};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::Union;
 use proptest_state_machine::ReferenceStateMachine;
 
 use crate::model::{Model, RefLayer, RemapOutcome, Temp};
+use crate::outbox::{ROutcome, RStatus, mutation_arms};
 use crate::reference::{FRESH, KOp, MOp, TEMPS, all_keys, refs_of};
 use crate::strategies::{Transition, bad, document, field, how, label, ops_naming, some_fields};
 
@@ -51,7 +52,7 @@ impl Model {
             .collect()
     }
 
-    fn confirm(&mut self, name: u32, ops: Vec<KOp>) {
+    pub(crate) fn confirm(&mut self, name: u32, ops: Vec<KOp>) {
         let layer = self.live_mut(name);
         layer.ops = ops;
         layer.state = LayerState::Confirmed;
@@ -195,6 +196,7 @@ impl ReferenceStateMachine for ModelTest {
                     .boxed(),
             ));
         }
+        mutation_arms(state, &temps, &mut arms);
         Union::new_weighted(arms).boxed()
     }
 
@@ -238,8 +240,31 @@ impl ReferenceStateMachine for ModelTest {
             | Fail(name)
             | Cancel(name)
             | RejectConfirm(name, _, _) => state.is_settleable(*name),
-            SettleAgain(name, _) => state.handles.contains(name) && !state.is_settleable(*name),
-            Guard(name) => state.handles.contains(name) && !state.guarded.contains(name),
+            SettleAgain(name, _) => {
+                state.handles.contains(name)
+                    && !state.is_settleable(*name)
+                    && !state.outbox.lost.contains(name)
+            }
+            Guard(name) => {
+                state.handles.contains(name)
+                    && !state.guarded.contains(name)
+                    && !state.outbox.lost.contains(name)
+            }
+            Mutate(name, ..) => !state.handles.contains(name),
+            Report(name, outcome) => {
+                let rec = state.outbox.rec(*name);
+                let sent = rec.is_some_and(|rec| {
+                    matches!(rec.status, RStatus::InFlight(_)) && rec.key.is_some()
+                });
+                state.outbox.is_pending(*name)
+                    && state.is_settleable(*name)
+                    && (sent || !matches!(outcome, ROutcome::Ambiguous | ROutcome::NotSent))
+            }
+            Dismiss(name) => state.outbox.rec(*name).is_some(),
+            SaveLoad => {
+                state.guarded.is_empty() && state.abandoned.is_empty() && state.watching.is_empty()
+            }
+            NextToSend | Advance(_) => true,
             DropGuard(name) | Disarm(name) => state.guarded.contains(name),
             Mint(name) => TEMPS.contains(name) && !state.temps.contains_key(name),
             Remap(from, to) => minted(from) && minted(to),
@@ -265,6 +290,9 @@ impl ReferenceStateMachine for ModelTest {
         state.ignored = Vec::new();
         state.drained = false;
         state.remapped = None;
+        state.outbox.sent = None;
+        state.outbox.dismissed = None;
+        state.outbox.marked = Vec::new();
         let mut before = state.view();
         if transition.is_mutating() {
             // The cancels are a call of their own, made first: what they unblock folds into
@@ -295,7 +323,11 @@ impl ReferenceStateMachine for ModelTest {
                     state: LayerState::Pending,
                     ops,
                 });
+                state.record(*name, None, None, false, RetryPolicy::default());
                 true
+            }
+            Mutate(..) | NextToSend | Report(..) | Dismiss(_) | Advance(_) | SaveLoad => {
+                crate::outbox::apply(&mut state, transition)
             }
             Reserve(name) | ReserveGuarded(name) => {
                 // An observation never lands above an intent still in flight: it goes just
@@ -332,11 +364,13 @@ impl ReferenceStateMachine for ModelTest {
             Promote(name) => {
                 let ops = state.live_mut(*name).ops.clone();
                 state.confirm(*name, ops);
+                state.outbox.settle(*name, RStatus::Committed);
                 true
             }
             Confirm(name, ops) => {
                 let ops = state.admit(ops);
                 state.confirm(*name, ops);
+                state.outbox.settle(*name, RStatus::Committed);
                 true
             }
             ConfirmKeepingRelative(name, ops) => {
@@ -348,10 +382,18 @@ impl ReferenceStateMachine for ModelTest {
                     .filter(|op| is_relative(op));
                 let ops = kept.cloned().chain(answer).collect();
                 state.confirm(*name, ops);
+                state.outbox.settle(*name, RStatus::Committed);
                 true
             }
-            Fail(name) | Cancel(name) => {
+            Fail(name) => {
                 state.remove(*name);
+                let failed = RStatus::Failed(FailureKind::Rejected, String::new());
+                state.outbox.settle(*name, failed);
+                true
+            }
+            Cancel(name) => {
+                state.remove(*name);
+                state.outbox.settle(*name, RStatus::Abandoned);
                 true
             }
             Remap(from, to) => {

@@ -15,20 +15,30 @@
 //! `props.rs`: push then fail is the identity, failing any subset of layers equals never
 //! pushing them, promoting every layer equals writing every patch into base.
 //!
+//! Mutation records (`outbox.rs`, `sut_outbox.rs`): every intent's record (label, scope,
+//! attempts, status, retry time on a fake clock that a transition moves on) is kept by the
+//! reference from the documented rules, and the transitions `mutate` (scopes, coalescing, small
+//! retry policies), `next_to_send`, `report` with each outcome, `dismiss`, and a save and load
+//! into a fresh store are checked after every step: each kept record, `is_mutating`,
+//! `is_superseded`, `ready_to_send`, and the stale marks a conflict sets.
+//!
 //! A failing case prints its transitions as Rust: paste them into [`replay`] (see the scenario
 //! tests below) to run the case again as a plain test. Seeds of past failures live in
 //! `proptest-regressions/`.
 //!
 //! Files: the op language in `reference.rs`, watchers in `watchers.rs`, versions in `versions.rs`, the reference's state
 //! and rules in `model.rs`, transitions and strategies in `strategies.rs`, the reference half
-//! of the state machine in `machine.rs`, the system under test in `sut.rs`.
+//! of the state machine in `machine.rs`, the system under test in `sut.rs`, mutation records
+//! in `outbox.rs` (reference) and `sut_outbox.rs` (system under test).
 
 mod machine;
 mod model;
+mod outbox;
 mod props;
 mod reference;
 mod strategies;
 mod sut;
+mod sut_outbox;
 mod versions;
 mod watchers;
 
@@ -363,5 +373,40 @@ fn a_remap_of_an_empty_temporary_key_tells_its_watcher_of_the_entity_it_now_read
         Push(2, vec![write("Item:1", [])]),
         WatchFields(1, "Item:t0", vec!["v"]),
         Remap("Item:t0", "Item:1"),
+    ]);
+}
+
+#[test]
+fn an_outbox_coalesces_retries_survives_a_restart_and_conflicts() {
+    use Transition::*;
+    use outbox::{ROutcome, RScope};
+    let slider = |v: i64| vec![write("Item:1", [("a", json!(v))])];
+    let scope = Some(RScope::Item("Item:1"));
+    replay(vec![
+        Write(vec![write("Item:1", [("a", json!(0)), ("v", json!(1))])]),
+        Mutate(0, slider(1), scope, true, 2),
+        Mutate(1, slider(2), scope, true, 2),
+        Mutate(2, vec![inc("Item:2", "n", json!(1))], None, false, 1),
+        Push(3, vec![write("Item:1", [("b", json!(1))])]),
+        Reserve(4),
+        NextToSend,
+        NextToSend,
+        NextToSend,
+        Report(1, ROutcome::Ambiguous),
+        Report(2, ROutcome::NotSent),
+        NextToSend,
+        Advance(700),
+        NextToSend,
+        Advance(1500),
+        NextToSend,
+        SaveLoad,
+        NextToSend,
+        Report(1, ROutcome::Ambiguous),
+        Report(2, ROutcome::Conflict(vec![])),
+        Mutate(5, slider(3), Some(RScope::Named("a")), false, 3),
+        Report(3, ROutcome::Rejected),
+        Dismiss(3),
+        Dismiss(5),
+        Report(5, ROutcome::Promote),
     ]);
 }

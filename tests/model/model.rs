@@ -88,6 +88,8 @@ pub(crate) struct Model {
     pub(crate) watching: BTreeSet<u32>,
     /// Every watcher name ever used.
     pub(crate) watched: BTreeSet<u32>,
+    /// The mutation records and the fake clock.
+    pub(crate) outbox: crate::outbox::Outbox,
 }
 
 /// Only the initial state is ever printed (it heads a failing case), and it is always empty.
@@ -191,6 +193,7 @@ impl Model {
         for name in std::mem::take(&mut self.abandoned) {
             if self.is_pending(name) {
                 self.remove(name);
+                self.outbox.settle(name, crate::outbox::RStatus::Abandoned);
                 self.drained = true;
             }
         }

@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::Number;
 
+use crate::outbox::{ROutcome, RScope};
 use crate::reference::{FIELDS, KEYS, KOp, MOp, Ops, Pos};
 use crate::versions::TIMES;
 
@@ -81,6 +82,17 @@ pub(crate) enum Transition {
     Unwatch(u32),
     /// Mutating calls (writes, pushes, settles) run inside one `Store::batch`.
     Batch(Vec<Transition>),
+    /// `Store::mutate` with the idempotency key `k{name}`, a scope, maybe coalescing, and a
+    /// retry policy of this many attempts.
+    Mutate(u32, Vec<KOp>, Option<RScope>, bool, u32),
+    NextToSend,
+    /// Reports how a send of a pending mutation ended.
+    Report(u32, ROutcome),
+    Dismiss(u32),
+    /// Moves the fake clock on by this many milliseconds.
+    Advance(u64),
+    /// `save_json`, then `load_json` into a fresh store that replaces the old one.
+    SaveLoad,
 }
 
 impl Transition {
@@ -98,6 +110,9 @@ impl Transition {
                 | WatchFields(..)
                 | WatchQuery(..)
                 | Unwatch(_)
+                | Dismiss(_)
+                | Advance(_)
+                | SaveLoad
         )
     }
 
@@ -111,7 +126,9 @@ impl Transition {
             | ConfirmKeepingRelative(_, ops)
             | RejectWrite(ops, _)
             | RejectPush(ops, _)
-            | RejectConfirm(_, ops, _) => ops,
+            | RejectConfirm(_, ops, _)
+            | Mutate(_, ops, ..)
+            | Report(_, ROutcome::Confirm(ops) | ROutcome::Conflict(ops)) => ops,
             _ => &[],
         }
     }
@@ -153,6 +170,22 @@ impl fmt::Debug for Transition {
             WatchQuery(name, doc) => write!(f, "WatchQuery({name}, {doc:?}.into())"),
             Unwatch(name) => write!(f, "Unwatch({name})"),
             Batch(calls) => write!(f, "Batch(vec!{calls:?})"),
+            Mutate(name, ops, scope, coalesce, max) => write!(
+                f,
+                "Mutate({name}, {:?}, {scope:?}, {coalesce}, {max})",
+                Ops(ops)
+            ),
+            NextToSend => write!(f, "NextToSend"),
+            Report(name, ROutcome::Confirm(ops)) => {
+                write!(f, "Report({name}, ROutcome::Confirm({:?}))", Ops(ops))
+            }
+            Report(name, ROutcome::Conflict(ops)) => {
+                write!(f, "Report({name}, ROutcome::Conflict({:?}))", Ops(ops))
+            }
+            Report(name, outcome) => write!(f, "Report({name}, ROutcome::{outcome:?})"),
+            Dismiss(name) => write!(f, "Dismiss({name})"),
+            Advance(ms) => write!(f, "Advance({ms})"),
+            SaveLoad => write!(f, "SaveLoad"),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! translates keys and refs on the way in and out.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
 use optimist::{
     Changes, ConfirmError, Entity, FieldName, Key, LayerError, LayerGuard, LayerId, LayerKind,
@@ -106,21 +107,23 @@ pub(crate) fn new_store() -> Store {
 /// temporary name, and the guards the test holds.
 pub(crate) struct Sut {
     pub(crate) store: Store,
-    ids: Vec<LayerId>,
+    pub(crate) ids: Vec<LayerId>,
     foreign: Store,
     foreign_id: LayerId,
     temps: BTreeMap<&'static str, Key>,
     guards: BTreeMap<u32, LayerGuard>,
     watching: Watching,
+    /// The fake clock's start: the reference's `now` is an offset from it.
+    pub(crate) start: Instant,
 }
 
 impl Sut {
-    fn id(&self, model: &Model, name: u32) -> LayerId {
+    pub(crate) fn id(&self, model: &Model, name: u32) -> LayerId {
         self.ids[model.handle(name)]
     }
 
     /// The store's key for a test key.
-    fn key(&self, name: &str) -> Key {
+    pub(crate) fn key(&self, name: &str) -> Key {
         self.temps
             .get(name)
             .cloned()
@@ -135,7 +138,7 @@ impl Sut {
             .map_or_else(|| key.as_str().to_owned(), |(name, _)| (*name).to_owned())
     }
 
-    fn patch(&self, ops: &[KOp]) -> Patch {
+    pub(crate) fn patch(&self, ops: &[KOp]) -> Patch {
         patch_with(ops, &|name| self.temps.get(name).cloned())
     }
 
@@ -228,6 +231,7 @@ impl StateMachineTest for ModelTest {
             temps: BTreeMap::new(),
             guards: BTreeMap::new(),
             watching: Watching::default(),
+            start: Instant::now(),
         }
     }
 
@@ -399,6 +403,9 @@ impl StateMachineTest for ModelTest {
                 sut.watching.unwatch(&mut sut.store, *name);
                 None
             }
+            Mutate(..) | NextToSend | Report(..) | Dismiss(_) | Advance(_) | SaveLoad => {
+                crate::sut_outbox::apply(&mut sut, model, &transition)
+            }
             Batch(calls) => {
                 let Sut {
                     store, ids, temps, ..
@@ -561,6 +568,7 @@ impl StateMachineTest for ModelTest {
         if let Err(error) = store.check_invariants() {
             panic!("check_invariants: {error}");
         }
+        sut.check_records(model);
     }
 }
 
