@@ -552,9 +552,9 @@ impl<'a> MutationInfo<'a> {
 
     /// Whether it is pending and every field it sets is set again (written, removed, or its
     /// entity deleted) by a later intent that is still pending: its value will not be seen
-    /// unless those fail. An op that reads what it changes (an increment, a list edit, an
-    /// updater) is never superseded by anything but a delete of its entity. O(ops of the
-    /// layers on its keys).
+    /// unless those fail. An increment or list edit counts as setting its field; an updater
+    /// or a delete, whose fields are not known, is superseded only by a later delete of its
+    /// entity. O(ops of the layers on its keys).
     ///
     /// ```
     /// use optimist::{Patch, Store};

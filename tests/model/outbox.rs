@@ -15,7 +15,7 @@ use crate::reference::{KOp, MOp};
 use crate::strategies::{Transition, label, ops_naming};
 
 /// The reason a mutation saved in flight comes back retrying with.
-pub(crate) const INTERRUPTED: &str = "interrupted: the store was saved while it was in flight";
+pub(crate) const INTERRUPTED: &str = "interrupted while in flight";
 
 /// A mutation's scope, by test name.
 #[derive(Clone, Copy, Debug, PartialEq)]
