@@ -1,0 +1,162 @@
+//! Telling watchers: after a call, the watchers of the keys it changed read again and are told
+//! if their result differs; layer watchers are told of the call's layer events.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{TreeResult, WatchId, Watcher};
+use crate::changes::Changes;
+use crate::entity::Entity;
+use crate::field::FieldName;
+use crate::key::Key;
+use crate::patch::Hasher;
+use crate::store::Store;
+
+impl Store {
+    /// Tells the watchers that `changes` affect; called at the end of every mutating call.
+    pub(crate) fn notify(&mut self, changes: &Changes) {
+        if self.watchers.is_empty() {
+            return;
+        }
+        if let Some((_, held)) = &mut self.watchers.batch {
+            *held = std::mem::take(held).merge(changes.clone());
+            return;
+        }
+        let mut watchers = std::mem::take(&mut self.watchers);
+        if !changes.layers().is_empty() {
+            for id in &watchers.layers {
+                if let Some(Watcher::Layers { callback }) = watchers.entries.get(id) {
+                    callback(changes.layers());
+                }
+            }
+        }
+        // Tree watchers of one document (the same parsed one, or a clone) and equal variables
+        // share one read per notification: a hundred watchers of one list read it once.
+        type Shared = (
+            TreeResult,
+            std::rc::Rc<std::collections::HashSet<Key, Hasher>>,
+        );
+        let mut reads: HashMap<(usize, String), Shared> = HashMap::new();
+        // The watchers of the changed keys, each once, in registration order.
+        let mut affected: Vec<WatchId> = Vec::new();
+        for (key, change) in changes.iter() {
+            for id in watchers.by_key.get(key).into_iter().flatten() {
+                let hit = match watchers.entries.get(id) {
+                    Some(Watcher::Entity {
+                        fields: Some(fields),
+                        ..
+                    }) => fields.iter().any(|f| change.touches(f)),
+                    Some(_) => true,
+                    None => false,
+                };
+                if hit {
+                    affected.push(*id);
+                }
+            }
+        }
+        affected.append(&mut watchers.moved);
+        affected.sort_unstable();
+        affected.dedup();
+        for id in affected {
+            let mut reindex: Option<(Vec<Key>, Vec<Key>)> = None;
+            match watchers.entries.get_mut(&id) {
+                Some(Watcher::Entity {
+                    key,
+                    fields,
+                    last,
+                    callback,
+                }) => {
+                    let now = self.get(key);
+                    if !same_entity(last.as_ref(), now, fields.as_deref()) {
+                        *last = now.cloned();
+                        callback(now);
+                    }
+                }
+                Some(Watcher::Query {
+                    query,
+                    last,
+                    deps,
+                    callback,
+                }) => {
+                    let now = query.read(self);
+                    let same = match (&now, &*last) {
+                        (Ok(a), Ok(b)) => Arc::ptr_eq(a, b) || a == b,
+                        (Err(a), Err(b)) => a == b,
+                        _ => false,
+                    };
+                    let new_deps = query.dependencies();
+                    if new_deps != *deps {
+                        reindex = Some((std::mem::replace(deps, new_deps.clone()), new_deps));
+                    }
+                    if !same {
+                        *last = now;
+                        callback(last);
+                    }
+                }
+                Some(Watcher::Tree {
+                    query,
+                    last,
+                    deps,
+                    callback,
+                }) => {
+                    let identity = query.identity();
+                    let (now, new_deps) = match reads.get(&identity) {
+                        Some((result, deps)) => (result.clone(), deps.clone()),
+                        None => {
+                            let now = query.read_shared(self);
+                            let deps = std::rc::Rc::new(query.shared_dependencies().clone());
+                            reads.insert(identity, (now.clone(), deps.clone()));
+                            (now, deps)
+                        }
+                    };
+                    // Reindexed only by what differs: the keys no longer read, and the new.
+                    let same_deps = new_deps.len() == deps.len()
+                        && deps.iter().all(|key| new_deps.contains(key));
+                    if !same_deps {
+                        let gone: Vec<Key> = deps
+                            .iter()
+                            .filter(|k| !new_deps.contains(*k))
+                            .cloned()
+                            .collect();
+                        let old: std::collections::HashSet<&Key> = deps.iter().collect();
+                        let added: Vec<Key> = new_deps
+                            .iter()
+                            .filter(|k| !old.contains(k))
+                            .cloned()
+                            .collect();
+                        *deps = new_deps.iter().cloned().collect();
+                        reindex = Some((gone, added));
+                    }
+                    if now != *last {
+                        *last = now;
+                        callback(last);
+                    }
+                }
+                Some(Watcher::Layers { .. }) | None => {}
+            }
+            if let Some((old, new)) = reindex {
+                watchers.unindex(id, &old);
+                for key in new {
+                    watchers.by_key.entry(key).or_default().push(id);
+                }
+            }
+        }
+        self.watchers = watchers;
+    }
+}
+
+/// Whether an entity watcher of `fields` (`None`: all) sees no difference between `then` and
+/// `now`: both absent, or both there with equal watched fields.
+fn same_entity(then: Option<&Entity>, now: Option<&Entity>, fields: Option<&[FieldName]>) -> bool {
+    match (then, now) {
+        (None, None) => true,
+        (Some(a), Some(b)) => match fields {
+            _ if a.ptr_eq(b) => true,
+            None => a == b,
+            Some(fields) => fields
+                .iter()
+                .all(|f| a.get(f.as_str()) == b.get(f.as_str())),
+        },
+        _ => false,
+    }
+}
