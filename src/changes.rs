@@ -72,7 +72,8 @@ impl Change {
 pub enum LayerEvent {
     /// An intent was pushed.
     Pushed,
-    /// An observation was reserved (reported by the next call that returns [`Changes`]).
+    /// An observation was reserved (listed by the next call that returns [`Changes`]; layer
+    /// watchers are told at once).
     Reserved,
     /// The layer was settled as success (promoted or confirmed); it waits for the layers below.
     Confirmed,
@@ -341,6 +342,18 @@ impl Changes {
         let ignored = self.ignored.into_iter().chain(later.ignored).collect();
         let layers = self.layers.into_iter().chain(later.layers).collect();
         Changes::new(changed, ignored, layers)
+    }
+
+    /// The same change set without its first `n` layer events.
+    pub(crate) fn skip_layers(mut self, n: usize) -> Changes {
+        self.layers.drain(..n.min(self.layers.len()));
+        self
+    }
+
+    /// The same change set with `events` after its own layer events.
+    pub(crate) fn and_layers(mut self, events: &[(LayerId, LayerEvent)]) -> Changes {
+        self.layers.extend_from_slice(events);
+        self
     }
 
     fn position(&self, key: &str) -> Option<usize> {

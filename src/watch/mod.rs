@@ -106,13 +106,21 @@ pub(crate) struct Watchers {
     /// have changed at all (a watcher of a temporary key with no entity yet, remapped onto a
     /// key that has one).
     moved: Vec<WatchId>,
+    /// How many of the store's layer events not yet returned in a `Changes` layer watchers
+    /// were told already (or the open batch holds): those of calls that returned no `Changes`.
+    told: usize,
 }
 
 impl Clone for Watchers {
     /// A clone of a store starts with no watchers: callbacks belong to the store they were
     /// registered on.
     fn clone(&self) -> Watchers {
-        Watchers::default()
+        // The clone inherits the store's unreported events: whoever watches the clone later
+        // is not told of those told here.
+        Watchers {
+            told: self.told,
+            ..Watchers::default()
+        }
     }
 }
 
@@ -249,7 +257,7 @@ impl Store {
             if *depth == 0 {
                 let changes = std::mem::take(changes);
                 self.watchers.batch = None;
-                self.notify(&changes);
+                self.deliver(&changes, 0);
             }
         }
         out

@@ -13,20 +13,52 @@ use crate::patch::Hasher;
 use crate::store::Store;
 
 impl Store {
-    /// Tells the watchers that `changes` affect; called at the end of every mutating call.
+    /// Ends a call that returns `changes`: tells the watchers it affects (or holds them for the
+    /// open batch). Its first layer events may have been told already, by calls since the last
+    /// returned `Changes` that returned none (see [`notify_unreported`](Store::notify_unreported)):
+    /// those are not told again.
     pub(crate) fn notify(&mut self, changes: &Changes) {
+        let told = std::mem::take(&mut self.watchers.told);
         if self.watchers.is_empty() {
             return;
         }
         if let Some((_, held)) = &mut self.watchers.batch {
-            *held = std::mem::take(held).merge(changes.clone());
+            *held = std::mem::take(held).merge(changes.clone().skip_layers(told));
+            return;
+        }
+        self.deliver(changes, told);
+    }
+
+    /// Ends a call that returns no `Changes` (a reservation; a call refused after it cancelled
+    /// the layers of dropped guards): tells the watchers what `changes` (the cancels' effect on
+    /// the view) affect, and layer watchers the events not told yet, on this call. All of it is
+    /// still listed by the next `Changes` a call returns; nobody is told of it twice.
+    pub(crate) fn notify_unreported(&mut self, changes: Changes) {
+        let told = std::mem::replace(&mut self.watchers.told, self.events.len());
+        let fresh = self.events.get(told..).unwrap_or_default();
+        if self.watchers.is_empty() || (changes.is_empty() && fresh.is_empty()) {
+            return;
+        }
+        let changes = changes.and_layers(fresh);
+        if let Some((_, held)) = &mut self.watchers.batch {
+            *held = std::mem::take(held).merge(changes);
+            return;
+        }
+        self.deliver(&changes, 0);
+    }
+
+    /// Tells the watchers that `changes` affect, and layer watchers its layer events but the
+    /// first `skip`.
+    pub(super) fn deliver(&mut self, changes: &Changes, skip: usize) {
+        if self.watchers.is_empty() {
             return;
         }
         let mut watchers = std::mem::take(&mut self.watchers);
-        if !changes.layers().is_empty() {
+        let events = changes.layers().get(skip..).unwrap_or_default();
+        if !events.is_empty() {
             for id in &watchers.layers {
                 if let Some(Watcher::Layers { callback }) = watchers.entries.get(id) {
-                    callback(changes.layers());
+                    callback(events);
                 }
             }
         }

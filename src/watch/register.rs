@@ -216,7 +216,11 @@ impl Store {
 
     /// Watches layer events (pushed, reserved, confirmed, squashed, failed, cancelled,
     /// remapped): `callback` is called with the events of every call that had some, so a
-    /// status display follows layers even when the view does not change (a promote).
+    /// status display follows layers even when the view does not change (a promote). Calls
+    /// that return no [`Changes`](crate::Changes) are no exception: a
+    /// [`reserve`](Store::reserve), or a refused call, tells the watcher on that call of the
+    /// reservation and of the cancels of layers whose guards were dropped; the next `Changes`
+    /// a call returns lists those events again, but the watcher is not told them twice.
     ///
     /// ```
     /// use optimist::{LayerEvent, Patch, Store};
@@ -230,6 +234,15 @@ impl Store {
     /// store.promote(id)?;
     /// assert_eq!(*events.lock().unwrap(), [
     ///     (id, LayerEvent::Pushed), (id, LayerEvent::Confirmed), (id, LayerEvent::Squashed),
+    /// ]);
+    ///
+    /// // A reservation returns no `Changes`: told at once all the same.
+    /// let refetch = store.reserve_guarded("refetch");
+    /// let refetch_id = refetch.id();
+    /// drop(refetch); // its task was cancelled: the next call cancels it
+    /// let next = store.reserve("next");
+    /// assert_eq!(events.lock().unwrap()[3..], [
+    ///     (refetch_id, LayerEvent::Reserved), (refetch_id, LayerEvent::Cancelled), (next, LayerEvent::Reserved),
     /// ]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
