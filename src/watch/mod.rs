@@ -7,11 +7,15 @@
 //! registered. An affected query watcher reads again (through a kept [`Query`], which reuses
 //! its result when nothing it read changed) and is told only if the new result differs.
 //!
+//! A query watcher can also be told with a [`Snapshot`] of the store its result was read
+//! from, for a reader on another thread (see [`Store::watch_query_snapshot`]).
+//!
 //! It stands apart from the store because it is derived state: it reads the store and the
 //! [`Changes`] each call returns, and never changes the store.
 
 mod notify;
 mod register;
+mod snapshot;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -28,6 +32,7 @@ use crate::patch::Hasher;
 use crate::read::{Query, ReadError};
 use crate::store::Store;
 use crate::value::Value;
+use crate::view::Snapshot;
 
 /// The id of a registered watcher, to [`unwatch`](Store::unwatch) it. `Debug` prints `W` and
 /// its number.
@@ -59,6 +64,15 @@ type EntityFn = dyn Fn(Option<&Entity>) + Send + Sync;
 type QueryFn = dyn Fn(&QueryResult) + Send + Sync;
 type LayersFn = dyn Fn(&[(LayerId, LayerEvent)]) + Send + Sync;
 type TreeFn = dyn Fn(&TreeResult) + Send + Sync;
+type SnapshotFn = dyn Fn(&QueryResult, &Snapshot) + Send + Sync;
+
+/// How a query watcher is told of a new result.
+enum Tell {
+    /// With the result.
+    Result(Arc<QueryFn>),
+    /// With the result and a snapshot of the store it was read from.
+    Snapshot(Arc<SnapshotFn>),
+}
 
 enum Watcher {
     Entity {
@@ -77,7 +91,7 @@ enum Watcher {
         last: QueryResult,
         /// The keys the last read looked up, as indexed.
         deps: Vec<Key>,
-        callback: Arc<QueryFn>,
+        callback: Tell,
     },
     Tree {
         query: Box<Query>,

@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{TreeResult, WatchId, Watcher};
+use super::{Tell, TreeResult, WatchId, Watcher};
 use crate::changes::Changes;
 use crate::entity::Entity;
 use crate::field::FieldName;
 use crate::key::Key;
 use crate::patch::Hasher;
 use crate::store::Store;
+use crate::view::Snapshot;
 
 impl Store {
     /// Ends a call that returns `changes`: tells the watchers it affects (or holds them for the
@@ -69,6 +70,7 @@ impl Store {
             std::rc::Rc<std::collections::HashSet<Key, Hasher>>,
         );
         let mut reads: HashMap<(usize, String), Shared> = HashMap::new();
+        let mut snapshot: Option<Snapshot> = None;
         // The watchers of the changed keys, each once, in registration order.
         let mut affected: Vec<WatchId> = Vec::new();
         for (key, change) in changes.iter() {
@@ -122,7 +124,14 @@ impl Store {
                     }
                     if !same {
                         *last = now;
-                        callback(last);
+                        match callback {
+                            Tell::Result(callback) => callback(last),
+                            // One snapshot for every such watcher told now: the state they
+                            // all read, as this call left it.
+                            Tell::Snapshot(callback) => {
+                                callback(last, snapshot.get_or_insert_with(|| self.snapshot()))
+                            }
+                        }
                     }
                 }
                 Some(Watcher::Tree {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{QueryResult, TreeResult, WatchId, Watcher};
+use super::{QueryResult, Tell, TreeResult, WatchId, Watcher};
 use crate::changes::LayerEvent;
 use crate::document::Document;
 use crate::entity::Entity;
@@ -123,6 +123,16 @@ impl Store {
         variables: serde_json::Value,
         callback: impl Fn(&QueryResult) + Send + Sync + 'static,
     ) -> WatchId {
+        self.add_query(doc, variables, Tell::Result(Arc::new(callback)))
+    }
+
+    /// Registers a query watcher told through `tell`, reading it once now.
+    pub(super) fn add_query(
+        &mut self,
+        doc: Document,
+        variables: serde_json::Value,
+        tell: Tell,
+    ) -> WatchId {
         let mut query = Query::new(doc, variables);
         let last = query.read(self);
         let deps = query.dependencies();
@@ -130,7 +140,7 @@ impl Store {
             query: Box::new(query),
             last,
             deps: deps.clone(),
-            callback: Arc::new(callback),
+            callback: tell,
         };
         self.watchers.add(watcher, &deps)
     }
