@@ -562,3 +562,55 @@ fn a_batch_tells_layer_watchers_of_its_reservations_and_cancels_once() {
     );
     assert_eq!(told.names(), ["row 1", "row 3"]);
 }
+
+#[test]
+fn tree_watchers_of_one_read_follow_a_ref_that_changes_target_whenever_they_were_registered() {
+    let mut store = Store::new();
+    let to = |id: u32| optimist::Key::new(&format!("Item:{id}")).unwrap();
+    let mut seed = Patch::new().set("ROOT_QUERY", "a", to(1));
+    for id in 1..=3 {
+        seed = seed.set(format!("Item:{id}"), "x", id);
+    }
+    store.write(seed).unwrap();
+    let doc = Document::parse("{ a { x } }").unwrap();
+    let told: Arc<Mutex<Vec<(u32, optimist::Value)>>> = Arc::default();
+    let watch = |store: &mut Store, name: u32| {
+        let log = told.clone();
+        store.watch_query_tree(doc.clone(), json!({}), move |tree| {
+            log.lock().unwrap().push((name, tree.clone().unwrap()));
+        })
+    };
+    watch(&mut store, 1);
+    store
+        .write(Patch::new().set("ROOT_QUERY", "a", to(2)))
+        .unwrap();
+    // Registered now: it read what watcher 1 reads, but on its own.
+    watch(&mut store, 2);
+    let names = |told: &Mutex<Vec<(u32, optimist::Value)>>| -> Vec<u32> {
+        std::mem::take(&mut *told.lock().unwrap())
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
+    assert_eq!(names(&told), [1]);
+
+    store
+        .write(Patch::new().set("ROOT_QUERY", "a", to(3)))
+        .unwrap();
+    {
+        let told = told.lock().unwrap();
+        assert_eq!(told.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2]);
+        let (optimist::Value::Object(one), optimist::Value::Object(two)) = (&told[0].1, &told[1].1)
+        else {
+            panic!("objects: {told:?}");
+        };
+        assert!(one.ptr_eq(two), "one read, shared by both");
+    }
+    names(&told);
+    store.write(Patch::new().set("Item:3", "x", 30)).unwrap();
+    assert_eq!(names(&told), [1, 2], "both follow the new target");
+    store
+        .write(Patch::new().set("Item:1", "x", 10).set("Item:2", "x", 20))
+        .unwrap();
+    assert!(names(&told).is_empty(), "nor the old ones");
+}

@@ -96,7 +96,9 @@ enum Watcher {
     Tree {
         query: Box<Query>,
         last: TreeResult,
-        deps: Vec<Key>,
+        /// The keys the last read looked up, as indexed; shared with the other watchers of
+        /// the same read.
+        deps: Arc<[Key]>,
         callback: Arc<TreeFn>,
     },
     Layers {
@@ -202,9 +204,8 @@ impl Store {
         };
         match watcher {
             Watcher::Entity { key, .. } => self.watchers.unindex(id, &[key]),
-            Watcher::Query { deps, .. } | Watcher::Tree { deps, .. } => {
-                self.watchers.unindex(id, &deps)
-            }
+            Watcher::Query { deps, .. } => self.watchers.unindex(id, &deps),
+            Watcher::Tree { deps, .. } => self.watchers.unindex(id, &deps),
             Watcher::Layers { .. } => self.watchers.layers.retain(|w| *w != id),
         }
         true

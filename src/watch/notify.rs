@@ -1,7 +1,7 @@
 //! Telling watchers: after a call, the watchers of the keys it changed read again and are told
 //! if their result differs; layer watchers are told of the call's layer events.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{Tell, TreeResult, WatchId, Watcher};
@@ -11,6 +11,7 @@ use crate::field::FieldName;
 use crate::key::Key;
 use crate::patch::Hasher;
 use crate::store::Store;
+use crate::value::Value;
 use crate::view::Snapshot;
 
 impl Store {
@@ -65,11 +66,7 @@ impl Store {
         }
         // Tree watchers of one document (the same parsed one, or a clone) and equal variables
         // share one read per notification: a hundred watchers of one list read it once.
-        type Shared = (
-            TreeResult,
-            std::rc::Rc<std::collections::HashSet<Key, Hasher>>,
-        );
-        let mut reads: HashMap<(usize, String), Shared> = HashMap::new();
+        let mut reads: HashMap<(usize, String), SharedRead> = HashMap::new();
         let mut snapshot: Option<Snapshot> = None;
         // The watchers of the changed keys, each once, in registration order.
         let mut affected: Vec<WatchId> = Vec::new();
@@ -140,36 +137,38 @@ impl Store {
                     deps,
                     callback,
                 }) => {
-                    let identity = query.identity();
-                    let (now, new_deps) = match reads.get(&identity) {
-                        Some((result, deps)) => (result.clone(), deps.clone()),
-                        None => {
-                            let now = query.read_shared(self);
-                            let deps = std::rc::Rc::new(query.shared_dependencies().clone());
-                            reads.insert(identity, (now.clone(), deps.clone()));
-                            (now, deps)
+                    let read = reads.entry(query.identity()).or_insert_with(|| {
+                        let result = query.read_shared(self);
+                        let keys = query.shared_dependencies();
+                        SharedRead {
+                            result,
+                            deps: keys.iter().cloned().collect(),
+                            keys: keys.clone(),
+                            deps_compared: Vec::new(),
+                            results_compared: Vec::new(),
                         }
-                    };
-                    // Reindexed only by what differs: the keys no longer read, and the new.
-                    let same_deps = new_deps.len() == deps.len()
-                        && deps.iter().all(|key| new_deps.contains(key));
-                    if !same_deps {
+                    });
+                    if !read.same_deps(deps) {
+                        // Reindexed only by what differs: the keys no longer read, and the new.
                         let gone: Vec<Key> = deps
                             .iter()
-                            .filter(|k| !new_deps.contains(*k))
+                            .filter(|k| !read.keys.contains(*k))
                             .cloned()
                             .collect();
-                        let old: std::collections::HashSet<&Key> = deps.iter().collect();
-                        let added: Vec<Key> = new_deps
+                        let old: HashSet<&Key> = deps.iter().collect();
+                        let added: Vec<Key> = read
+                            .deps
                             .iter()
                             .filter(|k| !old.contains(k))
                             .cloned()
                             .collect();
-                        *deps = new_deps.iter().cloned().collect();
                         reindex = Some((gone, added));
                     }
-                    if now != *last {
-                        *last = now;
+                    // Watchers of one read share its key list, so the next notification
+                    // compares it once for all of them.
+                    *deps = read.deps.clone();
+                    if !read.same_result(last) {
+                        *last = read.result.clone();
                         callback(last);
                     }
                 }
@@ -198,6 +197,69 @@ fn same_entity(then: Option<&Entity>, now: Option<&Entity>, fields: Option<&[Fie
                 .iter()
                 .all(|f| a.get(f.as_str()) == b.get(f.as_str())),
         },
+        _ => false,
+    }
+}
+
+/// One read shared by the tree watchers of a document and variables during a notification,
+/// and what it was compared with already: watchers told the same result (or indexed from the
+/// same key list) last time are compared once for all of them, not once each (a hundred
+/// watchers of a list of a thousand items would walk it a hundred times).
+struct SharedRead {
+    result: TreeResult,
+    /// The keys the read looked up, as a list the watchers share...
+    deps: Arc<[Key]>,
+    /// ...and as a set.
+    keys: HashSet<Key, Hasher>,
+    /// Earlier key lists, and whether each holds the same keys as `deps`.
+    deps_compared: Vec<(Arc<[Key]>, bool)>,
+    /// Earlier results, and whether each equals `result`.
+    results_compared: Vec<(TreeResult, bool)>,
+}
+
+impl SharedRead {
+    /// Whether the key list `then` holds the keys this read looked up.
+    fn same_deps(&mut self, then: &Arc<[Key]>) -> bool {
+        if Arc::ptr_eq(then, &self.deps) {
+            return true;
+        }
+        if let Some((_, same)) = self
+            .deps_compared
+            .iter()
+            .find(|(k, _)| Arc::ptr_eq(k, then))
+        {
+            return *same;
+        }
+        // A read looks each key up once, so equal lengths and every old key read again
+        // mean the same keys.
+        let same = then.len() == self.deps.len() && then.iter().all(|k| self.keys.contains(k));
+        self.deps_compared.push((then.clone(), same));
+        same
+    }
+
+    /// Whether the result `then` (a watcher's last) equals this read's.
+    fn same_result(&mut self, then: &TreeResult) -> bool {
+        if same_tree(then, &self.result) {
+            return true;
+        }
+        if let Some((_, same)) = self
+            .results_compared
+            .iter()
+            .find(|(r, _)| same_tree(r, then))
+        {
+            return *same;
+        }
+        let same = *then == self.result;
+        self.results_compared.push((then.clone(), same));
+        same
+    }
+}
+
+/// Whether two results are the same allocation (so equal, without looking inside).
+fn same_tree(a: &TreeResult, b: &TreeResult) -> bool {
+    match (a, b) {
+        (Ok(Value::Object(a)), Ok(Value::Object(b))) => a.ptr_eq(b),
+        (Ok(Value::List(a)), Ok(Value::List(b))) => a.ptr_eq(b),
         _ => false,
     }
 }

@@ -214,7 +214,7 @@ impl Store {
     ) -> WatchId {
         let mut query = Query::new(doc, variables);
         let last = query.read_shared(self);
-        let deps: Vec<Key> = query.shared_dependencies().iter().cloned().collect();
+        let deps: Arc<[Key]> = query.shared_dependencies().iter().cloned().collect();
         let watcher = Watcher::Tree {
             query: Box::new(query),
             last,
