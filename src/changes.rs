@@ -86,7 +86,8 @@ pub enum LayerEvent {
     /// A temporary key its ops named was renamed.
     Remapped,
     /// The intent's mutation was handed out to be sent
-    /// ([`Store::next_to_send`](crate::Store::next_to_send)).
+    /// ([`Store::next_to_send`](crate::Store::next_to_send); listed by the next call that
+    /// returns [`Changes`], layer watchers are told at once).
     Sent,
     /// The intent's mutation had an ambiguous outcome and waits to be sent again.
     Retrying,

@@ -148,3 +148,37 @@ fn a_batch_tells_layer_watchers_of_its_reservations_and_cancels_once() {
     );
     assert_eq!(told.names(), ["row 1", "row 3"]);
 }
+
+#[test]
+fn sending_and_interrupting_a_mutation_tell_layer_watchers_at_once() {
+    let (mut store, told) = watched_list();
+    let (id, _) = store
+        .mutate(optimist::Mutation::new(
+            "tick 1",
+            Patch::new().set("Todo:1", "done", true),
+        ))
+        .unwrap();
+    told.take();
+    let layers = layer_log(&mut store);
+    let now = std::time::Instant::now();
+    let sent = store.next_to_send(now).expect("one to send");
+    assert_eq!(sent.id, id);
+    assert_eq!(*layers.lock().unwrap(), [vec![(id, LayerEvent::Sent)]]);
+    store.interrupt(id).unwrap();
+    assert_eq!(
+        layers.lock().unwrap()[1..],
+        [vec![(id, LayerEvent::Retrying)]]
+    );
+    assert!(told.take().is_empty(), "the view did not change");
+    // The next `Changes` lists both; the watcher is not told them again.
+    let changes = store.promote(id).unwrap();
+    assert_eq!(
+        changes.layers()[..2],
+        [(id, LayerEvent::Sent), (id, LayerEvent::Retrying)]
+    );
+    assert!(
+        layers.lock().unwrap()[2]
+            .iter()
+            .all(|(_, e)| !matches!(e, LayerEvent::Sent | LayerEvent::Retrying))
+    );
+}

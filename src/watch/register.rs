@@ -228,9 +228,11 @@ impl Store {
     /// remapped): `callback` is called with the events of every call that had some, so a
     /// status display follows layers even when the view does not change (a promote). Calls
     /// that return no [`Changes`](crate::Changes) are no exception: a
-    /// [`reserve`](Store::reserve), or a refused call, tells the watcher on that call of the
-    /// reservation and of the cancels of layers whose guards were dropped; the next `Changes`
-    /// a call returns lists those events again, but the watcher is not told them twice.
+    /// [`reserve`](Store::reserve), a [`next_to_send`](Store::next_to_send), an
+    /// [`interrupt`](Store::interrupt) or a refused call tells the watcher on that call of its
+    /// events (reserved, sent, retrying) and of the cancels of layers whose guards were dropped;
+    /// the next `Changes` a call returns lists those events again, but the watcher is not told
+    /// them twice.
     ///
     /// ```
     /// use optimist::{LayerEvent, Patch, Store};
