@@ -72,7 +72,8 @@ impl Change {
 pub enum LayerEvent {
     /// An intent was pushed.
     Pushed,
-    /// An observation was reserved (reported by the next call that returns [`Changes`]).
+    /// An observation was reserved (listed by the next call that returns [`Changes`]; layer
+    /// watchers are told at once).
     Reserved,
     /// The layer was settled as success (promoted or confirmed); it waits for the layers below.
     Confirmed,
@@ -85,7 +86,8 @@ pub enum LayerEvent {
     /// A temporary key its ops named was renamed.
     Remapped,
     /// The intent's mutation was handed out to be sent
-    /// ([`Store::next_to_send`](crate::Store::next_to_send)).
+    /// ([`Store::next_to_send`](crate::Store::next_to_send); listed by the next call that
+    /// returns [`Changes`], layer watchers are told at once).
     Sent,
     /// The intent's mutation had an ambiguous outcome and waits to be sent again.
     Retrying,
@@ -341,6 +343,18 @@ impl Changes {
         let ignored = self.ignored.into_iter().chain(later.ignored).collect();
         let layers = self.layers.into_iter().chain(later.layers).collect();
         Changes::new(changed, ignored, layers)
+    }
+
+    /// The same change set without its first `n` layer events.
+    pub(crate) fn skip_layers(mut self, n: usize) -> Changes {
+        self.layers.drain(..n.min(self.layers.len()));
+        self
+    }
+
+    /// The same change set with `events` after its own layer events.
+    pub(crate) fn and_layers(mut self, events: &[(LayerId, LayerEvent)]) -> Changes {
+        self.layers.extend_from_slice(events);
+        self
     }
 
     fn position(&self, key: &str) -> Option<usize> {

@@ -54,8 +54,11 @@
 //! Every mutating call returns [`Changes`]: the keys and fields of the view that changed, the
 //! server writes left out as older, and what happened to layers. Watchers
 //! ([`Store::watch_entity`], [`Store::watch_fields`], [`Store::watch_query`],
-//! [`Store::watch_query_as`], [`Store::watch_layers`]) are told after a call exactly when their
-//! result changed, once per call or per [`Store::batch`]:
+//! [`Store::watch_query_as`], [`Store::watch_query_tree`], [`Store::watch_layers`]) are told
+//! after a call exactly when their result changed, once per call or per [`Store::batch`]. For
+//! a reader on another thread, [`Store::watch_query_snapshot`] hands on with each result a
+//! [`Snapshot`] of the state it was read from: one whole state, as of one revision, however
+//! far the store has moved on since.
 //!
 //! ```
 //! use optimist::{Patch, Store};

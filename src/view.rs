@@ -99,6 +99,8 @@ pub struct Snapshot {
     pub(crate) aliases: Aliases,
     /// The view's size, as the store counted it.
     pub(crate) len: usize,
+    /// The store's revision when this was taken.
+    pub(crate) revision: u64,
 }
 
 impl Snapshot {
@@ -155,6 +157,24 @@ impl Snapshot {
         self.len
     }
 
+    /// The store's [`revision`](crate::Store::revision) when the snapshot was taken: two
+    /// snapshots of one store with equal revisions hold equal views, and of two snapshots the
+    /// one with the larger revision was taken later. Compare it with the store's to tell
+    /// whether the store has moved on since.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let snapshot = store.snapshot();
+    /// assert_eq!(snapshot.revision(), store.revision());
+    /// store.write(Patch::new().set("A:1", "x", 1))?;
+    /// assert!(store.snapshot().revision() > snapshot.revision());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
     /// Whether the merged view is empty.
     ///
     /// ```
@@ -170,6 +190,7 @@ impl fmt::Debug for Snapshot {
         f.debug_struct("Snapshot")
             .field("base", &self.base.len())
             .field("overlay", &self.overlay.len())
+            .field("revision", &self.revision)
             .finish()
     }
 }

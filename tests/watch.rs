@@ -4,63 +4,10 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
+use common::watching::{Told, watched_list};
 use common::{list, row, versioned_store};
-use optimist::{Document, LayerEvent, Patch, QueryResult, Store, WatchId};
+use optimist::{Document, LayerEvent, Patch, Store};
 use serde_json::{Value as Json, json};
-
-/// A log of what each watcher was told, by name.
-#[derive(Clone, Default)]
-struct Told(Arc<Mutex<Vec<(String, Json)>>>);
-
-impl Told {
-    fn query(&self, store: &mut Store, name: &str, doc: &str) -> WatchId {
-        let log = self.clone();
-        let name = name.to_owned();
-        store.watch_query(
-            Document::parse(doc).unwrap(),
-            json!({}),
-            move |result: &QueryResult| {
-                let json = result.as_ref().map(|r| (**r).clone()).unwrap_or(Json::Null);
-                log.0.lock().unwrap().push((name.clone(), json));
-            },
-        )
-    }
-
-    fn take(&self) -> Vec<(String, Json)> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.take().into_iter().map(|(name, _)| name).collect()
-    }
-}
-
-/// Three todos; a watcher on the list of ids and one per row.
-fn watched_list() -> (Store, Told) {
-    let mut store = versioned_store();
-    store
-        .write(list(&[
-            (1, "Buy milk", false, 1),
-            (2, "Call mum", false, 1),
-            (3, "File taxes", false, 1),
-        ]))
-        .unwrap();
-    let told = Told::default();
-    told.query(&mut store, "list", "{ todos { id } }");
-    for id in 1..=3 {
-        let doc = format!(r#"query {{ todo(id: "{id}") {{ title done }} }}"#);
-        store
-            .write(Patch::new().set(
-                "ROOT_QUERY",
-                optimist::FieldName::with_args("todo", &json!({"id": id.to_string()})),
-                optimist::Key::new(&format!("Todo:{id}")).unwrap(),
-            ))
-            .unwrap();
-        told.query(&mut store, &format!("row {id}"), &doc);
-    }
-    told.take();
-    (store, told)
-}
 
 #[test]
 fn an_optimistic_toggle_and_its_failure_notify_the_one_row_not_the_list() {
@@ -422,4 +369,56 @@ fn a_tree_watcher_gets_a_result_that_shares_the_unchanged_rows() {
     assert!(ticked[0].ptr_eq(&back[0]) && ticked[2].ptr_eq(&back[2]));
     assert_eq!(trees[2].to_json(), trees[0].to_json());
     assert_eq!(ticked[1].get("done"), Some(&optimist::Value::from(true)));
+}
+
+#[test]
+fn tree_watchers_of_one_read_follow_a_ref_that_changes_target_whenever_they_were_registered() {
+    let mut store = Store::new();
+    let to = |id: u32| optimist::Key::new(&format!("Item:{id}")).unwrap();
+    let mut seed = Patch::new().set("ROOT_QUERY", "a", to(1));
+    for id in 1..=3 {
+        seed = seed.set(format!("Item:{id}"), "x", id);
+    }
+    store.write(seed).unwrap();
+    let doc = Document::parse("{ a { x } }").unwrap();
+    let told: Arc<Mutex<Vec<(u32, optimist::Value)>>> = Arc::default();
+    let watch = |store: &mut Store, name: u32| {
+        let log = told.clone();
+        store.watch_query_tree(doc.clone(), json!({}), move |tree| {
+            log.lock().unwrap().push((name, tree.clone().unwrap()));
+        })
+    };
+    watch(&mut store, 1);
+    store
+        .write(Patch::new().set("ROOT_QUERY", "a", to(2)))
+        .unwrap();
+    // Registered now: it read what watcher 1 reads, but on its own.
+    watch(&mut store, 2);
+    let names = |told: &Mutex<Vec<(u32, optimist::Value)>>| -> Vec<u32> {
+        std::mem::take(&mut *told.lock().unwrap())
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
+    assert_eq!(names(&told), [1]);
+
+    store
+        .write(Patch::new().set("ROOT_QUERY", "a", to(3)))
+        .unwrap();
+    {
+        let told = told.lock().unwrap();
+        assert_eq!(told.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2]);
+        let (optimist::Value::Object(one), optimist::Value::Object(two)) = (&told[0].1, &told[1].1)
+        else {
+            panic!("objects: {told:?}");
+        };
+        assert!(one.ptr_eq(two), "one read, shared by both");
+    }
+    names(&told);
+    store.write(Patch::new().set("Item:3", "x", 30)).unwrap();
+    assert_eq!(names(&told), [1, 2], "both follow the new target");
+    store
+        .write(Patch::new().set("Item:1", "x", 10).set("Item:2", "x", 20))
+        .unwrap();
+    assert!(names(&told).is_empty(), "nor the old ones");
 }

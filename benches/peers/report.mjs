@@ -11,7 +11,7 @@
 //   TARGET_DIR/peer-report.json   [{workload, optimist_ns, <peer>_ns, <peer>_ratio, ...}] (W6 rows:
 //                                 bytes); <peer>_ratio = peer / optimist
 //   TARGET_DIR/w1-read-depth.svg  W1: ns per read against L, every system, log y
-// A missing figure (a side not run, or not written yet, such as optimist's W7-W9) prints as "—"
+// A missing figure (a side not run, or not written yet, such as optimist's W8) prints as "—"
 // and is null in the JSON; a workload a peer cannot drive carries its reason (`not_driven`).
 // The workloads and targets are those of benches/README.md. No dependencies: plain Node >= 18.
 
@@ -103,8 +103,7 @@ const ROWS = [
     baselineName: "snapshot+restore",
     target: { text: "flat in n, >= 50x Apollo", met: atLeast("apollo", 50) },
   })),
-  // ---- W7-W9: optimist's side is not written yet (its core API is being built); these ids are
-  // ---- reserved for it and print "—" until they exist.
+  // ---- W7-W9: an id with no criterion group yet (W8: persistence is being built) prints "—".
   {
     workload: "W7 watch",
     ours: "watch/10000",
@@ -239,8 +238,10 @@ for (const l of lines) console.log(pad(l));
 console.log("");
 console.log("W1 readFragment rows: each peer's public read API against the same optimist Store::get_field.");
 console.log("W7 (told: a / b / c): watchers told per op (push + fail) on each peer; 202 are affected.");
-if (timed.some(({ row, json }) => /^W[789] /.test(row.workload) && json.optimist_ns == null)) {
-  console.log(`W7-W9: "${DASH}" on our side until benches/workloads.rs has the watch, persist and remap groups.`);
+const unwritten = timed.filter(({ row, json }) => /^W[789] /.test(row.workload) && json.optimist_ns == null);
+if (unwritten.length > 0) {
+  const names = [...new Set(unwritten.map(({ row }) => row.workload))].join(", ");
+  console.log(`${names}: "${DASH}" on our side until benches/workloads.rs has a group for it.`);
 }
 const reasons = new Map();
 for (const { json } of [...timed, ...bytes]) {

@@ -489,6 +489,7 @@ impl Store {
             overlay: self.overlay.clone(),
             aliases: self.aliases.clone(),
             len: self.len(),
+            revision: self.revision,
         }
     }
 

@@ -151,23 +151,23 @@ impl Store {
         changes
     }
 
-    /// Ends a call that cancelled abandoned layers and then reported nothing (it was refused,
-    /// or it was a reservation): the view changed, so the revision moves (a cached read must
-    /// not return what it read before the cancels) and watchers are told now. The changes
+    /// Ends a call that may return no `Changes` (it was refused, or it was a reservation). If
+    /// it cancelled abandoned layers, the view changed, so the revision moves (a cached read
+    /// must not return what it read before the cancels); watchers are told now, layer watchers
+    /// of its layer events too (a reservation's, the cancels'). The changes
     /// still wait in `drained` for the next report, as documented on
     /// [`collect_abandoned`](Store::collect_abandoned); a watcher told now is not told again
     /// then, unless its result changes again.
     pub(crate) fn report_drained(&mut self) {
-        if self.drained.is_empty() {
-            return;
-        }
         let mut changed = Vec::new();
         for (key, then) in &self.drained {
             record(&mut changed, key, then.as_ref(), self.get(key));
         }
         let changes = Changes::new(changed, Vec::new(), Vec::new());
         self.advance(&changes);
-        self.notify(&changes);
+        // Layer watchers are told of this call's layer events (a reservation, the cancels)
+        // now too, even when the view did not change.
+        self.notify_unreported(changes);
     }
 
     /// A new revision, remembered with the keys that changed, if any did.

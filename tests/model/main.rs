@@ -329,7 +329,7 @@ fn a_snapshot_reads_base_through_a_remapped_key() {
 }
 
 // BUG: an entity watcher of a temporary key was told when the key was remapped onto a fresh
-// one, though what it read (through the alias) was the same. Fixed in src/watch.rs: entity
+// one, though what it read (through the alias) was the same. Fixed in src/watch/notify.rs: entity
 // watchers compare with what they were last told. See also tests/watch.rs.
 #[test]
 fn a_remap_onto_a_fresh_key_tells_the_temporary_keys_watcher_nothing() {
@@ -363,7 +363,7 @@ fn a_refused_settle_that_cancels_an_abandoned_layer_tells_the_query_watchers() {
 
 // BUG: a fields watcher of a temporary key with no entity was not told when the key was
 // remapped onto one that has an entity (neither key changed in the view). Fixed in
-// src/watch.rs: watchers moved by a remap are compared at the end of the call. See
+// src/watch/notify.rs: watchers moved by a remap are compared at the end of the call. See
 // tests/watch.rs.
 #[test]
 fn a_remap_of_an_empty_temporary_key_tells_its_watcher_of_the_entity_it_now_reads() {

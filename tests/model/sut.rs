@@ -223,14 +223,16 @@ impl StateMachineTest for ModelTest {
     fn init_test(_: &Model) -> Sut {
         let mut foreign = new_store();
         let foreign_id = foreign.reserve("foreign");
+        let mut store = new_store();
+        let watching = Watching::new(&mut store);
         Sut {
-            store: new_store(),
+            store,
             ids: Vec::new(),
             foreign,
             foreign_id,
             temps: BTreeMap::new(),
             guards: BTreeMap::new(),
-            watching: Watching::default(),
+            watching,
             start: Instant::now(),
         }
     }

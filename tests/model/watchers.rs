@@ -3,14 +3,21 @@
 //! fresh read of the store, and it was told in the step, once, if and only if that fresh read
 //! differs from the one after the step before.
 //!
+//! A layer watcher, registered when the test starts, is checked too: it is told at most once
+//! per step, every layer that appeared in a step was told pushed or reserved by its end (even
+//! by a call that returns no `Changes`), every layer that left was told its end (failed,
+//! cancelled or squashed), and no layer's start or end is told twice.
+//!
 //! The store's reads are compared with the reference elsewhere (`check_invariants`), so a
 //! watcher is compared with the store: what it watches is read again with `Store::get` or
 //! `Store::read_query`, errors compared by equality.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use optimist::{Document, Entity, FieldName, Key, QueryResult, ReadError, Store, WatchId};
+use optimist::{
+    Document, Entity, FieldName, Key, LayerEvent, LayerId, QueryResult, ReadError, Store, WatchId,
+};
 use serde_json::json;
 
 /// What a watcher was told, or what a fresh read gives: for an entity watcher the entity
@@ -36,11 +43,20 @@ struct Live {
     prev: Seen,
 }
 
-/// The live watchers by name, and the log every callback writes to.
+/// Each notification of the layer watcher.
+type LayerLog = Arc<Mutex<Vec<Vec<(LayerId, LayerEvent)>>>>;
+
+/// The live watchers by name, and the log every callback writes to; the layer watcher's log,
+/// each layer's events told so far, and the layers live after the step before.
 #[derive(Default)]
 pub(crate) struct Watching {
     live: BTreeMap<u32, Live>,
     log: Arc<Mutex<Vec<(u32, Seen)>>>,
+    layer_log: LayerLog,
+    history: HashMap<LayerId, Vec<LayerEvent>>,
+    layers_before: HashSet<LayerId>,
+    /// Each query text, parsed once.
+    docs: HashMap<String, Document>,
 }
 
 /// The watched fields of `entity` (all of them for `None`).
@@ -70,6 +86,63 @@ fn fresh(store: &Store, what: &What) -> Seen {
 }
 
 impl Watching {
+    /// Watching with the layer watcher registered on `store` (which has no layer yet).
+    pub(crate) fn new(store: &mut Store) -> Watching {
+        let watching = Watching::default();
+        let log = watching.layer_log.clone();
+        store.watch_layers(move |events| {
+            log.lock().expect("not poisoned").push(events.to_vec());
+        });
+        watching
+    }
+
+    /// The layer watcher's check (see the module's documentation).
+    fn check_layers(&mut self, store: &Store, step: &dyn std::fmt::Debug) {
+        let told = std::mem::take(&mut *self.layer_log.lock().expect("not poisoned"));
+        assert!(
+            told.len() <= 1,
+            "the layer watcher was told {} times by {step:?}: {told:?}",
+            told.len()
+        );
+        let is_start = |e: &LayerEvent| matches!(e, LayerEvent::Pushed | LayerEvent::Reserved);
+        let is_end = |e: &LayerEvent| {
+            matches!(
+                e,
+                LayerEvent::Failed | LayerEvent::Cancelled | LayerEvent::Squashed
+            )
+        };
+        for (id, event) in told.into_iter().flatten() {
+            let history = self.history.entry(id).or_default();
+            assert_eq!(
+                history.is_empty(),
+                is_start(&event),
+                "{id:?}: {event:?} told after {history:?}, by {step:?}"
+            );
+            assert!(
+                !history.iter().any(is_end),
+                "{id:?}: {event:?} told after its end {history:?}, by {step:?}"
+            );
+            history.push(event);
+        }
+        let now: HashSet<LayerId> = store.layers().map(|layer| layer.id()).collect();
+        for id in now.difference(&self.layers_before) {
+            assert!(
+                self.history.get(id).is_some_and(|h| !h.is_empty()),
+                "{id:?} appeared in {step:?} and the layer watcher was not told"
+            );
+        }
+        for id in self.layers_before.difference(&now) {
+            assert!(
+                self.history
+                    .get(id)
+                    .is_some_and(|h| h.last().is_some_and(is_end)),
+                "{id:?} left in {step:?} and the layer watcher was not told: {:?}",
+                self.history.get(id)
+            );
+        }
+        self.layers_before = now;
+    }
+
     /// Registers watcher `name` on `key` (on `fields` of it, if some).
     pub(crate) fn entity(
         &mut self,
@@ -93,10 +166,24 @@ impl Watching {
         self.add(store, name, id, what, None);
     }
 
-    /// Registers watcher `name` on the query `doc`.
+    /// Registers watcher `name` on the query `doc`: a JSON watcher for an even name, a tree
+    /// watcher (its tree compared as JSON) for an odd one. Watchers of one text share its
+    /// parsed document, so tree watchers of it share their reads.
     pub(crate) fn query(&mut self, store: &mut Store, name: u32, doc: &str) {
-        let doc = Document::parse(doc).expect("a valid document");
+        let doc = self
+            .docs
+            .entry(doc.to_owned())
+            .or_insert_with(|| Document::parse(doc).expect("a valid document"))
+            .clone();
         let log = self.log.clone();
+        if name % 2 == 1 {
+            let id = store.watch_query_tree(doc.clone(), json!({}), move |tree| {
+                let seen = Seen::Query(tree.clone().map(|tree| tree.to_json()));
+                log.lock().expect("not poisoned").push((name, seen));
+            });
+            self.add(store, name, id, What::Query(doc), None);
+            return;
+        }
         let id = store.watch_query(doc.clone(), json!({}), move |result| {
             log.lock()
                 .expect("not poisoned")
@@ -135,9 +222,10 @@ impl Watching {
         }
         assert_eq!(
             store.watcher_count(),
-            self.live.len(),
-            "registered watchers"
+            self.live.len() + 1,
+            "registered watchers (and the layer watcher)"
         );
+        self.check_layers(store, step);
         for (name, live) in &mut self.live {
             let mine: Vec<&Seen> = told
                 .iter()
@@ -164,7 +252,9 @@ impl Watching {
                 live.last, now,
                 "watcher {name}: last told (left), a fresh read (right), after {step:?}"
             );
-            if let What::Query(_) = live.what {
+            if let What::Query(_) = live.what
+                && name % 2 == 0
+            {
                 let watched = query_seen(store.watched(live.id).expect("a query watcher"));
                 assert_eq!(watched, now, "store.watched for watcher {name}");
             }

@@ -1,0 +1,280 @@
+//! Watchers: callbacks told after a mutating call when, and only when, what they watch changed.
+//!
+//! A watcher watches an entity (or some of its fields), a query (a document with variables,
+//! its result as JSON), or layer events. The store keeps an index from each key to the
+//! watchers whose result read it, so after a call it looks only at the watchers of the keys
+//! the call changed: the cost is proportional to the watchers affected, not to the watchers
+//! registered. An affected query watcher reads again (through a kept [`Query`], which reuses
+//! its result when nothing it read changed) and is told only if the new result differs.
+//!
+//! A query watcher can also be told with a [`Snapshot`] of the store its result was read
+//! from, for a reader on another thread (see [`Store::watch_query_snapshot`]).
+//!
+//! It stands apart from the store because it is derived state: it reads the store and the
+//! [`Changes`] each call returns, and never changes the store.
+
+mod notify;
+mod register;
+mod snapshot;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use crate::changes::{Changes, LayerEvent};
+use crate::entity::Entity;
+use crate::field::FieldName;
+use crate::key::Key;
+use crate::layer::LayerId;
+use crate::patch::Hasher;
+use crate::read::{Query, ReadError};
+use crate::store::Store;
+use crate::value::Value;
+use crate::view::Snapshot;
+
+/// The id of a registered watcher, to [`unwatch`](Store::unwatch) it. `Debug` prints `W` and
+/// its number.
+///
+/// ```
+/// let mut store = optimist::Store::new();
+/// let id = store.watch_entity("Todo:1", |_| {})?;
+/// assert!(format!("{id:?}").starts_with('W'));
+/// # Ok::<(), optimist::KeyError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WatchId(u64);
+
+impl fmt::Debug for WatchId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "W{}", self.0)
+    }
+}
+
+/// A query watcher's result: the JSON read, shared, or why it could not be read (a field
+/// missing from the store, say, before the first answer arrived).
+pub type QueryResult = Result<Arc<serde_json::Value>, ReadError>;
+
+/// A tree watcher's result: the shared tree of [`Query::read_shared`] (unchanged subtrees are
+/// the previous result's allocations), or why it could not be read.
+pub type TreeResult = Result<Value, ReadError>;
+
+type EntityFn = dyn Fn(Option<&Entity>) + Send + Sync;
+type QueryFn = dyn Fn(&QueryResult) + Send + Sync;
+type LayersFn = dyn Fn(&[(LayerId, LayerEvent)]) + Send + Sync;
+type TreeFn = dyn Fn(&TreeResult) + Send + Sync;
+type SnapshotFn = dyn Fn(&QueryResult, &Snapshot) + Send + Sync;
+
+/// How a query watcher is told of a new result.
+enum Tell {
+    /// With the result.
+    Result(Arc<QueryFn>),
+    /// With the result and a snapshot of the store it was read from.
+    Snapshot(Arc<SnapshotFn>),
+}
+
+enum Watcher {
+    Entity {
+        key: Key,
+        /// `None`: every field.
+        fields: Option<Box<[FieldName]>>,
+        /// The entity last told (or read at registration): a change set says a key changed,
+        /// not that it differs from what this watcher saw (a remap onto an equal entity, a
+        /// batch that set a field and set it back).
+        last: Option<Entity>,
+        callback: Arc<EntityFn>,
+    },
+    Query {
+        query: Box<Query>,
+        /// The last result told (or read at registration).
+        last: QueryResult,
+        /// The keys the last read looked up, as indexed.
+        deps: Vec<Key>,
+        callback: Tell,
+    },
+    Tree {
+        query: Box<Query>,
+        last: TreeResult,
+        /// The keys the last read looked up, as indexed; shared with the other watchers of
+        /// the same read.
+        deps: Arc<[Key]>,
+        callback: Arc<TreeFn>,
+    },
+    Layers {
+        callback: Arc<LayersFn>,
+    },
+}
+
+/// The registered watchers of a store.
+#[derive(Default)]
+pub(crate) struct Watchers {
+    next: u64,
+    entries: HashMap<WatchId, Watcher, Hasher>,
+    /// For each key, the watchers whose result depends on it.
+    by_key: HashMap<Key, SmallVec<[WatchId; 2]>, Hasher>,
+    /// Watchers of layer events.
+    layers: Vec<WatchId>,
+    /// While a batch is open: how deep, and what its calls changed so far.
+    batch: Option<(usize, Changes)>,
+    /// Entity watchers whose key was remapped since the last notification: compared with what
+    /// they were last told whatever the change set says, since the key they now read may not
+    /// have changed at all (a watcher of a temporary key with no entity yet, remapped onto a
+    /// key that has one).
+    moved: Vec<WatchId>,
+    /// How many of the store's layer events not yet returned in a `Changes` layer watchers
+    /// were told already (or the open batch holds): those of calls that returned no `Changes`.
+    told: usize,
+}
+
+impl Clone for Watchers {
+    /// A clone of a store starts with no watchers: callbacks belong to the store they were
+    /// registered on.
+    fn clone(&self) -> Watchers {
+        // The clone inherits the store's unreported events: whoever watches the clone later
+        // is not told of those told here.
+        Watchers {
+            told: self.told,
+            ..Watchers::default()
+        }
+    }
+}
+
+impl Watchers {
+    fn add(&mut self, watcher: Watcher, deps: &[Key]) -> WatchId {
+        self.next += 1;
+        let id = WatchId(self.next);
+        for key in deps {
+            self.by_key.entry(key.clone()).or_default().push(id);
+        }
+        if matches!(watcher, Watcher::Layers { .. }) {
+            self.layers.push(id);
+        }
+        self.entries.insert(id, watcher);
+        id
+    }
+
+    fn unindex(&mut self, id: WatchId, keys: &[Key]) {
+        for key in keys {
+            if let Some(list) = self.by_key.get_mut(key) {
+                list.retain(|w| *w != id);
+                if list.is_empty() {
+                    self.by_key.remove(key);
+                }
+            }
+        }
+    }
+
+    /// Entity watchers of `from` watch `to` from now on (a remapped temporary key).
+    pub(crate) fn rekey(&mut self, from: &Key, to: &Key) {
+        let Some(ids) = self.by_key.get(from).cloned() else {
+            return;
+        };
+        for id in ids {
+            if let Some(Watcher::Entity { key, .. }) = self.entries.get_mut(&id) {
+                *key = to.clone();
+                self.unindex(id, std::slice::from_ref(from));
+                self.by_key.entry(to.clone()).or_default().push(id);
+                self.moved.push(id);
+            }
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+impl Store {
+    /// Removes a watcher; `false` if it was not registered (or already removed).
+    ///
+    /// ```
+    /// let mut store = optimist::Store::new();
+    /// let id = store.watch_layers(|_| {});
+    /// assert!(store.unwatch(id));
+    /// assert!(!store.unwatch(id));
+    /// ```
+    pub fn unwatch(&mut self, id: WatchId) -> bool {
+        let Some(watcher) = self.watchers.entries.remove(&id) else {
+            return false;
+        };
+        match watcher {
+            Watcher::Entity { key, .. } => self.watchers.unindex(id, &[key]),
+            Watcher::Query { deps, .. } => self.watchers.unindex(id, &deps),
+            Watcher::Tree { deps, .. } => self.watchers.unindex(id, &deps),
+            Watcher::Layers { .. } => self.watchers.layers.retain(|w| *w != id),
+        }
+        true
+    }
+
+    /// A query watcher's last result (the one it was last told, or read at registration);
+    /// `None` if `id` is not a query watcher.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// let mut store = Store::new();
+    /// let id = store.watch_query(Document::parse("{ a }")?, serde_json::json!({}), |_| {});
+    /// assert!(store.watched(id).unwrap().is_err(), "nothing to read yet");
+    /// store.write(Patch::new().set("ROOT_QUERY", "a", 1))?;
+    /// assert_eq!(**store.watched(id).unwrap().as_ref().unwrap(), serde_json::json!({"a": 1}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watched(&self, id: WatchId) -> Option<&QueryResult> {
+        match self.watchers.entries.get(&id)? {
+            Watcher::Query { last, .. } => Some(last),
+            _ => None,
+        }
+    }
+
+    /// How many watchers are registered.
+    ///
+    /// ```
+    /// let mut store = optimist::Store::new();
+    /// store.watch_layers(|_| {});
+    /// assert_eq!(store.watcher_count(), 1);
+    /// ```
+    pub fn watcher_count(&self) -> usize {
+        self.watchers.len()
+    }
+
+    /// Runs `calls` with notifications held, then tells each affected watcher once, of the
+    /// result after all of them: a batch of calls (an answer written as several patches, a
+    /// refetch and the settling of the layers it unblocks) re-renders once.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let mut store = Store::new();
+    /// let told = Arc::new(AtomicUsize::new(0));
+    /// let count = told.clone();
+    /// store.watch_entity("Todo:1", move |_| { count.fetch_add(1, Ordering::Relaxed); })?;
+    /// store.batch(|store| {
+    ///     store.write(Patch::new().set("Todo:1", "title", "a"))?;
+    ///     store.write(Patch::new().set("Todo:1", "done", false))
+    /// })?;
+    /// assert_eq!(told.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn batch<T>(&mut self, calls: impl FnOnce(&mut Store) -> T) -> T {
+        match &mut self.watchers.batch {
+            Some((depth, _)) => *depth += 1,
+            None => self.watchers.batch = Some((1, Changes::default())),
+        }
+        let out = calls(self);
+        if let Some((depth, changes)) = &mut self.watchers.batch {
+            *depth -= 1;
+            if *depth == 0 {
+                let changes = std::mem::take(changes);
+                self.watchers.batch = None;
+                self.deliver(&changes, 0);
+            }
+        }
+        out
+    }
+}

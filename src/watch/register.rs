@@ -1,0 +1,270 @@
+//! Registering watchers: one method per kind of thing watched, each reading the current
+//! result once so that the first notification is a real change.
+
+use std::sync::Arc;
+
+use super::{QueryResult, Tell, TreeResult, WatchId, Watcher};
+use crate::changes::LayerEvent;
+use crate::document::Document;
+use crate::entity::Entity;
+use crate::field::FieldName;
+use crate::key::Key;
+use crate::layer::LayerId;
+use crate::read::{Query, ReadError};
+use crate::store::Store;
+
+impl Store {
+    /// Watches the entity `key` of the merged view: `callback` is called with the new entity
+    /// (`None`: gone) after every call that changed it, once per call (or per
+    /// [`batch`](Store::batch)). A remapped temporary key is watched as the key it became.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let mut store = Store::new();
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// store.watch_entity("Todo:1", move |todo| {
+    ///     log.lock().unwrap().push(todo.and_then(|t| t.get("done")).and_then(|v| v.as_bool()));
+    /// })?;
+    /// store.write(Patch::new().set("Todo:1", "done", false))?;
+    /// let (tick, _) = store.push("tick", Patch::new().set("Todo:1", "done", true))?;
+    /// store.write(Patch::new().set("Todo:2", "done", true))?; // another entity: not told
+    /// store.fail(tick)?;
+    /// assert_eq!(*seen.lock().unwrap(), [Some(false), Some(true), Some(false)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_entity(
+        &mut self,
+        key: impl crate::IntoKey,
+        callback: impl Fn(Option<&Entity>) + Send + Sync + 'static,
+    ) -> Result<WatchId, crate::KeyError> {
+        let key = key.into_key()?;
+        let key = self.resolve(&key).cloned().unwrap_or(key);
+        let watcher = Watcher::Entity {
+            key: key.clone(),
+            fields: None,
+            last: self.get(&key).cloned(),
+            callback: Arc::new(callback),
+        };
+        Ok(self.watchers.add(watcher, &[key]))
+    }
+
+    /// Watches some fields of the entity `key`: `callback` is called with the entity after
+    /// every call that changed one of `fields` (or made the entity appear or disappear), not
+    /// when only other fields changed.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "title", "a").set("Todo:1", "done", false))?;
+    /// let told = Arc::new(AtomicUsize::new(0));
+    /// let count = told.clone();
+    /// store.watch_fields("Todo:1", ["done"], move |_| { count.fetch_add(1, Ordering::Relaxed); })?;
+    /// store.write(Patch::new().set("Todo:1", "title", "b"))?;
+    /// assert_eq!(told.load(Ordering::Relaxed), 0);
+    /// store.write(Patch::new().set("Todo:1", "done", true))?;
+    /// assert_eq!(told.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_fields<F: Into<FieldName>>(
+        &mut self,
+        key: impl crate::IntoKey,
+        fields: impl IntoIterator<Item = F>,
+        callback: impl Fn(Option<&Entity>) + Send + Sync + 'static,
+    ) -> Result<WatchId, crate::KeyError> {
+        let key = key.into_key()?;
+        let key = self.resolve(&key).cloned().unwrap_or(key);
+        let mut fields: Vec<FieldName> = fields.into_iter().map(Into::into).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        let watcher = Watcher::Entity {
+            key: key.clone(),
+            fields: Some(fields.into()),
+            last: self.get(&key).cloned(),
+            callback: Arc::new(callback),
+        };
+        Ok(self.watchers.add(watcher, &[key]))
+    }
+
+    /// Watches a query: `doc`'s operation read with `variables` through the merged view, as
+    /// [`read_query`](Store::read_query) gives it. It is read once now (see
+    /// [`watched`](Store::watched)); `callback` is then called with the new result after every
+    /// call that changed it, and only then: a change to an entity the query read, in a field
+    /// it does not select, reads again but tells nothing. Dependencies follow the result: an
+    /// entity a list starts to reference is watched from then on.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// use serde_json::json;
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "todo", optimist::Key::new("Todo:1")?)
+    ///     .set("Todo:1", "title", "a").set("Todo:1", "count", 0))?;
+    /// let told = Arc::new(Mutex::new(Vec::new()));
+    /// let log = told.clone();
+    /// let id = store.watch_query(Document::parse("{ todo { title } }")?, json!({}), move |result| {
+    ///     log.lock().unwrap().push(result.as_ref().ok().map(|r| (**r).clone()));
+    /// });
+    /// store.write(Patch::new().set("Todo:1", "count", 1))?; // not selected: nobody told
+    /// store.push("rename", Patch::new().set("Todo:1", "title", "b"))?;
+    /// assert_eq!(*told.lock().unwrap(), [Some(json!({"todo": {"title": "b"}}))]);
+    /// assert_eq!(**store.watched(id).unwrap().as_ref().unwrap(), json!({"todo": {"title": "b"}}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_query(
+        &mut self,
+        doc: Document,
+        variables: serde_json::Value,
+        callback: impl Fn(&QueryResult) + Send + Sync + 'static,
+    ) -> WatchId {
+        self.add_query(doc, variables, Tell::Result(Arc::new(callback)))
+    }
+
+    /// Registers a query watcher told through `tell`, reading it once now.
+    pub(super) fn add_query(
+        &mut self,
+        doc: Document,
+        variables: serde_json::Value,
+        tell: Tell,
+    ) -> WatchId {
+        let mut query = Query::new(doc, variables);
+        let last = query.read(self);
+        let deps = query.dependencies();
+        let watcher = Watcher::Query {
+            query: Box::new(query),
+            last,
+            deps: deps.clone(),
+            callback: tell,
+        };
+        self.watchers.add(watcher, &deps)
+    }
+
+    /// Watches a query as [`watch_query`](Store::watch_query) does, and hands `callback` the
+    /// result deserialized into the caller's type `T` (from the shared JSON, without copying
+    /// it), each time it changed.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Data { count: i64 }
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "count", 1))?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// store.watch_query_as(Document::parse("{ count }")?, serde_json::json!({}), move |data: Result<Data, _>| {
+    ///     log.lock().unwrap().push(data.map(|d| d.count).ok());
+    /// });
+    /// store.push("bump", Patch::new().increment("ROOT_QUERY", "count", 1))?;
+    /// assert_eq!(*seen.lock().unwrap(), [Some(2)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_query_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        doc: Document,
+        variables: serde_json::Value,
+        callback: impl Fn(Result<T, ReadError>) + Send + Sync + 'static,
+    ) -> WatchId {
+        self.watch_query(doc, variables, move |result| {
+            callback(match result {
+                Ok(json) => T::deserialize(&**json).map_err(|error| ReadError::Deserialize {
+                    path: String::new(),
+                    message: error.to_string(),
+                }),
+                Err(error) => Err(error.clone()),
+            })
+        })
+    }
+
+    /// Watches a query as a shared tree ([`Query::read_shared`]): `callback` gets the new tree
+    /// after every call that changed the result, and its unchanged subtrees are the previous
+    /// tree's allocations, so a UI that diffs by pointer re-renders only what changed. A
+    /// change costs re-reading what changed, not the whole result: the watcher to use for
+    /// long lists.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store, Value};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "count", 1))?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// store.watch_query_tree(Document::parse("{ count }")?, serde_json::json!({}), move |tree| {
+    ///     log.lock().unwrap().push(tree.as_ref().unwrap().to_json());
+    /// });
+    /// store.push("bump", Patch::new().increment("ROOT_QUERY", "count", 1))?;
+    /// assert_eq!(*seen.lock().unwrap(), [serde_json::json!({"count": 2})]);
+    /// # let _ = Value::Null;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_query_tree(
+        &mut self,
+        doc: Document,
+        variables: serde_json::Value,
+        callback: impl Fn(&TreeResult) + Send + Sync + 'static,
+    ) -> WatchId {
+        let mut query = Query::new(doc, variables);
+        let last = query.read_shared(self);
+        let deps: Arc<[Key]> = query.shared_dependencies().iter().cloned().collect();
+        let watcher = Watcher::Tree {
+            query: Box::new(query),
+            last,
+            deps: deps.clone(),
+            callback: Arc::new(callback),
+        };
+        self.watchers.add(watcher, &deps)
+    }
+
+    /// Watches layer events (pushed, reserved, confirmed, squashed, failed, cancelled,
+    /// remapped): `callback` is called with the events of every call that had some, so a
+    /// status display follows layers even when the view does not change (a promote). Calls
+    /// that return no [`Changes`](crate::Changes) are no exception: a
+    /// [`reserve`](Store::reserve), a [`next_to_send`](Store::next_to_send), an
+    /// [`interrupt`](Store::interrupt) or a refused call tells the watcher on that call of its
+    /// events (reserved, sent, retrying) and of the cancels of layers whose guards were dropped;
+    /// the next `Changes` a call returns lists those events again, but the watcher is not told
+    /// them twice.
+    ///
+    /// ```
+    /// use optimist::{LayerEvent, Patch, Store};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let mut store = Store::new();
+    /// let events = Arc::new(Mutex::new(Vec::new()));
+    /// let log = events.clone();
+    /// store.watch_layers(move |batch| log.lock().unwrap().extend_from_slice(batch));
+    /// let (id, _) = store.push("save", Patch::new().set("Todo:1", "done", true))?;
+    /// store.promote(id)?;
+    /// assert_eq!(*events.lock().unwrap(), [
+    ///     (id, LayerEvent::Pushed), (id, LayerEvent::Confirmed), (id, LayerEvent::Squashed),
+    /// ]);
+    ///
+    /// // A reservation returns no `Changes`: told at once all the same.
+    /// let refetch = store.reserve_guarded("refetch");
+    /// let refetch_id = refetch.id();
+    /// drop(refetch); // its task was cancelled: the next call cancels it
+    /// let next = store.reserve("next");
+    /// assert_eq!(events.lock().unwrap()[3..], [
+    ///     (refetch_id, LayerEvent::Reserved), (refetch_id, LayerEvent::Cancelled), (next, LayerEvent::Reserved),
+    /// ]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_layers(
+        &mut self,
+        callback: impl Fn(&[(LayerId, LayerEvent)]) + Send + Sync + 'static,
+    ) -> WatchId {
+        let watcher = Watcher::Layers {
+            callback: Arc::new(callback),
+        };
+        self.watchers.add(watcher, &[])
+    }
+}
