@@ -112,7 +112,7 @@ pub(crate) struct Sut {
     foreign_id: LayerId,
     temps: BTreeMap<&'static str, Key>,
     guards: BTreeMap<u32, LayerGuard>,
-    watching: Watching,
+    pub(crate) watching: Watching,
     /// The fake clock's start: the reference's `now` is an offset from it.
     pub(crate) start: Instant,
 }

@@ -9,6 +9,7 @@ use crate::model::Model;
 use crate::outbox::{ROutcome, RScope, RStatus};
 use crate::strategies::{Transition, label};
 use crate::sut::{Sut, new_store};
+use crate::watchers::Watching;
 
 /// Runs a mutation transition on the store; the changes it reports.
 pub(crate) fn apply(sut: &mut Sut, model: &Model, transition: &Transition) -> Option<Changes> {
@@ -101,6 +102,7 @@ pub(crate) fn apply(sut: &mut Sut, model: &Model, transition: &Transition) -> Op
                 let at = model.handle(layer.name);
                 sut.ids[at] = id;
             }
+            sut.watching = Watching::restarted(&mut loaded);
             sut.store = loaded;
             None
         }

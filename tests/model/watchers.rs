@@ -96,6 +96,19 @@ impl Watching {
         watching
     }
 
+    /// Watching a store that replaces the watched one (a restart: a store loaded from the
+    /// old one's save): the layer watcher again, its layers known as they are now. The
+    /// model's save/load step runs only when no other watcher is registered.
+    pub(crate) fn restarted(store: &mut Store) -> Watching {
+        let mut watching = Watching::new(store);
+        watching.layers_before = store.layers().map(|layer| layer.id()).collect();
+        // Their start was told to the old store's watcher.
+        for id in &watching.layers_before {
+            watching.history.insert(*id, vec![LayerEvent::Pushed]);
+        }
+        watching
+    }
+
     /// The layer watcher's check (see the module's documentation).
     fn check_layers(&mut self, store: &Store, step: &dyn std::fmt::Debug) {
         let told = std::mem::take(&mut *self.layer_log.lock().expect("not poisoned"));
@@ -108,7 +121,10 @@ impl Watching {
         let is_end = |e: &LayerEvent| {
             matches!(
                 e,
-                LayerEvent::Failed | LayerEvent::Cancelled | LayerEvent::Squashed
+                LayerEvent::Failed
+                    | LayerEvent::Cancelled
+                    | LayerEvent::Squashed
+                    | LayerEvent::Coalesced
             )
         };
         for (id, event) in told.into_iter().flatten() {
