@@ -136,7 +136,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.confirm(refetch, Patch::new().set(todo(3)?, "title", "File taxes"))?;
     assert_eq!(
         rendered(&renders),
-        ["status", "row 3", "status"],
+        // The status line follows the push, the reservation and its settling; row 3 is
+        // rendered once, with the new title.
+        ["status", "row 3", "status", "status"],
         "the stale title never shows"
     );
 
