@@ -618,7 +618,7 @@ fn persist(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function(BenchmarkId::from_parameter(n), |b| {
         b.iter(|| {
-            let text = store.save_json();
+            let text = store.save_json().expect("a store saves");
             let mut loaded = Store::new();
             loaded.load_json(&text).expect("a saved store");
             debug_assert_eq!(loaded, store);

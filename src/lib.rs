@@ -163,7 +163,7 @@ pub use mutation::{
 pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
-pub use persist::{LoadError, Saved};
+pub use persist::{LoadError, SaveError, Saved};
 pub use policy::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, KeyFields, KeyFn, Policies, TYPENAME};
 pub use read::{PartialRead, Query, ReadError, Reader};
 pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};

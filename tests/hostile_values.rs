@@ -75,6 +75,11 @@ fn values_built_deeper_than_any_limit_convert_drop_and_refuse_cleanly() {
         let value = store.get_field("A:1", "deep").unwrap().clone();
         assert!(serde_json::to_string(&value).is_err());
         assert!(serde_json::to_string(store.get("A:1").unwrap()).is_err());
+        // A save refuses too, with a typed error, rather than giving text that cannot load.
+        let before = store.clone();
+        assert!(store.save_json().is_err());
+        assert_eq!(store, before);
+        drop(before);
         // Reads stop at the depth limit.
         assert!(store.read_tree("A:1").is_err());
         drop(value);

@@ -75,7 +75,7 @@ fn fresh_like(store: &Store) -> Store {
 #[test]
 fn a_saved_store_loads_back_equal_once_the_restart_is_accounted_for() {
     let mut store = busy_store();
-    let text = store.save_json();
+    let text = store.save_json().unwrap();
     let mut loaded = fresh_like(&store);
     loaded.load_json(&text).unwrap();
     loaded.check_invariants().unwrap();
@@ -118,7 +118,7 @@ fn a_restart_with_three_queued_mutations_resumes_them_in_order() {
         keys.push(store.mutation(id).unwrap().idempotency_key().to_owned());
     }
     store.next_to_send(Instant::now()).unwrap(); // the first was in flight
-    let text = store.save_json();
+    let text = store.save_json().unwrap();
     drop(store);
 
     let mut store = Store::new();
@@ -153,7 +153,7 @@ fn a_restart_with_three_queued_mutations_resumes_them_in_order() {
 #[test]
 fn bad_saved_stores_are_refused_and_change_nothing() {
     let store = busy_store();
-    let text = store.save_json();
+    let text = store.save_json().unwrap();
     let mut target = fresh_like(&store);
     target.write(Patch::new().set("Other:1", "x", 1)).unwrap();
     let before = target.clone();
@@ -214,7 +214,7 @@ fn bad_saved_stores_are_refused_and_change_nothing() {
 #[test]
 fn loading_reports_the_view_changes_to_watchers() {
     let store = busy_store();
-    let text = store.save_json();
+    let text = store.save_json().unwrap();
     let mut target = fresh_like(&store);
     let told = std::sync::Arc::new(std::sync::Mutex::new(0));
     let seen = told.clone();

@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         Err(_) => assert!(target == before, "a refused load changed the store"),
         Ok(_) => {
             target.check_invariants().expect("a loaded store is sound");
-            let saved = target.save_json();
+            let saved = target.save_json().expect("a loaded store saves");
             let mut again = store();
             again.load_json(&saved).expect("a saved store loads");
             assert!(again == target, "save, load differ");

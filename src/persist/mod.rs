@@ -85,15 +85,30 @@ impl Store {
         }
     }
 
-    /// [`save`](Store::save) as JSON text.
+    /// [`save`](Store::save) as JSON text. O(size of the store).
+    ///
+    /// Refused with a [`SaveError`], the store unchanged, when a value built in code nests
+    /// deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) levels (what JSON
+    /// payloads can never write): such text could not be loaded again, so none is given.
     ///
     /// ```
-    /// let text = optimist::Store::new().save_json();
+    /// use optimist::{Patch, Store, Value};
+    ///
+    /// let text = Store::new().save_json()?;
     /// assert!(text.starts_with(r#"{"format":1,"#));
+    ///
+    /// let mut deep = Value::Null;
+    /// for _ in 0..300 {
+    ///     deep = Value::List(std::iter::once(deep).collect());
+    /// }
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "nested", deep))?;
+    /// let err = store.save_json().unwrap_err();
+    /// assert!(err.to_string().contains("deeper than 256"), "{err}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn save_json(&self) -> String {
-        // Every part serialises (keys and field names are strings, values are bounded).
-        serde_json::to_string(&self.save()).unwrap_or_default()
+    pub fn save_json(&self) -> Result<String, SaveError> {
+        serde_json::to_string(&self.save()).map_err(|error| SaveError(error.to_string()))
     }
 
     /// Replaces the store's contents (base, layers, mutation records, stale marks, temporary
@@ -118,7 +133,7 @@ impl Store {
     /// let mut store = Store::new();
     /// let (id, _) = store.push("rename", Patch::new().set("Todo:1", "title", "b"))?;
     /// store.next_to_send(std::time::Instant::now()); // in flight when the app quits
-    /// let saved = store.save_json();
+    /// let saved = store.save_json()?;
     ///
     /// let mut after_restart = Store::new();
     /// after_restart.load_json(&saved)?;
@@ -331,7 +346,7 @@ fn loaded_record(m: SavedMutation, id_of: &impl Fn(u64) -> LayerId) -> Record {
 /// let mut store = Store::new();
 /// store.register_updater("archive", |e, _| e.cloned())?;
 /// store.push("archive", Patch::new().update("Todo:1", "archive", optimist::Value::Null))?;
-/// let saved = store.save_json();
+/// let saved = store.save_json()?;
 /// let err = Store::new().load_json(&saved).unwrap_err();
 /// assert!(matches!(err, LoadError::Layer { .. }), "{err}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -377,6 +392,37 @@ impl fmt::Display for LoadError {
         }
     }
 }
+
+/// Why [`Store::save_json`] gave no text: a value nests deeper than
+/// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) levels, so the text could not be loaded
+/// again. The serialiser's message.
+///
+/// ```
+/// let err = optimist::SaveError::from_message("value nests deeper than 256 levels");
+/// assert_eq!(err.to_string(), "store not saved: value nests deeper than 256 levels");
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SaveError(String);
+
+impl SaveError {
+    /// A save error with this message (for apps that wrap the store's save in their own).
+    pub fn from_message(message: impl Into<String>) -> SaveError {
+        SaveError(message.into())
+    }
+
+    /// The serialiser's message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SaveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store not saved: {}", self.0)
+    }
+}
+
+impl std::error::Error for SaveError {}
 
 impl std::error::Error for LoadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {

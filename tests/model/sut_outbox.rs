@@ -80,7 +80,7 @@ pub(crate) fn apply(sut: &mut Sut, model: &Model, transition: &Transition) -> Op
         }
         Advance(_) => None,
         SaveLoad => {
-            let text = sut.store.save_json();
+            let text = sut.store.save_json().expect("a store saves");
             let mut loaded = new_store();
             loaded.load_json(&text).expect("a saved store loads");
             // Ids change: a mutation is found again by its idempotency key, a live layer
