@@ -110,6 +110,14 @@ impl Entity {
             .map(|at| &fields[at].1)
     }
 
+    /// The entity's own name of the field `field`, shared with it (no allocation).
+    pub(crate) fn name_of(&self, field: &str) -> Option<&FieldName> {
+        self.fields
+            .iter()
+            .find(|(name, _)| name.as_str() == field)
+            .map(|(name, _)| name)
+    }
+
     /// Whether the entity has this field.
     ///
     /// ```

@@ -125,8 +125,10 @@ mod document;
 #[cfg(feature = "tokio")]
 mod driver;
 mod entity;
+mod evict;
 mod extract;
 mod field;
+mod gc;
 mod guard;
 mod key;
 mod layer;
@@ -152,6 +154,7 @@ pub use driver::Driver;
 pub use entity::Entity;
 pub use extract::RestoreError;
 pub use field::FieldName;
+pub use gc::ReleaseError;
 pub use guard::LayerGuard;
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 pub use layer::{LayerError, LayerId, LayerInfo, LayerKind, LayerState};

@@ -57,7 +57,7 @@ fn busy_store() -> Store {
         .push("rename", Patch::new().set("Todo:1", "title", "x"))
         .unwrap();
     store.fail(failed).unwrap();
-    store.mark_stale("List:1").unwrap();
+    assert_eq!(store.invalidate_field("ROOT_QUERY", "todos").unwrap(), 1);
     let _ = refetch;
     store
 }
@@ -93,7 +93,8 @@ fn a_saved_store_loads_back_equal_once_the_restart_is_accounted_for() {
         .map(|m| (m.label().to_owned(), m.status().clone()))
         .collect();
     assert!(matches!(statuses.last(), Some((l, MutationStatus::Failed(_))) if l == "rename"));
-    assert!(loaded.is_stale("List:1"));
+    assert!(loaded.is_field_stale("ROOT_QUERY", "todos"));
+    assert_eq!(loaded.stale_count(), 1);
     // A key minted after the load never collides with a loaded one.
     let tmp = loaded.temporary_key("Todo").unwrap();
     assert!(loaded.get(&tmp).is_none());

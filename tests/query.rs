@@ -119,7 +119,7 @@ proptest! {
             let Some(changes) = run(&mut store, &mut layers, step) else {
                 continue;
             };
-            let stale = query.is_stale(&store);
+            let stale = query.is_outdated(&store);
             let cached = query.read(&store);
             let fresh = store.read_query(&doc, &json!(null));
             match (&cached, &fresh) {
@@ -143,7 +143,7 @@ fn nothing_changed_means_the_same_result() {
     let first = query.read(&store).unwrap();
     let second = query.read(&store).unwrap();
     assert!(Arc::ptr_eq(&first, &second));
-    assert!(!query.is_stale(&store));
+    assert!(!query.is_outdated(&store));
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn a_change_to_an_entity_it_read_through_a_ref_is_seen() {
     store
         .push("rename", Patch::new().set("User:0", "name", "anne"))
         .unwrap();
-    assert!(query.is_stale(&store));
+    assert!(query.is_outdated(&store));
     let second = query.read(&store).unwrap();
     assert!(!Arc::ptr_eq(&first, &second));
     assert_eq!(second["items"][0]["owner"]["name"], json!("anne"));
@@ -212,7 +212,7 @@ fn past_the_stores_memory_of_changes_every_entity_read_is_compared() {
         store.changed_since(start).is_none(),
         "older than the store remembers"
     );
-    assert!(!query.is_stale(&store));
+    assert!(!query.is_outdated(&store));
     assert!(Arc::ptr_eq(&first, &query.read(&store).unwrap()));
 
     let start = store.revision();
@@ -225,7 +225,7 @@ fn past_the_stores_memory_of_changes_every_entity_read_is_compared() {
             .unwrap();
     }
     assert!(store.changed_since(start).is_none());
-    assert!(query.is_stale(&store));
+    assert!(query.is_outdated(&store));
     assert_eq!(
         query.read(&store).unwrap()["items"][1]["title"],
         json!("renamed")

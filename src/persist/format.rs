@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::entity::Entity;
+use crate::field::FieldName;
 use crate::key::Key;
 use crate::layer::{LayerKind, LayerState};
 use crate::mutation::{FailureKind, RetryPolicy, Scope};
@@ -40,7 +41,10 @@ pub struct Saved {
     pub(crate) layers: Vec<SavedLayer>,
     pub(crate) mutations: Vec<SavedMutation>,
     #[serde(default)]
-    pub(crate) stale: Vec<Key>,
+    pub(crate) stale: Vec<(Key, Vec<FieldName>)>,
+    /// Each retained key with its count.
+    #[serde(default)]
+    pub(crate) retained: Vec<(Key, usize)>,
     #[serde(default)]
     pub(crate) temporaries: Vec<(Key, Vec<Key>)>,
     /// Oldest first.

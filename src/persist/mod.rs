@@ -75,7 +75,16 @@ impl Store {
             base: Base(self.base.clone()),
             layers,
             mutations,
-            stale: self.stale.iter().cloned().collect(),
+            stale: self
+                .stale
+                .by_key()
+                .map(|(key, fields)| (key.clone(), fields.iter().cloned().collect()))
+                .collect(),
+            retained: self
+                .retained
+                .iter()
+                .map(|(key, times)| (key.clone(), times))
+                .collect(),
             temporaries: self.temporaries(),
             aliases: self
                 .alias_order
@@ -262,8 +271,11 @@ impl Store {
             }
             fresh.mutations.restore(record);
         }
-        for key in saved.stale {
-            fresh.stale.mark(key);
+        for (key, fields) in saved.stale {
+            fresh.stale.mark(&key, fields);
+        }
+        for (key, times) in saved.retained {
+            fresh.retained.add(key, times);
         }
         fresh.load_temporaries(saved.temporaries, saved.aliases)?;
         let keys: Vec<Key> = fresh.stack.touched_keys().cloned().collect();

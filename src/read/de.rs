@@ -346,6 +346,9 @@ impl<'x, 'p, S: Source + ?Sized> MapAccess<'p> for ObjectAccess<'x, 'p, S> {
         seed: K,
     ) -> Result<Option<K::Value>, ReadError> {
         while let Some((field, children, group, optional)) = self.next_field() {
+            if let Some(key) = self.key {
+                self.ctx.source.field(key, field.store_name.as_str());
+            }
             let found = match self.entity.get(field.store_name.as_str()) {
                 Some(value) => Some(Node::Value(value)),
                 None if field.typename => self.key.and_then(root_typename).map(Node::Text),

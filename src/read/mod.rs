@@ -13,6 +13,7 @@
 
 mod de;
 mod error;
+mod fields;
 mod plan;
 mod query;
 mod shared;
@@ -37,12 +38,17 @@ use de::{Ctx, Cursor, Node, Path};
 pub use error::{PartialRead, ReadError};
 use plan::{Item, Plan, PlanField};
 pub use query::Query;
+pub(crate) use fields::fields_read;
 use tree::Tree;
 
 /// Where a read finds entities.
 pub(crate) trait Source {
     /// The entity stored under `key`, if any.
     fn entity(&self, key: &str) -> Option<&Entity>;
+
+    /// Told of each field a document read looks up on the entity `key` (present or not), for
+    /// a source that records what a read depends on field by field. Nothing by default.
+    fn field(&self, _key: &str, _field: &str) {}
 }
 
 impl Source for Map {

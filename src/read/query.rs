@@ -153,12 +153,12 @@ impl Query {
     /// let mut query = Query::new(Document::parse("{ a }")?, serde_json::Value::Null);
     /// query.read(&store)?;
     /// store.write(Patch::new().set("Unrelated:1", "x", 1))?;
-    /// assert!(!query.is_stale(&store));
+    /// assert!(!query.is_outdated(&store));
     /// store.write(Patch::new().set("ROOT_QUERY", "a", 2))?;
-    /// assert!(query.is_stale(&store));
+    /// assert!(query.is_outdated(&store));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn is_stale(&self, store: &Store) -> bool {
+    pub fn is_outdated(&self, store: &Store) -> bool {
         !self.last.as_ref().is_some_and(|last| last.holds(store))
     }
 
@@ -274,6 +274,18 @@ impl Query {
     /// ```
     pub fn document(&self) -> &Document {
         &self.doc
+    }
+
+    /// The variables it reads with.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let query = optimist::Query::new(optimist::Document::parse("{ a }")?, json!({"n": 1}));
+    /// assert_eq!(query.variables(), &json!({"n": 1}));
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn variables(&self) -> &serde_json::Value {
+        &self.variables
     }
 }
 

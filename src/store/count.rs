@@ -31,7 +31,6 @@ impl Store {
             self.overlay_delta += after - before;
         }
         put(&mut self.base, key, entity);
-        self.stale.clear(key);
     }
 
     /// Sets `key`'s overlay entry (`None`: no entry, the key reads through to base), keeping

@@ -29,7 +29,7 @@ use crate::mutation::{Mutation, RetryPolicy};
 use crate::op::{DuplicateUpdater, Updaters, apply};
 use crate::patch::{OpsByKey, Patch, PatchError};
 use crate::policy::Policies;
-use crate::stale::Stale;
+use crate::stale::Marks;
 use crate::value::Value;
 use crate::version;
 use crate::view::{Aliases, Map, Overlay, Snapshot, View};
@@ -131,8 +131,10 @@ pub struct Store {
     pub(crate) mutations: Records,
     /// The retry policy of mutations made without one.
     retry_policy: RetryPolicy,
-    /// Entities marked as needing a refetch.
-    pub(crate) stale: Stale,
+    /// Fields marked as needing a refetch.
+    pub(crate) stale: Marks,
+    /// Keys the app retains through `gc`.
+    pub(crate) retained: crate::gc::Retained,
 }
 
 /// How many revisions [`Store::changed_since`] can look back at most.
@@ -173,7 +175,8 @@ impl Store {
             watchers: crate::watch::Watchers::default(),
             mutations: Records::default(),
             retry_policy: RetryPolicy::default(),
-            stale: Stale::default(),
+            stale: Marks::default(),
+            retained: crate::gc::Retained::default(),
         }
     }
 
@@ -537,6 +540,7 @@ impl Store {
                 continue;
             }
             let written = apply(self.base.get(key), key_ops, &self.updaters);
+            self.stale.clear_written(key, key_ops);
             if self.stack.touching(key).is_empty() {
                 // No layer touches the key: its view is base, before and after.
                 record(&mut changes, key, self.base.get(key), written.as_ref());
@@ -648,8 +652,8 @@ impl Store {
 
 impl PartialEq for Store {
     /// Stores are equal when what can be observed is: base, the view, the live layers (request
-    /// numbers, labels, kinds, states and ops, in order), the mutation records, the stale marks
-    /// and the names of the registered updaters. Layer ids are compared by request number, so a
+    /// numbers, labels, kinds, states and ops, in order), the mutation records, the stale marks,
+    /// the retained keys and the names of the registered updaters. Layer ids are compared by request number, so a
     /// store loaded from a saved one can equal it.
     fn eq(&self, other: &Store) -> bool {
         let mut names: Vec<&str> = self.updaters.names().collect();
@@ -672,6 +676,7 @@ impl PartialEq for Store {
                 .zip(other.mutations.pending())
                 .all(|(a, b)| a.same_as(b))
             && self.stale == other.stale
+            && self.retained == other.retained
     }
 }
 

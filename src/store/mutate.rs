@@ -329,7 +329,7 @@ impl Store {
                 self.squash();
                 for key in touched {
                     if !ops.contains_key(&key) {
-                        self.stale.mark(key);
+                        let _ = self.invalidate(key);
                     }
                 }
                 self.mutations

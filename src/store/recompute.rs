@@ -216,6 +216,7 @@ impl Store {
                 // the call that wrote it if it was stale then.
                 if !stale {
                     let folded = apply(self.base.get(key), ops, &self.updaters);
+                    self.stale.clear_written(key, ops);
                     self.set_base(key, folded);
                 }
             }

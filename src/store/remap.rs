@@ -227,6 +227,8 @@ impl Store {
         let mut ignored = Vec::new();
 
         // The entity itself, in base: merged into `to` as a direct write would be.
+        self.stale.rename(&from, &to);
+        self.retained.rename(&from, &to);
         if let Some(entity) = self.base.get(&from).cloned() {
             self.set_base(&from, None);
             let entity = rename_in_entity(&entity, &rename).unwrap_or(entity);

@@ -125,6 +125,8 @@ pub(crate) struct Watchers {
     /// How many of the store's layer events not yet returned in a `Changes` layer watchers
     /// were told already (or the open batch holds): those of calls that returned no `Changes`.
     told: usize,
+    /// The query watchers of each tag, oldest first (see `Store::tag_watch`).
+    tags: HashMap<Arc<str>, Vec<WatchId>, Hasher>,
 }
 
 impl Clone for Watchers {
@@ -184,6 +186,52 @@ impl Watchers {
         self.entries.is_empty()
     }
 
+    /// The query of a query or tree watcher.
+    pub(crate) fn query(&self, id: WatchId) -> Option<&Query> {
+        match self.entries.get(&id)? {
+            Watcher::Query { query, .. } | Watcher::Tree { query, .. } => Some(query),
+            Watcher::Entity { .. } | Watcher::Layers { .. } => None,
+        }
+    }
+
+    /// The watchers whose result depends on `key`.
+    pub(crate) fn watching(&self, key: &str) -> &[WatchId] {
+        self.by_key.get(key).map_or(&[], |ids| ids.as_slice())
+    }
+
+    /// Every key some watcher's result depends on.
+    pub(crate) fn watched_keys(&self) -> impl Iterator<Item = &Key> {
+        self.by_key.keys()
+    }
+
+    /// Tags a query or tree watcher; `false` if `id` is not one.
+    pub(crate) fn tag(&mut self, id: WatchId, tag: &str) -> bool {
+        if self.query(id).is_none() {
+            return false;
+        }
+        let ids = self.tags.entry(Arc::from(tag)).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        true
+    }
+
+    /// The watchers tagged `tag`, oldest first.
+    pub(crate) fn tagged(&self, tag: &str) -> &[WatchId] {
+        self.tags.get(tag).map_or(&[], Vec::as_slice)
+    }
+
+    /// Forgets `id`'s tags.
+    fn untag(&mut self, id: WatchId) {
+        if self.tags.is_empty() {
+            return;
+        }
+        self.tags.retain(|_, ids| {
+            ids.retain(|w| *w != id);
+            !ids.is_empty()
+        });
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
@@ -208,6 +256,7 @@ impl Store {
             Watcher::Tree { deps, .. } => self.watchers.unindex(id, &deps),
             Watcher::Layers { .. } => self.watchers.layers.retain(|w| *w != id),
         }
+        self.watchers.untag(id);
         true
     }
 

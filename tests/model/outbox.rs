@@ -82,7 +82,8 @@ pub(crate) struct Outbox {
     pub(crate) sent: Option<u32>,
     /// What the last `dismiss` must answer.
     pub(crate) dismissed: Option<bool>,
-    /// The keys the last conflict must have marked stale.
+    /// The keys the last conflict must have marked stale (the touched entities, not in the
+    /// answer, that hold a field).
     pub(crate) marked: Vec<&'static str>,
     /// Layer names whose id no longer means anything (gone, with no record, before a load).
     pub(crate) lost: Vec<u32>,
@@ -324,6 +325,11 @@ impl Model {
                 let mut marked: Vec<&'static str> = touched
                     .into_iter()
                     .filter(|key| !current.iter().any(|op| op.key == *key))
+                    // Marks are on fields: an entity that holds none has nothing to mark.
+                    .filter(|key| {
+                        self.base.get(key).is_some_and(|f| !f.is_empty())
+                            || self.fold(key).0.is_some_and(|f| !f.is_empty())
+                    })
                     .collect();
                 marked.sort_unstable();
                 marked.dedup();

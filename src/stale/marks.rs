@@ -1,0 +1,178 @@
+//! The stale marks themselves: for each entity, the fields known to need a refetch.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::field::FieldName;
+use crate::key::Key;
+use crate::op::Op;
+
+/// The stale `(entity, field)` marks, by entity.
+#[derive(Clone, Default, PartialEq, Debug)]
+pub(crate) struct Marks {
+    by_key: BTreeMap<Key, BTreeSet<FieldName>>,
+    /// How many marks in all.
+    len: usize,
+}
+
+impl Marks {
+    /// Marks these fields of `key`; returns how many were not marked before.
+    pub(crate) fn mark(&mut self, key: &Key, fields: impl IntoIterator<Item = FieldName>) -> usize {
+        let mut added = 0;
+        let mut fields = fields.into_iter().peekable();
+        if fields.peek().is_none() {
+            return 0;
+        }
+        let set = self.by_key.entry(key.clone()).or_default();
+        for field in fields {
+            added += usize::from(set.insert(field));
+        }
+        self.len += added;
+        added
+    }
+
+    /// Fresh data for `key` reached base through `ops`: a field written or removed is fresh, a
+    /// deleted entity has nothing left to refetch. Relative ops (increments, list edits,
+    /// updaters) change what is there and leave it as stale as it was. O(1) when nothing is
+    /// marked.
+    pub(crate) fn clear_written(&mut self, key: &Key, ops: &[Op]) {
+        if self.by_key.is_empty() {
+            return;
+        }
+        let Some(set) = self.by_key.get_mut(key) else {
+            return;
+        };
+        let before = set.len();
+        for op in ops {
+            match op {
+                Op::Write(fields) => {
+                    for (name, _) in fields.iter() {
+                        set.remove(name);
+                    }
+                }
+                Op::RemoveField(name) => {
+                    set.remove(name);
+                }
+                Op::Delete => set.clear(),
+                Op::Increment { .. }
+                | Op::ListInsert { .. }
+                | Op::ListRemove { .. }
+                | Op::Update { .. } => {}
+            }
+        }
+        self.len -= before - set.len();
+        if set.is_empty() {
+            self.by_key.remove(key);
+        }
+    }
+
+    /// Drops every mark of `key` (it left base: evicted, collected); returns them.
+    pub(crate) fn remove_key(&mut self, key: &str) -> Option<BTreeSet<FieldName>> {
+        if self.by_key.is_empty() {
+            return None;
+        }
+        let set = self.by_key.remove(key)?;
+        self.len -= set.len();
+        Some(set)
+    }
+
+    /// Drops the mark of one field of `key`.
+    pub(crate) fn remove_field(&mut self, key: &str, field: &str) {
+        if let Some(set) = self.by_key.get_mut(key)
+            && set.remove(field)
+        {
+            self.len -= 1;
+            if set.is_empty() {
+                self.by_key.remove(key);
+            }
+        }
+    }
+
+    /// `from`'s marks move to `to` (a remapped temporary key).
+    pub(crate) fn rename(&mut self, from: &Key, to: &Key) {
+        if let Some(set) = self.remove_key(from) {
+            self.mark(to, set);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    pub(crate) fn contains(&self, key: &str, field: &str) -> bool {
+        self.by_key.get(key).is_some_and(|set| set.contains(field))
+    }
+
+    /// The marked entity keys, in key order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.by_key.keys()
+    }
+
+    /// Every mark, by key then field.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key, &FieldName)> {
+        self.by_key
+            .iter()
+            .flat_map(|(key, fields)| fields.iter().map(move |field| (key, field)))
+    }
+
+    /// The marks of `key`, by entity, for saving.
+    pub(crate) fn by_key(&self) -> impl Iterator<Item = (&Key, &BTreeSet<FieldName>)> {
+        self.by_key.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entity::Entity;
+    use crate::value::Value;
+
+    fn key(text: &str) -> Key {
+        Key::new(text).unwrap()
+    }
+
+    #[test]
+    fn written_and_removed_fields_clear_relative_ops_do_not() {
+        let mut marks = Marks::default();
+        let k = key("A:1");
+        let names = ["a", "b", "c", "d"].map(FieldName::new);
+        assert_eq!(marks.mark(&k, names.clone()), 4);
+        assert_eq!(marks.mark(&k, [FieldName::new("a")]), 0, "already marked");
+        marks.clear_written(
+            &k,
+            &[
+                Op::Write(Entity::from_fields([(FieldName::new("a"), Value::from(1))])),
+                Op::RemoveField(FieldName::new("b")),
+                Op::Increment {
+                    field: FieldName::new("c"),
+                    by: 1.into(),
+                },
+            ],
+        );
+        assert_eq!(marks.len(), 2);
+        assert!(marks.contains("A:1", "c") && marks.contains("A:1", "d"));
+        marks.clear_written(&k, &[Op::Delete]);
+        assert!(marks.is_empty());
+        assert_eq!(marks.len(), 0);
+    }
+
+    #[test]
+    fn marks_move_with_a_remap_and_leave_with_their_key() {
+        let mut marks = Marks::default();
+        marks.mark(&key("A:1"), [FieldName::new("x")]);
+        marks.rename(&key("A:1"), &key("A:2"));
+        assert!(!marks.contains_key("A:1") && marks.contains("A:2", "x"));
+        marks.remove_field("A:2", "x");
+        assert!(marks.is_empty());
+        marks.mark(&key("A:3"), [FieldName::new("y")]);
+        assert_eq!(marks.remove_key("A:3").map(|set| set.len()), Some(1));
+        assert_eq!(marks.len(), 0);
+    }
+}
