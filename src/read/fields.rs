@@ -10,6 +10,9 @@ use crate::document::Document;
 use crate::entity::Entity;
 use crate::policy::Policies;
 
+/// What a read looked up: `(entity key, store field name)` pairs, sorted, without repeats.
+pub(crate) type FieldsRead = Vec<(Box<str>, Box<str>)>;
+
 /// A source that notes each field a read looks up on an entity.
 struct FieldRecording<'a, S> {
     source: &'a S,
@@ -34,7 +37,7 @@ pub(crate) fn fields_read<S: Source>(
     policies: &Policies,
     doc: &Document,
     variables: &serde_json::Value,
-) -> Result<Vec<(Box<str>, Box<str>)>, ReadError> {
+) -> Result<FieldsRead, ReadError> {
     let recording = FieldRecording {
         source,
         seen: RefCell::default(),

@@ -36,9 +36,9 @@ use crate::view::{Map, Snapshot, View};
 
 use de::{Ctx, Cursor, Node, Path};
 pub use error::{PartialRead, ReadError};
+pub(crate) use fields::{FieldsRead, fields_read};
 use plan::{Item, Plan, PlanField};
 pub use query::Query;
-pub(crate) use fields::fields_read;
 use tree::Tree;
 
 /// Where a read finds entities.

@@ -78,7 +78,8 @@ impl Store {
     /// assert!(!optimist::Store::new().is_stale("Todo:1"));
     /// ```
     pub fn is_stale(&self, key: &str) -> bool {
-        self.stale.contains_key(self.resolve(key).map_or(key, Key::as_str))
+        self.stale
+            .contains_key(self.resolve(key).map_or(key, Key::as_str))
     }
 
     /// Whether the field `field` (a store field name) of the entity `key` is marked stale.

@@ -3,7 +3,7 @@
 use crate::document::Document;
 use crate::field::FieldName;
 use crate::key::Key;
-use crate::read::{Query, ReadError, fields_read};
+use crate::read::{FieldsRead, Query, ReadError, fields_read};
 use crate::store::Store;
 use crate::watch::WatchId;
 
@@ -140,7 +140,7 @@ impl Store {
     }
 
     /// The fields a kept query reads in the view now.
-    fn query_fields(&self, query: &Query) -> Result<Vec<(Box<str>, Box<str>)>, ReadError> {
+    fn query_fields(&self, query: &Query) -> Result<FieldsRead, ReadError> {
         fields_read(
             &self.view(),
             self.policies(),
@@ -150,7 +150,10 @@ impl Store {
     }
 
     /// Marks fields a read looked up that the store holds; returns how many were new.
-    fn mark_read(&mut self, read: Vec<(Box<str>, Box<str>)>) -> usize {
+    fn mark_read(&mut self, mut read: FieldsRead) -> usize {
+        // Several reads' pairs (a tag's queries) come concatenated: group them by key.
+        read.sort_unstable();
+        read.dedup();
         let mut added = 0;
         let mut at = 0;
         while at < read.len() {
@@ -198,8 +201,9 @@ impl Query {
         if store.stale.is_empty() {
             return false;
         }
-        store
-            .query_fields(self)
-            .is_ok_and(|read| read.iter().any(|(key, field)| store.stale.contains(key, field)))
+        store.query_fields(self).is_ok_and(|read| {
+            read.iter()
+                .any(|(key, field)| store.stale.contains(key, field))
+        })
     }
 }
