@@ -137,7 +137,7 @@ impl Run {
 
     /// Runs one call; returns whether it was refused.
     fn step(&mut self, bytes: &mut Bytes<'_>) -> bool {
-        match bytes.byte() % 14 {
+        match bytes.byte() % 18 {
             0 => {
                 let patch = self.patch(bytes);
                 self.store.write(patch).is_err()
@@ -208,6 +208,42 @@ impl Run {
             12 => {
                 self.reads();
                 false
+            }
+            14 => {
+                // gc removes only what no root reaches: never a key a layer touches, a root
+                // or a retained key; and it keeps the view of every other key.
+                let before = self.store.clone();
+                let removed = self.store.gc();
+                for key in removed.keys() {
+                    assert!(before.layers_touching(key).next().is_none(), "gc removed {key}, touched by a layer");
+                    assert!(!key.is_root(), "gc removed the root {key}");
+                    assert!(before.retained().all(|(k, _)| k != key), "gc removed the retained {key}");
+                    assert!(self.store.get_confirmed(key).is_none());
+                }
+                for (key, entity) in before.iter() {
+                    if !removed.contains(key) {
+                        assert_eq!(self.store.get(key), Some(entity), "gc changed {key}");
+                    }
+                }
+                false
+            }
+            15 => {
+                let key = self.key(bytes);
+                self.store.evict(key).is_err()
+            }
+            16 => {
+                let key = self.key(bytes);
+                let field = bytes.pick(&["a", "b", "n", "list", "v", "a(x)"]);
+                self.store.evict_field(key, field).is_err()
+            }
+            17 => {
+                let key = self.key(bytes);
+                match bytes.byte() % 4 {
+                    0 => self.store.invalidate(key).is_err(),
+                    1 => self.store.invalidate_field(key, "a").is_err(),
+                    2 => self.store.retain(key).is_err(),
+                    _ => self.store.release(key).is_err(),
+                }
             }
             _ => {
                 // Push then fail is the identity, observably.
