@@ -23,6 +23,9 @@
 //! * `watch/10000` (W7): with 10,000 single-item query watchers and 100 list watchers
 //!   registered, push a layer changing one listed item's `count`, then fail it; every
 //!   notification is inside the timed calls. Prints the watchers told per operation.
+//! * `persist/100000` (W8): `save_json` and `load_json` of 100,000 items and 100 layers.
+//! * `gc/100000` (W10): `gc()` over 100,000 items, 10,000 listed, 1,000 retained, 100 pending
+//!   layers. Prints how many entities it removes.
 //!
 //! Stores are built once per parameter, outside the timed routine, on first use (so a filtered
 //! run builds only what it measures). Stateful routines (W2, W5) carry their state from one
@@ -628,6 +631,58 @@ fn persist(c: &mut Criterion) {
     group.finish();
 }
 
+/// W10's listed items (`ROOT_QUERY.items`), retained items and pending layers.
+const W10_LISTED: usize = 10_000;
+const W10_RETAINED: usize = 1_000;
+const W10_LAYERS: usize = 100;
+
+/// W10: `Item:0..N` in base, the first `W10_LISTED` listed in `ROOT_QUERY.items`, the next
+/// `W10_RETAINED` retained, `W10_LAYERS` pending layers as W1's (`layer_patch`, a fresh pick);
+/// one op = `gc()` of a clone of that store (the clone, O(layers), is setup; the removed
+/// entities are dropped after the timing, as Apollo's are left to V8's collector). Apollo's
+/// side is `cache.gc()` on the same data.
+fn gc(c: &mut Criterion) {
+    let names = Names::new();
+    let n = n_items();
+    let (listed, retained) = if measuring() {
+        (W10_LISTED, W10_RETAINED)
+    } else {
+        (n / 10, n / 100)
+    };
+    let keys = item_keys(n);
+    let mut store = base_store(&names, n);
+    let list: Vec<Value> = keys[..listed].iter().cloned().map(Value::Ref).collect();
+    store
+        .write(Patch::new().set(Key::root_query(), names.items.clone(), list))
+        .expect("a valid list");
+    for key in &keys[listed..listed + retained] {
+        store.retain(key.clone()).expect("a valid key");
+    }
+    let mut pick = fresh_pick();
+    for serial in 0..W10_LAYERS {
+        let patch = layer_patch(&names, &keys, &mut pick, serial);
+        store.push("w10", patch).expect("a valid patch");
+    }
+    let removed = store.clone().gc().len();
+    println!(
+        "W10 gc/{n}: removes {removed} of {} entities",
+        store.iter_confirmed().count()
+    );
+    let mut group = c.benchmark_group("gc");
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::from_parameter(n), |b| {
+        b.iter_batched(
+            || store.clone(),
+            |mut copy| {
+                let changes = copy.gc();
+                (copy, changes)
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+}
+
 /// Criterion as the command line sets it, quiet about plots (none are built).
 fn config() -> Criterion {
     let criterion = Criterion::default().without_plots();
@@ -641,6 +696,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = read_depth, lifecycle, normalize, read_query, list_insert, remap, watch, persist
+    targets = read_depth, lifecycle, normalize, read_query, list_insert, remap, watch, persist, gc
 }
 criterion_main!(benches);

@@ -37,6 +37,7 @@ export const PLAN = {
   w7: { samples: 25, batch: 4 },
   w8: { samples: 5, batch: 1 },
   w9: { samples: 25, batch: 1 },
+  w10: { samples: 5, batch: 1 },
 };
 
 // BENCH_QUICK=1 (run.sh --quick): 3 samples and a tenth of each batch, to check the pipeline;
@@ -66,6 +67,11 @@ export const W8_LAYERS = 100;
 // Item:tmp-s (layer j: s * 1000 + j); the timed op confirms the create under the server's key
 // Item:(W9.list + s), whose data is createdItem(s). The layers above are removed untimed.
 export const W9 = { list: 10_000, above: 100 };
+
+// W10: N items in base; ROOT_QUERY.items lists Item:0..W10.listed-1; Item:W10.listed ..
+// W10.listed+W10.retained-1 are retained; W10.layers pending layers as W1's (pushLayer with a
+// fresh pick); one op = gc() of that cache, built afresh for each sample (untimed).
+export const W10 = { listed: 10_000, retained: 1_000, layers: 100 };
 
 // ---------------------------------------------------------------------------
 // Seeded PRNG: mulberry32, returning a u32. pick(n) = rng() % n.

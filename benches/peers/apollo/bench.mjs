@@ -52,6 +52,11 @@
 //                             (10,000 refs), 100 layers above its create; one
 //                             op = cache.batch writing the server's Item and
 //                             list entry to base and removing the create layer.
+//   W10 gc                    N items in base, the first 10,000 listed in
+//                             ROOT_QUERY.items, the next 1,000 retained
+//                             (cache.retain), 100 pending layers as W1's; one
+//                             op = cache.gc() on a cache built afresh for each
+//                             sample (untimed). `removed` = the ids it removed.
 //
 // Timing (../common.mjs): each sample is a batch of ops timed with
 // process.hrtime.bigint(); the reported figure is the median over samples of
@@ -79,7 +84,7 @@ import { InMemoryCache, gql } from "@apollo/client";
 import { cacheSizes } from "@apollo/client/utilities";
 import { __DEV__ } from "@apollo/client/utilities/environment";
 import {
-  N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, KEYS, freshPick, item, optimisticItem, serverItem,
+  N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, W10, KEYS, freshPick, item, optimisticItem, serverItem,
   ownerData, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc, makeResults,
   runAll,
 } from "../common.mjs";
@@ -491,9 +496,40 @@ function w9() {
 }
 
 // ---------------------------------------------------------------------------
+// W10: gc over N entities, with a listed part, retained ids and pending layers. Apollo judges
+// reachability from its top optimistic layer and removes from the root layer; it removes the
+// unreachable items written by no layer, as optimist does (optimist also keeps the items the
+// layers write, which Apollo may remove from base while a layer still shows them).
+
+function w10() {
+  const snapshot = { ROOT_QUERY: { __typename: "Query", items: [] } };
+  for (let i = 0; i < N; i++) {
+    snapshot[KEYS[i]] = item(i);
+    if (i < W10.listed) snapshot.ROOT_QUERY.items.push({ __ref: KEYS[i] });
+  }
+  let removed = 0;
+  const ns = timeSingles(
+    PLAN.w10.samples,
+    () => {
+      const cache = new InMemoryCache();
+      cache.restore(snapshot);
+      for (let i = W10.listed; i < W10.listed + W10.retained; i++) cache.retain(KEYS[i]);
+      const pick = freshPick();
+      for (let j = 0; j < W10.layers; j++) pushLayer(cache, pick, "layer-" + j, j);
+      gc();
+      return cache;
+    },
+    (cache) => {
+      removed = cache.gc().length;
+    },
+  );
+  report("W10 gc", ns, PLAN.w10.samples, { removed });
+}
+
+// ---------------------------------------------------------------------------
 
 runAll(
   `Apollo InMemoryCache bench (Apollo __DEV__=${__DEV__})`,
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10 },
   results,
 );
