@@ -96,6 +96,19 @@ pub(crate) fn apply(sut: &mut Sut, model: &Model, transition: &Transition) -> Op
                 let found = loaded.mutations().find(|m| m.idempotency_key() == key);
                 sut.ids[at] = found.expect("loaded with its key").id();
             }
+            // A record coalesced into a layer that left with no record (dismissed) names it
+            // by an id of the loaded store that nothing else gives: learn it from the record.
+            for rec in &model.outbox.recs {
+                if let RStatus::Coalesced(into) = rec.status
+                    && model.outbox.lost.contains(&into)
+                    && let Some(MutationStatus::Coalesced { into: id }) = loaded
+                        .mutation(sut.ids[model.handle(rec.name)])
+                        .map(|m| m.status().clone())
+                {
+                    let at = model.handle(into);
+                    sut.ids[at] = id;
+                }
+            }
             let live: Vec<LayerId> = loaded.layers().map(|layer| layer.id()).collect();
             assert_eq!(live.len(), model.layers.len(), "layers after a load");
             for (layer, id) in model.layers.iter().zip(live) {
