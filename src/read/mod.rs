@@ -46,8 +46,9 @@ pub(crate) trait Source {
     /// The entity stored under `key`, if any.
     fn entity(&self, key: &str) -> Option<&Entity>;
 
-    /// Told of each field a document read looks up on the entity `key` (present or not), for
-    /// a source that records what a read depends on field by field. Nothing by default.
+    /// Told of each field a document read into JSON or serde types (the engine of `de.rs`)
+    /// looks up on the entity `key`, present or not, for a source that records what a read
+    /// depends on field by field (`fields.rs`). Nothing by default.
     fn field(&self, _key: &str, _field: &str) {}
 }
 

@@ -653,8 +653,8 @@ impl Store {
 impl PartialEq for Store {
     /// Stores are equal when what can be observed is: base, the view, the live layers (request
     /// numbers, labels, kinds, states and ops, in order), the mutation records, the stale marks,
-    /// the retained keys and the names of the registered updaters. Layer ids are compared by request number, so a
-    /// store loaded from a saved one can equal it.
+    /// the retained keys and the names of the registered updaters. Layer ids are compared by
+    /// request number, so a store loaded from a saved one can equal it.
     fn eq(&self, other: &Store) -> bool {
         let mut names: Vec<&str> = self.updaters.names().collect();
         let mut other_names: Vec<&str> = other.updaters.names().collect();
