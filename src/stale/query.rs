@@ -86,8 +86,9 @@ impl Store {
 
     /// The watched queries that read a field marked stale, most recently watched first: what
     /// to refetch, the newest screen first. Each is stale until fresh data is written for
-    /// every marked field it reads. Empty at once when nothing is marked; otherwise
-    /// O(reads of the watched queries that read a marked entity).
+    /// every marked field it reads. Empty at once when nothing is marked; otherwise O(W) to
+    /// find the watchers whose last read failed, plus the reads of those and of the watchers
+    /// that read a marked entity.
     ///
     /// ```
     /// use optimist::{Document, Patch, Store};
@@ -107,10 +108,14 @@ impl Store {
         if self.stale.is_empty() {
             return Vec::new();
         }
+        // The watchers whose last read reached a marked key, and those whose last read failed:
+        // it stopped early, so what it depends on is not all that a read past the missing
+        // field (as `is_watch_stale` does) looks up.
         let mut candidates: Vec<WatchId> = self
             .stale
             .keys()
             .flat_map(|key| self.watchers.watching(key).iter().copied())
+            .chain(self.watchers.failed_queries())
             .collect();
         candidates.sort_unstable_by(|a, b| b.cmp(a));
         candidates.dedup();
@@ -159,16 +164,16 @@ impl Store {
         while at < read.len() {
             let key_text = &read[at].0;
             let end = at + read[at..].partition_point(|(k, _)| k == key_text);
-            let (Ok(key), Some(entity)) = (Key::new(key_text), self.get(key_text)) else {
+            let Ok(key) = Key::new(key_text) else {
                 at = end;
                 continue;
             };
-            let confirmed = self.get_confirmed(key_text);
+            // Held in the view or in base (a root a pending layer deletes still has base's).
+            let (view, confirmed) = (self.get(key_text), self.get_confirmed(key_text));
             let held: Vec<FieldName> = read[at..end]
                 .iter()
                 .filter_map(|(_, field)| {
-                    entity
-                        .name_of(field)
+                    view.and_then(|e| e.name_of(field))
                         .or_else(|| confirmed.and_then(|c| c.name_of(field)))
                         .cloned()
                 })

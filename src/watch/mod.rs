@@ -194,6 +194,18 @@ impl Watchers {
         }
     }
 
+    /// The query and tree watchers whose last read failed. O(watchers).
+    pub(crate) fn failed_queries(&self) -> impl Iterator<Item = WatchId> + '_ {
+        self.entries
+            .iter()
+            .filter_map(|(id, watcher)| match watcher {
+                Watcher::Query { last: Err(_), .. } | Watcher::Tree { last: Err(_), .. } => {
+                    Some(*id)
+                }
+                _ => None,
+            })
+    }
+
     /// The watchers whose result depends on `key`.
     pub(crate) fn watching(&self, key: &str) -> &[WatchId] {
         self.by_key.get(key).map_or(&[], |ids| ids.as_slice())
