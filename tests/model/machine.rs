@@ -9,10 +9,12 @@ use proptest::sample::select;
 use proptest::strategy::Union;
 use proptest_state_machine::ReferenceStateMachine;
 
-use crate::model::{Model, RefLayer, RemapOutcome, Temp};
+use crate::model::{Model, RefLayer, RemapOutcome, Temp, Watch};
 use crate::outbox::{ROutcome, RStatus, mutation_arms};
 use crate::reference::{FRESH, KOp, MOp, TEMPS, all_keys, refs_of};
-use crate::strategies::{Transition, bad, document, field, how, label, ops_naming, some_fields};
+use crate::strategies::{
+    Transition, bad, document, field, how, hygiene_arms, label, ops_naming, some_fields,
+};
 
 pub(crate) struct ModelTest;
 
@@ -197,6 +199,7 @@ impl ReferenceStateMachine for ModelTest {
             ));
         }
         mutation_arms(state, &temps, &mut arms);
+        hygiene_arms(state, &mut arms);
         Union::new_weighted(arms).boxed()
     }
 
@@ -268,7 +271,15 @@ impl ReferenceStateMachine for ModelTest {
             DropGuard(name) | Disarm(name) => state.guarded.contains(name),
             Mint(name) => TEMPS.contains(name) && !state.temps.contains_key(name),
             Remap(from, to) => minted(from) && minted(to),
-            Read(key, _) => minted(key),
+            Read(key, _)
+            | Invalidate(key)
+            | InvalidateField(key, _)
+            | Retain(key)
+            | Release(key)
+            | Evict(key)
+            | EvictField(key, _) => minted(key),
+            TagWatch(name, _) => state.watches.contains_key(name),
+            InvalidateQuery(_) | InvalidateTag(_) | Gc => true,
             Write(_) | Foreign(_) | RejectWrite(..) | RejectPush(..) | CollectAbandoned => true,
         }
     }
@@ -293,6 +304,7 @@ impl ReferenceStateMachine for ModelTest {
         state.outbox.sent = None;
         state.outbox.dismissed = None;
         state.outbox.marked = Vec::new();
+        state.hygiene.answer = None;
         let mut before = state.view();
         if transition.is_mutating() {
             // The cancels are a call of their own, made first: what they unblock folds into
@@ -326,8 +338,17 @@ impl ReferenceStateMachine for ModelTest {
                 state.record(*name, None, None, false, RetryPolicy::default());
                 true
             }
-            Mutate(..) | NextToSend | Report(..) | Dismiss(_) | Advance(_) | SaveLoad => {
+            Mutate(..) | NextToSend | Report(..) | Dismiss(_) | Advance(_) => {
                 crate::outbox::apply(&mut state, transition)
+            }
+            SaveLoad => {
+                // No watcher is registered at a load: the loaded store knows none.
+                state.watches.clear();
+                crate::outbox::apply(&mut state, transition)
+            }
+            Invalidate(_) | InvalidateField(..) | InvalidateQuery(_) | TagWatch(..)
+            | InvalidateTag(_) | Retain(_) | Release(_) | Gc | Evict(_) | EvictField(..) => {
+                crate::hygiene::apply(&mut state, transition)
             }
             Reserve(name) | ReserveGuarded(name) => {
                 // An observation never lands above an intent still in flight: it goes just
@@ -429,13 +450,21 @@ impl ReferenceStateMachine for ModelTest {
                 false
             }
             CollectAbandoned => true,
-            WatchEntity(name, _) | WatchFields(name, _, _) | WatchQuery(name, _) => {
+            WatchEntity(name, key) | WatchFields(name, key, _) => {
                 state.watching.insert(*name);
                 state.watched.insert(*name);
+                state.watches.insert(*name, Watch::Entity(key));
+                false
+            }
+            WatchQuery(name, doc) => {
+                state.watching.insert(*name);
+                state.watched.insert(*name);
+                state.watches.insert(*name, Watch::Query(doc.clone()));
                 false
             }
             Unwatch(name) => {
                 state.watching.remove(name);
+                state.hygiene.untag(*name);
                 false
             }
             Batch(_) => unreachable!("applied call by call above"),

@@ -22,6 +22,24 @@
 //! into a fresh store are checked after every step: each kept record, `is_mutating`,
 //! `is_superseded`, `ready_to_send`, and the stale marks a conflict sets.
 //!
+//! Cache hygiene (`hygiene.rs`, `walk.rs` and `sut_hygiene.rs`): the transitions `invalidate`
+//! (of a key), `invalidate_field` (a field, or a name with arguments: ops also write
+//! `a({"p":1})` and `a({"p":2})`), `invalidate_query` (of documents like the watched ones),
+//! `tag_watch` (of live query watchers and of other names, refused), `invalidate_tag`,
+//! `retain`, `release` (of retained keys and of others, refused as not retained with the store
+//! `==` its clone), `gc`, `evict` and `evict_field`, each also with the invalid key `Item:`
+//! (refused, the store unchanged). The reference keeps its own marks, retain counts and tags,
+//! clears marks where it writes base, and judges a gc by a naive fixpoint over its base and
+//! view from the documented roots; it walks each watched document over its view to know which
+//! `(entity, field)` pairs the read looks up. Checked after every step: every call's answer
+//! (marks added, tagged or not, refusals, the keys a gc removes with their entity), the marks
+//! (`stale_fields`, `stale_count`, `stale_keys`, `is_stale` and `is_field_stale` of every
+//! key), `retained`, `stale()` (most recently watched first), `is_watch_stale` and
+//! `Query::is_stale` of each live watcher; base and view equality (above) cover what a gc or
+//! an evict must keep, the watcher checks that watched results stay fresh reads. The two store
+//! bugs this found are fixed, each with a scenario test (`tests/stale_regressions.rs`,
+//! `tests/invalidate_query_regressions.rs`).
+//!
 //! A failing case prints its transitions as Rust: paste them into [`replay`] (see the scenario
 //! tests below) to run the case again as a plain test. Seeds of past failures live in
 //! `proptest-regressions/`.
@@ -29,8 +47,11 @@
 //! Files: the op language in `reference.rs`, watchers in `watchers.rs`, versions in `versions.rs`, the reference's state
 //! and rules in `model.rs`, transitions and strategies in `strategies.rs`, the reference half
 //! of the state machine in `machine.rs`, the system under test in `sut.rs`, mutation records
-//! in `outbox.rs` (reference) and `sut_outbox.rs` (system under test).
+//! in `outbox.rs` (reference) and `sut_outbox.rs` (system under test), cache hygiene in
+//! `hygiene.rs` (reference, with what a read looks up in `walk.rs`) and `sut_hygiene.rs`
+//! (system under test).
 
+mod hygiene;
 mod machine;
 mod model;
 mod outbox;
@@ -38,8 +59,10 @@ mod props;
 mod reference;
 mod strategies;
 mod sut;
+mod sut_hygiene;
 mod sut_outbox;
 mod versions;
+mod walk;
 mod watchers;
 
 use optimist::{Store, Value};

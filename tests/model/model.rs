@@ -42,6 +42,15 @@ pub(crate) enum Temp {
     Forgotten,
 }
 
+/// What a registered watcher watches.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Watch {
+    /// An entity (every field, or some: either way the key is what it depends on).
+    Entity(&'static str),
+    /// A query document over `ROOT_QUERY`.
+    Query(String),
+}
+
 /// What a remap must answer, as the reference sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum RemapOutcome {
@@ -90,6 +99,11 @@ pub(crate) struct Model {
     pub(crate) watched: BTreeSet<u32>,
     /// The mutation records and the fake clock.
     pub(crate) outbox: crate::outbox::Outbox,
+    /// What each watcher registered since the start (or the last load) watches, by name;
+    /// `watching` says which are live.
+    pub(crate) watches: BTreeMap<u32, Watch>,
+    /// Stale marks, retains and tags.
+    pub(crate) hygiene: crate::hygiene::Hygiene,
 }
 
 /// Only the initial state is ever printed (it heads a failing case), and it is always empty.
@@ -134,9 +148,14 @@ impl Model {
             .collect()
     }
 
-    /// Writes `ops` into base as a direct write does, key by key; returns the keys left out
-    /// as older than base.
+    /// Writes `ops` into base as a direct write does, key by key, clearing the stale marks
+    /// they make fresh; returns the keys left out as older than base.
     pub(crate) fn write_base(&mut self, ops: &[KOp]) -> Vec<&'static str> {
+        self.merge_base(ops, true)
+    }
+
+    /// `write_base`, clearing stale marks or not (a remap's merge moves them instead).
+    fn merge_base(&mut self, ops: &[KOp], clear: bool) -> Vec<&'static str> {
         let mut ignored = Vec::new();
         for key in all_keys() {
             let on_key: Vec<&KOp> = ops.iter().filter(|op| op.key == key).collect();
@@ -146,6 +165,9 @@ impl Model {
             if stale(key, &on_key, self.base.get(key)) {
                 ignored.push(key);
                 continue;
+            }
+            if clear {
+                self.hygiene.clear_written(key, &on_key);
             }
             let folded = on_key.iter().fold(self.base.remove(key), |entity, op| {
                 ref_apply(entity, &op.op)
@@ -248,7 +270,9 @@ impl Model {
                 .map(|(name, value)| (name.clone(), rename_value(value, &rename)))
                 .collect()
         };
-        // Refs in base, then the entity itself merged onto `to` as a direct write.
+        self.hygiene.rename(from, to);
+        // Refs in base, then the entity itself merged onto `to` as a direct write (which
+        // moves marks rather than clearing them).
         for entity in self.base.values_mut() {
             *entity = rename_fields(entity);
         }
@@ -258,10 +282,13 @@ impl Model {
                 .into_iter()
                 .map(|(name, value)| (crate::reference::leak(&name), value))
                 .collect();
-            ignored = self.write_base(&[KOp {
-                key: to,
-                op: MOp::Write(fields),
-            }]);
+            ignored = self.merge_base(
+                &[KOp {
+                    key: to,
+                    op: MOp::Write(fields),
+                }],
+                false,
+            );
         }
         // In every layer: refs renamed, ops on `from` moved after the layer's ops on `to`.
         for layer in &mut self.layers {

@@ -322,6 +322,9 @@ impl Model {
                     .collect();
                 self.remove(name);
                 let ignored = self.write_base(&current);
+                // Confirmed layers the failed one held up fold in first: their answers came
+                // before the conflict, so they do not clear its marks.
+                self.squash();
                 let mut marked: Vec<&'static str> = touched
                     .into_iter()
                     .filter(|key| !current.iter().any(|op| op.key == *key))
@@ -333,6 +336,9 @@ impl Model {
                     .collect();
                 marked.sort_unstable();
                 marked.dedup();
+                for key in &marked {
+                    self.invalidate(key);
+                }
                 self.outbox.marked = marked;
                 self.outbox
                     .settle(name, RStatus::Failed(FailureKind::Conflict, reason.into()));

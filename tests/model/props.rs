@@ -1,15 +1,17 @@
 //! Focused properties, each on one rule: push then fail is the identity, failing any subset
 //! of layers equals never pushing them, promoting every layer equals writing every patch into
-//! base (versions included: `Item` is versioned in `new_store`).
+//! base (versions included: `Item` is versioned in `new_store`), an eviction inside a layer
+//! then its failure is exact (stale marks and retains included, and with a gc in between).
 
 use std::collections::BTreeMap;
 
 use optimist::{LayerId, LayerState, Patch, Store};
 use proptest::prelude::*;
+use proptest::sample::select;
 use proptest::test_runner::{Config, FileFailurePersistence};
 
-use crate::reference::{Fields, KOp};
-use crate::strategies::{Fate, fate, layers_in_some_order, ops};
+use crate::reference::{Fields, KEYS, KOp, delete, remove_field};
+use crate::strategies::{Fate, fate, field, layers_in_some_order, ops};
 use crate::sut::{new_store, patch};
 
 fn fields(entity: &optimist::Entity) -> Fields {
@@ -167,5 +169,69 @@ proptest! {
         prop_assert_eq!(store.layers().len(), 0);
         prop_assert_eq!(&store, &written);
         prop_assert_eq!(store.check_invariants(), Ok(()));
+    }
+
+    /// An eviction inside a layer (deletes and field removals after other ops) hides the data
+    /// at once and leaves stale marks and retains alone; its failure gives back the very store
+    /// (`==`: marks and retains included). A gc while it is pending keeps what the rollback
+    /// shows, so a gc after the failure ends where a gc without the layer ends.
+    #[test]
+    fn an_eviction_in_a_layer_then_fail_is_exact(
+        base in ops(0..8),
+        marked in proptest::collection::vec(select(&KEYS[..]), 0..3),
+        retained in proptest::collection::vec(select(&KEYS[..]), 0..2),
+        others in ops(0..4),
+        evictions in proptest::collection::vec(
+            (select(&KEYS[..]), proptest::option::of(field())),
+            1..4,
+        ),
+        gc_while_pending in any::<bool>(),
+    ) {
+        let mut store = new_store();
+        store.write(patch(&base)).unwrap();
+        for key in &marked {
+            store.invalidate(*key).unwrap();
+        }
+        for key in &retained {
+            store.retain(*key).unwrap();
+        }
+        let before = store.clone();
+
+        let mut layer = others;
+        layer.extend(evictions.iter().map(|(key, field)| match field {
+            None => delete(key),
+            Some(field) => remove_field(key, field),
+        }));
+        let (id, _) = store.push("evict", patch(&layer)).unwrap();
+        for (key, field) in &evictions {
+            match field {
+                None => prop_assert!(!store.contains(key), "{} is hidden", key),
+                Some(field) => prop_assert!(
+                    store.get_field(key, field).is_none(),
+                    "{}.{} is hidden", key, field
+                ),
+            }
+        }
+        let marks = |store: &Store| -> Vec<(String, String)> {
+            store
+                .stale_fields()
+                .map(|(key, field)| (key.to_string(), field.to_string()))
+                .collect()
+        };
+        prop_assert_eq!(marks(&store), marks(&before), "a layer clears no mark");
+
+        if gc_while_pending {
+            store.gc();
+        }
+        store.fail(id).unwrap();
+        prop_assert_eq!(store.check_invariants(), Ok(()));
+        if gc_while_pending {
+            let mut twin = before.clone();
+            twin.gc();
+            store.gc();
+            prop_assert_eq!(&store, &twin);
+        } else {
+            prop_assert_eq!(&store, &before);
+        }
     }
 }

@@ -23,6 +23,9 @@ pub(crate) static FRESH: &str = "Item:4";
 /// program's counter was.
 pub(crate) static TEMPS: [&str; 3] = ["Item:t0", "Item:t1", "Note:t2"];
 pub(crate) static FIELDS: [&str; 5] = ["a", "b", "n", "l", "v"];
+/// Store field names with arguments that ops write and remove (never read by a document):
+/// variants of `a`, for field invalidation and eviction by name or by exact name.
+pub(crate) static ARG_FIELDS: [&str; 2] = [r#"a({"p":1})"#, r#"a({"p":2})"#];
 /// The version field of versioned types.
 pub(crate) static VERSION: &str = "v";
 
@@ -469,10 +472,11 @@ pub(crate) fn ref_apply(entity: Option<Fields>, op: &MOp) -> Option<Fields> {
 }
 
 /// A field name as the `&'static str` ops carry (every field the test writes is in
-/// [`FIELDS`]; another name is leaked, which only a test can afford).
+/// [`FIELDS`] or [`ARG_FIELDS`]; another name is leaked, which only a test can afford).
 pub(crate) fn leak(name: &str) -> &'static str {
     FIELDS
         .iter()
+        .chain(&ARG_FIELDS)
         .find(|field| **field == name)
         .copied()
         .unwrap_or_else(|| Box::leak(name.to_owned().into_boxed_str()))

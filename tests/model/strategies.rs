@@ -9,10 +9,12 @@ use std::fmt;
 use optimist::{Entity, Value};
 use proptest::prelude::*;
 use proptest::sample::select;
+use proptest::strategy::Union;
 use serde_json::Number;
 
+use crate::model::{Model, Watch};
 use crate::outbox::{ROutcome, RScope};
-use crate::reference::{FIELDS, KEYS, KOp, MOp, Ops, Pos};
+use crate::reference::{ARG_FIELDS, FIELDS, KEYS, KOp, MOp, Ops, Pos, TEMPS, all_keys};
 use crate::versions::TIMES;
 
 // ----- transitions -----
@@ -93,12 +95,32 @@ pub(crate) enum Transition {
     Advance(u64),
     /// `save_json`, then `load_json` into a fresh store that replaces the old one.
     SaveLoad,
+    /// `invalidate` of a key (`Item:` is no valid key).
+    Invalidate(&'static str),
+    /// `invalidate_field` with a field name or a name with arguments.
+    InvalidateField(&'static str, &'static str),
+    /// `invalidate_query` of a document like those query watchers watch.
+    InvalidateQuery(String),
+    /// `tag_watch` of watcher `name` (live or not, a query watcher or not).
+    TagWatch(u32, &'static str),
+    InvalidateTag(&'static str),
+    Retain(&'static str),
+    /// `release`, of a retained key or of any other.
+    Release(&'static str),
+    Gc,
+    Evict(&'static str),
+    /// `evict_field` with a field name or a name with arguments.
+    EvictField(&'static str, &'static str),
 }
 
 impl Transition {
     /// Whether the store's call cancels abandoned layers first.
     pub(crate) fn is_mutating(&self) -> bool {
         use Transition::*;
+        if let Evict(key) | EvictField(key, _) = self {
+            // A refused key is refused before anything else.
+            return crate::hygiene::valid(key);
+        }
         !matches!(
             self,
             Read(..)
@@ -113,6 +135,13 @@ impl Transition {
                 | Dismiss(_)
                 | Advance(_)
                 | SaveLoad
+                | Invalidate(_)
+                | InvalidateField(..)
+                | InvalidateQuery(_)
+                | TagWatch(..)
+                | InvalidateTag(_)
+                | Retain(_)
+                | Release(_)
         )
     }
 
@@ -186,6 +215,16 @@ impl fmt::Debug for Transition {
             Dismiss(name) => write!(f, "Dismiss({name})"),
             Advance(ms) => write!(f, "Advance({ms})"),
             SaveLoad => write!(f, "SaveLoad"),
+            Invalidate(key) => write!(f, "Invalidate({key:?})"),
+            InvalidateField(key, field) => write!(f, "InvalidateField({key:?}, {field:?})"),
+            InvalidateQuery(doc) => write!(f, "InvalidateQuery({doc:?}.into())"),
+            TagWatch(name, tag) => write!(f, "TagWatch({name}, {tag:?})"),
+            InvalidateTag(tag) => write!(f, "InvalidateTag({tag:?})"),
+            Retain(key) => write!(f, "Retain({key:?})"),
+            Release(key) => write!(f, "Release({key:?})"),
+            Gc => write!(f, "Gc"),
+            Evict(key) => write!(f, "Evict({key:?})"),
+            EvictField(key, field) => write!(f, "EvictField({key:?}, {field:?})"),
         }
     }
 }
@@ -277,6 +316,7 @@ fn field_value(temps: &[&'static str]) -> BoxedStrategy<(&'static str, Value)> {
         2 => (Just("l"), prop_oneof![3 => list(temps), 1 => value(temps)]),
         3 => (Just("v"), version()),
         3 => (select(vec!["a", "b"]), value(temps)),
+        1 => (select(&ARG_FIELDS[..]), value(temps)),
     ]
     .boxed()
 }
@@ -302,7 +342,7 @@ fn mop(temps: &[&'static str]) -> BoxedStrategy<MOp> {
     ];
     prop_oneof![
         5 => proptest::collection::vec(field_value(temps), 0..3).prop_map(MOp::Write),
-        1 => field().prop_map(MOp::RemoveField),
+        1 => prop_oneof![4 => field(), 1 => select(&ARG_FIELDS[..])].prop_map(MOp::RemoveField),
         1 => Just(MOp::Delete),
         3 => (number_field, number()).prop_map(|(f, by)| MOp::Increment(f, by)),
         4 => (list_field(), item(temps), pos(temps), any::<bool>())
@@ -406,4 +446,119 @@ pub(crate) fn document() -> BoxedStrategy<String> {
 /// Some of the model's fields, at least one.
 pub(crate) fn some_fields() -> BoxedStrategy<Vec<&'static str>> {
     proptest::sample::subsequence(FIELDS.to_vec(), 1..=3).boxed()
+}
+
+/// What `invalidate_field` and `evict_field` name: a field, a name with arguments that ops
+/// write, one that nothing holds.
+fn pattern() -> BoxedStrategy<&'static str> {
+    prop_oneof![
+        4 => field(),
+        2 => select(&ARG_FIELDS[..]),
+        1 => Just(r#"b({"p":1})"#),
+    ]
+    .boxed()
+}
+
+/// The cache-hygiene transitions: invalidations (of keys, fields, queries, tags), tags,
+/// retains and releases, gc, evictions. Keys are the minted ones and, now and then, `Item:`,
+/// which is no valid key.
+pub(crate) fn hygiene_arms(state: &Model, arms: &mut Vec<(u32, BoxedStrategy<Transition>)>) {
+    use Transition::*;
+    let valid: Vec<&'static str> = all_keys()
+        .filter(|key| !TEMPS.contains(key) || state.temps.contains_key(key))
+        .collect();
+    // Mostly keys that hold an entity (in base or in the view), so marks and evictions hit.
+    let view = state.view();
+    let held: Vec<&'static str> = valid
+        .iter()
+        .copied()
+        .filter(|key| view.contains_key(key) || state.base.contains_key(key))
+        .collect();
+    // And the entities live query watchers read, so that marks make them stale.
+    let read: Vec<&'static str> = state
+        .watches
+        .iter()
+        .filter(|(name, _)| state.watching.contains(name))
+        .filter_map(|(_, watch)| match watch {
+            Watch::Query(doc) => state.looked_up(doc).ok(),
+            Watch::Entity(_) => None,
+        })
+        .flat_map(|looked| looked.keys)
+        .filter(|key| view.contains_key(key))
+        .collect();
+    let key = || {
+        let mut arms: Vec<(u32, BoxedStrategy<&'static str>)> = vec![
+            (4, select(valid.clone()).boxed()),
+            (1, Just("Item:").boxed()),
+        ];
+        if !held.is_empty() {
+            arms.push((8, select(held.clone()).boxed()));
+        }
+        if !read.is_empty() {
+            arms.push((6, select(read.clone()).boxed()));
+        }
+        Union::new_weighted(arms).boxed()
+    };
+    arms.push((4, key().prop_map(Invalidate).boxed()));
+    arms.push((
+        4,
+        (key(), pattern())
+            .prop_map(|(key, field)| InvalidateField(key, field))
+            .boxed(),
+    ));
+    let watched: Vec<String> = state
+        .watches
+        .values()
+        .filter_map(|watch| match watch {
+            Watch::Query(doc) => Some(doc.clone()),
+            Watch::Entity(_) => None,
+        })
+        .collect();
+    let doc = if watched.is_empty() {
+        document()
+    } else {
+        prop_oneof![1 => document(), 2 => select(watched)].boxed()
+    };
+    arms.push((4, doc.prop_map(InvalidateQuery).boxed()));
+    let tag = || select(vec!["t1", "t2"]);
+    if !state.watches.is_empty() {
+        // Mostly live query watchers; now and then any other (refused).
+        let names: Vec<u32> = state.watches.keys().copied().collect();
+        let queries: Vec<u32> = names
+            .iter()
+            .copied()
+            .filter(|name| {
+                state.watching.contains(name)
+                    && matches!(state.watches.get(name), Some(Watch::Query(_)))
+            })
+            .collect();
+        let name = if queries.is_empty() {
+            select(names).boxed()
+        } else {
+            prop_oneof![3 => select(queries), 1 => select(names)].boxed()
+        };
+        arms.push((
+            3,
+            (name, tag())
+                .prop_map(|(name, tag)| TagWatch(name, tag))
+                .boxed(),
+        ));
+    }
+    arms.push((3, tag().prop_map(InvalidateTag).boxed()));
+    arms.push((3, key().prop_map(Retain).boxed()));
+    let retained: Vec<&'static str> = state.hygiene.retained.keys().copied().collect();
+    let release = if retained.is_empty() {
+        key()
+    } else {
+        prop_oneof![2 => select(retained), 1 => key()].boxed()
+    };
+    arms.push((3, release.prop_map(Release).boxed()));
+    arms.push((4, Just(Gc).boxed()));
+    arms.push((3, key().prop_map(Evict).boxed()));
+    arms.push((
+        3,
+        (key(), pattern())
+            .prop_map(|(key, field)| EvictField(key, field))
+            .boxed(),
+    ));
 }

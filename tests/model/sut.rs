@@ -131,7 +131,7 @@ impl Sut {
     }
 
     /// The test's name for a store key.
-    fn name(&self, key: &Key) -> String {
+    pub(crate) fn name(&self, key: &Key) -> String {
         self.temps
             .iter()
             .find(|(_, minted)| *minted == key)
@@ -143,7 +143,7 @@ impl Sut {
     }
 
     /// An entity of the store as the reference writes it.
-    fn fields(&self, entity: &Entity) -> Fields {
+    pub(crate) fn fields(&self, entity: &Entity) -> Fields {
         let rename = |key: &str| {
             let name = self.name(&Key::new(key).ok()?);
             (name != key).then(|| Key::new(&name).expect("a valid key"))
@@ -408,6 +408,10 @@ impl StateMachineTest for ModelTest {
             Mutate(..) | NextToSend | Report(..) | Dismiss(_) | Advance(_) | SaveLoad => {
                 crate::sut_outbox::apply(&mut sut, model, &transition)
             }
+            Invalidate(_) | InvalidateField(..) | InvalidateQuery(_) | TagWatch(..)
+            | InvalidateTag(_) | Retain(_) | Release(_) | Gc | Evict(_) | EvictField(..) => {
+                crate::sut_hygiene::apply(&mut sut, model, &transition)
+            }
             Batch(calls) => {
                 let Sut {
                     store, ids, temps, ..
@@ -571,6 +575,7 @@ impl StateMachineTest for ModelTest {
             panic!("check_invariants: {error}");
         }
         sut.check_records(model);
+        sut.check_hygiene(model);
     }
 }
 

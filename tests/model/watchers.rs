@@ -57,6 +57,8 @@ pub(crate) struct Watching {
     layers_before: HashSet<LayerId>,
     /// Each query text, parsed once.
     docs: HashMap<String, Document>,
+    /// The id of every watcher registered here, live or not, by name.
+    ids: BTreeMap<u32, WatchId>,
 }
 
 /// The watched fields of `entity` (all of them for `None`).
@@ -219,6 +221,31 @@ impl Watching {
             prev: now,
         };
         assert!(self.live.insert(name, live).is_none(), "a fresh name");
+        assert!(self.ids.insert(name, id).is_none(), "a fresh name");
+    }
+
+    /// The id of watcher `name`, live or unwatched (registered on this store).
+    pub(crate) fn id(&self, name: u32) -> WatchId {
+        self.ids[&name]
+    }
+
+    /// The name of a live watcher's id.
+    pub(crate) fn name_of(&self, id: WatchId) -> Option<u32> {
+        self.live
+            .iter()
+            .find(|(_, live)| live.id == id)
+            .map(|(name, _)| *name)
+    }
+
+    /// The live watchers: name, id, and the document of a query watcher.
+    pub(crate) fn live(&self) -> impl Iterator<Item = (u32, WatchId, Option<&Document>)> {
+        self.live.iter().map(|(name, live)| {
+            let doc = match &live.what {
+                What::Query(doc) => Some(doc),
+                What::Entity(..) => None,
+            };
+            (*name, live.id, doc)
+        })
     }
 
     pub(crate) fn unwatch(&mut self, store: &mut Store, name: u32) {
