@@ -163,11 +163,15 @@ pub use mutation::{
     Answer, Failure, FailureKind, Mutation, MutationError, MutationInfo, MutationStatus, Outcome,
     Outgoing, RetryPolicy, Scope,
 };
-pub use normalize::{NormalizeError, normalize, normalize_fragment, normalize_query};
+pub use normalize::{
+    NormalizeError, normalize, normalize_at, normalize_entity, normalize_fragment, normalize_query,
+};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use persist::{LoadError, SaveError, Saved};
-pub use policy::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, KeyFields, KeyFn, Policies, TYPENAME};
+pub use policy::{
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, KeyFields, KeyFn, Policies, TYPENAME, TypeFn,
+};
 pub use read::{PartialRead, Query, ReadError, Reader};
 pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Value};

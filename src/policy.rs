@@ -97,6 +97,60 @@ impl fmt::Debug for KeyFields {
     }
 }
 
+/// A user function that names the type of an object whose payload gives none: given the field
+/// names from the top of the payload down to the object (list indices left out) and the
+/// object's fields, `Some(typename)` or `None` to leave it untyped. See [`Policies::type_with`].
+///
+/// The name is `'static` (a literal, or one picked from a fixed table), so typing an object
+/// allocates nothing.
+///
+/// ```
+/// use std::sync::Arc;
+/// let by_kind: Arc<optimist::TypeFn> = Arc::new(|_path, object| {
+///     match object.get("kind")?.as_str()? {
+///         "post" => Some("Post"),
+///         _ => None,
+///     }
+/// });
+/// let object = serde_json::json!({"kind": "post", "id": 1});
+/// assert_eq!(by_kind(&["feed"], object.as_object().unwrap()), Some("Post"));
+/// ```
+pub type TypeFn = dyn Fn(&[&str], &serde_json::Map<String, serde_json::Value>) -> Option<&'static str>
+    + Send
+    + Sync;
+
+/// Types by path: a node per field name, the type of the objects found there.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PathTypes {
+    typename: Option<String>,
+    children: HashMap<String, PathTypes>,
+}
+
+impl PathTypes {
+    /// The node of field `name` below this one.
+    pub(crate) fn child(&self, name: &str) -> Option<&PathTypes> {
+        if self.children.is_empty() {
+            return None;
+        }
+        self.children.get(name)
+    }
+
+    /// The type of the objects at this node's path, if one is declared.
+    pub(crate) fn typename(&self) -> Option<&str> {
+        self.typename.as_deref()
+    }
+}
+
+/// The type function, with a `Debug` that does not try to print a closure.
+#[derive(Clone)]
+struct TypeFnSlot(Option<Arc<TypeFn>>);
+
+impl fmt::Debug for TypeFnSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
+    }
+}
+
 /// Per-type policies: key fields, possible types, and the limits that keep hostile input from
 /// exhausting the stack.
 ///
@@ -114,6 +168,12 @@ impl fmt::Debug for KeyFields {
 #[derive(Clone, Debug)]
 pub struct Policies {
     key_fields: HashMap<String, KeyFields>,
+    /// Types by path from a root entity ([`Policies::type_at`]), one node per field name.
+    paths: PathTypes,
+    /// Parent type to field name to the field's type ([`Policies::field_type`]).
+    field_types: HashMap<String, HashMap<String, String>>,
+    /// The last resort for an object without a type ([`Policies::type_with`]).
+    type_fn: TypeFnSlot,
     /// Supertype (interface or union) to its direct subtypes.
     possible_types: HashMap<String, HashSet<String>>,
     /// Typename to the field that holds its entities' version.
@@ -152,6 +212,9 @@ impl Default for Policies {
     fn default() -> Policies {
         Policies {
             key_fields: HashMap::new(),
+            paths: PathTypes::default(),
+            field_types: HashMap::new(),
+            type_fn: TypeFnSlot(None),
             possible_types: HashMap::new(),
             version_fields: HashMap::new(),
             max_depth: DEFAULT_MAX_DEPTH,
@@ -182,6 +245,141 @@ impl Policies {
     pub fn key_fields(mut self, typename: &str, key_fields: KeyFields) -> Policies {
         self.key_fields.insert(typename.to_owned(), key_fields);
         self
+    }
+
+    /// Declares that the objects at `path` are of type `typename`, for payloads without
+    /// `__typename` (plain REST JSON). The path is field names from the top of a payload written
+    /// to a root entity (`ROOT_QUERY`, `ROOT_MUTATION`, `ROOT_SUBSCRIPTION`), joined by `.`;
+    /// a list counts as the path of its field, so `"todos"` covers every element of
+    /// `todos: [...]` and `"todos.owner"` the `owner` of each. A payload written to an entity
+    /// key (`Todo:1`, [`normalize_entity`](crate::normalize_entity)) is typed by
+    /// [`Policies::field_type`] instead. Declaring a path again replaces its type.
+    ///
+    /// Precedence, for each object: its own `__typename`, then `type_at`, then
+    /// [`Policies::field_type`], then [`Policies::type_with`]. An object typed by a policy must
+    /// have its key (else [`NormalizeError::MissingId`](crate::NormalizeError::MissingId)),
+    /// unless its type is [`KeyFields::Embedded`]; it is stored with a `__typename`.
+    ///
+    /// ```
+    /// use optimist::{Key, Policies, Store, Value, normalize};
+    /// use serde_json::json;
+    ///
+    /// let mut store = Store::with_policies(Policies::new().type_at("todos", "Todo").type_at("todos.owner", "User"));
+    /// let payload = json!({"todos": [{"id": 17, "title": "a", "owner": {"id": "u1"}}]});
+    /// store.write(normalize(store.policies(), &Key::root_query(), &payload)?)?;
+    /// assert_eq!(store.get_field("Todo:17", "owner"), Some(&Value::Ref(Key::new("User:u1")?)));
+    /// assert_eq!(store.policies().path_type_of("todos.owner"), Some("User"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn type_at(mut self, path: &str, typename: &str) -> Policies {
+        let mut node = &mut self.paths;
+        for name in path.split('.') {
+            node = node.children.entry(name.to_owned()).or_default();
+        }
+        node.typename = Some(typename.to_owned());
+        self
+    }
+
+    /// The type [`Policies::type_at`] declares for `path`, if any.
+    ///
+    /// ```
+    /// let policies = optimist::Policies::new().type_at("todos", "Todo");
+    /// assert_eq!(policies.path_type_of("todos"), Some("Todo"));
+    /// assert_eq!(policies.path_type_of("users"), None);
+    /// ```
+    pub fn path_type_of(&self, path: &str) -> Option<&str> {
+        let mut node = &self.paths;
+        for name in path.split('.') {
+            node = node.child(name)?;
+        }
+        node.typename()
+    }
+
+    /// Declares that the `field` of an object of type `parent` holds objects (or lists of
+    /// them) of type `typename`, wherever that object sits, so a deep REST payload is typed
+    /// without spelling every path. The root entities' types are `Query`, `Mutation` and
+    /// `Subscription` (unless the payload names its own), so `field_type("Query", "todos",
+    /// "Todo")` types a root field. Declaring a field again replaces its type. Precedence: see
+    /// [`Policies::type_at`].
+    ///
+    /// ```
+    /// use optimist::{Key, Policies, Store, Value, normalize};
+    /// use serde_json::json;
+    ///
+    /// let policies = Policies::new()
+    ///     .type_at("todos", "Todo")
+    ///     .field_type("Todo", "owner", "User")
+    ///     .field_type("User", "team", "Team");
+    /// let mut store = Store::with_policies(policies);
+    /// let payload = json!({"todos": [{"id": 1, "owner": {"id": 7, "team": {"id": "t"}}}]});
+    /// store.write(normalize(store.policies(), &Key::root_query(), &payload)?)?;
+    /// assert_eq!(store.get_field("User:7", "team"), Some(&Value::Ref(Key::new("Team:t")?)));
+    /// assert_eq!(store.policies().field_type_of("Todo", "owner"), Some("User"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn field_type(mut self, parent: &str, field: &str, typename: &str) -> Policies {
+        self.field_types
+            .entry(parent.to_owned())
+            .or_default()
+            .insert(field.to_owned(), typename.to_owned());
+        self
+    }
+
+    /// The type [`Policies::field_type`] declares for `field` of `parent`, if any.
+    ///
+    /// ```
+    /// let policies = optimist::Policies::new().field_type("Todo", "owner", "User");
+    /// assert_eq!(policies.field_type_of("Todo", "owner"), Some("User"));
+    /// assert_eq!(policies.field_type_of("User", "owner"), None);
+    /// ```
+    pub fn field_type_of(&self, parent: &str, field: &str) -> Option<&str> {
+        if self.field_types.is_empty() {
+            return None;
+        }
+        self.field_types.get(parent)?.get(field).map(String::as_str)
+    }
+
+    /// Sets a function that types the objects no `__typename`, [`Policies::type_at`] or
+    /// [`Policies::field_type`] types: it gets the field names from the top of the payload to
+    /// the object (list indices left out; under an entity root as under a root entity) and
+    /// the object, and returns `Some(typename)` or `None` (the object stays untyped, and so
+    /// embedded in its parent, as every untyped object is). A second call replaces the
+    /// function. See [`TypeFn`].
+    ///
+    /// ```
+    /// use optimist::{Key, Policies, Store, Value, normalize};
+    /// use serde_json::json;
+    ///
+    /// let policies = Policies::new().type_with(|path, object| match (path, object.get("kind")?.as_str()?) {
+    ///     (["feed"], "post") => Some("Post"),
+    ///     (["feed"], "photo") => Some("Photo"),
+    ///     _ => None,
+    /// });
+    /// let mut store = Store::with_policies(policies);
+    /// let payload = json!({"feed": [{"kind": "post", "id": 1}, {"kind": "photo", "id": 1}]});
+    /// store.write(normalize(store.policies(), &Key::root_query(), &payload)?)?;
+    /// assert!(store.get("Post:1").is_some() && store.get("Photo:1").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn type_with<F>(mut self, f: F) -> Policies
+    where
+        F: Fn(&[&str], &serde_json::Map<String, serde_json::Value>) -> Option<&'static str>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.type_fn = TypeFnSlot(Some(Arc::new(f)));
+        self
+    }
+
+    /// The path types, from the top of a payload written to a root entity.
+    pub(crate) fn path_types(&self) -> &PathTypes {
+        &self.paths
+    }
+
+    /// The function [`Policies::type_with`] set, if any.
+    pub(crate) fn type_fn(&self) -> Option<&TypeFn> {
+        self.type_fn.0.as_deref()
     }
 
     /// Declares the subtypes of an interface or union (Apollo's `possibleTypes`), so fragments

@@ -64,6 +64,29 @@ pub enum NormalizeError {
         /// What the id is instead.
         found: &'static str,
     },
+    /// An object typed by a policy ([`Policies::type_at`], [`Policies::field_type`],
+    /// [`Policies::type_with`]), or given to [`Policies::identify`], lacks its key: no `id` nor
+    /// `_id` (both absent or `null`), or a declared key field is `null`.
+    MissingId {
+        /// The object's path.
+        path: String,
+        /// The object's type.
+        typename: String,
+    },
+    /// [`Policies::identify`] was asked for the key of a type without identity
+    /// ([`KeyFields::Embedded`], or a key function that returned `None` for this object).
+    NotAnEntity {
+        /// The object's path.
+        path: String,
+        /// The type.
+        typename: String,
+    },
+    /// [`Store::identify`](crate::Store::identify) was given an object without a string
+    /// `__typename`, so its type is unknown.
+    NoTypename {
+        /// The object's path.
+        path: String,
+    },
     /// An object lacks one of the key fields its type declares ([`KeyFields::Fields`]).
     MissingKeyField {
         /// The object's path.
@@ -131,6 +154,9 @@ impl NormalizeError {
             | NormalizeError::TypenameNotAString { path, .. }
             | NormalizeError::UnsupportedId { path, .. }
             | NormalizeError::MissingKeyField { path, .. }
+            | NormalizeError::MissingId { path, .. }
+            | NormalizeError::NotAnEntity { path, .. }
+            | NormalizeError::NoTypename { path }
             | NormalizeError::InvalidKey { path, .. }
             | NormalizeError::TypenameConflict { path, .. }
             | NormalizeError::MissingField { path, .. }
@@ -180,6 +206,21 @@ impl fmt::Display for NormalizeError {
             } => write!(
                 f,
                 "`{typename}` at {} has {found} as its `{field}`; an id must be a string or a number",
+                At(path)
+            ),
+            NormalizeError::MissingId { path, typename } => write!(
+                f,
+                "`{typename}` at {} has no key: its `id` (or `_id`, or its key fields) is missing or null",
+                At(path)
+            ),
+            NormalizeError::NotAnEntity { path, typename } => write!(
+                f,
+                "the `{typename}` at {} has no identity: its type is embedded, or its key function gave none",
+                At(path)
+            ),
+            NormalizeError::NoTypename { path } => write!(
+                f,
+                "the object at {} has no string `__typename`, so its type and key are unknown",
                 At(path)
             ),
             NormalizeError::MissingKeyField {

@@ -19,6 +19,7 @@
 mod collect;
 mod error;
 mod fields;
+mod identify;
 mod key;
 mod path;
 mod plan;
@@ -72,6 +73,69 @@ pub fn normalize(policies: &Policies, root: &Key, payload: &Json) -> Result<Patc
     let mut writer = Writer::new(policies);
     writer.root(root, data, None).map_err(|error| *error)?;
     Ok(writer.finish())
+}
+
+/// Normalizes a payload of any shape (a REST list, an object, a scalar) as the one field
+/// `field` of `root`: what [`normalize`] makes of `{field: payload}`, without building it.
+/// Paths of [`Policies::type_at`] start at `field`, so `GET /todos`'s array written at `todos`
+/// is typed by `type_at("todos", "Todo")`. Other fields of `root` are left as they are.
+///
+/// ```
+/// use optimist::{Key, Policies, Store, Value, normalize_at};
+/// use serde_json::json;
+///
+/// let mut store = Store::with_policies(Policies::new().type_at("todos", "Todo"));
+/// let answer = json!([{"id": 1, "title": "a", "done": false, "version": 3}]); // GET /todos
+/// store.write(normalize_at(store.policies(), &Key::root_query(), "todos", &answer)?)?;
+/// let list = store.get_field("ROOT_QUERY", "todos").and_then(Value::as_list).unwrap();
+/// assert_eq!(list[0].as_ref_key().map(|key| key.as_str()), Some("Todo:1"));
+/// assert_eq!(store.get_field("Todo:1", "__typename"), Some(&Value::from("Todo")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn normalize_at(
+    policies: &Policies,
+    root: &Key,
+    field: &str,
+    payload: &Json,
+) -> Result<Patch, NormalizeError> {
+    let mut writer = Writer::new(policies);
+    writer
+        .root_field(root, field, payload)
+        .map_err(|error| *error)?;
+    Ok(writer.finish())
+}
+
+/// Normalizes one object of type `typename` (a REST answer to `POST /todos` or
+/// `PATCH /todos/1`) as the entity its key fields name: the key ([`Policies::identify`]) and the
+/// patch ([`normalize`] into that key), so the answer can confirm a layer and the key can
+/// [`remap`](crate::Store::remap) a temporary one. Nested objects are typed by
+/// [`Policies::field_type`] (path types apply under root entities only). A missing or wrongly
+/// typed id is an error, and no patch.
+///
+/// ```
+/// use optimist::{Key, Patch, Policies, Store, Value, normalize_entity};
+/// use serde_json::json;
+///
+/// let mut store = Store::with_policies(Policies::new().field_type("Todo", "owner", "User"));
+/// let tmp = store.temporary_key("Todo")?;
+/// let (create, _) = store.push("POST /todos", Patch::new().set(tmp.clone(), "title", "a"))?;
+///
+/// let answer = json!({"id": 17, "title": "a", "owner": {"id": 2, "name": "Ann"}});
+/// let (key, patch) = normalize_entity(store.policies(), "Todo", &answer)?;
+/// assert_eq!(key.as_str(), "Todo:17");
+/// store.remap(&tmp, &key)?;
+/// store.confirm(create, patch)?;
+/// assert_eq!(store.get_field("Todo:17", "owner"), Some(&Value::Ref(Key::new("User:2")?)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn normalize_entity(
+    policies: &Policies,
+    typename: &str,
+    payload: &Json,
+) -> Result<(Key, Patch), NormalizeError> {
+    let key = policies.identify(typename, payload)?;
+    let patch = normalize(policies, &key, payload)?;
+    Ok((key, patch))
 }
 
 /// Normalizes the response `data` of the operation in `doc`, following its selection set

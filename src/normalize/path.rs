@@ -60,3 +60,20 @@ impl<'s> Path<'s> {
         out
     }
 }
+
+impl<'s> Path<'s> {
+    /// The field names from the top down, list indices left out: what a
+    /// [`TypeFn`](crate::TypeFn) is given.
+    pub(super) fn fields(&self) -> Vec<&'s str> {
+        let mut names = Vec::new();
+        let mut at = Some(self);
+        while let Some(path) = at {
+            if let Step::Field(name) = path.step {
+                names.push(name);
+            }
+            at = path.parent;
+        }
+        names.reverse();
+        names
+    }
+}

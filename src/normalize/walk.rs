@@ -28,7 +28,7 @@ use crate::field::FieldName;
 use crate::key::{Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 use crate::op::Op;
 use crate::patch::{Hasher, KeyOps, OpsByKey, Patch};
-use crate::policy::{KeyFields, Policies, TYPENAME};
+use crate::policy::{KeyFields, PathTypes, Policies, TYPENAME};
 use crate::value::{List, Value};
 
 /// What the walk expects of a value.
@@ -40,6 +40,15 @@ enum Expect<'x, 'd> {
     Scalar,
     /// A field with selection sets: objects (or lists of them) only.
     Select(&'x [Rc<Plan<'d>>]),
+}
+
+/// What the policies say of the objects at one place of the payload, found as the walk
+/// descends: the path node of [`Policies::type_at`] and the type [`Policies::field_type`] gives
+/// the field the value is in.
+#[derive(Clone, Copy, Default)]
+struct Site<'p> {
+    path: Option<&'p PathTypes>,
+    by_field: Option<&'p str>,
 }
 
 /// The plans of a value (by address) and an object's typename: what its fields depend on.
@@ -125,16 +134,76 @@ impl<'p> Writer<'p> {
         if let Some(implied) = implied {
             fields.push((self.typename_field.clone(), Value::from(implied)));
         }
+        let typename = declared.or(implied);
+        let site = self.root_site(key);
         match sels {
             Some(sels) => {
-                let typename = declared.or(implied);
                 let (collected, _) = collect(sels, typename, data, self.policies);
-                self.groups(&collected, data, &path, 1, &mut fields)?;
+                self.groups(&collected, data, &path, 1, &mut fields, typename, site)?;
             }
-            None => self.plain_fields(data, &path, 1, &mut fields)?,
+            None => self.plain_fields(data, &path, 1, &mut fields, typename, site)?,
         }
         self.store(key.clone(), freeze(fields));
         Ok(())
+    }
+
+    /// Writes `json` as the one field `field` of the entity `key` ([`super::normalize_at`]):
+    /// as [`Writer::root`] with a top level of that one field, without building it.
+    pub(super) fn root_field(
+        &mut self,
+        key: &Key,
+        field: &'p str,
+        json: &'p Json,
+    ) -> Result<(), Fail> {
+        let path = Path::ROOT;
+        if self.limit == 0 {
+            return Err(self.too_deep(&path));
+        }
+        let typename = key.typename().or_else(|| root_typename(key));
+        let mut fields = Fields::with_capacity(2);
+        if let Some(typename) = typename {
+            fields.push((self.typename_field.clone(), Value::from(typename)));
+        }
+        let site = self.child_site(self.root_site(key), typename, field);
+        let value = self.value(Expect::Any, json, &path.field(field), 2, site)?;
+        fields.push((self.name(field), value));
+        self.store(key.clone(), freeze(fields));
+        Ok(())
+    }
+
+    /// Path types apply from the top of a payload written to a root entity only.
+    fn root_site(&self, key: &Key) -> Site<'p> {
+        Site {
+            path: key.is_root().then(|| self.policies.path_types()),
+            by_field: None,
+        }
+    }
+
+    /// The site of field `name` of an object of type `typename` at `site`.
+    fn child_site(&self, site: Site<'p>, typename: Option<&str>, name: &str) -> Site<'p> {
+        let policies = self.policies;
+        Site {
+            path: site.path.and_then(|node| node.child(name)),
+            by_field: typename.and_then(|typename| policies.field_type_of(typename, name)),
+        }
+    }
+
+    /// The type the policies give an object without a `__typename`, in order of precedence.
+    fn inferred_type(
+        &self,
+        site: Site<'p>,
+        data: &Map<String, Json>,
+        path: &Path<'_>,
+    ) -> Option<&'p str> {
+        let policies = self.policies;
+        site.path
+            .and_then(PathTypes::typename)
+            .or(site.by_field)
+            .or_else(|| {
+                policies
+                    .type_fn()
+                    .and_then(|type_fn| type_fn(&path.fields(), data))
+            })
     }
 
     fn object(
@@ -143,39 +212,58 @@ impl<'p> Writer<'p> {
         data: &'p Map<String, Json>,
         path: &Path<'_>,
         depth: usize,
+        site: Site<'p>,
     ) -> Result<Value, Fail> {
         if depth > self.limit {
             return Err(self.too_deep(path));
         }
-        let typename = typename_of(data, sels, path)?;
+        // The payload's own `__typename` wins over every policy.
+        let mut inferred = false;
+        let typename = match typename_of(data, sels, path)? {
+            Some(typename) => Some(typename),
+            None => {
+                let found = self.inferred_type(site, data, path);
+                inferred = found.is_some();
+                found
+            }
+        };
         let collected = sels.map(|sels| self.collected(sels, typename, data));
         let identity = match typename {
-            Some(typename) => self.identify(typename, data, collected.as_deref(), path, depth)?,
+            Some(typename) => {
+                self.identify(typename, data, collected.as_deref(), path, depth, inferred)?
+            }
             None => None,
         };
         let mut fields;
         match &collected {
             Some(collected) => {
-                fields = Fields::with_capacity(collected.groups.len());
-                self.groups(collected, data, path, depth, &mut fields)?;
+                fields = Fields::with_capacity(collected.groups.len() + 1);
+                self.groups(collected, data, path, depth, &mut fields, typename, site)?;
                 if !collected.sorted {
                     fields = freeze(fields);
                 }
             }
             None => {
-                fields = Fields::with_capacity(data.len());
-                self.plain_fields(data, path, depth, &mut fields)?;
+                fields = Fields::with_capacity(data.len() + 1);
+                self.plain_fields(data, path, depth, &mut fields, typename, site)?;
                 fields = freeze(fields);
             }
         }
         let Some((key, key_object)) = identity else {
             return Ok(Value::Object(Entity::from_sorted(fields)));
         };
+        // An entity typed by a policy says its type, as one typed by its payload does.
+        if let (true, Some(typename)) = (inferred, typename)
+            && let Err(at) = fields.binary_search_by(|(field, _)| field.as_str().cmp(TYPENAME))
+        {
+            let name = self.type_info(typename).name.clone();
+            fields.insert(at, (self.typename_field.clone(), name));
+        }
         // As Apollo does, the fields that gave the object its identity are stored with it even
         // when the document does not select them, so the entity can be identified again.
         for (name, json) in key_object {
             if let Err(at) = fields.binary_search_by(|(field, _)| field.as_str().cmp(name)) {
-                let value = self.value(Expect::Scalar, json, &path.field(name), depth + 1)?;
+                let value = self.value(Expect::Scalar, json, &path.field(name), depth + 1, site)?;
                 fields.insert(at, (self.name(name), value));
             }
         }
@@ -213,18 +301,31 @@ impl<'p> Writer<'p> {
             .clone()
     }
 
+    #[allow(clippy::too_many_arguments)] // the walk's state, passed down: no struct to build per call
     fn plain_fields(
         &mut self,
         data: &'p Map<String, Json>,
         path: &Path<'_>,
         depth: usize,
         out: &mut Fields,
+        typename: Option<&str>,
+        site: Site<'p>,
     ) -> Result<(), Fail> {
         for (name, json) in data {
             let value = match json {
                 // Checked to be a string by `typename_of`.
                 Json::String(typename) if name == TYPENAME => self.type_info(typename).name.clone(),
-                _ => self.value(Expect::Any, json, &path.field(name), depth + 1)?,
+                Json::Object(_) | Json::Array(_) => {
+                    let site = self.child_site(site, typename, name);
+                    self.value(Expect::Any, json, &path.field(name), depth + 1, site)?
+                }
+                _ => self.value(
+                    Expect::Any,
+                    json,
+                    &path.field(name),
+                    depth + 1,
+                    Site::default(),
+                )?,
             };
             out.push((self.name(name), value));
         }
@@ -233,6 +334,7 @@ impl<'p> Writer<'p> {
 
     /// Writes the collected fields of an object: each field's value walked once, with every
     /// sub-selection it has.
+    #[allow(clippy::too_many_arguments)] // the walk's state, passed down: no struct to build per call
     fn groups(
         &mut self,
         collected: &Collected<'p>,
@@ -240,6 +342,8 @@ impl<'p> Writer<'p> {
         path: &Path<'_>,
         depth: usize,
         out: &mut Fields,
+        typename: Option<&str>,
+        site: Site<'p>,
     ) -> Result<(), Fail> {
         for group in &collected.groups {
             let json = match (data.get(group.response_key), group.kind) {
@@ -253,9 +357,18 @@ impl<'p> Writer<'p> {
                     Json::String(typename) => self.type_info(typename).name.clone(),
                     other => return Err(not_a_string(&here, other)),
                 },
-                Kind::Leaf => self.value(Expect::Scalar, json, &here, depth + 1)?,
+                Kind::Leaf => {
+                    self.value(Expect::Scalar, json, &here, depth + 1, Site::default())?
+                }
                 Kind::Object => {
-                    self.value(Expect::Select(&group.children), json, &here, depth + 1)?
+                    let site = self.child_site(site, typename, group.name.name());
+                    self.value(
+                        Expect::Select(&group.children),
+                        json,
+                        &here,
+                        depth + 1,
+                        site,
+                    )?
                 }
             };
             out.push((group.name.clone(), value));
@@ -269,6 +382,7 @@ impl<'p> Writer<'p> {
         json: &'p Json,
         path: &Path<'_>,
         depth: usize,
+        site: Site<'p>,
     ) -> Result<Value, Fail> {
         Ok(match json {
             Json::Null => Value::Null,
@@ -284,13 +398,13 @@ impl<'p> Writer<'p> {
                 }
                 let mut list = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
-                    list.push(self.value(expect, item, &path.index(index), depth + 1)?);
+                    list.push(self.value(expect, item, &path.index(index), depth + 1, site)?);
                 }
                 Value::List(list.into_iter().collect::<List>())
             }
             Json::Object(map) => match expect {
-                Expect::Any => self.object(None, map, path, depth)?,
-                Expect::Select(sels) => self.object(Some(sels), map, path, depth)?,
+                Expect::Any => self.object(None, map, path, depth, site)?,
+                Expect::Select(sels) => self.object(Some(sels), map, path, depth, site)?,
                 Expect::Scalar => {
                     if depth > self.limit {
                         return Err(self.too_deep(path));
@@ -298,7 +412,7 @@ impl<'p> Writer<'p> {
                     let mut fields = Fields::with_capacity(map.len());
                     for (name, item) in map {
                         let value =
-                            self.value(Expect::Scalar, item, &path.field(name), depth + 1)?;
+                            self.value(Expect::Scalar, item, &path.field(name), depth + 1, site)?;
                         fields.push((FieldName::new(name), value));
                     }
                     Value::Object(Entity::from_fields(fields))
@@ -320,14 +434,16 @@ impl<'p> Writer<'p> {
 
     /// The key of an object of type `typename` with the fields that made it (none for a key
     /// function), or `None` if the object has no identity. Identity is read from the data as it
-    /// is, selected or not, as Apollo does.
-    fn identify(
+    /// is, selected or not, as Apollo does. An object whose type a policy gave (`inferred`) and
+    /// whose type has key fields must have them: [`NormalizeError::MissingId`].
+    pub(super) fn identify(
         &mut self,
         typename: &'p str,
         data: &'p Map<String, Json>,
         aliases: Option<&Collected<'p>>,
         path: &Path<'_>,
         depth: usize,
+        inferred: bool,
     ) -> Result<Option<(Key, KeyObject<'p>)>, Fail> {
         let invalid = |error: KeyError| {
             Box::new(NormalizeError::InvalidKey {
@@ -372,6 +488,13 @@ impl<'p> Writer<'p> {
                 }
                 None => Key::new(&text).map(Some),
             },
+            Ok(false) if inferred => {
+                self.key_text = text;
+                return Err(Box::new(NormalizeError::MissingId {
+                    path: path.render(),
+                    typename: typename.to_owned(),
+                }));
+            }
             Ok(false) => Ok(None),
             Err(problem) => {
                 self.key_text = text;
