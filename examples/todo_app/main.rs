@@ -1,0 +1,37 @@
+//! The main job: a todo app against a real server and database, end to end.
+//!
+//! Starts the todo server (axum over SQLite, `examples/todo-server`) on a loopback port with a
+//! database in a temporary directory, opens a client on optimist (`client.rs`: reqwest, tokio,
+//! the store's mutation driver, the server's event stream, an outbox file), and runs it through
+//! the flows of `flows.rs` with faults injected on the server: latency, a refused delete, a
+//! version conflict, a lost answer, the server going down. It prints what the user sees after
+//! each step, the mutations' statuses, which components re-rendered, and at the end the
+//! server's rows next to the client's confirmed view. Every step is checked as it goes (the
+//! same checks as `tests/end_to_end.rs`); the example exits non-zero if one fails.
+//!
+//! Run with `cargo run --example todo_app --features tokio`.
+
+mod client;
+#[allow(dead_code)] // `Kept` is the test's timeline
+mod flows;
+mod ui;
+
+use std::time::Instant;
+
+use flows::{FlowError, Printed, World};
+
+#[tokio::main]
+async fn main() -> Result<(), FlowError> {
+    let mut world = World::start(Printed(Instant::now())).await?;
+    world.create().await?;
+    world.toggle().await?;
+    world.two_renames().await?;
+    world.failed_delete().await?;
+    world.refetch_during_save().await?;
+    world.pushed_by_other_client().await?;
+    world.version_conflict().await?;
+    world.lost_answer().await?;
+    world.offline().await?;
+    world.print_final()?;
+    world.finish().await
+}
