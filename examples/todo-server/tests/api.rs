@@ -44,7 +44,7 @@ async fn create_read_update_delete() {
         .await
         .unwrap();
     assert_eq!((patched.done, patched.version), (true, 2));
-    assert_eq!(server.rows().unwrap(), [patched.clone()]);
+    assert_eq!(server.rows().unwrap(), [patched]);
     let deleted = http
         .delete(format!("{url}/todos/{}", row.id))
         .send()
