@@ -50,19 +50,7 @@ async fn every_flow_in_sequence() {
     let mut world = World::start(Kept::default())
         .await
         .expect("the server starts");
-    let result = async {
-        world.create().await?;
-        world.toggle().await?;
-        world.two_renames().await?;
-        world.failed_delete().await?;
-        world.refetch_during_save().await?;
-        world.pushed_by_other_client().await?;
-        world.version_conflict().await?;
-        world.lost_answer().await?;
-        world.offline().await?;
-        world.check_matches_database().await
-    }
-    .await;
+    let result = world.every_flow().await;
     let timeline = world.out.0.join("\n");
     world.finish().await.expect("the world shuts down");
     if let Err(error) = result {

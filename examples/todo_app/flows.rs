@@ -361,6 +361,21 @@ impl<T: Timeline> World<T> {
 
     // ---- the flows -------------------------------------------------------------------------
 
+    /// Every flow below, one after the other on this world's server, as the main job runs
+    /// them; then the final check against the database.
+    pub async fn every_flow(&mut self) -> Result<(), FlowError> {
+        self.create().await?;
+        self.toggle().await?;
+        self.two_renames().await?;
+        self.failed_delete().await?;
+        self.refetch_during_save().await?;
+        self.pushed_by_other_client().await?;
+        self.version_conflict().await?;
+        self.lost_answer().await?;
+        self.offline().await?;
+        self.check_matches_database().await
+    }
+
     /// An optimistic create shows at once under a temporary key; the server's id replaces it
     /// in place when the answer comes.
     pub async fn create(&mut self) -> Result<(), FlowError> {

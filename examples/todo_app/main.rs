@@ -23,15 +23,7 @@ use flows::{FlowError, Printed, World};
 #[tokio::main]
 async fn main() -> Result<(), FlowError> {
     let mut world = World::start(Printed(Instant::now())).await?;
-    world.create().await?;
-    world.toggle().await?;
-    world.two_renames().await?;
-    world.failed_delete().await?;
-    world.refetch_during_save().await?;
-    world.pushed_by_other_client().await?;
-    world.version_conflict().await?;
-    world.lost_answer().await?;
-    world.offline().await?;
+    world.every_flow().await?;
     world.print_final()?;
     world.finish().await
 }

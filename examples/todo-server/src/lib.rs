@@ -570,6 +570,28 @@ async fn write(
 
 type Applied = (StatusCode, Json, Option<(&'static str, Json)>);
 
+/// The row `id` if it exists and is at the `If-Match` version (when one is given), else the
+/// refusal to answer: 404, or 412 with the current row.
+fn checked(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    expected: Option<i64>,
+) -> rusqlite::Result<Result<Todo, Applied>> {
+    let Some(current) = find(tx, id)? else {
+        let (status, body) = error(StatusCode::NOT_FOUND, "no such todo");
+        return Ok(Err((status, body, None)));
+    };
+    if expected.is_some_and(|version| version != current.version) {
+        let current = serde_json::to_value(&current).unwrap_or(Json::Null);
+        return Ok(Err((
+            StatusCode::PRECONDITION_FAILED,
+            json!({"error": "version mismatch", "current": current}),
+            None,
+        )));
+    }
+    Ok(Ok(current))
+}
+
 /// Applies a write inside the transaction: the answer, and the change to stream.
 fn apply(
     tx: &rusqlite::Transaction<'_>,
@@ -592,17 +614,10 @@ fn apply(
             ))
         }
         Write::Update { id, title, done } => {
-            let Some(current) = find(tx, id)? else {
-                let (status, body) = error(StatusCode::NOT_FOUND, "no such todo");
-                return Ok((status, body, None));
+            let current = match checked(tx, id, expected)? {
+                Ok(current) => current,
+                Err(refused) => return Ok(refused),
             };
-            if expected.is_some_and(|version| version != current.version) {
-                return Ok((
-                    StatusCode::PRECONDITION_FAILED,
-                    json!({"error": "version mismatch", "current": to_json(&current)}),
-                    None,
-                ));
-            }
             let row = Todo {
                 id,
                 title: title.unwrap_or(current.title),
@@ -620,16 +635,8 @@ fn apply(
             ))
         }
         Write::Delete { id } => {
-            let Some(current) = find(tx, id)? else {
-                let (status, body) = error(StatusCode::NOT_FOUND, "no such todo");
-                return Ok((status, body, None));
-            };
-            if expected.is_some_and(|version| version != current.version) {
-                return Ok((
-                    StatusCode::PRECONDITION_FAILED,
-                    json!({"error": "version mismatch", "current": to_json(&current)}),
-                    None,
-                ));
+            if let Err(refused) = checked(tx, id, expected)? {
+                return Ok(refused);
             }
             tx.execute("DELETE FROM todos WHERE id = ?1", [id])?;
             Ok((
