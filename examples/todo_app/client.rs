@@ -194,23 +194,7 @@ impl Client {
     /// flight when it was sent, so it can neither hide nor undo one; if the request fails its
     /// slot is cancelled.
     pub async fn refetch(&self) -> Result<(), ClientError> {
-        let slot = self.store().reserve_guarded("GET /todos");
-        let rows = self.http.get_todos().await;
-        let mut store = self.store();
-        match rows {
-            Ok(rows) => {
-                let patch = list_patch(store.policies(), &rows)?;
-                store
-                    .confirm(slot.id(), patch)
-                    .map_err(|error| ClientError::Store(error.to_string()))?;
-                Ok(())
-            }
-            Err(error) => {
-                drop(slot); // nobody waits for it any more: cancelled
-                store.collect_abandoned();
-                Err(error)
-            }
-        }
+        refetch_on(&self.http, &self.store, "GET /todos").await
     }
 
     /// Creates a todo: it shows at once, at the end of the list, under a temporary key that
@@ -485,11 +469,8 @@ async fn send(http: &Http, store: &Mutex<Store>, out: &Outgoing, request: Reques
     let mut store = lock(store);
     match (status, &request) {
         (200 | 201, Request::Create { tmp, .. }) => {
-            let Some(row) = row_of(&body) else {
-                return Outcome::Ambiguous("the create's answer has no row".into());
-            };
-            let real = match Key::entity(TYPE, &row.id.to_string()) {
-                Ok(real) => real,
+            let (real, patch) = match entity_patch(store.policies(), &body) {
+                Ok(found) => found,
                 Err(error) => return Outcome::Ambiguous(error.to_string().into()),
             };
             if store.is_temporary(tmp.as_str()) {
@@ -498,11 +479,8 @@ async fn send(http: &Http, store: &Mutex<Store>, out: &Outgoing, request: Reques
                     return Outcome::Ambiguous(error.to_string().into());
                 }
             }
-            match row_patch(store.policies(), &body) {
-                // The row replaces the guess's fields; the guess's list insert stays.
-                Ok(patch) => Outcome::confirm_keeping_relative(patch),
-                Err(error) => Outcome::Ambiguous(error.to_string().into()),
-            }
+            // The row replaces the guess's fields; the guess's list insert stays.
+            Outcome::confirm_keeping_relative(patch)
         }
         (200, Request::Update { .. }) => match row_patch(store.policies(), &body) {
             Ok(patch) => Outcome::confirm(patch),
@@ -601,37 +579,28 @@ impl Http {
             buffer.push_str(&String::from_utf8_lossy(&chunk?));
             while let Some(end) = buffer.find("\n\n") {
                 let event: String = buffer.drain(..end + 2).collect();
-                let (mut kind, mut data) = ("message", String::new());
+                let (mut kind, mut data) = (String::new(), String::new());
                 for line in event.lines() {
                     if let Some(value) = line.strip_prefix("event:") {
-                        kind = if value.trim() == "upsert" {
-                            "upsert"
-                        } else if value.trim() == "delete" {
-                            "delete"
-                        } else {
-                            "other"
-                        };
+                        kind = value.trim().to_owned();
                     } else if let Some(value) = line.strip_prefix("data:") {
                         data.push_str(value.trim_start());
                     }
                 }
                 if !caught_up {
                     caught_up = true;
-                    let _ = refetch_on(self, store).await;
+                    let _ = refetch_on(self, store, "GET /todos (stream opened)").await;
                 }
                 let Ok(data) = serde_json::from_str::<Json>(&data) else {
                     continue;
                 };
                 let mut store = lock(store);
-                let patch = match kind {
-                    "upsert" => match (row_patch(store.policies(), &data), row_of(&data)) {
-                        (Ok(patch), Some(row)) => Key::entity(TYPE, &row.id.to_string())
-                            .map(|key| {
-                                patch.insert_unique("ROOT_QUERY", LIST, key, ListPosition::End)
-                            })
-                            .ok(),
-                        _ => None,
-                    },
+                let patch = match kind.as_str() {
+                    "upsert" => entity_patch(store.policies(), &data)
+                        .ok()
+                        .map(|(key, patch)| {
+                            patch.insert_unique("ROOT_QUERY", LIST, key, ListPosition::End)
+                        }),
                     "delete" => data["id"]
                         .as_i64()
                         .and_then(|id| Key::entity(TYPE, &id.to_string()).ok())
@@ -651,16 +620,26 @@ impl Http {
     }
 }
 
-/// A refetch from inside a task that holds no `Client`.
-async fn refetch_on(http: &Http, store: &Mutex<Store>) -> Result<(), ClientError> {
-    let slot = lock(store).reserve_guarded("GET /todos (stream opened)");
-    let rows = http.get_todos().await?;
+/// Reserves a slot for `GET /todos` below the pending mutations, and confirms it with the
+/// answer; if the request fails, the slot is cancelled (nobody waits for it any more).
+async fn refetch_on(http: &Http, store: &Mutex<Store>, label: &str) -> Result<(), ClientError> {
+    let slot = lock(store).reserve_guarded(label);
+    let rows = http.get_todos().await;
     let mut store = lock(store);
-    let patch = list_patch(store.policies(), &rows)?;
-    store
-        .confirm(slot.id(), patch)
-        .map_err(|error| ClientError::Store(error.to_string()))?;
-    Ok(())
+    match rows {
+        Ok(rows) => {
+            let patch = list_patch(store.policies(), &rows)?;
+            store
+                .confirm(slot.id(), patch)
+                .map_err(|error| ClientError::Store(error.to_string()))?;
+            Ok(())
+        }
+        Err(error) => {
+            drop(slot);
+            store.collect_abandoned();
+            Err(error)
+        }
+    }
 }
 
 /// `GET /todos`'s array as a patch: every row, and the root's list of them.
@@ -672,15 +651,15 @@ fn list_patch(policies: &Policies, rows: &Json) -> Result<Patch, ClientError> {
         .map_err(|error| ClientError::Answer(error.to_string()))
 }
 
-/// One row (a write's answer) as a patch of its entity.
-fn row_patch(policies: &Policies, row: &Json) -> Result<Patch, ClientError> {
+/// One row (a write's answer) as its entity's key and a patch of it.
+fn entity_patch(policies: &Policies, row: &Json) -> Result<(Key, Patch), ClientError> {
     optimist::normalize_entity(policies, TYPE, row)
-        .map(|(_key, patch)| patch)
         .map_err(|error| ClientError::Answer(error.to_string()))
 }
 
-fn row_of(body: &Json) -> Option<Todo> {
-    serde_json::from_value(body.clone()).ok()
+/// One row (a write's answer) as a patch of its entity.
+fn row_patch(policies: &Policies, row: &Json) -> Result<Patch, ClientError> {
+    entity_patch(policies, row).map(|(_key, patch)| patch)
 }
 
 fn error_text(body: &Json) -> String {

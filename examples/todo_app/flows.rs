@@ -280,6 +280,23 @@ impl<T: Timeline> World<T> {
             .ok_or_else(|| FlowError(format!("{key} is not shown")))
     }
 
+    /// Checks that the newest failure shown is of `kind`, then dismisses every failure (the
+    /// user closed the error).
+    fn check_failure_shown(&mut self, kind: FailureKind) -> Result<(), FlowError> {
+        let failure = self
+            .alice
+            .store()
+            .failed_mutations()
+            .last()
+            .map(|m| m.status().clone());
+        check(
+            matches!(&failure, Some(MutationStatus::Failed(f)) if f.kind == kind),
+            || format!("a {kind:?} failure is shown: {failure:?}"),
+        )?;
+        self.dismiss_failures();
+        Ok(())
+    }
+
     /// Dismisses every failure shown (the user closed the errors).
     fn dismiss_failures(&mut self) {
         let mut store = self.alice.store();
@@ -497,17 +514,7 @@ impl<T: Timeline> World<T> {
         check(after == before, || {
             format!("back in place: {before:?} -> {after:?}")
         })?;
-        let failure = self
-            .alice
-            .store()
-            .failed_mutations()
-            .last()
-            .map(|m| m.status().clone());
-        check(
-            matches!(&failure, Some(MutationStatus::Failed(f)) if f.kind == FailureKind::Rejected),
-            || format!("the failure is shown: {failure:?}"),
-        )?;
-        self.dismiss_failures(); // the user closed the error
+        self.check_failure_shown(FailureKind::Rejected)?;
         self.check_matches_database().await
     }
 
@@ -578,17 +585,7 @@ impl<T: Timeline> World<T> {
         check(row.title == "Fix the bike (bob)", || {
             format!("the server's title shows: {row:?}")
         })?;
-        let failure = self
-            .alice
-            .store()
-            .failed_mutations()
-            .last()
-            .map(|m| m.status().clone());
-        check(
-            matches!(&failure, Some(MutationStatus::Failed(f)) if f.kind == FailureKind::Conflict),
-            || format!("a conflict is shown: {failure:?}"),
-        )?;
-        self.dismiss_failures(); // the user closed the error
+        self.check_failure_shown(FailureKind::Conflict)?;
         self.check_matches_database().await
     }
 

@@ -207,7 +207,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     });
     let app = Router::new()
         .route("/todos", get(list).post(create))
-        .route("/todos/{id}", get(one).patch(update).delete(remove))
+        .route("/todos/{id}", get(one).patch(item_write).delete(item_write))
         .route("/events", get(events))
         .with_state(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -366,38 +366,16 @@ async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     write(shared, Method::POST, "/todos".into(), headers, body, None).await
 }
 
-async fn update(
+/// `PATCH` or `DELETE /todos/{id}`.
+async fn item_write(
     State(shared): State<Arc<Shared>>,
+    method: Method,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    write(
-        shared,
-        Method::PATCH,
-        format!("/todos/{id}"),
-        headers,
-        body,
-        Some(id),
-    )
-    .await
-}
-
-async fn remove(
-    State(shared): State<Arc<Shared>>,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    write(
-        shared,
-        Method::DELETE,
-        format!("/todos/{id}"),
-        headers,
-        body,
-        Some(id),
-    )
-    .await
+    let path = format!("/todos/{id}");
+    write(shared, method, path, headers, body, Some(id)).await
 }
 
 /// Parses a write's body.
