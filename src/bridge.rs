@@ -6,12 +6,15 @@
 //! and sans-IO. Dropping the receiver does not unregister the watcher (the store cannot see
 //! it); [`Store::unwatch`] does.
 
-#[cfg(feature = "futures")]
-use crate::entity::Entity;
 #[cfg(any(feature = "tokio", feature = "futures"))]
-use crate::{Document, QueryResult, Store, watch::WatchId};
+use crate::entity::Entity;
+#[cfg(feature = "graphql")]
+#[cfg(any(feature = "tokio", feature = "futures"))]
+use crate::{Document, QueryResult};
+#[cfg(any(feature = "tokio", feature = "futures"))]
+use crate::{Store, watch::WatchId};
 
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "tokio", feature = "graphql"))]
 impl Store {
     /// Watches a query into a `tokio::sync::watch` channel: the receiver holds the latest
     /// result (the current one at once), and `changed().await` wakes when a call changed it.
@@ -51,6 +54,40 @@ impl Store {
     }
 }
 
+#[cfg(feature = "tokio")]
+impl Store {
+    /// Watches the entity `key` of the merged view into a `tokio::sync::watch` channel: the
+    /// receiver holds the entity as it is now (`None`: absent) at once, and `changed().await`
+    /// wakes when a call changed it. A remapped temporary key is watched as the key it became.
+    ///
+    /// Available with the `tokio` feature.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// let (_id, mut rx) = store.watch_entity_channel("Todo:1")?;
+    /// assert!(rx.borrow_and_update().is_none(), "nothing stored yet");
+    /// store.push("save", Patch::new().set("Todo:1", "done", true))?;
+    /// assert!(rx.has_changed()?);
+    /// let done = rx.borrow_and_update().as_ref().and_then(|todo| todo.get("done")?.as_bool());
+    /// assert_eq!(done, Some(true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_entity_channel(
+        &mut self,
+        key: impl crate::IntoKey,
+    ) -> Result<(WatchId, tokio::sync::watch::Receiver<Option<Entity>>), crate::KeyError> {
+        let key = key.into_key()?;
+        let key = self.resolve(&key).cloned().unwrap_or(key);
+        let (tx, mut rx) = tokio::sync::watch::channel(self.get(&key).cloned());
+        let id = self.watch_entity(key, move |entity| {
+            drop(tx.send_replace(entity.cloned()));
+        })?;
+        rx.mark_unchanged();
+        Ok((id, rx))
+    }
+}
+
 #[cfg(feature = "futures")]
 impl Store {
     /// Watches a query as a `futures::Stream` of its results: one item per call that changed
@@ -68,6 +105,7 @@ impl Store {
     /// assert_eq!(*next.unwrap(), serde_json::json!({"count": 2}));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg(feature = "graphql")]
     pub fn watch_query_stream(
         &mut self,
         doc: Document,

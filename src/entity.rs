@@ -110,6 +110,7 @@ impl Entity {
             .map(|at| &fields[at].1)
     }
 
+    #[cfg(feature = "graphql")]
     /// The entity's own name of the field `field`, shared with it (no allocation).
     pub(crate) fn name_of(&self, field: &str) -> Option<&FieldName> {
         self.fields

@@ -25,14 +25,14 @@ impl Store {
     /// the key).
     ///
     /// ```
-    /// use optimist::{Document, Key, Patch, Store};
+    /// use optimist::{Key, Patch, Store};
     /// let mut store = Store::new();
     /// let list = vec![Key::new("Todo:1")?, Key::new("Todo:2")?];
     /// store.write(Patch::new().set("ROOT_QUERY", "todos", list).set("Todo:1", "t", 1).set("Todo:2", "t", 2))?;
     /// let changes = store.evict("Todo:2")?;
     /// assert!(changes.contains("Todo:2") && !store.contains("Todo:2"));
-    /// let read = store.read_query(&Document::parse("{ todos { t } }")?, &serde_json::json!({}))?;
-    /// assert_eq!(read, serde_json::json!({"todos": [{"t": 1}]}), "a dangling ref is dropped");
+    /// let read = store.read_tree("ROOT_QUERY")?;
+    /// assert_eq!(read, Some(serde_json::json!({"todos": [{"t": 1}]})), "a dangling ref is dropped");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evict(&mut self, key: impl IntoKey) -> Result<Changes, KeyError> {

@@ -76,6 +76,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Features
+//!
+//! * `graphql` (default): GraphQL documents. [`Document`], [`normalize_query`] and
+//!   [`normalize_fragment`], [`Store::read_query`] and its siblings, [`Query`], the query
+//!   watchers ([`Store::watch_query`] and its siblings), and [`Store::invalidate_query`] and tags.
+//!   Without it the crate has no parser dependency: a REST app normalizes with [`normalize`],
+//!   [`normalize_at`] and [`normalize_entity`], reads entities and [`Store::read_tree`], and
+//!   watches with [`Store::watch_entity`] and [`Store::watch_fields`].
+//! * `tokio`: `Driver`, the async loop that sends the mutation queue, and watch channels
+//!   (`Store::watch_entity_channel`, `Store::watch_query_channel`).
+//! * `futures`: watchers as `futures::Stream`s (`Store::watch_entity_stream`,
+//!   `Store::watch_query_stream`).
+//!
 //! # Trade-offs
 //!
 //! * A layer stores ops, not copies of entities, so a server write to a field the layer does not
@@ -118,9 +131,13 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// The docs link GraphQL items (`Document`, `read_query`, ...) from everywhere; built without the
+// `graphql` feature those links have no target and render as plain text.
+#![cfg_attr(not(feature = "graphql"), allow(rustdoc::broken_intra_doc_links))]
 
 mod bridge;
 mod changes;
+#[cfg(feature = "graphql")]
 mod document;
 #[cfg(feature = "tokio")]
 mod driver;
@@ -148,6 +165,7 @@ mod view;
 mod watch;
 
 pub use changes::{Change, Changes, LayerEvent};
+#[cfg(feature = "graphql")]
 pub use document::{Document, DocumentError, OperationKind};
 #[cfg(feature = "tokio")]
 pub use driver::Driver;
@@ -163,23 +181,28 @@ pub use mutation::{
     Answer, Failure, FailureKind, Mutation, MutationError, MutationInfo, MutationStatus, Outcome,
     Outgoing, RetryPolicy, Scope,
 };
-pub use normalize::{
-    NormalizeError, normalize, normalize_at, normalize_entity, normalize_fragment, normalize_query,
-};
+pub use normalize::{NormalizeError, normalize, normalize_at, normalize_entity};
+#[cfg(feature = "graphql")]
+pub use normalize::{normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
 pub use patch::{Patch, PatchError};
 pub use persist::{LoadError, SaveError, Saved};
 pub use policy::{
     DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, KeyFields, KeyFn, Policies, TYPENAME, TypeFn,
 };
-pub use read::{PartialRead, Query, ReadError, Reader};
+#[cfg(feature = "graphql")]
+pub use read::{PartialRead, Query};
+pub use read::{ReadError, Reader};
 pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Value};
 pub use version::{BadVersion, Version};
 pub use view::Snapshot;
-pub use watch::{QueryResult, TreeResult, WatchId};
+pub use watch::WatchId;
+#[cfg(feature = "graphql")]
+pub use watch::{QueryResult, TreeResult};
 
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
+/// The README's examples, compiled and run as doc tests (with the default features: they use
+/// GraphQL documents).
+#[cfg(all(doctest, feature = "graphql"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

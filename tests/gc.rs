@@ -4,7 +4,10 @@
 mod common;
 
 use common::{list, listed, title};
-use optimist::{Document, Key, Patch, ReleaseError, Store, Value};
+#[cfg(feature = "graphql")]
+use optimist::Document;
+use optimist::{Key, Patch, ReleaseError, Store, Value};
+#[cfg(feature = "graphql")]
 use serde_json::json;
 
 fn todos() -> Store {
@@ -126,6 +129,7 @@ fn what_a_pending_layer_references_or_touches_is_kept() {
     assert_eq!(keys, ["Tag:5", "User:9"]);
 }
 
+#[cfg(feature = "graphql")]
 #[test]
 fn what_watchers_and_retains_need_is_kept_until_released() {
     let mut store = todos();
@@ -164,6 +168,7 @@ fn what_watchers_and_retains_need_is_kept_until_released() {
     assert_eq!(keys, ["User:1", "User:2"]);
 }
 
+#[cfg(feature = "graphql")]
 #[test]
 fn a_watched_query_keeps_what_it_reads_and_reads_the_same_after_a_gc() {
     let mut store = todos();

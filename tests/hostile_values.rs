@@ -44,6 +44,7 @@ fn an_embedded_object_shaped_like_a_reference_survives_a_round_trip() {
     assert_eq!(&again, value);
 }
 
+#[cfg(feature = "graphql")]
 #[test]
 fn a_normalized_custom_scalar_shaped_like_a_reference_stays_a_scalar() {
     let doc = optimist::Document::parse("{ meta }").unwrap();

@@ -192,6 +192,7 @@ fn patches_that_still_name_the_temporary_key_land_on_the_real_one() {
     assert!(!store.is_temporary(&tmp));
 }
 
+#[cfg(feature = "graphql")]
 #[test]
 fn reads_through_the_temporary_key_resolve() {
     let mut store = Store::new();

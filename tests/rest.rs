@@ -1,9 +1,11 @@
 //! REST without `__typename`: plain JSON typed by path, by field and by a function; keys from
 //! `id` (numbers as `Todo:17`); precedence of a payload's own `__typename`; `identify`.
 
+#[cfg(feature = "graphql")]
+use optimist::{Document, normalize_query};
 use optimist::{
-    Document, Key, KeyFields, NormalizeError, Patch, Policies, Store, Value, normalize,
-    normalize_at, normalize_entity, normalize_query,
+    Key, KeyFields, NormalizeError, Patch, Policies, Store, Value, normalize, normalize_at,
+    normalize_entity,
 };
 use serde_json::json;
 
@@ -282,6 +284,7 @@ fn identify_errors_are_typed() {
     ));
 }
 
+#[cfg(feature = "graphql")]
 #[test]
 fn a_document_without_typenames_is_typed_by_the_policies() {
     let policies = Policies::new().field_type("Query", "todos", "Todo");

@@ -9,6 +9,7 @@ use std::fmt;
 use serde_json::Value as Json;
 
 use super::path::Path;
+#[cfg(feature = "graphql")]
 use crate::document::DocumentError;
 use crate::key::KeyError;
 #[cfg(doc)]
@@ -128,6 +129,7 @@ pub enum NormalizeError {
         /// What the data is instead.
         found: &'static str,
     },
+    #[cfg(feature = "graphql")]
     /// The document cannot be used: it has no operation (or no such fragment), or a non-null
     /// variable is missing. The problem is the document's, so there is no path.
     Document(DocumentError),
@@ -138,18 +140,18 @@ impl NormalizeError {
     /// empty string for the payload as a whole and for document errors.
     ///
     /// ```
-    /// use optimist::{Document, Policies, normalize_query};
+    /// use optimist::{Key, Policies, normalize};
     /// use serde_json::json;
     ///
-    /// let doc = Document::parse("{ items { owner { name } } }")?;
-    /// let data = json!({"items": [{"owner": {"name": "a"}}, {"owner": "b"}]});
-    /// let err = normalize_query(&Policies::new(), &doc, &json!(null), &data).unwrap_err();
-    /// assert_eq!(err.path(), "items.1.owner");
-    /// # Ok::<(), optimist::DocumentError>(())
+    /// let data = json!({"items": [{"owner": {"name": "a"}}, {"__typename": 5}]});
+    /// let err = normalize(&Policies::new(), &Key::root_query(), &data).unwrap_err();
+    /// assert_eq!(err.path(), "items.1.__typename");
     /// ```
     pub fn path(&self) -> &str {
         match self {
-            NormalizeError::NotAnObject { .. } | NormalizeError::Document(_) => "",
+            NormalizeError::NotAnObject { .. } => "",
+            #[cfg(feature = "graphql")]
+            NormalizeError::Document(_) => "",
             NormalizeError::TooDeep { path, .. }
             | NormalizeError::TypenameNotAString { path, .. }
             | NormalizeError::UnsupportedId { path, .. }
@@ -254,6 +256,7 @@ impl fmt::Display for NormalizeError {
                 "the document selects fields of {}, but its data is {found}",
                 At(path)
             ),
+            #[cfg(feature = "graphql")]
             NormalizeError::Document(error) => write!(f, "{error}"),
         }
     }
@@ -263,12 +266,14 @@ impl std::error::Error for NormalizeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             NormalizeError::InvalidKey { error, .. } => Some(error),
+            #[cfg(feature = "graphql")]
             NormalizeError::Document(error) => Some(error),
             _ => None,
         }
     }
 }
 
+#[cfg(feature = "graphql")]
 impl From<DocumentError> for NormalizeError {
     fn from(error: DocumentError) -> NormalizeError {
         NormalizeError::Document(error)

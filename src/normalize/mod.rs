@@ -29,6 +29,7 @@ mod walk;
 
 use serde_json::{Map, Value as Json};
 
+#[cfg(feature = "graphql")]
 use crate::document::Document;
 use crate::key::Key;
 use crate::patch::Patch;
@@ -40,6 +41,7 @@ use crate::value::Value;
 
 pub use error::NormalizeError;
 use error::kind;
+#[cfg(feature = "graphql")]
 use plan::Compiler;
 use walk::Writer;
 
@@ -138,6 +140,7 @@ pub fn normalize_entity(
     Ok((key, patch))
 }
 
+#[cfg(feature = "graphql")]
 /// Normalizes the response `data` of the operation in `doc`, following its selection set
 /// exactly, into the operation's root (`ROOT_QUERY`, `ROOT_MUTATION` or `ROOT_SUBSCRIPTION`).
 ///
@@ -189,6 +192,7 @@ pub fn normalize_query(
     Ok(writer.finish())
 }
 
+#[cfg(feature = "graphql")]
 /// Normalizes `data` as the entity `id` through one fragment of `doc`: the one named
 /// `fragment`, or the document's only fragment when `None`.
 ///

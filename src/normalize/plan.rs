@@ -4,14 +4,23 @@
 //! their arguments) built once per call, not once per object. It stands apart from the walk so
 //! that the walk sees only a plan, never the document or the variables.
 
+//!
+//! Without the `graphql` feature there are no documents, so nothing builds a plan: the walk's
+//! selection path stays compiled (one walk for both kinds of payload) but is never taken.
+#![cfg_attr(not(feature = "graphql"), allow(dead_code))]
+
+#[cfg(feature = "graphql")]
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde_json::{Map, Value as Json};
 
+#[cfg(feature = "graphql")]
 use crate::document::{DocumentError, Selection, SelectionSet, Variables};
 use crate::field::FieldName;
+#[cfg(feature = "graphql")]
 use crate::patch::Hasher;
+#[cfg(feature = "graphql")]
 use crate::policy::TYPENAME;
 
 /// A selection set with its variables applied: excluded selections dropped, store names
@@ -46,12 +55,14 @@ pub(super) enum Shape<'d> {
     Object(Rc<Plan<'d>>),
 }
 
+#[cfg(feature = "graphql")]
 pub(super) struct Compiler<'d> {
     variables: Variables<'d>,
     /// Sets already compiled, by address: a fragment spread in many places compiles once.
     done: HashMap<*const SelectionSet, Rc<Plan<'d>>, Hasher>,
 }
 
+#[cfg(feature = "graphql")]
 impl<'d> Compiler<'d> {
     pub(super) fn new(variables: Variables<'d>) -> Compiler<'d> {
         Compiler {

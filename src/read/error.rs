@@ -2,11 +2,14 @@
 
 use std::fmt;
 
+#[cfg(feature = "graphql")]
 use super::de::Path;
+#[cfg(feature = "graphql")]
 use crate::document::DocumentError;
 #[cfg(doc)]
 use crate::{Policies, Store};
 
+#[cfg(feature = "graphql")]
 /// The result of [`Store::read_query_partial`]: what the store holds of a query, and what it
 /// lacks.
 ///
@@ -28,6 +31,7 @@ pub struct PartialRead {
     pub missing: Vec<String>,
 }
 
+#[cfg(feature = "graphql")]
 impl PartialRead {
     /// Whether nothing was missing (the data is what [`Store::read_query`] would return).
     ///
@@ -48,12 +52,14 @@ impl PartialRead {
 /// `todos.2.owner.name`; the empty path is the result itself.
 ///
 /// ```
+/// # #[cfg(feature = "graphql")] {
 /// use optimist::{Document, Patch, ReadError, Store};
 /// let mut store = Store::new();
 /// store.write(Patch::new().set("ROOT_QUERY", "a", 1))?;
 /// let err = store.read_query(&Document::parse("{ a b }")?, &serde_json::Value::Null).unwrap_err();
 /// assert_eq!(err, ReadError::MissingField { path: "b".into() });
 /// assert_eq!(err.to_string(), "field `b` is missing from the store");
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +95,7 @@ pub enum ReadError {
         /// The limit.
         limit: usize,
     },
+    #[cfg(feature = "graphql")]
     /// The document cannot be used for this read: it has no operation, no such fragment, or a
     /// required variable is missing.
     Document(DocumentError),
@@ -102,6 +109,7 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    #[cfg(feature = "graphql")]
     /// Places a type's error at `path`, unless a deeper level already did.
     pub(super) fn at(self, path: &Path<'_>) -> ReadError {
         match self {
@@ -133,6 +141,7 @@ impl fmt::Display for ReadError {
             ReadError::TooLarge { limit } => {
                 write!(f, "the read would produce more than {limit} nodes")
             }
+            #[cfg(feature = "graphql")]
             ReadError::Document(error) => write!(f, "cannot read with this document: {error}"),
             ReadError::Deserialize { path, message } if path.is_empty() => {
                 write!(f, "cannot deserialize the result: {message}")
@@ -147,12 +156,14 @@ impl fmt::Display for ReadError {
 impl std::error::Error for ReadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "graphql")]
             ReadError::Document(error) => Some(error),
             _ => None,
         }
     }
 }
 
+#[cfg(feature = "graphql")]
 impl From<DocumentError> for ReadError {
     fn from(error: DocumentError) -> ReadError {
         ReadError::Document(error)

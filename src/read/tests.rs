@@ -1,14 +1,18 @@
 //! Unit tests of the read engine's pieces: plans, field collection, sources.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use serde_json::json;
 
+use super::de::{Ctx, Path};
 use super::plan::Collected;
 use super::plan::{Item, Plan};
 use super::*;
-use crate::key::Key;
+use crate::document::Document;
+use crate::key::{Key, ROOT_MUTATION, ROOT_QUERY};
 use crate::patch::Patch;
+use crate::policy::TYPENAME;
 
 fn compile(text: &str, variables: serde_json::Value) -> (Document, Vec<(bool, Vec<String>)>) {
     let doc = Document::parse(text).unwrap();

@@ -94,6 +94,7 @@ impl Marks {
         }
     }
 
+    #[cfg(any(test, feature = "graphql"))]
     pub(crate) fn is_empty(&self) -> bool {
         self.by_key.is_empty()
     }

@@ -13,6 +13,7 @@
 //! It stands apart from the store's view: marks are derived from nothing and change no data.
 
 mod marks;
+#[cfg(feature = "graphql")]
 mod query;
 
 pub(crate) use marks::Marks;

@@ -50,6 +50,7 @@ pub(crate) fn shape(map: &Map<String, Json>) -> Shape<'_> {
     Shape::Object(map)
 }
 
+#[cfg(feature = "graphql")]
 /// `Some` when `json` nests at most `limit` levels of arrays and objects; the recursion stops
 /// at the limit.
 pub(crate) fn json_within(json: &Json, limit: usize) -> bool {

@@ -15,7 +15,9 @@ mod json;
 
 use drop::drop_list;
 pub(crate) use drop::release;
-pub(crate) use json::{entity_to_json, fields_bounded, json_within};
+#[cfg(feature = "graphql")]
+pub(crate) use json::json_within;
+pub(crate) use json::{entity_to_json, fields_bounded};
 
 use std::fmt;
 use std::ops::Deref;

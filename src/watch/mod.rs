@@ -15,6 +15,7 @@
 
 mod notify;
 mod register;
+#[cfg(feature = "graphql")]
 mod snapshot;
 
 use std::collections::HashMap;
@@ -29,9 +30,12 @@ use crate::field::FieldName;
 use crate::key::Key;
 use crate::layer::LayerId;
 use crate::patch::Hasher;
+#[cfg(feature = "graphql")]
 use crate::read::{Query, ReadError};
 use crate::store::Store;
+#[cfg(feature = "graphql")]
 use crate::value::Value;
+#[cfg(feature = "graphql")]
 use crate::view::Snapshot;
 
 /// The id of a registered watcher, to [`unwatch`](Store::unwatch) it. `Debug` prints `W` and
@@ -52,20 +56,26 @@ impl fmt::Debug for WatchId {
     }
 }
 
+#[cfg(feature = "graphql")]
 /// A query watcher's result: the JSON read, shared, or why it could not be read (a field
 /// missing from the store, say, before the first answer arrived).
 pub type QueryResult = Result<Arc<serde_json::Value>, ReadError>;
 
+#[cfg(feature = "graphql")]
 /// A tree watcher's result: the shared tree of [`Query::read_shared`] (unchanged subtrees are
 /// the previous result's allocations), or why it could not be read.
 pub type TreeResult = Result<Value, ReadError>;
 
 type EntityFn = dyn Fn(Option<&Entity>) + Send + Sync;
+#[cfg(feature = "graphql")]
 type QueryFn = dyn Fn(&QueryResult) + Send + Sync;
 type LayersFn = dyn Fn(&[(LayerId, LayerEvent)]) + Send + Sync;
+#[cfg(feature = "graphql")]
 type TreeFn = dyn Fn(&TreeResult) + Send + Sync;
+#[cfg(feature = "graphql")]
 type SnapshotFn = dyn Fn(&QueryResult, &Snapshot) + Send + Sync;
 
+#[cfg(feature = "graphql")]
 /// How a query watcher is told of a new result.
 enum Tell {
     /// With the result.
@@ -85,6 +95,7 @@ enum Watcher {
         last: Option<Entity>,
         callback: Arc<EntityFn>,
     },
+    #[cfg(feature = "graphql")]
     Query {
         query: Box<Query>,
         /// The last result told (or read at registration).
@@ -93,6 +104,7 @@ enum Watcher {
         deps: Vec<Key>,
         callback: Tell,
     },
+    #[cfg(feature = "graphql")]
     Tree {
         query: Box<Query>,
         last: TreeResult,
@@ -125,6 +137,7 @@ pub(crate) struct Watchers {
     /// How many of the store's layer events not yet returned in a `Changes` layer watchers
     /// were told already (or the open batch holds): those of calls that returned no `Changes`.
     told: usize,
+    #[cfg(feature = "graphql")]
     /// The query watchers of each tag, oldest first (see `Store::tag_watch`).
     tags: HashMap<Arc<str>, Vec<WatchId>, Hasher>,
 }
@@ -186,6 +199,7 @@ impl Watchers {
         self.entries.is_empty()
     }
 
+    #[cfg(feature = "graphql")]
     /// The query of a query or tree watcher.
     pub(crate) fn query(&self, id: WatchId) -> Option<&Query> {
         match self.entries.get(&id)? {
@@ -194,6 +208,7 @@ impl Watchers {
         }
     }
 
+    #[cfg(feature = "graphql")]
     /// The query and tree watchers whose last read failed. O(watchers).
     pub(crate) fn failed_queries(&self) -> impl Iterator<Item = WatchId> + '_ {
         self.entries
@@ -206,6 +221,7 @@ impl Watchers {
             })
     }
 
+    #[cfg(feature = "graphql")]
     /// The watchers whose result depends on `key`.
     pub(crate) fn watching(&self, key: &str) -> &[WatchId] {
         self.by_key.get(key).map_or(&[], |ids| ids.as_slice())
@@ -216,6 +232,7 @@ impl Watchers {
         self.by_key.keys()
     }
 
+    #[cfg(feature = "graphql")]
     /// Tags a query or tree watcher; `false` if `id` is not one.
     pub(crate) fn tag(&mut self, id: WatchId, tag: &str) -> bool {
         if self.query(id).is_none() {
@@ -228,11 +245,13 @@ impl Watchers {
         true
     }
 
+    #[cfg(feature = "graphql")]
     /// The watchers tagged `tag`, oldest first.
     pub(crate) fn tagged(&self, tag: &str) -> &[WatchId] {
         self.tags.get(tag).map_or(&[], Vec::as_slice)
     }
 
+    #[cfg(feature = "graphql")]
     /// Forgets `id`'s tags.
     fn untag(&mut self, id: WatchId) {
         if self.tags.is_empty() {
@@ -264,14 +283,18 @@ impl Store {
         };
         match watcher {
             Watcher::Entity { key, .. } => self.watchers.unindex(id, &[key]),
+            #[cfg(feature = "graphql")]
             Watcher::Query { deps, .. } => self.watchers.unindex(id, &deps),
+            #[cfg(feature = "graphql")]
             Watcher::Tree { deps, .. } => self.watchers.unindex(id, &deps),
             Watcher::Layers { .. } => self.watchers.layers.retain(|w| *w != id),
         }
+        #[cfg(feature = "graphql")]
         self.watchers.untag(id);
         true
     }
 
+    #[cfg(feature = "graphql")]
     /// A query watcher's last result (the one it was last told, or read at registration);
     /// `None` if `id` is not a query watcher.
     ///

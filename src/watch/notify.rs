@@ -1,17 +1,24 @@
 //! Telling watchers: after a call, the watchers of the keys it changed read again and are told
 //! if their result differs; layer watchers are told of the call's layer events.
 
+#[cfg(feature = "graphql")]
 use std::collections::{HashMap, HashSet};
+#[cfg(feature = "graphql")]
 use std::sync::Arc;
 
-use super::{Tell, TreeResult, WatchId, Watcher};
+#[cfg(feature = "graphql")]
+use super::{Tell, TreeResult};
+use super::{WatchId, Watcher};
 use crate::changes::Changes;
 use crate::entity::Entity;
 use crate::field::FieldName;
 use crate::key::Key;
+#[cfg(feature = "graphql")]
 use crate::patch::Hasher;
 use crate::store::Store;
+#[cfg(feature = "graphql")]
 use crate::value::Value;
+#[cfg(feature = "graphql")]
 use crate::view::Snapshot;
 
 impl Store {
@@ -66,7 +73,9 @@ impl Store {
         }
         // Tree watchers of one document (the same parsed one, or a clone) and equal variables
         // share one read per notification: a hundred watchers of one list read it once.
+        #[cfg(feature = "graphql")]
         let mut reads: HashMap<(usize, String), SharedRead> = HashMap::new();
+        #[cfg(feature = "graphql")]
         let mut snapshot: Option<Snapshot> = None;
         // The watchers of the changed keys, each once, in registration order.
         let mut affected: Vec<WatchId> = Vec::new();
@@ -89,6 +98,7 @@ impl Store {
         affected.sort_unstable();
         affected.dedup();
         for id in affected {
+            #[cfg_attr(not(feature = "graphql"), allow(unused_mut))]
             let mut reindex: Option<(Vec<Key>, Vec<Key>)> = None;
             match watchers.entries.get_mut(&id) {
                 Some(Watcher::Entity {
@@ -103,6 +113,7 @@ impl Store {
                         callback(now);
                     }
                 }
+                #[cfg(feature = "graphql")]
                 Some(Watcher::Query {
                     query,
                     last,
@@ -131,6 +142,7 @@ impl Store {
                         }
                     }
                 }
+                #[cfg(feature = "graphql")]
                 Some(Watcher::Tree {
                     query,
                     last,
@@ -201,6 +213,7 @@ fn same_entity(then: Option<&Entity>, now: Option<&Entity>, fields: Option<&[Fie
     }
 }
 
+#[cfg(feature = "graphql")]
 /// One read shared by the tree watchers of a document and variables during a notification,
 /// and what it was compared with already: watchers told the same result (or indexed from the
 /// same key list) last time are compared once for all of them, not once each (a hundred
@@ -217,6 +230,7 @@ struct SharedRead {
     results_compared: Vec<(TreeResult, bool)>,
 }
 
+#[cfg(feature = "graphql")]
 impl SharedRead {
     /// Whether the key list `then` holds the keys this read looked up.
     fn same_deps(&mut self, then: &Arc<[Key]>) -> bool {
@@ -255,6 +269,7 @@ impl SharedRead {
     }
 }
 
+#[cfg(feature = "graphql")]
 /// Whether two results are the same allocation (so equal, without looking inside).
 fn same_tree(a: &TreeResult, b: &TreeResult) -> bool {
     match (a, b) {

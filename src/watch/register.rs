@@ -3,13 +3,18 @@
 
 use std::sync::Arc;
 
-use super::{QueryResult, Tell, TreeResult, WatchId, Watcher};
+#[cfg(feature = "graphql")]
+use super::{QueryResult, Tell, TreeResult};
+use super::{WatchId, Watcher};
 use crate::changes::LayerEvent;
+#[cfg(feature = "graphql")]
 use crate::document::Document;
 use crate::entity::Entity;
 use crate::field::FieldName;
+#[cfg(feature = "graphql")]
 use crate::key::Key;
 use crate::layer::LayerId;
+#[cfg(feature = "graphql")]
 use crate::read::{Query, ReadError};
 use crate::store::Store;
 
@@ -91,6 +96,7 @@ impl Store {
         Ok(self.watchers.add(watcher, &[key]))
     }
 
+    #[cfg(feature = "graphql")]
     /// Watches a query: `doc`'s operation read with `variables` through the merged view, as
     /// [`read_query`](Store::read_query) gives it. It is read once now (see
     /// [`watched`](Store::watched)); `callback` is then called with the new result after every
@@ -126,6 +132,7 @@ impl Store {
         self.add_query(doc, variables, Tell::Result(Arc::new(callback)))
     }
 
+    #[cfg(feature = "graphql")]
     /// Registers a query watcher told through `tell`, reading it once now.
     pub(super) fn add_query(
         &mut self,
@@ -145,6 +152,7 @@ impl Store {
         self.watchers.add(watcher, &deps)
     }
 
+    #[cfg(feature = "graphql")]
     /// Watches a query as [`watch_query`](Store::watch_query) does, and hands `callback` the
     /// result deserialized into the caller's type `T` (from the shared JSON, without copying
     /// it), each time it changed.
@@ -184,6 +192,7 @@ impl Store {
         })
     }
 
+    #[cfg(feature = "graphql")]
     /// Watches a query as a shared tree ([`Query::read_shared`]): `callback` gets the new tree
     /// after every call that changed the result, and its unchanged subtrees are the previous
     /// tree's allocations, so a UI that diffs by pointer re-renders only what changed. A

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // reason: each test file uses the helpers it needs
 
 pub mod hostile;
+#[cfg(feature = "graphql")]
 pub mod watching;
 
 use optimist::{Key, Patch, Policies, Store, Value};
