@@ -106,7 +106,7 @@ impl Store {
             self.note_temporary_refs(key, entity);
         }
         self.base = base;
-        self.recount();
+        self.base_replaced();
         let changes = self.recompute_all(&keys, before);
         Ok(self.finish(changes, Vec::new()))
     }

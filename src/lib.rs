@@ -5,7 +5,7 @@
 //! order. `optimist` keeps confirmed server truth in a persistent **base** map of entities keyed
 //! `Type:id`, and each in-flight change as a **layer** of per-field ops on top of it. Readers
 //! see the **view**: base with every live layer applied, kept materialised (an overlay of the
-//! keys layers touch) so that a read costs a lookup or two however many layers are pending.
+//! keys layers touch) so that a read costs one lookup however many layers are pending.
 //!
 //! # Model
 //!
@@ -95,9 +95,12 @@
 //!   touch is visible at once (Apollo's "stale shadow" cannot happen), at the price of
 //!   re-applying a key's ops when something below that key changes: failing a layer costs
 //!   O(keys it touches × layers on each key), never O(all layers).
-//! * The view is base plus an overlay map holding the merged entity of each key a live layer
-//!   touches. A read looks in the overlay, then in base; writes update base in place (it shares
-//!   nodes with no other map), and the overlay is empty whenever no layer is live.
+//! * The view is base plus an overlay holding the merged entity of each key a live layer
+//!   touches. Base's map keeps that merged entity in the key's own slot too, so a read of the
+//!   view or of base is one lookup at any depth of the stack; writes update base in place (it
+//!   shares nodes with no other map but the caller's snapshots), and the overlay is empty
+//!   whenever no layer is live. The price: a layered key's slot holds a boxed pair (confirmed,
+//!   merged), 40 bytes more than a plain slot.
 //! * Entities are small sorted field arrays: a field read scans a handful of names (their
 //!   lengths first), a write copies the fields.
 //!

@@ -1,8 +1,8 @@
 //! The merged view and snapshots of it.
 //!
-//! The view is base under an overlay that holds only the keys live layers touch: reading it is
-//! an overlay lookup (a small map) and, for keys no layer touches, a base lookup; it never
-//! walks the layers. This module owns the read side of that pair so the store and its
+//! The view is base under an overlay that holds only the keys live layers touch. Base and the
+//! overlay's merged entities share one persistent map ([`Map`]), so reading either side is one
+//! lookup however many layers are live; it never walks the layers. This module owns the read side of that pair so the store and its
 //! snapshots share one definition.
 
 use std::fmt;
@@ -11,9 +11,185 @@ use crate::entity::Entity;
 use crate::key::Key;
 use crate::patch::Hasher;
 
-/// A persistent map from keys to entities: O(1) clone, structural sharing between versions,
-/// in-place updates of nodes no clone shares.
-pub(crate) type Map = imbl::GenericHashMap<Key, Entity, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+/// Base and the view in one persistent map, so that a read of either side is one lookup at
+/// any depth of the stack: a key no live layer touches holds its confirmed entity once
+/// ([`Cell::Base`]); a key some layer touches holds both its confirmed entity and its merged
+/// one ([`Cell::Layered`], boxed, so a plain cell costs what an entity does). O(1) clone,
+/// structural sharing between versions, in-place updates of nodes no clone shares.
+///
+/// The store keeps the layered side equal to its overlay (see `Store::set_overlay`): the
+/// overlay says which keys are layered, this map answers reads.
+#[derive(Clone, Default)]
+pub(crate) struct Map {
+    cells: Cells,
+    /// How many cells have a confirmed entity: base's size.
+    len: usize,
+}
+
+type Cells = imbl::GenericHashMap<Key, Cell, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+
+#[derive(Clone)]
+enum Cell {
+    /// No live layer touches the key: base and view agree.
+    Base(Entity),
+    /// Some live layer touches the key.
+    Layered(Box<Layered>),
+}
+
+#[derive(Clone)]
+struct Layered {
+    /// Base's entity (`None`: base lacks the key).
+    base: Option<Entity>,
+    /// The view's (`None`: the layers delete it).
+    view: Option<Entity>,
+}
+
+impl Cell {
+    fn base(&self) -> Option<&Entity> {
+        match self {
+            Cell::Base(entity) => Some(entity),
+            Cell::Layered(layered) => layered.base.as_ref(),
+        }
+    }
+
+    fn view(&self) -> Option<&Entity> {
+        match self {
+            Cell::Base(entity) => Some(entity),
+            Cell::Layered(layered) => layered.view.as_ref(),
+        }
+    }
+}
+
+impl Map {
+    /// Base's entity under `key`. One lookup.
+    pub(crate) fn get(&self, key: &str) -> Option<&Entity> {
+        self.cells.get(key)?.base()
+    }
+
+    /// The view's entity under `key`: the merged one where a layer touches the key, base's
+    /// elsewhere. One lookup.
+    pub(crate) fn get_view(&self, key: &str) -> Option<&Entity> {
+        self.cells.get(key)?.view()
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Base's size.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Sets `key` in base; a layered key keeps its view.
+    pub(crate) fn insert(&mut self, key: Key, entity: Entity) {
+        match self.cells.entry(key) {
+            imbl::hashmap::Entry::Occupied(mut slot) => match slot.get_mut() {
+                Cell::Base(old) => *old = entity,
+                Cell::Layered(layered) => {
+                    if layered.base.replace(entity).is_none() {
+                        self.len += 1;
+                    }
+                }
+            },
+            imbl::hashmap::Entry::Vacant(slot) => {
+                slot.insert(Cell::Base(entity));
+                self.len += 1;
+            }
+        }
+    }
+
+    /// Removes `key` from base; a layered key keeps its view.
+    pub(crate) fn remove(&mut self, key: &str) {
+        match self.cells.get_mut(key) {
+            None => return,
+            Some(Cell::Layered(layered)) => {
+                if layered.base.take().is_some() {
+                    self.len -= 1;
+                }
+                return;
+            }
+            Some(Cell::Base(_)) => {}
+        }
+        self.cells.remove(key);
+        self.len -= 1;
+    }
+
+    /// Sets the view's side of `key`: `Some(entity)` layers it with that merged entity
+    /// (`None`: deleted in the view), `None` unlayers it (the view reads base again).
+    pub(crate) fn set_view(&mut self, key: &Key, view: Option<Option<Entity>>) {
+        match view {
+            Some(view) => match self.cells.get_mut(key.as_str()) {
+                Some(Cell::Layered(layered)) => layered.view = view,
+                Some(cell) => {
+                    let base = cell.base().cloned();
+                    *cell = Cell::Layered(Box::new(Layered { base, view }));
+                }
+                None => {
+                    let layered = Layered { base: None, view };
+                    self.cells
+                        .insert(key.clone(), Cell::Layered(Box::new(layered)));
+                }
+            },
+            None => {
+                let Some(Cell::Layered(layered)) = self.cells.get(key.as_str()) else {
+                    return;
+                };
+                match layered.base.clone() {
+                    Some(base) => {
+                        self.cells.insert(key.clone(), Cell::Base(base));
+                    }
+                    None => {
+                        self.cells.remove(key.as_str());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Base's entries, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key, &Entity)> {
+        self.cells
+            .iter()
+            .filter_map(|(key, cell)| Some((key, cell.base()?)))
+    }
+
+    /// Base's keys.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.iter().map(|(key, _)| key)
+    }
+
+    /// The layered keys, with their merged entities. O(cells); for the invariant checks.
+    pub(crate) fn layered(&self) -> impl Iterator<Item = (&Key, Option<&Entity>)> {
+        self.cells.iter().filter_map(|(key, cell)| match cell {
+            Cell::Base(_) => None,
+            Cell::Layered(layered) => Some((key, layered.view.as_ref())),
+        })
+    }
+
+    /// The view's entries, in no particular order.
+    pub(crate) fn iter_view(&self) -> impl Iterator<Item = (&Key, &Entity)> {
+        self.cells
+            .iter()
+            .filter_map(|(key, cell)| Some((key, cell.view()?)))
+    }
+}
+
+impl fmt::Debug for Map {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// Maps are equal when their bases are (the view's side is derived from the layers).
+impl PartialEq for Map {
+    fn eq(&self, other: &Map) -> bool {
+        self.len == other.len
+            && self
+                .iter()
+                .all(|(key, entity)| other.get(key) == Some(entity))
+    }
+}
 
 /// Keys touched by live layers, to their merged entity (`None`: deleted by a layer).
 pub(crate) type Overlay =
@@ -48,14 +224,9 @@ impl<'a> View<'a> {
         }
     }
 
+    /// One lookup, however many layers are live.
     fn get_exact(self, key: &str) -> Option<&'a Entity> {
-        if self.overlay.is_empty() {
-            return self.base.get(key);
-        }
-        match self.overlay.get(key) {
-            Some(over) => over.as_ref(),
-            None => self.base.get(key),
-        }
+        self.base.get_view(key)
     }
 
     /// O(keys in the overlay).
@@ -72,15 +243,7 @@ impl<'a> View<'a> {
     }
 
     pub(crate) fn iter(self) -> impl Iterator<Item = (&'a Key, &'a Entity)> {
-        let overlay = self.overlay;
-        self.base
-            .iter()
-            .filter(move |(key, _)| !overlay.contains_key(*key))
-            .chain(
-                overlay
-                    .iter()
-                    .filter_map(|(key, over)| Some((key, over.as_ref()?))),
-            )
+        self.base.iter_view()
     }
 }
 
@@ -192,5 +355,49 @@ impl fmt::Debug for Snapshot {
             .field("overlay", &self.overlay.len())
             .field("revision", &self.revision)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_cell_costs_what_an_entity_does() {
+        assert_eq!(size_of::<Cell>(), size_of::<Entity>());
+    }
+
+    #[test]
+    fn base_and_view_sides_of_one_map() {
+        let key = |text: &str| Key::new(text).unwrap();
+        let one = Entity::new().with("n", 1);
+        let two = Entity::new().with("n", 2);
+        let mut map = Map::default();
+        map.insert(key("A:1"), one.clone());
+        map.set_view(&key("A:1"), Some(Some(two.clone())));
+        map.set_view(&key("A:2"), Some(Some(one.clone())));
+        map.set_view(&key("A:3"), Some(None));
+        assert_eq!(
+            (map.get("A:1"), map.get_view("A:1")),
+            (Some(&one), Some(&two))
+        );
+        assert_eq!((map.get("A:2"), map.get_view("A:2")), (None, Some(&one)));
+        assert_eq!(map.len(), 1, "only A:1 is in base");
+        map.insert(key("A:3"), two.clone());
+        assert_eq!((map.get("A:3"), map.get_view("A:3")), (Some(&two), None));
+        map.remove("A:1");
+        assert_eq!((map.get("A:1"), map.get_view("A:1")), (None, Some(&two)));
+        assert_eq!(map.len(), 1);
+        for layered in ["A:1", "A:2", "A:3"] {
+            map.set_view(&key(layered), None);
+        }
+        assert_eq!(
+            map.get_view("A:3"),
+            Some(&two),
+            "unlayered: the view reads base"
+        );
+        assert_eq!((map.get_view("A:1"), map.get_view("A:2")), (None, None));
+        assert_eq!(map.layered().count(), 0);
+        assert_eq!(map.iter().count(), 1);
     }
 }

@@ -282,7 +282,7 @@ impl Store {
         for key in &keys {
             fresh.recompute(key);
         }
-        fresh.recount();
+        fresh.base_replaced();
         fresh.squash();
         fresh.events.clear();
         fresh.check_layers().map_err(LoadError::Invalid)?;

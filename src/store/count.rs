@@ -3,7 +3,10 @@
 //! The view is base under the overlay, so its size is `base.len()` plus, over the overlay's
 //! keys, whether the view has the key minus whether base has it. That sum changes only when an
 //! overlay entry changes or base changes under an overlay key; every such change goes through
-//! the two setters here, which adjust the sum by the key's contribution before and after.
+//! the two setters here, which adjust the sum by the key's contribution before and after. The
+//! overlay setter also keeps base's cells holding the merged entities (see [`Map`]).
+//!
+//! [`Map`]: crate::view::Map
 
 use super::Store;
 use super::recompute::put;
@@ -50,6 +53,8 @@ impl Store {
         if entry.is_none() && old.is_none() {
             return;
         }
+        // The merged entity is also kept in base's cell, where reads find it.
+        self.base.set_view(key, entry.clone());
         let in_base = isize::from(in_base.unwrap_or_else(|| self.base.contains_key(key)));
         let contribution = |over: &Option<Entity>| isize::from(over.is_some()) - in_base;
         let after = entry.as_ref().map_or(0, contribution);
@@ -57,9 +62,13 @@ impl Store {
         self.overlay_delta += after - before;
     }
 
-    /// Counts the overlay's contribution from scratch, after base was replaced wholesale.
-    /// O(keys in the overlay).
-    pub(crate) fn recount(&mut self) {
+    /// After base was replaced wholesale: puts the overlay's merged entities into the new
+    /// base's cells and counts the overlay's contribution from scratch. O(keys in the overlay).
+    pub(crate) fn base_replaced(&mut self) {
+        let overlay = self.overlay.clone();
+        for (key, over) in overlay.iter() {
+            self.base.set_view(key, Some(over.clone()));
+        }
         self.overlay_delta = self
             .overlay
             .keys()

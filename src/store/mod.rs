@@ -3,7 +3,8 @@
 //! This is the only stateful module. Everything it does reduces to one rule, DESIGN.md's first
 //! invariant: for every key, `view[k] == apply(base[k], ops of the live layers on k, oldest
 //! first)`. Each operation touches a known set of keys and recomputes the view for those keys
-//! only, so a read never walks the layers: an overlay lookup, then a base lookup.
+//! only, so a read never walks the layers: one lookup in base's map, whose slot of a layered
+//! key holds the merged entity next to the confirmed one.
 
 mod count;
 mod error;

@@ -298,6 +298,29 @@ impl Store {
                 self.id_of(slot)
             ));
         }
+        if self.base.len() != self.base.iter().count() {
+            return Err(format!(
+                "base counts {} entities and holds {}",
+                self.base.len(),
+                self.base.iter().count()
+            ));
+        }
+        let mut layered = 0;
+        for (key, view) in self.base.layered() {
+            layered += 1;
+            if self.overlay.get(key).map(Option::as_ref) != Some(view) {
+                return Err(format!(
+                    "base's cell of `{key}` holds {view:?} as the view, the overlay {:?}",
+                    self.overlay.get(key)
+                ));
+            }
+        }
+        if layered != self.overlay.len() {
+            return Err(format!(
+                "{} keys in the overlay, {layered} layered cells in base",
+                self.overlay.len()
+            ));
+        }
         for key in self.stack.touched_keys() {
             if !self.overlay.contains_key(key) {
                 return Err(format!(
