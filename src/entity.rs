@@ -315,13 +315,13 @@ impl serde::Serialize for BoundedFields<'_> {
 /// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) are an error.
 impl<'de> serde::Deserialize<'de> for Entity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Entity, D::Error> {
-        let map = serde_json::Map::deserialize(deserializer)?;
-        crate::value::fields_bounded(&map, crate::policy::DEFAULT_MAX_DEPTH - 1).ok_or_else(|| {
-            <D::Error as serde::de::Error>::custom(format_args!(
-                "value nests deeper than {} levels",
-                crate::policy::DEFAULT_MAX_DEPTH
-            ))
-        })
+        use serde::de::DeserializeSeed;
+        let names = crate::value::Names::default();
+        crate::value::EntitySeed {
+            names: &names,
+            limit: crate::policy::DEFAULT_MAX_DEPTH - 1,
+        }
+        .deserialize(deserializer)
     }
 }
 

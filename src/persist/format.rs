@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::entity::Entity;
 use crate::field::FieldName;
 use crate::key::Key;
 use crate::layer::{LayerKind, LayerState};
@@ -71,8 +70,14 @@ impl<'de> Deserialize<'de> for Base {
                 f.write_str("a map from entity keys to entities")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Base, A::Error> {
+                // One name cache for every entity: a store of one shape shares its names.
+                let names = crate::value::Names::default();
                 let mut base = Map::default();
-                while let Some((key, entity)) = map.next_entry::<Key, Entity>()? {
+                while let Some(key) = map.next_key::<Key>()? {
+                    let entity = map.next_value_seed(crate::value::EntitySeed {
+                        names: &names,
+                        limit: crate::policy::DEFAULT_MAX_DEPTH - 1,
+                    })?;
                     base.insert(key, entity);
                 }
                 Ok(Base(base))

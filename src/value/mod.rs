@@ -10,9 +10,11 @@
 //! shape apart from a reference). Dropping a value never recurses more than a few levels, however
 //! deep it is (`drop.rs`).
 
+mod de;
 mod drop;
 mod json;
 
+pub(crate) use de::{EntitySeed, Names, ValueSeed};
 use drop::drop_list;
 pub(crate) use drop::release;
 #[cfg(feature = "graphql")]
@@ -498,13 +500,13 @@ impl serde::Serialize for Bounded<'_> {
 /// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) is an error.
 impl<'de> serde::Deserialize<'de> for Value {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
-        let json = serde_json::Value::deserialize(deserializer)?;
-        Value::from_json_bounded(&json, crate::policy::DEFAULT_MAX_DEPTH).ok_or_else(|| {
-            <D::Error as serde::de::Error>::custom(format_args!(
-                "value nests deeper than {} levels",
-                crate::policy::DEFAULT_MAX_DEPTH
-            ))
-        })
+        use serde::de::DeserializeSeed;
+        let names = Names::default();
+        ValueSeed {
+            names: &names,
+            limit: crate::policy::DEFAULT_MAX_DEPTH,
+        }
+        .deserialize(deserializer)
     }
 }
 

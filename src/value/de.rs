@@ -1,0 +1,388 @@
+//! Deserializing values and entities straight from a serde `Deserializer`, without building a
+//! `serde_json::Value` first: a saved store's text becomes entities in one pass.
+//!
+//! The rules are [`Value::from_json`]'s, applied as each object closes: an object whose only
+//! field is `"__ref"` with a valid key is a reference; one whose only field is `"__object"`
+//! with an object is that object, as written (the escape of an embedded object that would
+//! read as a reference); repeated names keep the last value. Nesting is bounded by the limit
+//! the seed carries. Field names are shared through a cache kept for the whole
+//! deserialization, so a saved store of a hundred thousand entities of one shape loads with
+//! one allocation per distinct name, not one per field.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Error, MapAccess, SeqAccess, Visitor};
+
+use super::json::OBJECT_ESCAPE;
+use super::{List, Value};
+use crate::entity::Entity;
+use crate::field::FieldName;
+use crate::key::Key;
+use crate::patch::Hasher;
+
+/// Field names met so far in one deserialization.
+#[derive(Default)]
+pub(crate) struct Names(RefCell<HashMap<Box<str>, FieldName, Hasher>>);
+
+impl Names {
+    fn get(&self, name: &str) -> FieldName {
+        let mut names = self.0.borrow_mut();
+        if let Some(found) = names.get(name) {
+            return found.clone();
+        }
+        let field = FieldName::new(name);
+        names.insert(name.into(), field.clone());
+        field
+    }
+}
+
+fn too_deep<E: Error>() -> E {
+    E::custom(format_args!(
+        "value nests deeper than {} levels",
+        crate::policy::DEFAULT_MAX_DEPTH
+    ))
+}
+
+/// A value, at most `limit` levels deep.
+#[derive(Clone, Copy)]
+pub(crate) struct ValueSeed<'n> {
+    pub(crate) names: &'n Names,
+    pub(crate) limit: usize,
+}
+
+/// What one JSON value became: a value, or, for an object, its fields as written too (the
+/// inside of an `"__object"` escape is taken as written, not read as a reference again).
+enum Node {
+    Value(Value),
+    Object { fields: Entity, shaped: Value },
+}
+
+impl Node {
+    fn into_value(self) -> Value {
+        match self {
+            Node::Value(value) | Node::Object { shaped: value, .. } => value,
+        }
+    }
+}
+
+/// A value; `escapable`: an `"__object"` field of an object here is read as the inside of an
+/// escape would be, one level less deep (false for the inside of an escape itself, so that
+/// the allowance never repeats down a chain).
+#[derive(Clone, Copy)]
+struct NodeSeed<'n> {
+    seed: ValueSeed<'n>,
+    escapable: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        let node = NodeSeed {
+            seed: self,
+            escapable: true,
+        };
+        node.deserialize(deserializer).map(Node::into_value)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = Node;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: Error>(self) -> Result<Node, E> {
+        Ok(Node::Value(Value::Null))
+    }
+
+    fn visit_none<E: Error>(self) -> Result<Node, E> {
+        Ok(Node::Value(Value::Null))
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_bool<E: Error>(self, b: bool) -> Result<Node, E> {
+        Ok(Node::Value(Value::Bool(b)))
+    }
+
+    fn visit_i64<E: Error>(self, n: i64) -> Result<Node, E> {
+        Ok(Node::Value(Value::Number(n.into())))
+    }
+
+    fn visit_u64<E: Error>(self, n: u64) -> Result<Node, E> {
+        Ok(Node::Value(Value::Number(n.into())))
+    }
+
+    fn visit_f64<E: Error>(self, n: f64) -> Result<Node, E> {
+        // A number JSON cannot write is null, as `serde_json::Value` has it.
+        Ok(Node::Value(
+            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
+        ))
+    }
+
+    fn visit_str<E: Error>(self, s: &str) -> Result<Node, E> {
+        Ok(Node::Value(Value::from(s)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let limit = self.seed.limit.checked_sub(1).ok_or_else(too_deep)?;
+        let item = ValueSeed { limit, ..self.seed };
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(value) = seq.next_element_seed(item)? {
+            items.push(value);
+        }
+        Ok(Node::Value(Value::List(
+            items.into_iter().collect::<List>(),
+        )))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Node, A::Error> {
+        let limit = self.seed.limit.checked_sub(1).ok_or_else(too_deep)?;
+        // The inside of an escape counts at this object's level, as `Serialize` writes it.
+        let escape = self.escapable.then_some(self.seed);
+        let (fields, escaped) = fields(map, ValueSeed { limit, ..self.seed }, escape)?;
+        let shaped = match fields.iter().next() {
+            Some((name, Value::String(text))) if fields.len() == 1 && name.as_str() == "__ref" => {
+                match Key::new(text) {
+                    Ok(key) => Value::Ref(key),
+                    Err(_) => Value::Object(fields.clone()),
+                }
+            }
+            Some((name, _)) if fields.len() == 1 && name.as_str() == OBJECT_ESCAPE => match escaped
+            {
+                Some(inner) => Value::Object(inner),
+                None => Value::Object(fields.clone()),
+            },
+            _ => Value::Object(fields.clone()),
+        };
+        Ok(Node::Object { fields, shaped })
+    }
+}
+
+/// Reads an object's fields, each value with `seed`; with them, where the object may be an
+/// escape (`escape`: the seed its inside is read with), the fields of the last `"__object"`
+/// field's value as written, if that value was an object.
+fn fields<'de, A: MapAccess<'de>>(
+    mut map: A,
+    seed: ValueSeed<'_>,
+    escape: Option<ValueSeed<'_>>,
+) -> Result<(Entity, Option<Entity>), A::Error> {
+    let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
+    let mut escaped = None;
+    while let Some(name) = map.next_key_seed(NameSeed(seed.names))? {
+        let is_escape = name.as_str() == OBJECT_ESCAPE;
+        let inside = escape.filter(|_| is_escape);
+        let node = map.next_value_seed(NodeSeed {
+            seed: inside.unwrap_or(seed),
+            escapable: inside.is_none(),
+        })?;
+        let value = if is_escape {
+            match node {
+                Node::Object { fields, shaped } => {
+                    escaped = Some(fields);
+                    shaped
+                }
+                Node::Value(value) => {
+                    escaped = None;
+                    value
+                }
+            }
+        } else {
+            node.into_value()
+        };
+        fields.push((name, value));
+    }
+    Ok((Entity::from_fields(fields), escaped))
+}
+
+/// An entity's fields: a JSON object, each value at most `limit` levels deep. Its own shape is
+/// not looked at (an entity is never a reference).
+pub(crate) struct EntitySeed<'n> {
+    pub(crate) names: &'n Names,
+    pub(crate) limit: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for EntitySeed<'_> {
+    type Value = Entity;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Entity, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntitySeed<'_> {
+    type Value = Entity;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Entity, A::Error> {
+        let seed = ValueSeed {
+            names: self.names,
+            limit: self.limit,
+        };
+        fields(map, seed, None).map(|(fields, _)| fields)
+    }
+}
+
+/// A field name, shared through the cache.
+struct NameSeed<'n>(&'n Names);
+
+impl<'de> DeserializeSeed<'de> for NameSeed<'_> {
+    type Value = FieldName;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<FieldName, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NameSeed<'_> {
+    type Value = FieldName;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: Error>(self, name: &str) -> Result<FieldName, E> {
+        Ok(self.0.get(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The one-pass reading agrees with the conversion from a JSON tree.
+    #[test]
+    fn reads_as_from_json_does() {
+        let cases = [
+            json!(null),
+            json!([1, -2, 2.5, "s", true, [], {}]),
+            json!({"__ref": "Todo:1"}),
+            json!({"__ref": "no key"}),
+            json!({"__ref": "Todo:1", "x": 1}),
+            json!({"__ref": 5}),
+            json!({"__object": {"__ref": "Todo:1"}}),
+            json!({"__object": {"__object": {"x": 1}}}),
+            json!({"__object": 3}),
+            json!({"a": {"__ref": "A:1"}, "b": [{"__object": {"__ref": "A:2"}}]}),
+            json!(u64::MAX),
+            json!(i64::MIN),
+        ];
+        for case in cases {
+            let names = Names::default();
+            let text = case.to_string();
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let read = ValueSeed {
+                names: &names,
+                limit: 10,
+            }
+            .deserialize(&mut de)
+            .unwrap();
+            assert_eq!(read, Value::from_json(case.clone()), "{case}");
+        }
+    }
+
+    #[test]
+    fn repeated_names_keep_the_last_and_names_are_shared() {
+        let names = Names::default();
+        let text = r#"[{"a": 1, "a": {"__ref": "A:1"}}, {"a": 2}]"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let read = ValueSeed {
+            names: &names,
+            limit: 10,
+        }
+        .deserialize(&mut de)
+        .unwrap();
+        let list = read.as_list().unwrap();
+        let Value::Object(first) = &list[0] else {
+            panic!("an object: {read:?}");
+        };
+        assert_eq!(first.get("a"), Some(&Value::Ref(Key::new("A:1").unwrap())));
+        assert_eq!(
+            names.0.borrow().len(),
+            2,
+            "`a`, met three times, and `__ref`"
+        );
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error() {
+        let names = Names::default();
+        for (text, ok) in [
+            ("[[1]]", true),
+            ("[[[1]]]", false),
+            (r#"{"a":{"b":1}}"#, true),
+        ] {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let read = ValueSeed {
+                names: &names,
+                limit: 2,
+            }
+            .deserialize(&mut de);
+            assert_eq!(read.is_ok(), ok, "{text}");
+        }
+    }
+
+    /// What `Serialize` writes within a depth, this reads back within it: an escape counts
+    /// no level on either side.
+    #[test]
+    fn the_depth_serialising_allows_is_the_depth_reading_allows() {
+        let lookalike = Value::Object(Entity::new().with("__ref", "A:1"));
+        let nested = |mut value: Value, levels: usize, list: bool| {
+            for _ in 0..levels {
+                value = if list {
+                    Value::List(std::iter::once(value).collect())
+                } else {
+                    Value::Object(Entity::new().with("x", value).with("__object", 1))
+                };
+            }
+            value
+        };
+        let values = [
+            lookalike.clone(),
+            nested(lookalike.clone(), 2, true),
+            nested(lookalike.clone(), 2, false),
+            Value::Object(Entity::new().with("__object", lookalike.clone())),
+            nested(Value::from(1), 3, true),
+        ];
+        for value in &values {
+            for depth in 0..6 {
+                let written = serde_json::to_string(&crate::value::Bounded { value, depth });
+                let names = Names::default();
+                let read = written.as_ref().map(|text| {
+                    let mut de = serde_json::Deserializer::from_str(text);
+                    ValueSeed {
+                        names: &names,
+                        limit: depth,
+                    }
+                    .deserialize(&mut de)
+                });
+                match (written.is_ok(), read) {
+                    (true, Ok(Ok(back))) => assert_eq!(&back, value),
+                    (false, _) => {}
+                    (true, other) => panic!("{value:?} written at depth {depth}, read {other:?}"),
+                }
+            }
+        }
+    }
+}
