@@ -8,6 +8,8 @@
 //! store field names (with arguments) built once, shared fragments compiled once. The walk then
 //! costs a binary search per field and one hash lookup per reference.
 //!
+//! Without the `graphql` feature only the schemaless tree (`tree.rs`) is here.
+//!
 //! Entities come from a [`Source`]: the merged view or base of a [`Store`], or either side of a
 //! [`Snapshot`]. It stands apart from the store so that reads never see layers, only the maps.
 
