@@ -67,9 +67,9 @@ impl Node {
     }
 }
 
-/// A value; `escapable`: an `"__object"` field of an object here is read as the inside of an
-/// escape would be, one level less deep (false for the inside of an escape itself, so that
-/// the allowance never repeats down a chain).
+/// A value; `escapable`: the value of an `"__object"` field of an object here is read with
+/// the object's own limit, since the inside of an escape counts at the object's level, not one
+/// below (false for that value itself, so that the allowance never repeats down a chain).
 #[derive(Clone, Copy)]
 struct NodeSeed<'n> {
     seed: ValueSeed<'n>,
