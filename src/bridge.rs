@@ -77,8 +77,8 @@ impl Store {
         &mut self,
         key: impl crate::IntoKey,
     ) -> Result<(WatchId, tokio::sync::watch::Receiver<Option<Entity>>), crate::KeyError> {
+        // `get` reads a remapped key as the key it became, as `watch_entity` watches it.
         let key = key.into_key()?;
-        let key = self.resolve(&key).cloned().unwrap_or(key);
         let (tx, mut rx) = tokio::sync::watch::channel(self.get(&key).cloned());
         let id = self.watch_entity(key, move |entity| {
             drop(tx.send_replace(entity.cloned()));

@@ -2,8 +2,8 @@
 //!
 //! The view is base under an overlay that holds only the keys live layers touch. Base and the
 //! overlay's merged entities share one persistent map ([`Map`]), so reading either side is one
-//! lookup however many layers are live; it never walks the layers. This module owns the read side of that pair so the store and its
-//! snapshots share one definition.
+//! lookup however many layers are live; it never walks the layers. This module owns the read
+//! side so the store and its snapshots share one definition.
 
 use std::fmt;
 
@@ -101,18 +101,17 @@ impl Map {
 
     /// Removes `key` from base; a layered key keeps its view.
     pub(crate) fn remove(&mut self, key: &str) {
-        match self.cells.get_mut(key) {
-            None => return,
-            Some(Cell::Layered(layered)) => {
+        match self.cells.remove_with_key(key) {
+            None => {}
+            Some((_, Cell::Base(_))) => self.len -= 1,
+            // Rare: a layer touches the key; its view stays.
+            Some((key, Cell::Layered(mut layered))) => {
                 if layered.base.take().is_some() {
                     self.len -= 1;
                 }
-                return;
+                self.cells.insert(key, Cell::Layered(layered));
             }
-            Some(Cell::Base(_)) => {}
         }
-        self.cells.remove(key);
-        self.len -= 1;
     }
 
     /// Sets the view's side of `key`: `Some(entity)` layers it with that merged entity
@@ -203,7 +202,6 @@ pub(crate) type Aliases =
 #[derive(Clone, Copy)]
 pub(crate) struct View<'a> {
     pub(crate) base: &'a Map,
-    pub(crate) overlay: &'a Overlay,
     pub(crate) aliases: &'a Aliases,
 }
 
@@ -229,17 +227,10 @@ impl<'a> View<'a> {
         self.base.get_view(key)
     }
 
-    /// O(keys in the overlay).
+    /// Counted from the cells: O(entities). For the invariant checks (the store keeps its
+    /// count as it goes).
     pub(crate) fn len(self) -> usize {
-        let mut len = self.base.len();
-        for (key, over) in self.overlay.iter() {
-            match (self.base.contains_key(key), over.is_some()) {
-                (true, false) => len -= 1,
-                (false, true) => len += 1,
-                _ => {}
-            }
-        }
-        len
+        self.base.iter_view().count()
     }
 
     pub(crate) fn iter(self) -> impl Iterator<Item = (&'a Key, &'a Entity)> {
@@ -258,7 +249,6 @@ impl<'a> View<'a> {
 #[derive(Clone)]
 pub struct Snapshot {
     pub(crate) base: Map,
-    pub(crate) overlay: Overlay,
     pub(crate) aliases: Aliases,
     /// The view's size, as the store counted it.
     pub(crate) len: usize,
@@ -270,7 +260,6 @@ impl Snapshot {
     fn view(&self) -> View<'_> {
         View {
             base: &self.base,
-            overlay: &self.overlay,
             aliases: &self.aliases,
         }
     }
@@ -352,7 +341,6 @@ impl fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Snapshot")
             .field("base", &self.base.len())
-            .field("overlay", &self.overlay.len())
             .field("revision", &self.revision)
             .finish()
     }

@@ -65,8 +65,7 @@ impl Store {
     /// After base was replaced wholesale: puts the overlay's merged entities into the new
     /// base's cells and counts the overlay's contribution from scratch. O(keys in the overlay).
     pub(crate) fn base_replaced(&mut self) {
-        let overlay = self.overlay.clone();
-        for (key, over) in overlay.iter() {
+        for (key, over) in self.overlay.iter() {
             self.base.set_view(key, Some(over.clone()));
         }
         self.overlay_delta = self

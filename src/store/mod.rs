@@ -263,7 +263,6 @@ impl Store {
     pub(crate) fn view(&self) -> View<'_> {
         View {
             base: &self.base,
-            overlay: &self.overlay,
             aliases: &self.aliases,
         }
     }
@@ -490,7 +489,6 @@ impl Store {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             base: self.base.clone(),
-            overlay: self.overlay.clone(),
             aliases: self.aliases.clone(),
             len: self.len(),
             revision: self.revision,

@@ -155,20 +155,15 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
         // The inside of an escape counts at this object's level, as `Serialize` writes it.
         let escape = self.escapable.then_some(self.seed);
         let (fields, escaped) = fields(map, ValueSeed { limit, ..self.seed }, escape)?;
-        let shaped = match fields.iter().next() {
-            Some((name, Value::String(text))) if fields.len() == 1 && name.as_str() == "__ref" => {
-                match Key::new(text) {
-                    Ok(key) => Value::Ref(key),
-                    Err(_) => Value::Object(fields.clone()),
-                }
+        let lone = fields.iter().next().filter(|_| fields.len() == 1);
+        let shaped = match lone {
+            Some((name, Value::String(text))) if name.as_str() == "__ref" => {
+                Key::new(text).ok().map(Value::Ref)
             }
-            Some((name, _)) if fields.len() == 1 && name.as_str() == OBJECT_ESCAPE => match escaped
-            {
-                Some(inner) => Value::Object(inner),
-                None => Value::Object(fields.clone()),
-            },
-            _ => Value::Object(fields.clone()),
-        };
+            Some((name, _)) if name.as_str() == OBJECT_ESCAPE => escaped.map(Value::Object),
+            _ => None,
+        }
+        .unwrap_or_else(|| Value::Object(fields.clone()));
         Ok(Node::Object { fields, shaped })
     }
 }
