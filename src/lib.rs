@@ -162,6 +162,7 @@ mod read;
 mod rewrite;
 mod stale;
 mod store;
+mod trie;
 mod value;
 mod version;
 mod view;

@@ -10,6 +10,7 @@ use std::fmt;
 use crate::entity::Entity;
 use crate::key::Key;
 use crate::patch::Hasher;
+use crate::trie::Trie;
 
 /// Base and the view in one persistent map, so that a read of either side is one lookup at
 /// any depth of the stack: a key no live layer touches holds its confirmed entity once
@@ -26,7 +27,7 @@ pub(crate) struct Map {
     len: usize,
 }
 
-type Cells = imbl::GenericHashMap<Key, Cell, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+type Cells = Trie<Key, Cell, Hasher>;
 
 #[derive(Clone)]
 enum Cell {
@@ -83,17 +84,15 @@ impl Map {
 
     /// Sets `key` in base; a layered key keeps its view.
     pub(crate) fn insert(&mut self, key: Key, entity: Entity) {
-        match self.cells.entry(key) {
-            imbl::hashmap::Entry::Occupied(mut slot) => match slot.get_mut() {
-                Cell::Base(old) => *old = entity,
-                Cell::Layered(layered) => {
-                    if layered.base.replace(entity).is_none() {
-                        self.len += 1;
-                    }
+        match self.cells.get_mut(key.as_str()) {
+            Some(Cell::Base(old)) => *old = entity,
+            Some(Cell::Layered(layered)) => {
+                if layered.base.replace(entity).is_none() {
+                    self.len += 1;
                 }
-            },
-            imbl::hashmap::Entry::Vacant(slot) => {
-                slot.insert(Cell::Base(entity));
+            }
+            None => {
+                self.cells.insert(key, Cell::Base(entity));
                 self.len += 1;
             }
         }
@@ -101,7 +100,7 @@ impl Map {
 
     /// Removes `key` from base; a layered key keeps its view.
     pub(crate) fn remove(&mut self, key: &str) {
-        match self.cells.remove_with_key(key) {
+        match self.cells.remove(key) {
             None => {}
             Some((_, Cell::Base(_))) => self.len -= 1,
             // Rare: a layer touches the key; its view stays.
@@ -156,6 +155,20 @@ impl Map {
     /// Base's keys.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &Key> {
         self.iter().map(|(key, _)| key)
+    }
+
+    /// Whether the map's count of cells agrees with the cells it holds. O(cells); for the
+    /// invariant checks.
+    pub(crate) fn check_count(&self) -> Result<(), String> {
+        let held = self.cells.iter().count();
+        if held == self.cells.len() {
+            Ok(())
+        } else {
+            Err(format!(
+                "base's map counts {} cells and holds {held}",
+                self.cells.len()
+            ))
+        }
     }
 
     /// The layered keys, with their merged entities. O(cells); for the invariant checks.

@@ -305,6 +305,7 @@ impl Store {
                 self.base.iter().count()
             ));
         }
+        self.base.check_count()?;
         let mut layered = 0;
         for (key, view) in self.base.layered() {
             layered += 1;
