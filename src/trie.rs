@@ -16,6 +16,7 @@
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
+use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
@@ -189,6 +190,25 @@ where
     /// The number of entries. O(1).
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Whether the map has no entries.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether `key` has an entry.
+    pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.get(key).is_some()
+    }
+
+    /// The keys, in hash order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
+        self.iter().map(|(key, _)| key)
     }
 
     fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
@@ -423,6 +443,32 @@ where
         slots[at] = last;
     }
     Some(out)
+}
+
+/// Maps are equal when they hold the same entries, whatever their hashers.
+impl<K, V, S> PartialEq for Trie<K, V, S>
+where
+    K: Clone + Eq + Hash,
+    V: Clone + PartialEq,
+    S: BuildHasher,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len
+            && self
+                .iter()
+                .all(|(key, value)| other.get(key) == Some(value))
+    }
+}
+
+impl<K, V, S> fmt::Debug for Trie<K, V, S>
+where
+    K: Clone + Eq + Hash + fmt::Debug,
+    V: Clone + fmt::Debug,
+    S: BuildHasher,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
 }
 
 /// The entries of a [`Trie`], depth first.

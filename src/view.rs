@@ -204,12 +204,10 @@ impl PartialEq for Map {
 }
 
 /// Keys touched by live layers, to their merged entity (`None`: deleted by a layer).
-pub(crate) type Overlay =
-    imbl::GenericHashMap<Key, Option<Entity>, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+pub(crate) type Overlay = Trie<Key, Option<Entity>, Hasher>;
 
 /// Temporary keys that were remapped, to the key they became.
-pub(crate) type Aliases =
-    imbl::GenericHashMap<Key, Key, Hasher, imbl::shared_ptr::DefaultSharedPtr>;
+pub(crate) type Aliases = Trie<Key, Key, Hasher>;
 
 /// Base under the overlay: what readers see.
 #[derive(Clone, Copy)]

@@ -48,7 +48,7 @@ impl Store {
         let old = match &entry {
             Some(entity) => self.overlay.insert(key.clone(), entity.clone()),
             None if self.overlay.is_empty() => None,
-            None => self.overlay.remove(key),
+            None => self.overlay.remove(key).map(|(_, old)| old),
         };
         if entry.is_none() && old.is_none() {
             return;
