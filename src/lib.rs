@@ -198,7 +198,7 @@ pub use policy::{
 pub use read::{PartialRead, Query};
 pub use read::{ReadError, Reader};
 pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
-pub use value::{List, Value};
+pub use value::{List, Str, Value};
 pub use version::{BadVersion, Version};
 pub use view::Snapshot;
 pub use watch::WatchId;

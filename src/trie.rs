@@ -28,8 +28,10 @@ const BITS: u32 = 5;
 const POSITIONS: u64 = (1 << BITS) - 1;
 /// At this shift the hash is used up: the node is a collision node, a plain list.
 const HASH_BITS: u32 = u64::BITS;
-/// Levels a path can have: one per five hash bits, and the collision node.
-const MAX_DEPTH: usize = HASH_BITS.div_ceil(BITS) as usize + 1;
+/// Levels that use hash bits: one per five bits (the last has four).
+const LEVELS: u32 = HASH_BITS.div_ceil(BITS);
+/// Levels a path can have: those, and the collision node.
+const MAX_DEPTH: usize = LEVELS as usize + 1;
 
 /// A persistent map from `K` to `V`, hashed by `S`. O(log32 n) lookups, inserts and removals;
 /// O(1) clones sharing every node.
@@ -221,18 +223,20 @@ where
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        let hash = self.hash(key);
-        let mut node = &self.root;
-        let mut shift = 0;
-        while shift < HASH_BITS {
-            let at = node.index(position(hash, shift))?;
-            match &node.slots[at] {
-                Slot::Entry(found, value) => return (found.borrow() == key).then_some(value),
-                Slot::Child(child) => node = child,
+        let mut hash = self.hash(key);
+        let (mut map, mut slots) = (self.root.map, &*self.root.slots);
+        for _ in 0..LEVELS {
+            let bit = 1u32 << (hash & POSITIONS);
+            if map & bit == 0 {
+                return None;
             }
-            shift += BITS;
+            match slots.get((map & (bit - 1)).count_ones() as usize)? {
+                Slot::Entry(found, value) => return (found.borrow() == key).then_some(value),
+                Slot::Child(child) => (map, slots) = (child.map, &*child.slots),
+            }
+            hash >>= BITS;
         }
-        node.slots.iter().find_map(|slot| match slot {
+        slots.iter().find_map(|slot| match slot {
             Slot::Entry(found, value) if found.borrow() == key => Some(value),
             _ => None,
         })

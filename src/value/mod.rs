@@ -1,9 +1,10 @@
 //! Values: JSON with references.
 //!
 //! A [`Value`] is JSON with one addition: a reference to another entity is a variant of its
-//! own ([`Value::Ref`]), never an object that happens to look like one. Strings, lists and
-//! objects are reference counted (lists are persistent vectors), so cloning any value is O(1);
-//! this is what lets layers and snapshots share data instead of copying it.
+//! own ([`Value::Ref`]), never an object that happens to look like one. A string of up to 23
+//! bytes sits inline in its value ([`Str`]); longer strings, lists and objects are reference
+//! counted (lists are persistent vectors), so cloning any value is O(1); this is what lets layers
+//! and snapshots share data instead of copying it.
 //!
 //! Conversions to and from `serde_json::Value` use Apollo's `cache.extract()` format, where a
 //! reference is `{"__ref": "Todo:1"}` (`json.rs`, which also keeps an embedded object of that
@@ -13,6 +14,9 @@
 mod de;
 mod drop;
 mod json;
+mod str;
+
+pub use str::Str;
 
 pub(crate) use de::{EntitySeed, Names, ValueSeed};
 use drop::drop_list;
@@ -159,8 +163,8 @@ pub enum Value {
     Bool(bool),
     /// A number: an integer (signed or unsigned 64-bit) or a finite float.
     Number(Number),
-    /// A string.
-    String(Arc<str>),
+    /// A string (inline up to 23 bytes, shared beyond).
+    String(Str),
     /// A reference to the entity with this key.
     Ref(Key),
     /// A list.
@@ -191,7 +195,7 @@ impl Value {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::Number(n),
-            serde_json::Value::String(s) => Value::String(Arc::from(s)),
+            serde_json::Value::String(s) => Value::String(Str::from(s)),
             serde_json::Value::Array(items) => {
                 Value::List(items.into_iter().map(Value::from_json).collect())
             }
@@ -373,13 +377,13 @@ impl From<f64> for Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
-        Value::String(Arc::from(s))
+        Value::String(Str::from(s))
     }
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Value {
-        Value::String(Arc::from(s))
+        Value::String(Str::from(s))
     }
 }
 
