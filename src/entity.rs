@@ -1,20 +1,24 @@
 //! Entities: the fields of one stored object, as a small sorted array.
 //!
-//! An [`Entity`] maps [`FieldName`]s to [`Value`]s in one shared allocation kept sorted by name,
-//! so a clone is O(1) and a field read scans a handful of names. It stands apart from
-//! [`Value`] because its layout (sorted, copy on write, linear scan for small sizes) is the
-//! store's hot path and has invariants of its own.
+//! An [`Entity`] maps [`FieldName`]s to [`Value`]s: its values in one shared allocation, its
+//! names, sorted, in a [`Shape`] that every entity with the same names shares, so a clone is
+//! O(1), a field read scans a handful of names, and an entity costs its values and a header of
+//! three words. It stands apart from [`Value`] because its layout (sorted, copy on write,
+//! linear scan for small sizes) is the store's hot path and has invariants of its own.
 
 use std::fmt;
-use std::sync::Arc;
+
+use triomphe::ThinArc;
 
 use crate::field::FieldName;
+use crate::shape::Shape;
 use crate::value::Value;
 
 /// The fields of one entity (or of an embedded object): store field names to values.
 ///
-/// Fields are kept sorted by name in one shared allocation, so a clone is O(1), a read is a
-/// binary search over a handful of fields, and a change copies the fields once (copy on write).
+/// Fields are kept sorted by name; the values sit in one shared allocation and the names in a
+/// list shared by all entities with the same names. A clone is O(1), a read is a search over a
+/// handful of names, and a change copies the values once (copy on write).
 /// Entities are small in practice; a field map with thousands of fields still works, at
 /// O(fields) per change.
 ///
@@ -26,10 +30,21 @@ use crate::value::Value;
 /// assert_eq!(todo.len(), 2);
 /// assert_eq!(todo.to_json(), serde_json::json!({"done": false, "title": "Buy milk"}));
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Entity {
-    /// Sorted by field name, no duplicates.
-    fields: Arc<[(FieldName, Value)]>,
+    /// The values, in the order of the names of the shape in the header (sorted, no
+    /// duplicates); one pointer wide.
+    record: ThinArc<Shape, Value>,
+}
+
+/// An entity's fields in name order, as [`Entity::iter`] gives them.
+pub(crate) type Fields<'a> =
+    std::iter::Zip<std::slice::Iter<'a, FieldName>, std::slice::Iter<'a, Value>>;
+
+impl Default for Entity {
+    fn default() -> Entity {
+        Entity::from_sorted(Vec::new())
+    }
 }
 
 impl Entity {
@@ -63,16 +78,23 @@ impl Entity {
         Entity::from_sorted(deduped)
     }
 
-    /// The fields, sorted by name.
-    pub(crate) fn fields(&self) -> &[(FieldName, Value)] {
-        &self.fields
+    /// The names, sorted.
+    fn names(&self) -> &[FieldName] {
+        self.record.header.header.names()
     }
 
-    /// Builds from fields already sorted by name without duplicates.
+    /// The values, in the order of the names.
+    fn values(&self) -> &[Value] {
+        &self.record.slice
+    }
+
+    /// Builds from fields already sorted by name without duplicates; the names' shape comes
+    /// from this thread's cache when it has them.
     pub(crate) fn from_sorted(fields: Vec<(FieldName, Value)>) -> Entity {
         debug_assert!(fields.windows(2).all(|w| w[0].0 < w[1].0));
+        let shape = Shape::of(fields.iter().map(|(name, _)| name));
         Entity {
-            fields: Arc::from(fields),
+            record: ThinArc::from_header_and_iter(shape, fields.into_iter().map(|(_, v)| v)),
         }
     }
 
@@ -84,7 +106,7 @@ impl Entity {
     /// assert_eq!(e.get("count").and_then(|v| v.as_i64()), Some(1));
     /// ```
     pub fn with(self, field: impl Into<FieldName>, value: impl Into<Value>) -> Entity {
-        let mut fields = self.fields.to_vec();
+        let mut fields = self.to_vec();
         set_field(&mut fields, field.into(), value.into());
         Entity::from_sorted(fields)
     }
@@ -95,28 +117,25 @@ impl Entity {
     /// assert!(optimist::Entity::new().get("missing").is_none());
     /// ```
     pub fn get(&self, field: &str) -> Option<&Value> {
-        let fields = &*self.fields;
-        if fields.len() <= LINEAR_SCAN_MAX {
+        let names = self.names();
+        let at = if names.len() <= LINEAR_SCAN_MAX {
             // A name's length sits in its (fat) pointer, inline in this array: comparing
             // lengths first touches no other memory, and only a same-length name is compared.
-            return fields
+            names
                 .iter()
-                .find(|(name, _)| name.len() == field.len() && name.as_str() == field)
-                .map(|(_, value)| value);
-        }
-        fields
-            .binary_search_by(|(name, _)| name.as_str().cmp(field))
-            .ok()
-            .map(|at| &fields[at].1)
+                .position(|name| name.len() == field.len() && name.as_str() == field)?
+        } else {
+            names
+                .binary_search_by(|name| name.as_str().cmp(field))
+                .ok()?
+        };
+        self.values().get(at)
     }
 
     #[cfg(feature = "graphql")]
     /// The entity's own name of the field `field`, shared with it (no allocation).
     pub(crate) fn name_of(&self, field: &str) -> Option<&FieldName> {
-        self.fields
-            .iter()
-            .find(|(name, _)| name.as_str() == field)
-            .map(|(name, _)| name)
+        self.names().iter().find(|name| name.as_str() == field)
     }
 
     /// Whether the entity has this field.
@@ -136,7 +155,12 @@ impl Entity {
     /// assert_eq!(names, ["a", "b"]);
     /// ```
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&FieldName, &Value)> {
-        self.fields.iter().map(|(name, value)| (name, value))
+        self.fields()
+    }
+
+    /// The fields in name order, as a named iterator type.
+    pub(crate) fn fields(&self) -> Fields<'_> {
+        self.names().iter().zip(self.values())
     }
 
     /// The number of fields.
@@ -145,7 +169,7 @@ impl Entity {
     /// assert_eq!(optimist::Entity::new().with("a", 1).len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.values().len()
     }
 
     /// Whether the entity has no fields.
@@ -154,7 +178,7 @@ impl Entity {
     /// assert!(optimist::Entity::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.values().is_empty()
     }
 
     /// Whether two entities share one allocation (a cheap "certainly equal" test).
@@ -164,7 +188,7 @@ impl Entity {
     /// assert!(a.ptr_eq(&a.clone()));
     /// ```
     pub fn ptr_eq(&self, other: &Entity) -> bool {
-        Arc::ptr_eq(&self.fields, &other.fields)
+        std::ptr::eq(&*self.record, &*other.record)
     }
 
     /// The fields as JSON in Apollo's format (see [`Value::to_json`]). O(size of the entity),
@@ -199,34 +223,40 @@ impl Entity {
 
     /// The fields as a vector to edit; [`Entity::from_sorted`] freezes it again.
     pub(crate) fn to_vec(&self) -> Vec<(FieldName, Value)> {
-        self.fields.to_vec()
+        self.fields()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()
     }
 
     /// These fields with `written`'s merged over them, as a vector to edit: one pass over both
     /// sorted arrays, and fields about to be overwritten are never cloned.
     pub(crate) fn merged(&self, written: &Entity) -> Vec<(FieldName, Value)> {
-        let (ours, theirs) = (&*self.fields, &*written.fields);
+        let (ours, theirs) = (self.names(), written.names());
+        let (our_values, their_values) = (self.values(), written.values());
         let mut out = Vec::with_capacity(ours.len() + theirs.len());
+        let pair = |names: &[FieldName], values: &[Value], at: usize| {
+            (names[at].clone(), values[at].clone())
+        };
         let (mut i, mut j) = (0, 0);
         while i < ours.len() && j < theirs.len() {
-            match ours[i].0.cmp(&theirs[j].0) {
+            match ours[i].cmp(&theirs[j]) {
                 std::cmp::Ordering::Less => {
-                    out.push(ours[i].clone());
+                    out.push(pair(ours, our_values, i));
                     i += 1;
                 }
                 std::cmp::Ordering::Greater => {
-                    out.push(theirs[j].clone());
+                    out.push(pair(theirs, their_values, j));
                     j += 1;
                 }
                 std::cmp::Ordering::Equal => {
-                    out.push(theirs[j].clone());
+                    out.push(pair(theirs, their_values, j));
                     i += 1;
                     j += 1;
                 }
             }
         }
-        out.extend_from_slice(&ours[i..]);
-        out.extend_from_slice(&theirs[j..]);
+        out.extend((i..ours.len()).map(|at| pair(ours, our_values, at)));
+        out.extend((j..theirs.len()).map(|at| pair(theirs, their_values, at)));
         out
     }
 }
@@ -244,7 +274,9 @@ pub(crate) fn set_field(fields: &mut Vec<(FieldName, Value)>, field: FieldName, 
 
 impl PartialEq for Entity {
     fn eq(&self, other: &Entity) -> bool {
-        self.ptr_eq(other) || self.fields == other.fields
+        self.ptr_eq(other)
+            || (self.record.header.header == other.record.header.header
+                && self.values() == other.values())
     }
 }
 
@@ -253,14 +285,17 @@ impl Drop for Entity {
         // Only the last owner drops the fields; nested containers are taken out first so that
         // deep values do not recurse (see `value/drop.rs`). Entities of scalars and references
         // skip all of it.
-        if Arc::strong_count(&self.fields) == 1
+        if ThinArc::strong_count(&self.record) == 1
             && self
-                .fields
+                .values()
                 .iter()
-                .any(|(_, value)| matches!(value, Value::List(_) | Value::Object(_)))
-            && let Some(fields) = Arc::get_mut(&mut self.fields)
+                .any(|value| matches!(value, Value::List(_) | Value::Object(_)))
         {
-            crate::value::release(fields.iter_mut().map(|(_, value)| std::mem::take(value)));
+            self.record.with_arc_mut(|record| {
+                if let Some(record) = triomphe::Arc::get_mut(record) {
+                    crate::value::release(record.slice_mut().iter_mut().map(std::mem::take));
+                }
+            });
         }
     }
 }

@@ -160,6 +160,7 @@ mod persist;
 mod policy;
 mod read;
 mod rewrite;
+mod shape;
 mod stale;
 mod store;
 mod trie;

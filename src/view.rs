@@ -15,7 +15,7 @@ use crate::trie::Trie;
 /// Base and the view in one persistent map, so that a read of either side is one lookup at
 /// any depth of the stack: a key no live layer touches holds its confirmed entity once
 /// ([`Cell::Base`]); a key some layer touches holds both its confirmed entity and its merged
-/// one ([`Cell::Layered`], boxed, so a plain cell costs what an entity does). O(1) clone,
+/// one ([`Cell::Layered`], boxed, so a cell is two words: the entity's pointer and a tag). O(1) clone,
 /// structural sharing between versions, in-place updates of nodes no clone shares.
 ///
 /// The store keeps the layered side equal to its overlay (see `Store::set_overlay`): the
@@ -362,8 +362,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_plain_cell_costs_what_an_entity_does() {
-        assert_eq!(size_of::<Cell>(), size_of::<Entity>());
+    fn a_cell_is_two_words() {
+        // An entity is one pointer; the layered side is boxed, so a cell is that pointer and
+        // the tag that tells the sides apart.
+        assert_eq!(size_of::<Entity>(), size_of::<usize>());
+        assert_eq!(size_of::<Cell>(), 2 * size_of::<usize>());
     }
 
     #[test]

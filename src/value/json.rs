@@ -105,7 +105,7 @@ enum Frame<'a> {
         out: Vec<Json>,
     },
     Object {
-        fields: std::slice::Iter<'a, (FieldName, Value)>,
+        fields: crate::entity::Fields<'a>,
         out: Map<String, Json>,
         /// The field whose value is being converted.
         name: Option<&'a FieldName>,
@@ -174,7 +174,7 @@ fn open<'a>(value: &'a Value, stack: &mut Vec<Frame<'a>>, top: bool) -> Option<J
         }
         Value::Object(entity) => {
             stack.push(Frame::Object {
-                fields: entity.fields().iter(),
+                fields: entity.fields(),
                 out: Map::new(),
                 name: None,
                 wrap: !top && needs_wrap(entity),
@@ -195,7 +195,7 @@ pub(crate) fn to_json(value: &Value, top: bool) -> Json {
 /// An entity's fields as a JSON object, as [`to_json`] does.
 pub(crate) fn entity_to_json(entity: &Entity) -> Json {
     let stack = vec![Frame::Object {
-        fields: entity.fields().iter(),
+        fields: entity.fields(),
         out: Map::new(),
         name: None,
         wrap: false,
