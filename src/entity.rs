@@ -120,10 +120,12 @@ impl Entity {
         let names = self.names();
         let at = if names.len() <= LINEAR_SCAN_MAX {
             // A name's length sits in its (fat) pointer, inline in this array: comparing
-            // lengths first touches no other memory, and only a same-length name is compared.
-            names
-                .iter()
-                .position(|name| name.len() == field.len() && name.as_str() == field)?
+            // lengths first touches no other memory, and only a same-length name is compared
+            // (by address first: an interned name read by its own text costs no comparison).
+            names.iter().position(|name| {
+                name.len() == field.len()
+                    && (std::ptr::eq(name.as_str(), field) || name.as_str() == field)
+            })?
         } else {
             names
                 .binary_search_by(|name| name.as_str().cmp(field))

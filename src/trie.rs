@@ -231,7 +231,7 @@ where
                 return None;
             }
             match slots.get((map & (bit - 1)).count_ones() as usize)? {
-                Slot::Entry(found, value) => return (found.borrow() == key).then_some(value),
+                Slot::Entry(found, value) => return same(found.borrow(), key).then_some(value),
                 Slot::Child(child) => (map, slots) = (child.map, &*child.slots),
             }
             hash >>= BITS;
@@ -473,6 +473,12 @@ where
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
+}
+
+/// Whether two keys are equal; a key looked up by a clone of the stored one (a `Key` shares its
+/// text) is told equal by address, without comparing the text.
+fn same<Q: Eq + ?Sized>(found: &Q, key: &Q) -> bool {
+    std::ptr::eq(found, key) || found == key
 }
 
 /// The entries of a [`Trie`], depth first.
