@@ -367,7 +367,7 @@ fn normalize(c: &mut Criterion) {
             b.iter_batched(
                 Store::new,
                 |mut store| {
-                    let patch = normalize_query(store.policies(), &doc, &variables, data)
+                    let patch = normalize_query(store.policies(), &doc, &variables, &*data)
                         .expect("the data matches the query");
                     store.write(patch).expect("a valid patch");
                     store

@@ -339,6 +339,12 @@ impl Policies {
         self.field_types.get(parent)?.get(field).map(String::as_str)
     }
 
+    /// Whether any [`Policies::field_type`] is declared: only then can a field's type depend on
+    /// its parent's typename.
+    pub(crate) fn has_field_types(&self) -> bool {
+        !self.field_types.is_empty()
+    }
+
     /// Sets a function that types the objects no `__typename`, [`Policies::type_at`] or
     /// [`Policies::field_type`] types: it gets the field names from the top of the payload to
     /// the object (list indices left out; under an entity root as under a root entity) and

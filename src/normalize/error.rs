@@ -129,6 +129,15 @@ pub enum NormalizeError {
         /// What the data is instead.
         found: &'static str,
     },
+    /// The payload's text is not JSON, or nests deeper than serde_json's limit of 128 levels.
+    Syntax {
+        /// The line where the text stops being JSON, from 1.
+        line: usize,
+        /// The column, from 1.
+        column: usize,
+        /// serde_json's account of the problem, with the place.
+        message: String,
+    },
     #[cfg(feature = "graphql")]
     /// The document cannot be used: it has no operation (or no such fragment), or a non-null
     /// variable is missing. The problem is the document's, so there is no path.
@@ -149,7 +158,7 @@ impl NormalizeError {
     /// ```
     pub fn path(&self) -> &str {
         match self {
-            NormalizeError::NotAnObject { .. } => "",
+            NormalizeError::NotAnObject { .. } | NormalizeError::Syntax { .. } => "",
             #[cfg(feature = "graphql")]
             NormalizeError::Document(_) => "",
             NormalizeError::TooDeep { path, .. }
@@ -256,6 +265,9 @@ impl fmt::Display for NormalizeError {
                 "the document selects fields of {}, but its data is {found}",
                 At(path)
             ),
+            NormalizeError::Syntax { message, .. } => {
+                write!(f, "the payload is not valid JSON: {message}")
+            }
             #[cfg(feature = "graphql")]
             NormalizeError::Document(error) => write!(f, "{error}"),
         }

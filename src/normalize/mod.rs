@@ -22,10 +22,16 @@ mod fields;
 mod identify;
 mod key;
 mod path;
+mod payload;
 mod plan;
+mod stream;
+#[cfg(all(test, feature = "graphql"))]
+mod stream_tests;
 #[cfg(test)]
 mod tests;
 mod walk;
+
+use std::rc::Rc;
 
 use serde_json::{Map, Value as Json};
 
@@ -41,8 +47,11 @@ use crate::value::Value;
 
 pub use error::NormalizeError;
 use error::kind;
+pub use payload::Payload;
+use payload::{Source, parse, source};
 #[cfg(feature = "graphql")]
 use plan::Compiler;
+use plan::Plan;
 use walk::Writer;
 
 /// Normalizes a payload without a document: every field of every object is written under its
@@ -70,11 +79,35 @@ use walk::Writer;
 /// assert_eq!(store.get_field("ROOT_QUERY", "__typename"), Some(&Value::from("Query")));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn normalize(policies: &Policies, root: &Key, payload: &Json) -> Result<Patch, NormalizeError> {
-    let data = root_object(payload)?;
-    let mut writer = Writer::new(policies);
-    writer.root(root, data, None).map_err(|error| *error)?;
-    Ok(writer.finish())
+pub fn normalize<'a>(
+    policies: &Policies,
+    root: &Key,
+    payload: impl Payload<'a>,
+) -> Result<Patch, NormalizeError> {
+    write_root(policies, root, payload, None)
+}
+
+/// The payload's top-level object written as `root`: streamed from text, walked as a tree
+/// when it is one or when the stream hands over.
+fn write_root<'a>(
+    policies: &Policies,
+    root: &Key,
+    payload: impl Payload<'a>,
+    plan: Option<&Rc<Plan<'_>>>,
+) -> Result<Patch, NormalizeError> {
+    let tree = |payload: &Json| {
+        let data = root_object(payload)?;
+        let mut writer = Writer::new(policies);
+        writer.root(root, data, plan).map_err(|error| *error)?;
+        Ok(writer.finish())
+    };
+    match source(payload) {
+        Source::Tree(json) => tree(json),
+        Source::Text(text) => match stream::root(policies, root, text, plan) {
+            Some(patch) => Ok(patch),
+            None => tree(&parse(text)?),
+        },
+    }
 }
 
 /// Normalizes a payload of any shape (a REST list, an object, a scalar) as the one field
@@ -94,17 +127,26 @@ pub fn normalize(policies: &Policies, root: &Key, payload: &Json) -> Result<Patc
 /// assert_eq!(store.get_field("Todo:1", "__typename"), Some(&Value::from("Todo")));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn normalize_at(
+pub fn normalize_at<'a>(
     policies: &Policies,
     root: &Key,
     field: &str,
-    payload: &Json,
+    payload: impl Payload<'a>,
 ) -> Result<Patch, NormalizeError> {
-    let mut writer = Writer::new(policies);
-    writer
-        .root_field(root, field, payload)
-        .map_err(|error| *error)?;
-    Ok(writer.finish())
+    let tree = |payload: &Json| {
+        let mut writer = Writer::new(policies);
+        writer
+            .root_field(root, field, payload)
+            .map_err(|error| *error)?;
+        Ok(writer.finish())
+    };
+    match source(payload) {
+        Source::Tree(json) => tree(json),
+        Source::Text(text) => match stream::root_field(policies, root, field, text) {
+            Some(patch) => Ok(patch),
+            None => tree(&parse(text)?),
+        },
+    }
 }
 
 /// Normalizes one object of type `typename` (a REST answer to `POST /todos` or
@@ -130,11 +172,20 @@ pub fn normalize_at(
 /// assert_eq!(store.get_field("Todo:17", "owner"), Some(&Value::Ref(Key::new("User:2")?)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn normalize_entity(
+pub fn normalize_entity<'a>(
     policies: &Policies,
     typename: &str,
-    payload: &Json,
+    payload: impl Payload<'a>,
 ) -> Result<(Key, Patch), NormalizeError> {
+    // The key is read before the walk, from the object as a tree: text is parsed (one entity).
+    let parsed;
+    let payload = match source(payload) {
+        Source::Tree(json) => json,
+        Source::Text(text) => {
+            parsed = parse(text)?;
+            &parsed
+        }
+    };
     let key = policies.identify(typename, payload)?;
     let patch = normalize(policies, &key, payload)?;
     Ok((key, patch))
@@ -175,21 +226,16 @@ pub fn normalize_entity(
 /// assert_eq!(missing.unwrap_err().path(), "list.0.title");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn normalize_query(
+pub fn normalize_query<'a>(
     policies: &Policies,
     doc: &Document,
     variables: &Json,
-    data: &Json,
+    data: impl Payload<'a>,
 ) -> Result<Patch, NormalizeError> {
     let operation = doc.operation()?;
     let variables = doc.variables(variables)?;
-    let data = root_object(data)?;
     let plan = Compiler::new(variables).compile(&operation.selection)?;
-    let mut writer = Writer::new(policies);
-    writer
-        .root(&operation.kind.root_key(), data, Some(&plan))
-        .map_err(|error| *error)?;
-    Ok(writer.finish())
+    write_root(policies, &operation.kind.root_key(), data, Some(&plan))
 }
 
 #[cfg(feature = "graphql")]
@@ -216,21 +262,18 @@ pub fn normalize_query(
 /// assert!(normalize_fragment(store.policies(), &doc, None, &id, &json!(null), &wrong).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn normalize_fragment(
+pub fn normalize_fragment<'a>(
     policies: &Policies,
     doc: &Document,
     fragment: Option<&str>,
     id: &Key,
     variables: &Json,
-    data: &Json,
+    data: impl Payload<'a>,
 ) -> Result<Patch, NormalizeError> {
     let fragment = doc.fragment(fragment)?;
     let variables = doc.variables(variables)?;
-    let data = root_object(data)?;
     let plan = Compiler::new(variables).compile(&fragment.selection)?;
-    let mut writer = Writer::new(policies);
-    writer.root(id, data, Some(&plan)).map_err(|error| *error)?;
-    Ok(writer.finish())
+    write_root(policies, id, data, Some(&plan))
 }
 
 fn root_object(payload: &Json) -> Result<&Map<String, Json>, NormalizeError> {

@@ -33,7 +33,7 @@ use crate::value::{List, Value};
 
 /// What the walk expects of a value.
 #[derive(Clone, Copy)]
-enum Expect<'x, 'd> {
+pub(super) enum Expect<'x, 'd> {
     /// Schemaless: objects are normalized.
     Any,
     /// A leaf of the document: an object here is a custom scalar, stored as it is.
@@ -46,18 +46,57 @@ enum Expect<'x, 'd> {
 /// descends: the path node of [`Policies::type_at`] and the type [`Policies::field_type`] gives
 /// the field the value is in.
 #[derive(Clone, Copy, Default)]
-struct Site<'p> {
-    path: Option<&'p PathTypes>,
-    by_field: Option<&'p str>,
+pub(super) struct Site<'p> {
+    pub(super) path: Option<&'p PathTypes>,
+    pub(super) by_field: Option<&'p str>,
+}
+
+impl<'p> Site<'p> {
+    /// Path types apply from the top of a payload written to a root entity only.
+    pub(super) fn root(policies: &'p Policies, key: &Key) -> Site<'p> {
+        Site {
+            path: key.is_root().then(|| policies.path_types()),
+            by_field: None,
+        }
+    }
+
+    /// The site of field `name` of an object of type `typename` here.
+    pub(super) fn child(
+        self,
+        policies: &'p Policies,
+        typename: Option<&str>,
+        name: &str,
+    ) -> Site<'p> {
+        Site {
+            path: self.path.and_then(|node| node.child(name)),
+            by_field: typename.and_then(|typename| policies.field_type_of(typename, name)),
+        }
+    }
+
+    /// The type the policies give an object here without a `__typename`, before the type
+    /// function: its path's, then its field's.
+    pub(super) fn typename(self) -> Option<&'p str> {
+        self.path.and_then(PathTypes::typename).or(self.by_field)
+    }
 }
 
 /// The plans of a value (by address) and an object's typename: what its fields depend on.
-type CollectKey<'p> = (SmallVec<[usize; 2]>, Option<&'p str>);
+pub(super) type CollectKey<'p> = (SmallVec<[usize; 2]>, Option<&'p str>);
 
 /// Per-typename facts, looked up once per typename and call.
-struct TypeInfo<'p> {
-    name: Value,
-    key_fields: &'p KeyFields,
+pub(super) struct TypeInfo<'p> {
+    /// The typename as a value, shared by every entity of the type.
+    pub(super) name: Value,
+    pub(super) key_fields: &'p KeyFields,
+}
+
+impl<'p> TypeInfo<'p> {
+    pub(super) fn new(policies: &'p Policies, typename: &str) -> TypeInfo<'p> {
+        TypeInfo {
+            name: Value::from(typename),
+            key_fields: policies.key_fields_of(typename),
+        }
+    }
 }
 
 pub(super) struct Writer<'p> {
@@ -99,10 +138,9 @@ impl<'p> Writer<'p> {
 
     fn type_info(&mut self, typename: &'p str) -> &TypeInfo<'p> {
         let policies = self.policies;
-        self.types.entry(typename).or_insert_with(|| TypeInfo {
-            name: Value::from(typename),
-            key_fields: policies.key_fields_of(typename),
-        })
+        self.types
+            .entry(typename)
+            .or_insert_with(|| TypeInfo::new(policies, typename))
     }
 
     /// Writes the top-level object as the entity `key`. A root key's typename (`Query`, ...)
@@ -171,21 +209,12 @@ impl<'p> Writer<'p> {
         Ok(())
     }
 
-    /// Path types apply from the top of a payload written to a root entity only.
     fn root_site(&self, key: &Key) -> Site<'p> {
-        Site {
-            path: key.is_root().then(|| self.policies.path_types()),
-            by_field: None,
-        }
+        Site::root(self.policies, key)
     }
 
-    /// The site of field `name` of an object of type `typename` at `site`.
     fn child_site(&self, site: Site<'p>, typename: Option<&str>, name: &str) -> Site<'p> {
-        let policies = self.policies;
-        Site {
-            path: site.path.and_then(|node| node.child(name)),
-            by_field: typename.and_then(|typename| policies.field_type_of(typename, name)),
-        }
+        site.child(self.policies, typename, name)
     }
 
     /// The type the policies give an object without a `__typename`, in order of precedence.
@@ -196,14 +225,11 @@ impl<'p> Writer<'p> {
         path: &Path<'_>,
     ) -> Option<&'p str> {
         let policies = self.policies;
-        site.path
-            .and_then(PathTypes::typename)
-            .or(site.by_field)
-            .or_else(|| {
-                policies
-                    .type_fn()
-                    .and_then(|type_fn| type_fn(&path.fields(), data))
-            })
+        site.typename().or_else(|| {
+            policies
+                .type_fn()
+                .and_then(|type_fn| type_fn(&path.fields(), data))
+        })
     }
 
     fn object(
@@ -520,28 +546,32 @@ impl<'p> Writer<'p> {
         Ok(key.map_err(invalid)?.map(|key| (key, key_object)))
     }
 
-    /// Adds the (frozen) fields of one occurrence of an entity to the patch, merging with
-    /// earlier ones.
     fn store(&mut self, key: Key, fields: Fields) {
-        match self.entities.entry(key) {
-            Entry::Vacant(slot) => {
-                let mut ops = KeyOps::new();
-                ops.push(Op::Write(Entity::from_sorted(fields)));
-                slot.insert(ops);
-            }
-            Entry::Occupied(mut slot) => {
-                if let Some(Op::Write(existing)) = slot.get_mut().first_mut() {
-                    // An entity shared by many objects usually comes with the same fields.
-                    if fields
-                        .iter()
-                        .all(|(name, value)| existing.get(name) == Some(value))
-                    {
-                        return;
-                    }
-                    let mut merged = existing.to_vec();
-                    merge_fields(&mut merged, fields);
-                    *existing = Entity::from_sorted(merged);
+        store(&mut self.entities, key, fields);
+    }
+}
+
+/// Adds the (frozen) fields of one occurrence of an entity to the patch, merging with earlier
+/// ones.
+pub(super) fn store(entities: &mut OpsByKey, key: Key, fields: Fields) {
+    match entities.entry(key) {
+        Entry::Vacant(slot) => {
+            let mut ops = KeyOps::new();
+            ops.push(Op::Write(Entity::from_sorted(fields)));
+            slot.insert(ops);
+        }
+        Entry::Occupied(mut slot) => {
+            if let Some(Op::Write(existing)) = slot.get_mut().first_mut() {
+                // An entity shared by many objects usually comes with the same fields.
+                if fields
+                    .iter()
+                    .all(|(name, value)| existing.get(name) == Some(value))
+                {
+                    return;
                 }
+                let mut merged = existing.to_vec();
+                merge_fields(&mut merged, fields);
+                *existing = Entity::from_sorted(merged);
             }
         }
     }
@@ -567,7 +597,7 @@ fn typename_of<'p>(
 }
 
 /// The typename Apollo gives the root entities.
-fn root_typename(key: &Key) -> Option<&'static str> {
+pub(super) fn root_typename(key: &Key) -> Option<&'static str> {
     match key.as_str() {
         ROOT_QUERY => Some("Query"),
         ROOT_MUTATION => Some("Mutation"),
