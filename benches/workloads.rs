@@ -379,6 +379,54 @@ fn normalize(c: &mut Criterion) {
     group.finish();
 }
 
+/// W3 from the wire: the same response as text, as it arrives, normalised and written; beside
+/// it the route through a parsed tree (`serde_json::from_str`, then the tree walk), in the same
+/// run. The peers parse the text with `JSON.parse` first.
+fn normalize_text(c: &mut Criterion) {
+    let doc = Document::parse(ITEMS_WITH_OWNER_QUERY).expect("a valid query");
+    let variables = json!({});
+    let mut group = c.benchmark_group("normalize_text");
+    group.sample_size(20);
+    for n in LIST_LENGTHS {
+        let mut text = None;
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let text: &String = text.get_or_insert_with(|| owner_data(n).to_string());
+            b.iter_batched(
+                Store::new,
+                |mut store| {
+                    let patch = normalize_query(store.policies(), &doc, &variables, text)
+                        .expect("the data matches the query");
+                    store.write(patch).expect("a valid patch");
+                    store
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("normalize_text_tree");
+    group.sample_size(20);
+    for n in LIST_LENGTHS {
+        let mut text = None;
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let text: &String = text.get_or_insert_with(|| owner_data(n).to_string());
+            b.iter_batched(
+                Store::new,
+                |mut store| {
+                    let data: serde_json::Value =
+                        serde_json::from_str(text).expect("the text is JSON");
+                    let patch = normalize_query(store.policies(), &doc, &variables, &data)
+                        .expect("the data matches the query");
+                    store.write(patch).expect("a valid patch");
+                    store
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.finish();
+}
+
 /// The items of W4's query, for the typed read.
 #[derive(serde::Deserialize)]
 #[expect(
@@ -696,6 +744,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = read_depth, lifecycle, normalize, read_query, list_insert, remap, watch, persist, gc
+    targets = read_depth, lifecycle, normalize, normalize_text, read_query, list_insert, remap, watch, persist, gc
 }
 criterion_main!(benches);

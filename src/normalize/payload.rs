@@ -42,7 +42,14 @@ mod sealed {
     /// A payload, by form.
     pub enum Source<'a> {
         Tree(&'a Json),
-        Text(&'a [u8]),
+        Text(Text<'a>),
+    }
+
+    /// Text, with what is known of it: a `str` is UTF-8 already, bytes are checked as read.
+    #[derive(Clone, Copy)]
+    pub enum Text<'a> {
+        Str(&'a str),
+        Bytes(&'a [u8]),
     }
 
     pub trait Sealed<'a> {
@@ -51,7 +58,7 @@ mod sealed {
 }
 
 use sealed::Sealed;
-pub(super) use sealed::Source;
+pub(super) use sealed::{Source, Text};
 
 /// The form of a payload.
 pub(super) fn source<'a>(payload: impl Payload<'a>) -> Source<'a> {
@@ -59,8 +66,12 @@ pub(super) fn source<'a>(payload: impl Payload<'a>) -> Source<'a> {
 }
 
 /// Parses text the stream handed over.
-pub(super) fn parse(text: &[u8]) -> Result<Json, NormalizeError> {
-    serde_json::from_slice(text).map_err(|error| NormalizeError::Syntax {
+pub(super) fn parse(text: Text<'_>) -> Result<Json, NormalizeError> {
+    match text {
+        Text::Str(text) => serde_json::from_str(text),
+        Text::Bytes(text) => serde_json::from_slice(text),
+    }
+    .map_err(|error| NormalizeError::Syntax {
         line: error.line(),
         column: error.column(),
         message: error.to_string(),
@@ -81,8 +92,8 @@ macro_rules! payloads {
 
 payloads! {
     Json => |json| Source::Tree(json);
-    str => |text| Source::Text(text.as_bytes());
-    String => |text| Source::Text(text.as_bytes());
-    [u8] => |text| Source::Text(text);
-    Vec<u8> => |text| Source::Text(text);
+    str => |text| Source::Text(Text::Str(text));
+    String => |text| Source::Text(Text::Str(text));
+    [u8] => |text| Source::Text(Text::Bytes(text));
+    Vec<u8> => |text| Source::Text(Text::Bytes(text));
 }

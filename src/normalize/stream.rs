@@ -14,18 +14,21 @@
 //! the tree walk on every payload they generate.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::rc::Rc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::de::{Read, SliceRead, StrRead};
 use serde_json::{Map, Number};
 use smallvec::{SmallVec, smallvec};
 
 use super::collect::{Collected, Kind, collect};
-use super::fields::{Fields, freeze};
+use super::fields::{Fields, freeze, merge_fields};
 use super::key::write_js_number;
+use super::payload::Text;
 use super::plan::Plan;
-use super::walk::{CollectKey, Expect, Site, TypeInfo, root_typename, store};
+use super::walk::{CollectKey, Expect, Site, TypeInfo, root_typename};
 use crate::entity::Entity;
 use crate::field::FieldName;
 use crate::key::Key;
@@ -111,10 +114,10 @@ struct Obj<'x, 'a> {
     /// The typename when the data gives none: the policies' (an entity), or the key's (a root).
     fallback: Option<&'a str>,
     collected: Option<Rc<Indexed<'a>>>,
-    /// Which groups the data had.
-    seen: SmallVec<[bool; 16]>,
-    /// (group, name, value); the group is 0 without a document.
-    fields: SmallVec<[(usize, FieldName, Value); 8]>,
+    /// With a document: each collected field's value, by group, once the data gives it.
+    slots: SmallVec<[Option<Value>; 8]>,
+    /// Without one: the fields, in the data's order.
+    fields: Fields,
     /// The values under response keys that may identify the object.
     ids: SmallVec<[(&'a str, Value); 2]>,
     /// Sites decided before the typename was known, with the typename they assumed.
@@ -130,8 +133,8 @@ impl<'x, 'a> Obj<'x, 'a> {
             alias: None,
             fallback,
             collected: None,
-            seen: SmallVec::new(),
-            fields: SmallVec::new(),
+            slots: SmallVec::new(),
+            fields: Fields::new(),
             ids: SmallVec::new(),
             guesses: SmallVec::new(),
         }
@@ -237,7 +240,7 @@ impl<'a> Stream<'a> {
             return Some(found.clone());
         }
         let found = self.collected(o.sels?, o.declared)?;
-        o.seen = smallvec![false; found.collected.groups.len()];
+        o.slots = smallvec![None; found.collected.groups.len()];
         o.collected = Some(found.clone());
         Some(found)
     }
@@ -279,7 +282,7 @@ impl<'a> Stream<'a> {
                 }
                 if o.sels.is_none() {
                     let name = self.type_info(typename).name.clone();
-                    o.fields.push((0, self.typename_field.clone(), name));
+                    o.fields.push((self.typename_field.clone(), name));
                     continue;
                 }
                 let indexed = self.ensure_collected(o).ok_or_else(hand_over)?;
@@ -308,7 +311,7 @@ impl<'a> Stream<'a> {
                 if is_id(key) {
                     o.note_id(key, &value).ok_or_else(hand_over)?;
                 }
-                o.fields.push((0, name, value));
+                o.fields.push((name, value));
                 continue;
             };
             let indexed = self.ensure_collected(o).ok_or_else(hand_over)?;
@@ -364,14 +367,12 @@ impl<'a> Stream<'a> {
         key: &'a str,
         value: Value,
     ) -> Result<(), E> {
-        if std::mem::replace(&mut o.seen[at], true) {
-            return Err(hand_over());
-        }
         if indexed.holds_id(key) {
             o.note_id(key, &value).ok_or_else(hand_over)?;
         }
-        o.fields
-            .push((at, indexed.collected.groups[at].name.clone(), value));
+        if o.slots[at].replace(value).is_some() {
+            return Err(hand_over());
+        }
         Ok(())
     }
 
@@ -390,48 +391,41 @@ impl<'a> Stream<'a> {
                 return None;
             }
         }
-        let mut fields = std::mem::take(&mut o.fields);
-        if o.sels.is_some() {
-            if o.collected.is_none() {
-                // No field needed them: collect for the final typename.
-                let found = self.collected(o.sels?, typename)?;
-                o.seen = smallvec![false; found.collected.groups.len()];
-                o.collected = Some(found);
-            }
-            let indexed = o.collected.as_ref()?;
-            let complete = indexed
-                .collected
-                .groups
-                .iter()
-                .zip(&o.seen)
-                .all(|(group, seen)| *seen || group.kind == Kind::Typename { implicit: true });
-            if !complete {
-                return None;
-            }
-            // Group order is the tree walk's: store names, stably sorted.
-            fields.sort_unstable_by_key(|(at, _, _)| *at);
-        } else {
+        let Some(sels) = o.sels else {
             // The tree walk reads a parsed object in key order, so sorted, each key once.
-            fields.sort_by(|a, b| a.1.cmp(&b.1));
-            if fields.windows(2).any(|pair| pair[0].1 == pair[1].1) {
+            let mut fields = std::mem::take(&mut o.fields);
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            if fields.windows(2).any(|pair| pair[0].0 == pair[1].0) {
                 return None;
+            }
+            return Some(fields);
+        };
+        if o.collected.is_none() {
+            // No field needed them: collect for the final typename.
+            let found = self.collected(sels, typename)?;
+            o.slots = smallvec![None; found.collected.groups.len()];
+            o.collected = Some(found);
+        }
+        let indexed = o.collected.as_ref()?;
+        // Group order is the tree walk's: store names, stably sorted.
+        let mut fields = Fields::with_capacity(o.slots.len() + 1);
+        for (group, slot) in indexed.collected.groups.iter().zip(&mut o.slots) {
+            match slot.take() {
+                Some(value) => fields.push((group.name.clone(), value)),
+                None if group.kind == (Kind::Typename { implicit: true }) => {}
+                None => return None,
             }
         }
-        Some(
-            fields
-                .into_iter()
-                .map(|(_, name, value)| (name, value))
-                .collect(),
-        )
+        Some(fields)
     }
 
     /// Ends a nested object as the tree walk's `object` does: identified, stored and replaced
     /// by a reference, or embedded.
-    fn finish_object(&mut self, mut o: Obj<'_, 'a>) -> Option<Value> {
+    fn finish_object(&mut self, o: &mut Obj<'_, 'a>) -> Option<Value> {
         let declared = o.declared.or(o.alias);
         let typename = o.typename();
         let inferred = declared.is_none() && o.fallback.is_some();
-        let mut fields = self.ordered(&mut o, typename)?;
+        let mut fields = self.ordered(o, typename)?;
         if o.sels.is_some() && !o.collected.as_ref()?.collected.sorted {
             fields = freeze(fields);
         }
@@ -474,17 +468,30 @@ impl<'a> Stream<'a> {
     /// them in the parsed object's key order, not the text's. Without such a conflict the
     /// merge only adds fields, whatever the order.
     fn store(&mut self, key: Key, fields: Fields) -> Option<()> {
-        if let Some(Op::Write(existing)) = self.entities.get(&key).and_then(|ops| ops.first()) {
-            let conflict = fields.iter().any(|(name, value)| {
-                existing
-                    .get(name.as_str())
-                    .is_some_and(|known| known != value)
-            });
-            if conflict {
-                return None;
+        match self.entities.entry(key) {
+            Entry::Occupied(mut slot) => {
+                let Some(Op::Write(existing)) = slot.get_mut().first_mut() else {
+                    return None;
+                };
+                // An entity shared by many objects usually comes with the same fields.
+                let mut adds = false;
+                for (name, value) in &fields {
+                    match existing.get(name.as_str()) {
+                        Some(known) if known == value => {}
+                        Some(_) => return None,
+                        None => adds = true,
+                    }
+                }
+                if adds {
+                    let mut merged = existing.to_vec();
+                    merge_fields(&mut merged, fields);
+                    *existing = Entity::from_sorted(merged);
+                }
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(smallvec![Op::Write(Entity::from_sorted(fields))]);
             }
         }
-        store(&mut self.entities, key, fields);
         Some(())
     }
 
@@ -517,7 +524,7 @@ impl<'a> Stream<'a> {
     }
 
     /// Ends the top-level object as the tree walk's `root` does.
-    fn finish_root(&mut self, key: &Key, mut o: Obj<'_, 'a>) -> Option<()> {
+    fn finish_root(&mut self, key: &Key, o: &mut Obj<'_, 'a>) -> Option<()> {
         let declared = o.declared.or(o.alias);
         if let (Some(declared), Some(of_key)) = (declared, key.typename())
             && declared != of_key
@@ -525,7 +532,7 @@ impl<'a> Stream<'a> {
             return None;
         }
         let typename = o.typename();
-        let data = self.ordered(&mut o, typename)?;
+        let data = self.ordered(o, typename)?;
         let mut fields = Fields::with_capacity(data.len() + 1);
         if let Some(implied) = o.fallback {
             fields.push((self.typename_field.clone(), Value::from(implied)));
@@ -540,14 +547,26 @@ impl<'a> Stream<'a> {
 pub(super) fn root<'a>(
     policies: &'a Policies,
     key: &'a Key,
-    text: &'a [u8],
+    text: Text<'a>,
+    plan: Option<&'a Rc<Plan<'a>>>,
+) -> Option<Patch> {
+    match text {
+        Text::Str(text) => root_from(policies, key, StrRead::new(text), plan),
+        Text::Bytes(text) => root_from(policies, key, SliceRead::new(text), plan),
+    }
+}
+
+fn root_from<'a, R: Read<'a>>(
+    policies: &'a Policies,
+    key: &'a Key,
+    read: R,
     plan: Option<&'a Rc<Plan<'a>>>,
 ) -> Option<Patch> {
     if !Stream::serves(policies) {
         return None;
     }
     let mut stream = Stream::new(policies);
-    let mut de = serde_json::Deserializer::from_slice(text);
+    let mut de = serde_json::Deserializer::new(read);
     RootSeed {
         w: &mut stream,
         key,
@@ -565,7 +584,19 @@ pub(super) fn root_field<'a>(
     policies: &'a Policies,
     key: &Key,
     field: &'a str,
-    text: &'a [u8],
+    text: Text<'a>,
+) -> Option<Patch> {
+    match text {
+        Text::Str(text) => root_field_from(policies, key, field, StrRead::new(text)),
+        Text::Bytes(text) => root_field_from(policies, key, field, SliceRead::new(text)),
+    }
+}
+
+fn root_field_from<'a, R: Read<'a>>(
+    policies: &'a Policies,
+    key: &Key,
+    field: &'a str,
+    read: R,
 ) -> Option<Patch> {
     if !Stream::serves(policies) {
         return None;
@@ -573,7 +604,7 @@ pub(super) fn root_field<'a>(
     let mut stream = Stream::new(policies);
     let typename = key.typename().or_else(|| root_typename(key));
     let site = Site::root(policies, key).child(policies, typename, field);
-    let mut de = serde_json::Deserializer::from_slice(text);
+    let mut de = serde_json::Deserializer::new(read);
     let value = ValueSeed {
         w: &mut stream,
         expect: Expect::Any,
@@ -643,7 +674,7 @@ impl<'a> Visitor<'a> for RootSeed<'_, '_, 'a> {
         let mut o = Obj::new(sels, implied);
         let site = Site::root(w.policies, key);
         w.fields(&mut o, &mut map, 1, site)?;
-        w.finish_root(key, o).ok_or_else(hand_over)
+        w.finish_root(key, &mut o).ok_or_else(hand_over)
     }
 }
 
@@ -761,6 +792,6 @@ impl<'a> Visitor<'a> for ValueSeed<'_, '_, 'a> {
         };
         let mut o = Obj::new(sels, site.typename());
         w.fields(&mut o, &mut map, depth, site)?;
-        w.finish_object(o).ok_or_else(hand_over)
+        w.finish_object(&mut o).ok_or_else(hand_over)
     }
 }

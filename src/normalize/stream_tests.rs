@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value as Json, json};
 
-use super::payload::parse;
+use super::payload::{Text, parse};
 use super::plan::{Compiler, Plan};
 use super::{NormalizeError, normalize, normalize_at, normalize_query, stream};
 use crate::document::Document;
@@ -283,7 +283,7 @@ fn tree<T>(
     text: &str,
     walk: impl FnOnce(&Json) -> Result<T, NormalizeError>,
 ) -> Result<T, NormalizeError> {
-    walk(&parse(text.as_bytes())?)
+    walk(&parse(Text::Str(text))?)
 }
 
 /// How often the stream answered a payload the tree walk writes, and how often it handed one
@@ -318,7 +318,7 @@ fn check(
     match doc {
         None => {
             let expected = tree(&text, |json| normalize(&policies, root, json));
-            let answer = stream::root(&policies, root, text.as_bytes(), None);
+            let answer = stream::root(&policies, root, Text::Str(&text), None);
             tally.count(&answer, &expected);
             if let Some(patch) = answer {
                 prop_assert_eq!(Ok(patch), expected.clone(), "{}", text);
@@ -332,7 +332,7 @@ fn check(
 
             // The same text as one field of the root (a REST body), from its first value.
             let expected = tree(&text, |json| normalize_at(&policies, root, "items", json));
-            let answer = stream::root_field(&policies, root, "items", text.as_bytes());
+            let answer = stream::root_field(&policies, root, "items", Text::Bytes(text.as_bytes()));
             tally.count(&answer, &expected);
             if let Some(patch) = answer {
                 prop_assert_eq!(Ok(patch), expected.clone(), "{}", text);
@@ -355,7 +355,7 @@ fn check(
                 .compile(&operation.selection)
                 .unwrap();
             let key = operation.kind.root_key();
-            let answer = stream::root(&policies, &key, text.as_bytes(), Some(&plan));
+            let answer = stream::root(&policies, &key, Text::Str(&text), Some(&plan));
             tally.count(&answer, &expected);
             if let Some(patch) = answer {
                 prop_assert_eq!(Ok(patch), expected.clone(), "{}", text);
@@ -403,7 +403,7 @@ fn the_stream_answers_the_payloads_it_is_for() {
     let policies = Policies::new();
     let root = Key::root_query();
     let items = r#"{"items":[{"id":"1","title":"a","done":false,"count":3,"owner":{"id":"u1","name":"Ann","__typename":"User"},"__typename":"Item"}]}"#;
-    let answer = stream::root(&policies, &root, items.as_bytes(), None);
+    let answer = stream::root(&policies, &root, Text::Str(items), None);
     assert_eq!(
         answer,
         Some(
@@ -422,7 +422,7 @@ fn the_stream_answers_the_payloads_it_is_for() {
     let plan = Compiler::new(document.variables(&Json::Null).unwrap())
         .compile(&operation.selection)
         .unwrap();
-    assert!(stream::root(&policies, &root, items.as_bytes(), Some(&plan)).is_some());
+    assert!(stream::root(&policies, &root, Text::Str(items), Some(&plan)).is_some());
 
     // A type condition, with the typename first.
     let first = r#"{"items":[{"__typename":"Item","id":"1","title":"a"}]}"#;
@@ -431,17 +431,17 @@ fn the_stream_answers_the_payloads_it_is_for() {
     let plan = Compiler::new(document.variables(&Json::Null).unwrap())
         .compile(&operation.selection)
         .unwrap();
-    assert!(stream::root(&policies, &root, first.as_bytes(), Some(&plan)).is_some());
+    assert!(stream::root(&policies, &root, Text::Str(first), Some(&plan)).is_some());
     // ... and last: the fields came before the typename that decides them.
     let last = r#"{"items":[{"id":"1","title":"a","__typename":"Item"}]}"#;
-    assert!(stream::root(&policies, &root, last.as_bytes(), Some(&plan)).is_none());
+    assert!(stream::root(&policies, &root, Text::Str(last), Some(&plan)).is_none());
 
     // REST: typed by path and by field, no typename in the data.
     let rest = Policies::new()
         .type_at("todos", "Todo")
         .field_type("Todo", "owner", "User");
     let body = r#"[{"id":1,"title":"a","owner":{"id":2,"name":"Ann"}}]"#;
-    let answer = stream::root_field(&rest, &root, "todos", body.as_bytes()).unwrap();
+    let answer = stream::root_field(&rest, &root, "todos", Text::Str(body)).unwrap();
     let json: Json = serde_json::from_str(body).unwrap();
     assert_eq!(answer, normalize_at(&rest, &root, "todos", &json).unwrap());
 }

@@ -553,7 +553,7 @@ impl<'p> Writer<'p> {
 
 /// Adds the (frozen) fields of one occurrence of an entity to the patch, merging with earlier
 /// ones.
-pub(super) fn store(entities: &mut OpsByKey, key: Key, fields: Fields) {
+fn store(entities: &mut OpsByKey, key: Key, fields: Fields) {
     match entities.entry(key) {
         Entry::Vacant(slot) => {
             let mut ops = KeyOps::new();
