@@ -73,6 +73,15 @@ const ROWS = [
     ours: `normalize/${n}`,
     target: { text: ">= 30x Apollo, < 1 us/entity", met: all(atLeast("apollo", 30), (f) => (f.ours == null ? null : f.ours < n * 1000)) },
   })),
+  // From the wire: text in (optimist's stream; the peers' JSON.parse first), the baseline the
+  // same text through serde_json::from_str and the tree walk.
+  ...[1000, 10000].map((n) => ({
+    workload: `W3 normalize_text n=${n}`,
+    ours: `normalize_text/${n}`,
+    baseline: `normalize_text_tree/${n}`,
+    baselineName: "from_str + tree walk",
+    target: { text: ">= 30x Apollo, < 1 us/entity", met: all(atLeast("apollo", 30), (f) => (f.ours == null ? null : f.ours < n * 1000)) },
+  })),
   // Cold and warm go through a kept optimist::Query, as Apollo's readQuery goes through its
   // result cache; the baseline is a full read with no cache (Store::read_query).
   ...[1000, 10000].map((n) => ({

@@ -29,6 +29,8 @@
 //                             removeOptimistic only), then push a new layer.
 //   W3 normalize n=<n>        one op = `writeQuery` of n items (each with an
 //                             owner User, 50 distinct users) into a fresh cache.
+//   W3 normalize_text n=<n>   the same from the response's text: `JSON.parse` then
+//                             `writeQuery`.
 //   W4 read_query cold/warm   after the W3 write: cold = one random item's
 //                             `count` changed (untimed) before each timed
 //                             `readQuery`; warm = `readQuery` with nothing
@@ -243,6 +245,17 @@ function w3() {
       (cache) => cache.writeQuery({ query: ITEMS_WITH_OWNER_QUERY, data }),
     );
     report(`W3 normalize n=${n}`, ns, samples);
+  }
+  // From the wire: the same response as text, parsed and written.
+  for (const n of [1000, 10000]) {
+    const text = JSON.stringify(ownerData(n));
+    const samples = PLAN.w3.samples[n];
+    const ns = timeSingles(
+      samples,
+      () => new InMemoryCache(),
+      (cache) => cache.writeQuery({ query: ITEMS_WITH_OWNER_QUERY, data: JSON.parse(text) }),
+    );
+    report(`W3 normalize_text n=${n}`, ns, samples);
   }
 }
 

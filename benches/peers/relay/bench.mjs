@@ -38,6 +38,7 @@
 //                           random item; 20 %: a network error), then commit a new one.
 //   W3 normalize n=<n>      environment.commitPayload of the ItemsWithOwner query's data into a
 //                           fresh environment (normalise + publish + notify).
+//   W3 normalize_text n=<n> the same from the response's text: JSON.parse, then commitPayload.
 //   W4 read_query           environment.lookup(operation.fragment) of ItemsWithOwner. Relay has
 //                           no result cache for lookups (subscriptions keep their snapshot,
 //                           W7): cold and warm both re-read the whole tree.
@@ -278,6 +279,13 @@ function w3() {
     const samples = PLAN.w3.samples[n];
     const ns = timeSingles(samples, () => makeEnv(), (env) => env.commitPayload(op, data));
     report(`W3 normalize n=${n}`, ns, samples);
+  }
+  // From the wire: the same response as text, parsed and committed.
+  for (const n of [1000, 10000]) {
+    const text = JSON.stringify(ownerData(n));
+    const samples = PLAN.w3.samples[n];
+    const ns = timeSingles(samples, () => makeEnv(), (env) => env.commitPayload(op, JSON.parse(text)));
+    report(`W3 normalize_text n=${n}`, ns, samples);
   }
 }
 

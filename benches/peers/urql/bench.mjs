@@ -45,6 +45,7 @@
 //                           one random item; 20 %: an error), then dispatch a new one.
 //   W3 normalize n=<n>      a mutation whose updater runs cache.updateQuery writing the
 //                           ItemsWithOwner data into a fresh client's cache.
+//   W3 normalize_text n=<n> the same, the updater parsing the response's text (JSON.parse).
 //   W4 read_query           client.readQuery of ItemsWithOwner; Graphcache has no result cache
 //                           (it re-reads, reusing unchanged objects of the previous result).
 //   W5 list_insert n=<n>    an optimistic mutation creating Item:new-k whose updater appends it
@@ -158,6 +159,8 @@ const WRITE_ENTITIES_MUTATION = gql`
 let readPick = null;
 // The W3 data the WriteList updater writes, by n.
 const LIST_DATA = new Map();
+/** W3 from the wire: the response's text by n, parsed in the updater (while set). */
+const LIST_TEXT = new Map();
 
 const graphcacheConfig = {
   resolvers: {
@@ -182,7 +185,9 @@ const graphcacheConfig = {
         cache.link("Query", "items", [...cache.resolve("Query", "items"), key]);
       },
       writeList: (_result, args, cache) => {
-        cache.updateQuery({ query: ITEMS_WITH_OWNER_QUERY }, () => LIST_DATA.get(args.n));
+        cache.updateQuery({ query: ITEMS_WITH_OWNER_QUERY }, () =>
+          LIST_TEXT.has(args.n) ? JSON.parse(LIST_TEXT.get(args.n)) : LIST_DATA.get(args.n),
+        );
       },
       writeEntities: (_result, args, cache) => {
         for (let i = 0; i < args.n; i++) cache.writeFragment(ITEM_FIELDS, item(i));
@@ -364,6 +369,17 @@ function w3() {
       (client) => runSync(client.mutation(WRITE_LIST_MUTATION, { serial: 0, n })),
     );
     report(`W3 normalize n=${n}`, ns, samples);
+  }
+  for (const n of [1000, 10000]) {
+    LIST_TEXT.set(n, JSON.stringify(ownerData(n)));
+    const samples = PLAN.w3.samples[n];
+    const ns = timeSingles(
+      samples,
+      () => makeClient(serverData({})).client,
+      (client) => runSync(client.mutation(WRITE_LIST_MUTATION, { serial: 0, n })),
+    );
+    report(`W3 normalize_text n=${n}`, ns, samples);
+    LIST_TEXT.delete(n);
   }
 }
 
