@@ -14,10 +14,11 @@ use super::normalize;
 /// (`&str`, `&String`, `&[u8]`, `&Vec<u8>`): a response's body as it arrives.
 ///
 /// Text is normalized as it is read, with no `serde_json::Value` built: names and typenames
-/// are borrowed from it, a document's unselected fields skipped unread. Payloads the one pass
-/// cannot decide (fields collected through type conditions before the data gives its
-/// `__typename`, key or type functions, declared key fields, escaped names, repeated keys,
-/// nesting deeper than 100 levels, and every payload in error) are parsed and walked as a tree,
+/// are borrowed from it, a document's unselected fields skipped unread (fields a type condition
+/// selects, met before the object's `__typename`, are kept as text until it comes). Payloads
+/// the one pass cannot decide (key or type functions, declared key fields, escaped names,
+/// repeated keys, an entity given two values for one field, nesting deeper than 100 levels,
+/// and every payload in error) are parsed and walked as a tree,
 /// so the patch, or the error and its path, is always the parsed payload's. Text that is not
 /// JSON is a [`NormalizeError::Syntax`], and so is text nested deeper than serde_json's
 /// limit of 128 levels.

@@ -5,10 +5,16 @@
 //! document's unselected fields skipped unread), and at the object's end, its typename and id
 //! known, it is identified, stored and replaced by a reference, as the tree walk does.
 //!
-//! What one pass cannot decide, the stream hands over: an error of any kind; fields collected
-//! through type conditions before the data has given the typename; a key function, a type
-//! function or declared key fields (they read the object as a tree); escaped names or
-//! typenames; a key repeated in one object; nesting deeper than [`STREAM_DEPTH`]. It then returns
+//! Fields collected through type conditions need the object's typename, which servers often
+//! send last (Apollo adds `__typename` at the end of every selection set): until it comes, such
+//! fields are kept as text (`RawValue`, a borrowed slice) and read when the object ends, so
+//! only they are read twice.
+//!
+//! What one pass cannot decide, the stream hands over: an error of any kind; a key function, a
+//! type function or declared key fields (they read the object as a tree); escaped names or
+//! typenames; a key repeated in one object; an entity met twice with different values for one
+//! field (which wins depends on the order the tree walk meets them in); nesting deeper than
+//! [`STREAM_DEPTH`]. It then returns
 //! `None`, and the caller parses the text and runs the tree walk, which gives the patch, or the
 //! error with its path. So the stream is right whenever it answers, and the tests hold it to
 //! the tree walk on every payload they generate.
@@ -20,6 +26,7 @@ use std::rc::Rc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::de::{Read, SliceRead, StrRead};
+use serde_json::value::RawValue;
 use serde_json::{Map, Number};
 use smallvec::{SmallVec, smallvec};
 
@@ -122,10 +129,19 @@ struct Obj<'x, 'a> {
     ids: SmallVec<[(&'a str, Value); 2]>,
     /// Sites decided before the typename was known, with the typename they assumed.
     guesses: SmallVec<[(Guessed<'a>, Option<&'a str>); 2]>,
+    /// Fields met before the typename their collection needs, as text.
+    deferred: Vec<(&'a str, &'a RawValue)>,
+    depth: usize,
+    site: Site<'a>,
 }
 
 impl<'x, 'a> Obj<'x, 'a> {
-    fn new(sels: Option<&'x [Rc<Plan<'a>>]>, fallback: Option<&'a str>) -> Obj<'x, 'a> {
+    fn new(
+        sels: Option<&'x [Rc<Plan<'a>>]>,
+        fallback: Option<&'a str>,
+        depth: usize,
+        site: Site<'a>,
+    ) -> Obj<'x, 'a> {
         Obj {
             sels,
             alias_key: sels.and_then(|sels| sels.iter().find_map(|plan| plan.typename_alias)),
@@ -137,6 +153,9 @@ impl<'x, 'a> Obj<'x, 'a> {
             fields: Fields::new(),
             ids: SmallVec::new(),
             guesses: SmallVec::new(),
+            deferred: Vec::new(),
+            depth,
+            site,
         }
     }
 
@@ -314,48 +333,65 @@ impl<'a> Stream<'a> {
                 o.fields.push((name, value));
                 continue;
             };
-            let indexed = self.ensure_collected(o).ok_or_else(hand_over)?;
-            let Some(&found) = indexed.by_key.get(key) else {
-                if is_id(key) {
-                    // Identity is read from the data whatever the document selects.
-                    let value = map.next_value_seed(ValueSeed {
-                        w: self,
-                        expect: Expect::Scalar,
-                        depth: depth + 1,
-                        site: Site::default(),
-                    })?;
-                    o.note_id(key, &value).ok_or_else(hand_over)?;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                continue;
-            };
-            let at = found.ok_or_else(hand_over)?;
-            let group = &indexed.collected.groups[at];
-            let value = match group.kind {
-                Kind::Typename { .. } => {
-                    let typename = map.next_value_seed(NameSeed)?;
-                    self.type_info(typename).name.clone()
-                }
-                Kind::Leaf => map.next_value_seed(ValueSeed {
+            match self.ensure_collected(o) {
+                Some(indexed) => self.field(o, &indexed, key, &mut *map, depth, site)?,
+                // The fields depend on a typename the data has not given yet: kept as text,
+                // and read once the object is.
+                None => o.deferred.push((key, map.next_value()?)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one field of an object with a document, from the text or from a deferred value.
+    fn field<S: Source<'a>>(
+        &mut self,
+        o: &mut Obj<'_, 'a>,
+        indexed: &Indexed<'a>,
+        key: &'a str,
+        source: S,
+        depth: usize,
+        site: Site<'a>,
+    ) -> Result<(), S::Error> {
+        let Some(&found) = indexed.by_key.get(key) else {
+            if is_id(key) {
+                // Identity is read from the data whatever the document selects.
+                let value = source.value(ValueSeed {
                     w: self,
                     expect: Expect::Scalar,
                     depth: depth + 1,
                     site: Site::default(),
-                })?,
-                Kind::Object => {
-                    let site = self.site_of(o, site, group.name.name(), Guessed::Group(at));
-                    map.next_value_seed(ValueSeed {
-                        w: self,
-                        expect: Expect::Select(&group.children),
-                        depth: depth + 1,
-                        site,
-                    })?
-                }
-            };
-            self.group_value(o, &indexed, at, key, value)?;
-        }
-        Ok(())
+                })?;
+                o.note_id(key, &value).ok_or_else(hand_over)?;
+            } else {
+                source.skip()?;
+            }
+            return Ok(());
+        };
+        let at = found.ok_or_else(hand_over)?;
+        let group = &indexed.collected.groups[at];
+        let value = match group.kind {
+            Kind::Typename { .. } => {
+                let typename = source.name()?;
+                self.type_info(typename).name.clone()
+            }
+            Kind::Leaf => source.value(ValueSeed {
+                w: self,
+                expect: Expect::Scalar,
+                depth: depth + 1,
+                site: Site::default(),
+            })?,
+            Kind::Object => {
+                let site = self.site_of(o, site, group.name.name(), Guessed::Group(at));
+                source.value(ValueSeed {
+                    w: self,
+                    expect: Expect::Select(&group.children),
+                    depth: depth + 1,
+                    site,
+                })?
+            }
+        };
+        self.group_value(o, indexed, at, key, value)
     }
 
     /// Records the value of a collected field (once: a repeated key hands over).
@@ -379,6 +415,21 @@ impl<'a> Stream<'a> {
     /// An object's fields in the order the tree walk writes them (not yet frozen), once every
     /// field is read and the typename final; `None` to hand over.
     fn ordered(&mut self, o: &mut Obj<'_, 'a>, typename: Option<&'a str>) -> Option<Fields> {
+        if let Some(sels) = o.sels
+            && o.collected.is_none()
+        {
+            // No field needed them, or every field waited for the typename: collect for the
+            // final one.
+            let found = self.collected(sels, typename)?;
+            o.slots = smallvec![None; found.collected.groups.len()];
+            o.collected = Some(found);
+        }
+        if !o.deferred.is_empty() {
+            let indexed = o.collected.clone()?;
+            for (key, raw) in std::mem::take(&mut o.deferred) {
+                self.field(o, &indexed, key, raw, o.depth, o.site).ok()?;
+            }
+        }
         for &(guessed, guess) in &o.guesses {
             let name = match guessed {
                 Guessed::Key(key) => key,
@@ -391,7 +442,7 @@ impl<'a> Stream<'a> {
                 return None;
             }
         }
-        let Some(sels) = o.sels else {
+        if o.sels.is_none() {
             // The tree walk reads a parsed object in key order, so sorted, each key once.
             let mut fields = std::mem::take(&mut o.fields);
             fields.sort_by(|a, b| a.0.cmp(&b.0));
@@ -399,12 +450,6 @@ impl<'a> Stream<'a> {
                 return None;
             }
             return Some(fields);
-        };
-        if o.collected.is_none() {
-            // No field needed them: collect for the final typename.
-            let found = self.collected(sels, typename)?;
-            o.slots = smallvec![None; found.collected.groups.len()];
-            o.collected = Some(found);
         }
         let indexed = o.collected.as_ref()?;
         // Group order is the tree walk's: store names, stably sorted.
@@ -623,6 +668,46 @@ fn root_field_from<'a, R: Read<'a>>(
     Some(Patch::from_ops(stream.entities))
 }
 
+/// Where a field's value is read from: the text, in order, or a value deferred as text.
+trait Source<'a> {
+    type Error: de::Error;
+    fn value(self, seed: ValueSeed<'_, '_, 'a>) -> Result<Value, Self::Error>;
+    fn name(self) -> Result<&'a str, Self::Error>;
+    fn skip(self) -> Result<(), Self::Error>;
+}
+
+impl<'a, A: MapAccess<'a>> Source<'a> for &mut A {
+    type Error = A::Error;
+
+    fn value(self, seed: ValueSeed<'_, '_, 'a>) -> Result<Value, A::Error> {
+        self.next_value_seed(seed)
+    }
+
+    fn name(self) -> Result<&'a str, A::Error> {
+        self.next_value_seed(NameSeed)
+    }
+
+    fn skip(self) -> Result<(), A::Error> {
+        self.next_value::<IgnoredAny>().map(|_| ())
+    }
+}
+
+impl<'a> Source<'a> for &'a RawValue {
+    type Error = serde_json::Error;
+
+    fn value(self, seed: ValueSeed<'_, '_, 'a>) -> Result<Value, serde_json::Error> {
+        seed.deserialize(&mut serde_json::Deserializer::from_str(self.get()))
+    }
+
+    fn name(self) -> Result<&'a str, serde_json::Error> {
+        NameSeed.deserialize(&mut serde_json::Deserializer::from_str(self.get()))
+    }
+
+    fn skip(self) -> Result<(), serde_json::Error> {
+        Ok(())
+    }
+}
+
 /// A name (a key, a typename) borrowed from the text; an escaped one hands over.
 struct NameSeed;
 
@@ -671,8 +756,8 @@ impl<'a> Visitor<'a> for RootSeed<'_, '_, 'a> {
     fn visit_map<A: MapAccess<'a>>(self, mut map: A) -> Result<(), A::Error> {
         let RootSeed { w, key, sels } = self;
         let implied = key.typename().or_else(|| root_typename(key));
-        let mut o = Obj::new(sels, implied);
         let site = Site::root(w.policies, key);
+        let mut o = Obj::new(sels, implied, 1, site);
         w.fields(&mut o, &mut map, 1, site)?;
         w.finish_root(key, &mut o).ok_or_else(hand_over)
     }
@@ -790,7 +875,7 @@ impl<'a> Visitor<'a> for ValueSeed<'_, '_, 'a> {
             Expect::Any => None,
             Expect::Select(sels) => Some(sels),
         };
-        let mut o = Obj::new(sels, site.typename());
+        let mut o = Obj::new(sels, site.typename(), depth, site);
         w.fields(&mut o, &mut map, depth, site)?;
         w.finish_object(&mut o).ok_or_else(hand_over)
     }

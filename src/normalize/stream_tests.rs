@@ -374,7 +374,11 @@ fn check(
 #[test]
 fn the_stream_writes_what_the_tree_walk_writes() {
     let tally = std::cell::RefCell::new(Tally::default());
-    let mut runner = TestRunner::new(Config::with_cases(2000));
+    let mut runner = TestRunner::new(Config {
+        cases: 2000,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let cases = (
         any::<u64>(),
         0..5usize,
@@ -432,9 +436,20 @@ fn the_stream_answers_the_payloads_it_is_for() {
         .compile(&operation.selection)
         .unwrap();
     assert!(stream::root(&policies, &root, Text::Str(first), Some(&plan)).is_some());
-    // ... and last: the fields came before the typename that decides them.
+    // ... and last: the fields came before the typename that decides them, and wait for it.
     let last = r#"{"items":[{"id":"1","title":"a","__typename":"Item"}]}"#;
-    assert!(stream::root(&policies, &root, Text::Str(last), Some(&plan)).is_none());
+    let answer = stream::root(&policies, &root, Text::Str(last), Some(&plan));
+    let json: Json = serde_json::from_str(last).unwrap();
+    assert_eq!(
+        answer,
+        Some(normalize_query(&policies, &document, &Json::Null, &json).unwrap())
+    );
+    let mut store = crate::Store::new();
+    store.write(answer.unwrap()).unwrap();
+    assert_eq!(
+        store.get_field("Item:1", "title"),
+        Some(&crate::Value::from("a"))
+    );
 
     // REST: typed by path and by field, no typename in the data.
     let rest = Policies::new()
