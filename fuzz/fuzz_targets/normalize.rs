@@ -17,13 +17,19 @@ fuzz_target!(|data: &[u8]| {
         .possible_types("Node", ["T", "U"]);
     let Ok(payload) = serde_json::from_str::<serde_json::Value>(payload_text) else {
         let root = Key::root_query();
-        assert!(normalize(&policies, &root, payload_text).is_err(), "text that is not JSON normalized");
+        assert!(
+            normalize(&policies, &root, payload_text).is_err(),
+            "text that is not JSON normalized"
+        );
         return;
     };
     let mut store = Store::with_policies(policies);
     let from_tree = normalize(store.policies(), &Key::root_query(), &payload);
     let from_text = normalize(store.policies(), &Key::root_query(), payload_text);
-    assert!(from_tree == from_text, "the text normalized unlike the parsed payload");
+    assert!(
+        from_tree == from_text,
+        "the text normalized unlike the parsed payload"
+    );
     if let Ok(patch) = from_tree {
         let before = store.clone();
         if store.write(patch).is_err() {
@@ -37,7 +43,10 @@ fuzz_target!(|data: &[u8]| {
     let variables = serde_json::json!({});
     let from_tree = normalize_query(store.policies(), &doc, &variables, &payload);
     let from_text = normalize_query(store.policies(), &doc, &variables, payload_text.as_bytes());
-    assert!(from_tree == from_text, "the text normalized unlike the parsed payload");
+    assert!(
+        from_tree == from_text,
+        "the text normalized unlike the parsed payload"
+    );
     if let Ok(patch) = from_tree {
         let before = store.clone();
         match store.write(patch) {

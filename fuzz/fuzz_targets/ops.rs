@@ -215,9 +215,15 @@ impl Run {
                 let before = self.store.clone();
                 let removed = self.store.gc();
                 for key in removed.keys() {
-                    assert!(before.layers_touching(key).next().is_none(), "gc removed {key}, touched by a layer");
+                    assert!(
+                        before.layers_touching(key).next().is_none(),
+                        "gc removed {key}, touched by a layer"
+                    );
                     assert!(!key.is_root(), "gc removed the root {key}");
-                    assert!(before.retained().all(|(k, _)| k != key), "gc removed the retained {key}");
+                    assert!(
+                        before.retained().all(|(k, _)| k != key),
+                        "gc removed the retained {key}"
+                    );
                     assert!(self.store.get_confirmed(key).is_none());
                 }
                 for (key, entity) in before.iter() {
