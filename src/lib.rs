@@ -43,7 +43,9 @@
 //! [`normalize_query`] turns a server response into a [`Patch`] by following a GraphQL
 //! [`Document`] (aliases, arguments, variables, fragments; parsed once by apollo-parser), and
 //! [`normalize`] does the same for plain JSON without a document. Keys follow [`Policies`]
-//! (Apollo's `keyFields` and `possibleTypes`). The one patch feeds all three ways a payload
+//! (Apollo's `keyFields` and `possibleTypes`). Both take a parsed `serde_json::Value` or the
+//! response's text ([`Payload`]): text is normalized as it is read, with no JSON tree built,
+//! and always as its parsed form would be. The one patch feeds all three ways a payload
 //! lands: [`Store::write`], [`Store::push`] and [`Store::confirm`]. [`Store::read_query`] reads a
 //! document back as JSON, [`Store::read_query_as`] straight into the caller's serde types, and a
 //! kept [`Query`] answers again in O(1) while nothing it read has changed. [`Store::extract`]
