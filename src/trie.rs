@@ -285,12 +285,113 @@ where
         Some(entry)
     }
 
+    /// A map of `entries` (of equal keys, the last), built bottom up: each array is allocated
+    /// once, at its final length, and no key is compared with another unless their 64 hash
+    /// bits agree. The same map as inserting them one by one, node for node, for a fraction of
+    /// the cost (a load of a saved store of 100,000 entities).
+    pub(crate) fn from_entries(entries: impl IntoIterator<Item = (K, V)>, hasher: S) -> Self {
+        let mut entries: Vec<Option<(K, V)>> = entries.into_iter().map(Some).collect();
+        let mut order: Vec<(u64, usize, u64)> = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(at, entry)| {
+                let hash = hasher.hash_one(&entry.as_ref()?.0);
+                Some((path_order(hash), at, hash))
+            })
+            .collect();
+        // By path, then by place: of equal keys, the last wins below.
+        order.sort_unstable();
+        let hashes: Vec<u64> = order.iter().map(|&(.., hash)| hash).collect();
+        let mut entries = order.iter().filter_map(|&(_, at, _)| entries[at].take());
+        let (map, slots, len) = built_node(&hashes, &mut entries, 0);
+        Trie {
+            root: Node {
+                map,
+                slots: slots.into(),
+            },
+            len,
+            hasher,
+            empty: Arc::from([]),
+        }
+    }
+
     /// The entries, in hash order.
     pub(crate) fn iter(&self) -> Iter<'_, K, V> {
         let mut stack = SmallVec::new();
         stack.push(self.root.slots.iter());
         Iter { stack }
     }
+}
+
+/// `hash` with its five-bit positions reversed (the root's position in the top bits): sorted by
+/// it, entries come in the order a depth-first walk of the trie meets them.
+fn path_order(hash: u64) -> u64 {
+    let mut order = 0;
+    for level in 0..LEVELS {
+        let shift = level * BITS;
+        let width = BITS.min(HASH_BITS - shift);
+        order = (order << width) | ((hash >> shift) & ((1 << width) - 1));
+    }
+    order
+}
+
+/// The node at `shift` holding the next `hashes.len()` entries of `entries` (in path order,
+/// with those hashes): its bitmap and slots, and how many entries it keeps.
+fn built_node<K: Eq, V>(
+    hashes: &[u64],
+    entries: &mut impl Iterator<Item = (K, V)>,
+    shift: u32,
+) -> (u32, Vec<Slot<K, V>>, usize) {
+    let mut slots: Vec<Slot<K, V>> = Vec::new();
+    if shift >= HASH_BITS {
+        // One hash: a collision node, of equal keys the last.
+        for (key, value) in entries.take(hashes.len()) {
+            match slots
+                .iter_mut()
+                .find(|slot| matches!(slot, Slot::Entry(other, _) if *other == key))
+            {
+                Some(slot) => *slot = Slot::Entry(key, value),
+                None => slots.push(Slot::Entry(key, value)),
+            }
+        }
+        let kept = slots.len();
+        return (0, slots, kept);
+    }
+    let (mut map, mut kept) = (0, 0);
+    let mut rest = hashes;
+    while let Some(&first) = rest.first() {
+        let here = position(first, shift);
+        let run = rest
+            .iter()
+            .position(|&hash| position(hash, shift) != here)
+            .unwrap_or(rest.len());
+        map |= 1 << here;
+        if run == 1 {
+            let Some((key, value)) = entries.next() else {
+                break; // not reached: one entry per hash
+            };
+            slots.push(Slot::Entry(key, value));
+            kept += 1;
+        } else {
+            let (child_map, mut child, child_kept) =
+                built_node(&rest[..run], entries, shift + BITS);
+            kept += child_kept;
+            // A child left with one entry (equal keys folded into one) gives it up: it sits
+            // here, as a removal would leave it.
+            slots.push(match child.pop() {
+                Some(entry @ Slot::Entry(..)) if child_kept == 1 => entry,
+                last => {
+                    child.extend(last);
+                    Slot::Child(Node {
+                        map: child_map,
+                        slots: child.into(),
+                    })
+                }
+            });
+        }
+        rest = &rest[run..];
+    }
+    (map, slots, kept)
 }
 
 fn get_mut_in<'a, K, V, Q>(
@@ -646,6 +747,39 @@ mod tests {
                 check(snapshot);
                 prop_assert_eq!(&contents(snapshot), taken);
             }
+        }
+    }
+
+    /// Every node, depth first: its bitmap, then per slot the entry or the child's layout.
+    fn layout(trie: &Test) -> Vec<(u32, Option<(Chosen, u32)>)> {
+        fn walk(node: &Node<Chosen, u32>, out: &mut Vec<(u32, Option<(Chosen, u32)>)>) {
+            out.push((node.map, None));
+            for slot in node.slots.iter() {
+                match slot {
+                    Slot::Entry(key, value) => out.push((0, Some((key.clone(), *value)))),
+                    Slot::Child(child) => walk(child, out),
+                }
+            }
+            out.push((u32::MAX, None));
+        }
+        let mut out = Vec::new();
+        walk(&trie.root, &mut out);
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn a_built_map_is_the_inserted_one_node_for_node(
+            entries in proptest::collection::vec((chosen(), any::<u32>()), 0..300)
+        ) {
+            let mut inserted = Test::default();
+            for (key, value) in entries.clone() {
+                inserted.insert(key, value);
+            }
+            let built = Test::from_entries(entries, Default::default());
+            check(&built);
+            prop_assert_eq!(built.len(), inserted.len());
+            prop_assert_eq!(layout(&built), layout(&inserted));
         }
     }
 

@@ -82,6 +82,21 @@ impl Map {
         self.len
     }
 
+    /// A base of `entities` and no layered keys (of equal keys, the last), built in one pass:
+    /// how a saved store's base is loaded.
+    pub(crate) fn from_base(entities: impl IntoIterator<Item = (Key, Entity)>) -> Map {
+        let cells = Cells::from_entries(
+            entities
+                .into_iter()
+                .map(|(key, entity)| (key, Cell::Base(entity))),
+            Hasher::default(),
+        );
+        Map {
+            len: cells.len(),
+            cells,
+        }
+    }
+
     /// Sets `key` in base; a layered key keeps its view.
     pub(crate) fn insert(&mut self, key: Key, entity: Entity) {
         match self.cells.get_mut(key.as_str()) {

@@ -72,15 +72,15 @@ impl<'de> Deserialize<'de> for Base {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Base, A::Error> {
                 // One name cache for every entity: a store of one shape shares its names.
                 let names = crate::value::Names::default();
-                let mut base = Map::default();
+                let mut entities = Vec::with_capacity(map.size_hint().unwrap_or(0));
                 while let Some(key) = map.next_key::<Key>()? {
                     let entity = map.next_value_seed(crate::value::EntitySeed {
                         names: &names,
                         limit: crate::policy::DEFAULT_MAX_DEPTH - 1,
                     })?;
-                    base.insert(key, entity);
+                    entities.push((key, entity));
                 }
-                Ok(Base(base))
+                Ok(Base(Map::from_base(entities)))
             }
         }
         deserializer.deserialize_map(Entries)
