@@ -68,14 +68,15 @@ impl Entity {
         let mut fields: Vec<(FieldName, Value)> = fields.into_iter().collect();
         // Stable sort keeps repeated names in input order, so the last one can win.
         fields.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut deduped: Vec<(FieldName, Value)> = Vec::with_capacity(fields.len());
-        for (name, value) in fields {
-            match deduped.last_mut() {
-                Some(last) if last.0 == name => last.1 = value,
-                _ => deduped.push((name, value)),
+        // In place: of a run of one name, the last value stays, in the run's first place.
+        fields.dedup_by(|later, kept| {
+            let repeated = later.0 == kept.0;
+            if repeated {
+                std::mem::swap(&mut later.1, &mut kept.1);
             }
-        }
-        Entity::from_sorted(deduped)
+            repeated
+        });
+        Entity::from_sorted(fields)
     }
 
     /// The names, sorted.

@@ -12,6 +12,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasher;
 
 use serde::de::{DeserializeSeed, Error, MapAccess, SeqAccess, Visitor};
 
@@ -22,19 +23,46 @@ use crate::field::FieldName;
 use crate::key::Key;
 use crate::patch::Hasher;
 
-/// Field names met so far in one deserialization.
+/// Field names met so far in one deserialization, and recent reference keys.
 #[derive(Default)]
-pub(crate) struct Names(RefCell<HashMap<Box<str>, FieldName, Hasher>>);
+pub(crate) struct Names {
+    names: RefCell<HashMap<Box<str>, FieldName, Hasher>>,
+    /// Keys of references, direct mapped by a hash of their text (empty until the first
+    /// reference): the many references of a store to a few entities (100,000 items naming 50
+    /// owners) share one allocation per key. A key that lost its slot is allocated again, which
+    /// costs memory, never correctness.
+    keys: RefCell<Vec<Option<Key>>>,
+}
+
+/// Slots of [`Names`]' reference keys.
+const KEY_SLOTS: usize = 256;
 
 impl Names {
     fn get(&self, name: &str) -> FieldName {
-        let mut names = self.0.borrow_mut();
+        let mut names = self.names.borrow_mut();
         if let Some(found) = names.get(name) {
             return found.clone();
         }
         let field = FieldName::new(name);
         names.insert(name.into(), field.clone());
         field
+    }
+
+    /// The key `text` names, if it is one: a recent equal key, shared.
+    fn key(&self, text: &str) -> Option<Key> {
+        let mut keys = self.keys.borrow_mut();
+        if keys.is_empty() {
+            keys.resize(KEY_SLOTS, None);
+        }
+        let hash = foldhash::fast::FixedState::with_seed(0x4e7).hash_one(text);
+        // The remainder is below KEY_SLOTS: the cast cannot truncate.
+        let slot = keys.get_mut((hash % KEY_SLOTS as u64) as usize)?;
+        if let Some(found) = slot.as_ref().filter(|found| found.as_str() == text) {
+            return Some(found.clone());
+        }
+        let key = Key::new(text).ok()?;
+        *slot = Some(key.clone());
+        Some(key)
     }
 }
 
@@ -56,16 +84,29 @@ pub(crate) struct ValueSeed<'n> {
 /// inside of an `"__object"` escape is taken as written, not read as a reference again).
 enum Node {
     Value(Value),
-    Object { fields: Entity, shaped: Value },
+    Object {
+        fields: Entity,
+        shaped: Value,
+    },
+    /// An object of one `"__ref"` field holding a key: no entity is built for its fields
+    /// unless it turns out to be the inside of an escape.
+    Ref {
+        written: Fields,
+        key: Key,
+    },
 }
 
 impl Node {
     fn into_value(self) -> Value {
         match self {
             Node::Value(value) | Node::Object { shaped: value, .. } => value,
+            Node::Ref { key, .. } => Value::Ref(key),
         }
     }
 }
+
+/// An object's fields as read, in order, repeated names included.
+type Fields = Vec<(FieldName, Value)>;
 
 /// A value; `escapable`: the value of an `"__object"` field of an object here is read with
 /// the object's own limit, since the inside of an escape counts at the object's level, not one
@@ -154,7 +195,15 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
         let limit = self.seed.limit.checked_sub(1).ok_or_else(too_deep)?;
         // The inside of an escape counts at this object's level, as `Serialize` writes it.
         let escape = self.escapable.then_some(self.seed);
-        let (fields, escaped) = fields(map, ValueSeed { limit, ..self.seed }, escape)?;
+        let (written, escaped) = fields(map, ValueSeed { limit, ..self.seed }, escape)?;
+        // The common case, a reference, decided on the fields as read.
+        if let [(name, Value::String(text))] = written.as_slice()
+            && name.as_str() == "__ref"
+            && let Some(key) = self.seed.names.key(text)
+        {
+            return Ok(Node::Ref { written, key });
+        }
+        let fields = Entity::from_fields(written);
         let lone = fields.iter().next().filter(|_| fields.len() == 1);
         let shaped = match lone {
             Some((name, Value::String(text))) if name.as_str() == "__ref" => {
@@ -175,8 +224,9 @@ fn fields<'de, A: MapAccess<'de>>(
     mut map: A,
     seed: ValueSeed<'_>,
     escape: Option<ValueSeed<'_>>,
-) -> Result<(Entity, Option<Entity>), A::Error> {
-    let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
+) -> Result<(Fields, Option<Entity>), A::Error> {
+    // Without a hint (JSON gives none), room for an entity of a few fields at once.
+    let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8).min(256));
     let mut escaped = None;
     while let Some(name) = map.next_key_seed(NameSeed(seed.names))? {
         let is_escape = name.as_str() == OBJECT_ESCAPE;
@@ -191,6 +241,10 @@ fn fields<'de, A: MapAccess<'de>>(
                     escaped = Some(fields);
                     shaped
                 }
+                Node::Ref { written, key } => {
+                    escaped = Some(Entity::from_fields(written));
+                    Value::Ref(key)
+                }
                 Node::Value(value) => {
                     escaped = None;
                     value
@@ -201,7 +255,7 @@ fn fields<'de, A: MapAccess<'de>>(
         };
         fields.push((name, value));
     }
-    Ok((Entity::from_fields(fields), escaped))
+    Ok((fields, escaped))
 }
 
 /// An entity's fields: a JSON object, each value at most `limit` levels deep. Its own shape is
@@ -231,7 +285,7 @@ impl<'de> Visitor<'de> for EntitySeed<'_> {
             names: self.names,
             limit: self.limit,
         };
-        fields(map, seed, None).map(|(fields, _)| fields)
+        fields(map, seed, None).map(|(fields, _)| Entity::from_fields(fields))
     }
 }
 
@@ -314,9 +368,34 @@ mod tests {
         };
         assert_eq!(first.get("a"), Some(&Value::Ref(Key::new("A:1").unwrap())));
         assert_eq!(
-            names.0.borrow().len(),
+            names.names.borrow().len(),
             2,
             "`a`, met three times, and `__ref`"
+        );
+    }
+
+    #[test]
+    fn references_to_one_key_share_it() {
+        let names = Names::default();
+        let text =
+            r#"[{"__ref": "User:1"}, {"__ref": "User:2"}, {"__ref": "User:1"}, {"__ref": ":1"}]"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let read = ValueSeed {
+            names: &names,
+            limit: 10,
+        }
+        .deserialize(&mut de)
+        .unwrap();
+        let list = read.as_list().unwrap();
+        let key = |at: usize| match &list[at] {
+            Value::Ref(key) => key.as_str().as_ptr(),
+            other => panic!("a reference: {other:?}"),
+        };
+        assert_eq!(key(0), key(2), "one allocation for User:1");
+        assert_ne!(key(0), key(1));
+        assert!(
+            matches!(&list[3], Value::Object(fields) if fields.get("__ref").is_some()),
+            "not a key: an object, as written"
         );
     }
 
