@@ -242,34 +242,41 @@ where
         })
     }
 
-    /// The value under `key`, to change in place; copies the shared arrays on its path, and
-    /// none when the key is absent.
-    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        K: Borrow<Q>,
-        Q: Eq + Hash + ?Sized,
-    {
-        self.get(key)?;
-        let hash = self.hash(key);
-        get_mut_in(&mut self.root, hash, 0, key)
-    }
-
     /// Sets `key` to `value`, returning the value it replaces.
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let mut old = None;
+        self.upsert(key, |found| match found {
+            Some(found) => {
+                old = Some(std::mem::replace(found, value));
+                None
+            }
+            None => Some(value),
+        });
+        old
+    }
+
+    /// One walk to `key`: `change(Some(value))` changes its value in place, or, if the key is
+    /// absent, what `change(None)` returns is inserted (nothing for `None`). Copies the shared
+    /// arrays on the path to an entry it changes or adds. Returns whether an entry was added.
+    pub(crate) fn upsert(
+        &mut self,
+        key: K,
+        change: impl FnOnce(Option<&mut V>) -> Option<V>,
+    ) -> bool {
         let hash = self.hash(&key);
-        let old = insert_in(
+        let added = upsert_in(
             &mut self.root,
             hash,
             0,
             key,
-            value,
+            change,
             &self.hasher,
             &self.empty,
         );
-        if old.is_none() {
+        if added {
             self.len += 1;
         }
-        old
+        added
     }
 
     /// Removes `key`, returning its entry; copies nothing when the key is absent.
@@ -394,41 +401,15 @@ fn built_node<K: Eq, V>(
     (map, slots, kept)
 }
 
-fn get_mut_in<'a, K, V, Q>(
-    node: &'a mut Node<K, V>,
-    hash: u64,
-    shift: u32,
-    key: &Q,
-) -> Option<&'a mut V>
-where
-    K: Clone + Borrow<Q>,
-    V: Clone,
-    Q: Eq + ?Sized,
-{
-    if shift >= HASH_BITS {
-        return Arc::make_mut(&mut node.slots)
-            .iter_mut()
-            .find_map(|slot| match slot {
-                Slot::Entry(found, value) if (*found).borrow() == key => Some(value),
-                _ => None,
-            });
-    }
-    let at = node.index(position(hash, shift))?;
-    match &mut Arc::make_mut(&mut node.slots)[at] {
-        Slot::Entry(found, value) => ((*found).borrow() == key).then_some(value),
-        Slot::Child(child) => get_mut_in(child, hash, shift + BITS, key),
-    }
-}
-
-fn insert_in<K, V, S>(
+fn upsert_in<K, V, S>(
     node: &mut Node<K, V>,
     hash: u64,
     shift: u32,
     key: K,
-    value: V,
+    change: impl FnOnce(Option<&mut V>) -> Option<V>,
     hasher: &S,
     empty: &Slots<K, V>,
-) -> Option<V>
+) -> bool
 where
     K: Clone + Eq + Hash,
     V: Clone,
@@ -439,43 +420,63 @@ where
             .slots
             .iter()
             .position(|slot| matches!(slot, Slot::Entry(other, _) if *other == key));
-        return match found {
-            Some(at) => match &mut Arc::make_mut(&mut node.slots)[at] {
-                Slot::Entry(_, old) => Some(std::mem::replace(old, value)),
-                _ => None,
-            },
-            None => {
-                let end = node.slots.len();
-                node.slots = inserted(&mut node.slots, end, Slot::Entry(key, value), empty);
-                None
+        if let Some(at) = found {
+            if let Slot::Entry(_, value) = &mut Arc::make_mut(&mut node.slots)[at] {
+                change(Some(value));
             }
+            return false;
+        }
+        let Some(value) = change(None) else {
+            return false;
         };
+        let end = node.slots.len();
+        node.slots = inserted(&mut node.slots, end, Slot::Entry(key, value), empty);
+        return true;
     }
     let position = position(hash, shift);
     let Some(at) = node.index(position) else {
+        let Some(value) = change(None) else {
+            return false;
+        };
         let bit = 1u32 << position;
         let at = (node.map & (bit - 1)).count_ones() as usize;
         node.slots = inserted(&mut node.slots, at, Slot::Entry(key, value), empty);
         node.map |= bit;
-        return None;
+        return true;
     };
-    let slots = Arc::make_mut(&mut node.slots);
-    match &mut slots[at] {
-        Slot::Entry(found, old) if *found == key => Some(std::mem::replace(old, value)),
-        Slot::Child(child) => insert_in(child, hash, shift + BITS, key, value, hasher, empty),
-        slot => {
-            // Another key holds the position: both go one level down.
-            if let Slot::Entry(other, other_value) = std::mem::replace(slot, husk(empty)) {
-                let other_hash = hasher.hash_one(&other);
-                *slot = Slot::Child(pair(
-                    (other, other_value, other_hash),
-                    (key, value, hash),
-                    shift + BITS,
-                ));
-            }
-            None
+    // What the position holds, read before any array is copied.
+    let this_key = matches!(&node.slots[at], Slot::Entry(found, _) if *found == key);
+    if this_key {
+        if let Slot::Entry(_, value) = slot_mut(node, at) {
+            change(Some(value));
         }
+        return false;
     }
+    if let Slot::Child(_) = &node.slots[at] {
+        return match slot_mut(node, at) {
+            Slot::Child(child) => upsert_in(child, hash, shift + BITS, key, change, hasher, empty),
+            Slot::Entry(..) => false,
+        };
+    }
+    let Some(value) = change(None) else {
+        return false;
+    };
+    // Another key holds the position: both go one level down.
+    let slot = slot_mut(node, at);
+    if let Slot::Entry(other, other_value) = std::mem::replace(slot, husk(empty)) {
+        let other_hash = hasher.hash_one(&other);
+        *slot = Slot::Child(pair(
+            (other, other_value, other_hash),
+            (key, value, hash),
+            shift + BITS,
+        ));
+    }
+    true
+}
+
+/// The slot at `at` of `node`, its array copied first if a clone shares it.
+fn slot_mut<K: Clone, V: Clone>(node: &mut Node<K, V>, at: usize) -> &mut Slot<K, V> {
+    &mut Arc::make_mut(&mut node.slots)[at]
 }
 
 /// The node at `shift` holding two entries whose hashes agree above it.
@@ -722,11 +723,14 @@ mod tests {
                             *v = v.wrapping_add(1);
                             *v
                         });
-                        let got = trie.get_mut(&key).map(|v| {
-                            *v = v.wrapping_add(1);
-                            *v
+                        let added = trie.upsert(key.clone(), |found| {
+                            if let Some(v) = found {
+                                *v = v.wrapping_add(1);
+                            }
+                            None
                         });
-                        prop_assert_eq!(got, expected);
+                        prop_assert!(!added, "nothing to add: the change gives None");
+                        prop_assert_eq!(trie.get(&key).copied(), expected);
                     }
                     Op::Snapshot => snapshots.push((trie.clone(), contents(&trie))),
                 }

@@ -99,17 +99,23 @@ impl Map {
 
     /// Sets `key` in base; a layered key keeps its view.
     pub(crate) fn insert(&mut self, key: Key, entity: Entity) {
-        match self.cells.get_mut(key.as_str()) {
-            Some(Cell::Base(old)) => *old = entity,
+        let mut counted = false;
+        self.cells.upsert(key, |cell| match cell {
+            Some(Cell::Base(old)) => {
+                *old = entity;
+                None
+            }
             Some(Cell::Layered(layered)) => {
-                if layered.base.replace(entity).is_none() {
-                    self.len += 1;
-                }
+                counted = layered.base.replace(entity).is_none();
+                None
             }
             None => {
-                self.cells.insert(key, Cell::Base(entity));
-                self.len += 1;
+                counted = true;
+                Some(Cell::Base(entity))
             }
+        });
+        if counted {
+            self.len += 1;
         }
     }
 
@@ -132,18 +138,20 @@ impl Map {
     /// (`None`: deleted in the view), `None` unlayers it (the view reads base again).
     pub(crate) fn set_view(&mut self, key: &Key, view: Option<Option<Entity>>) {
         match view {
-            Some(view) => match self.cells.get_mut(key.as_str()) {
-                Some(Cell::Layered(layered)) => layered.view = view,
-                Some(cell) => {
-                    let base = cell.base().cloned();
-                    *cell = Cell::Layered(Box::new(Layered { base, view }));
-                }
-                None => {
-                    let layered = Layered { base: None, view };
-                    self.cells
-                        .insert(key.clone(), Cell::Layered(Box::new(layered)));
-                }
-            },
+            Some(view) => {
+                self.cells.upsert(key.clone(), |cell| match cell {
+                    Some(Cell::Layered(layered)) => {
+                        layered.view = view;
+                        None
+                    }
+                    Some(cell) => {
+                        let base = cell.base().cloned();
+                        *cell = Cell::Layered(Box::new(Layered { base, view }));
+                        None
+                    }
+                    None => Some(Cell::Layered(Box::new(Layered { base: None, view }))),
+                });
+            }
             None => {
                 let Some(Cell::Layered(layered)) = self.cells.get(key.as_str()) else {
                     return;

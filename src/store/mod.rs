@@ -530,19 +530,20 @@ impl Store {
         let mut changes = Vec::new();
         let mut ignored = Vec::new();
         for (key, key_ops) in ops {
+            let old = self.base.get(key);
             if self
                 .policies
                 .version_field_of_key(key)
-                .is_some_and(|field| version::is_stale(key_ops, self.base.get(key), field))
+                .is_some_and(|field| version::is_stale(key_ops, old, field))
             {
                 ignored.push(key.clone());
                 continue;
             }
-            let written = apply(self.base.get(key), key_ops, &self.updaters);
+            let written = apply(old, key_ops, &self.updaters);
             self.stale.clear_written(key, key_ops);
             if self.stack.touching(key).is_empty() {
                 // No layer touches the key: its view is base, before and after.
-                record(&mut changes, key, self.base.get(key), written.as_ref());
+                record(&mut changes, key, old, written.as_ref());
                 self.set_base(key, written);
             } else {
                 let before = self.get(key).cloned();
