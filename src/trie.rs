@@ -257,7 +257,8 @@ where
 
     /// One walk to `key`: `change(Some(value))` changes its value in place, or, if the key is
     /// absent, what `change(None)` returns is inserted (nothing for `None`). Copies the shared
-    /// arrays on the path to an entry it changes or adds. Returns whether an entry was added.
+    /// arrays on its path (the contents stay the same where nothing is changed or added).
+    /// Returns whether an entry was added.
     pub(crate) fn upsert(
         &mut self,
         key: K,
