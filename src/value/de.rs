@@ -320,6 +320,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// `text` read as one value at most `limit` levels deep, names through `names`.
+    fn read(names: &Names, text: &str, limit: usize) -> Result<Value, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        ValueSeed { names, limit }.deserialize(&mut de)
+    }
+
     /// The one-pass reading agrees with the conversion from a JSON tree.
     #[test]
     fn reads_as_from_json_does() {
@@ -340,13 +346,7 @@ mod tests {
         for case in cases {
             let names = Names::default();
             let text = case.to_string();
-            let mut de = serde_json::Deserializer::from_str(&text);
-            let read = ValueSeed {
-                names: &names,
-                limit: 10,
-            }
-            .deserialize(&mut de)
-            .unwrap();
+            let read = read(&names, &text, 10).unwrap();
             assert_eq!(read, Value::from_json(case.clone()), "{case}");
         }
     }
@@ -355,13 +355,7 @@ mod tests {
     fn repeated_names_keep_the_last_and_names_are_shared() {
         let names = Names::default();
         let text = r#"[{"a": 1, "a": {"__ref": "A:1"}}, {"a": 2}]"#;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let read = ValueSeed {
-            names: &names,
-            limit: 10,
-        }
-        .deserialize(&mut de)
-        .unwrap();
+        let read = read(&names, text, 10).unwrap();
         let list = read.as_list().unwrap();
         let Value::Object(first) = &list[0] else {
             panic!("an object: {read:?}");
@@ -379,13 +373,7 @@ mod tests {
         let names = Names::default();
         let text =
             r#"[{"__ref": "User:1"}, {"__ref": "User:2"}, {"__ref": "User:1"}, {"__ref": ":1"}]"#;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let read = ValueSeed {
-            names: &names,
-            limit: 10,
-        }
-        .deserialize(&mut de)
-        .unwrap();
+        let read = read(&names, text, 10).unwrap();
         let list = read.as_list().unwrap();
         let key = |at: usize| match &list[at] {
             Value::Ref(key) => key.as_str().as_ptr(),
@@ -407,12 +395,7 @@ mod tests {
             ("[[[1]]]", false),
             (r#"{"a":{"b":1}}"#, true),
         ] {
-            let mut de = serde_json::Deserializer::from_str(text);
-            let read = ValueSeed {
-                names: &names,
-                limit: 2,
-            }
-            .deserialize(&mut de);
+            let read = read(&names, text, 2);
             assert_eq!(read.is_ok(), ok, "{text}");
         }
     }
@@ -443,14 +426,7 @@ mod tests {
             for depth in 0..6 {
                 let written = serde_json::to_string(&crate::value::Bounded { value, depth });
                 let names = Names::default();
-                let read = written.as_ref().map(|text| {
-                    let mut de = serde_json::Deserializer::from_str(text);
-                    ValueSeed {
-                        names: &names,
-                        limit: depth,
-                    }
-                    .deserialize(&mut de)
-                });
+                let read = written.as_ref().map(|text| read(&names, text, depth));
                 match (written.is_ok(), read) {
                     (true, Ok(Ok(back))) => assert_eq!(&back, value),
                     (false, _) => {}
@@ -492,8 +468,7 @@ mod tests {
         fn one_pass_reading_is_the_tree_conversion(json in json()) {
             let text = json.to_string();
             let names = Names::default();
-            let mut de = serde_json::Deserializer::from_str(&text);
-            let read = ValueSeed { names: &names, limit: 64 }.deserialize(&mut de).unwrap();
+            let read = read(&names, &text, 64).unwrap();
             // The tree of the same text: numbers parse alike on both sides.
             let tree: serde_json::Value = serde_json::from_str(&text).unwrap();
             let expected = Value::from_json(tree);
