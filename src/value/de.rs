@@ -7,7 +7,8 @@
 //! read as a reference); repeated names keep the last value. Nesting is bounded by the limit
 //! the seed carries. Field names are shared through a cache kept for the whole
 //! deserialization, so a saved store of a hundred thousand entities of one shape loads with
-//! one allocation per distinct name, not one per field.
+//! one allocation per distinct name, not one per field; a reference is decided on its one field
+//! as read (no entity built for it), and references to one key share a recent key's allocation.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
