@@ -298,15 +298,16 @@ where
     /// bits agree. The same map as inserting them one by one, node for node, for a fraction of
     /// the cost (a load of a saved store of 100,000 entities).
     pub(crate) fn from_entries(entries: impl IntoIterator<Item = (K, V)>, hasher: S) -> Self {
-        let mut entries: Vec<Option<(K, V)>> = entries.into_iter().map(Some).collect();
+        let entries: Vec<(K, V)> = entries.into_iter().collect();
         let mut order: Vec<(u64, usize, u64)> = entries
             .iter()
             .enumerate()
-            .filter_map(|(at, entry)| {
-                let hash = hasher.hash_one(&entry.as_ref()?.0);
-                Some((path_order(hash), at, hash))
+            .map(|(at, (key, _))| {
+                let hash = hasher.hash_one(key);
+                (path_order(hash), at, hash)
             })
             .collect();
+        let mut entries: Vec<Option<(K, V)>> = entries.into_iter().map(Some).collect();
         // By path, then by place: of equal keys, the last wins below.
         order.sort_unstable();
         let hashes: Vec<u64> = order.iter().map(|&(.., hash)| hash).collect();

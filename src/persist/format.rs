@@ -72,7 +72,9 @@ impl<'de> Deserialize<'de> for Base {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Base, A::Error> {
                 // One name cache for every entity: a store of one shape shares its names.
                 let names = crate::value::Names::default();
-                let mut entities = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                // A format's length hint is the input's word: bounded, so a forged one cannot
+                // ask for memory the entries never fill.
+                let mut entities = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
                 while let Some(key) = map.next_key::<Key>()? {
                     let entity = map.next_value_seed(crate::value::EntitySeed {
                         names: &names,

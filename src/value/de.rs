@@ -208,7 +208,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
         let lone = fields.iter().next().filter(|_| fields.len() == 1);
         let shaped = match lone {
             Some((name, Value::String(text))) if name.as_str() == "__ref" => {
-                Key::new(text).ok().map(Value::Ref)
+                self.seed.names.key(text).map(Value::Ref)
             }
             Some((name, _)) if name.as_str() == OBJECT_ESCAPE => escaped.map(Value::Object),
             _ => None,
