@@ -12,7 +12,7 @@ use crate::patch::PatchError;
 /// use optimist::{MutationError, Outcome, Patch, Store};
 /// let mut store = Store::new();
 /// let id = store.reserve("a query");
-/// let err = store.report(id, Outcome::promote(), std::time::Instant::now()).unwrap_err();
+/// let err = store.report(id, Outcome::promote(), optimist::Instant::now()).unwrap_err();
 /// assert!(matches!(err, MutationError::NotAMutation(_)));
 /// ```
 #[derive(Clone, PartialEq, Debug)]

@@ -100,7 +100,7 @@ impl Scope {
 ///         .scope(Scope::item("Todo:1")?)
 ///         .idempotency_key("4f0c1e"),
 /// )?;
-/// let sent = store.next_to_send(std::time::Instant::now()).unwrap();
+/// let sent = store.next_to_send(optimist::Instant::now()).unwrap();
 /// assert_eq!((sent.id, &*sent.idempotency_key, sent.attempt), (id, "4f0c1e", 1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -203,7 +203,7 @@ impl Mutation {
 ///
 /// ```
 /// use optimist::{MutationStatus, Outcome, Patch, Store};
-/// use std::time::Instant;
+/// use optimist::Instant;
 /// let mut store = Store::new();
 /// let (id, _) = store.push("save", Patch::new().set("Todo:1", "done", true))?;
 /// assert_eq!(store.mutation(id).unwrap().status(), &MutationStatus::Queued);
@@ -396,7 +396,7 @@ pub enum Answer {
 /// use optimist::{Mutation, Patch, Store};
 /// let mut store = Store::new();
 /// store.mutate(Mutation::new("like", Patch::new().increment("Post:1", "likes", 1)).request(1))?;
-/// let out = store.next_to_send(std::time::Instant::now()).unwrap();
+/// let out = store.next_to_send(optimist::Instant::now()).unwrap();
 /// assert_eq!((&*out.label, out.request.as_i64(), out.attempt), ("like", Some(1), 1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -500,7 +500,7 @@ impl<'a> MutationInfo<'a> {
     /// ```
     /// # let mut store = optimist::Store::new();
     /// let (id, _) = store.push("a", optimist::Patch::new())?;
-    /// store.next_to_send(std::time::Instant::now());
+    /// store.next_to_send(optimist::Instant::now());
     /// assert_eq!(store.mutation(id).unwrap().attempts(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -525,7 +525,7 @@ impl<'a> MutationInfo<'a> {
     ///
     /// ```
     /// use optimist::{Outcome, Patch, Store};
-    /// use std::time::Instant;
+    /// use optimist::Instant;
     /// let mut store = Store::new();
     /// let (id, _) = store.push("a", Patch::new())?;
     /// let now = Instant::now();
@@ -534,7 +534,7 @@ impl<'a> MutationInfo<'a> {
     /// assert!(store.mutation(id).unwrap().retry_at() > Some(now));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn retry_at(&self) -> Option<std::time::Instant> {
+    pub fn retry_at(&self) -> Option<crate::Instant> {
         self.record.retry_at
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use crate::Instant;
 
 use super::{MutationStatus, RetryPolicy, Scope};
 use crate::key::Key;

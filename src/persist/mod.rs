@@ -141,7 +141,7 @@ impl Store {
     /// use optimist::{LoadError, MutationStatus, Patch, Store};
     /// let mut store = Store::new();
     /// let (id, _) = store.push("rename", Patch::new().set("Todo:1", "title", "b"))?;
-    /// store.next_to_send(std::time::Instant::now()); // in flight when the app quits
+    /// store.next_to_send(optimist::Instant::now()); // in flight when the app quits
     /// let saved = store.save_json()?;
     ///
     /// let mut after_restart = Store::new();

@@ -18,6 +18,7 @@ mod de;
 mod error;
 #[cfg(feature = "graphql")]
 mod fields;
+pub(crate) mod kept;
 #[cfg(feature = "graphql")]
 mod operation;
 #[cfg(feature = "graphql")]

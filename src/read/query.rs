@@ -5,15 +5,13 @@
 //! `Query` per watched document), so the store stays free of interior mutability and `Sync`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use super::{ReadError, Source, Start, run_on};
+use super::kept::{Last, Recording};
+use super::{ReadError, Start, run_on};
 use crate::document::Document;
-use crate::entity::Entity;
 use crate::store::Store;
-use crate::view::View;
 
 /// A document read through a store's merged view, kept: [`Query::read`] returns the previous
 /// result (the same `Arc`) when it is still right, and reads again only when not.
@@ -66,13 +64,6 @@ struct Shared {
     deps: std::collections::HashSet<crate::key::Key, crate::patch::Hasher>,
 }
 
-/// The last successful read.
-struct Last {
-    revision: u64,
-    /// Every entity the read looked up, as it was then (`None`: absent).
-    deps: Deps,
-    result: Arc<serde_json::Value>,
-}
 
 impl Query {
     /// A query of `doc`'s operation with these variables (an object, or `null` for none). It
@@ -289,28 +280,6 @@ impl Query {
     }
 }
 
-impl Last {
-    /// Whether the result still is what a read of `store` would give: the same revision, or
-    /// no entity it looked up changed since.
-    fn holds(&self, store: &Store) -> bool {
-        if self.revision == store.revision() {
-            return true;
-        }
-        // What changed since, while the store remembers: O(keys changed).
-        if let Some(mut changed) = store.changed_since(self.revision) {
-            return !changed.any(|key| self.deps.contains_key(key.as_str()));
-        }
-        // Further back: compare every entity the read looked up, O(entities read).
-        self.deps
-            .iter()
-            .all(|(key, then)| match (then, store.get(key)) {
-                (None, None) => true,
-                (Some(then), Some(now)) => then.ptr_eq(now),
-                _ => false,
-            })
-    }
-}
-
 impl fmt::Debug for Query {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Query")
@@ -318,25 +287,5 @@ impl fmt::Debug for Query {
             .field("variables", &self.variables)
             .field("cached", &self.last.is_some())
             .finish()
-    }
-}
-
-/// The view, noting every entity a read looks up.
-struct Recording<'a> {
-    view: View<'a>,
-    deps: RefCell<Deps>,
-}
-
-/// Each key a read looked up, with its entity then (`None`: absent).
-type Deps = HashMap<Box<str>, Option<Entity>, foldhash::fast::RandomState>;
-
-impl Source for Recording<'_> {
-    fn entity(&self, key: &str) -> Option<&Entity> {
-        let entity = self.view.get(key);
-        let mut deps = self.deps.borrow_mut();
-        if !deps.contains_key(key) {
-            deps.insert(key.into(), entity.cloned());
-        }
-        entity
     }
 }

@@ -6,7 +6,7 @@
 //! view rule and the layer events stay in one place.
 
 use std::collections::HashSet;
-use std::time::Instant;
+use crate::Instant;
 
 use super::Store;
 use crate::changes::{Changed, Changes, LayerEvent, record};
@@ -139,7 +139,7 @@ impl Store {
     ///
     /// ```
     /// use optimist::{Mutation, Patch, Scope, Store};
-    /// use std::time::Instant;
+    /// use crate::Instant;
     /// let mut store = Store::new();
     /// let rename = |t: &str| Mutation::new("rename", Patch::new().set("Todo:1", "title", t))
     ///     .scope(Scope::item("Todo:1").unwrap());
@@ -186,7 +186,7 @@ impl Store {
     /// let mut store = Store::new();
     /// store.push("a", Patch::new().set("A:1", "x", 1))?;
     /// store.push("b", Patch::new().set("B:1", "x", 1))?;
-    /// assert_eq!(store.ready_to_send(std::time::Instant::now()).count(), 2, "no scope: both go");
+    /// assert_eq!(store.ready_to_send(optimist::Instant::now()).count(), 2, "no scope: both go");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn ready_to_send(&self, now: Instant) -> impl Iterator<Item = MutationInfo<'_>> {
@@ -218,7 +218,7 @@ impl Store {
     ///
     /// ```
     /// use optimist::{Outcome, Patch, Store};
-    /// use std::time::Instant;
+    /// use crate::Instant;
     /// let mut store = Store::new();
     /// let (id, _) = store.push("save", Patch::new().set("A:1", "x", 1))?;
     /// let now = Instant::now();
@@ -255,7 +255,7 @@ impl Store {
     ///
     /// ```
     /// use optimist::{FailureKind, MutationStatus, Outcome, Patch, Store};
-    /// use std::time::Instant;
+    /// use crate::Instant;
     /// let mut store = Store::new();
     /// store.write(Patch::new().set("Todo:1", "title", "a"))?;
     /// let (id, _) = store.push("rename", Patch::new().set("Todo:1", "title", "b"))?;
@@ -385,7 +385,7 @@ impl Store {
     ///
     /// ```
     /// use optimist::{MutationStatus, Patch, Store};
-    /// use std::time::Instant;
+    /// use crate::Instant;
     /// let mut store = Store::new();
     /// let (id, _) = store.push("save", Patch::new().set("A:1", "x", 1))?;
     /// assert!(store.interrupt(id).is_err(), "not in flight");
