@@ -142,6 +142,7 @@
 
 mod bridge;
 mod changes;
+mod client;
 #[cfg(feature = "graphql")]
 mod document;
 #[cfg(feature = "tokio")]
@@ -172,6 +173,11 @@ mod view;
 mod watch;
 
 pub use changes::{Change, Changes, LayerEvent};
+pub use client::{
+    Client, Fetch, FetchError, FetchErrorKind, FetchId, FetchPolicy, FetchStatus, Observed,
+    ObserverId, Pages, QueryError, QueryId, QueryKey, QueryOptions, QueryState, QueryStatus,
+    StoreMut,
+};
 #[cfg(feature = "graphql")]
 pub use document::{Document, DocumentError, OperationKind};
 #[cfg(feature = "tokio")]
@@ -205,12 +211,12 @@ pub use value::{List, Str, Value};
 pub use version::{BadVersion, Version};
 pub use view::Snapshot;
 pub use watch::WatchId;
+#[cfg(feature = "graphql")]
+pub use watch::{QueryResult, TreeResult};
 /// The time every call that schedules takes as `now` (retries, freshness, polling): std's
 /// [`Instant`](std::time::Instant) itself on native targets, and a `performance.now()` clock in a
 /// browser build, where `std::time::Instant::now()` panics (re-exported from `web-time`).
 pub use web_time::Instant;
-#[cfg(feature = "graphql")]
-pub use watch::{QueryResult, TreeResult};
 
 /// The README's examples, compiled and run as doc tests (with the default features: they use
 /// GraphQL documents).

@@ -48,6 +48,7 @@ use crate::value::Value;
 pub use error::NormalizeError;
 use error::kind;
 pub use payload::Payload;
+pub(crate) use payload::to_json;
 use payload::{Source, parse, source};
 #[cfg(feature = "graphql")]
 use plan::Compiler;

@@ -66,6 +66,15 @@ pub(super) fn source<'a>(payload: impl Payload<'a>) -> Source<'a> {
     payload.source()
 }
 
+/// The payload as a parsed tree (text is parsed; a tree is cloned): for an answer kept as it
+/// came, not normalized.
+pub(crate) fn to_json<'a>(payload: impl Payload<'a>) -> Result<Json, NormalizeError> {
+    match payload.source() {
+        Source::Tree(json) => Ok(json.clone()),
+        Source::Text(text) => parse(text),
+    }
+}
+
 /// Parses text the stream handed over.
 pub(super) fn parse(text: Text<'_>) -> Result<Json, NormalizeError> {
     match text {

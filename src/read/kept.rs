@@ -131,10 +131,24 @@ impl FieldTree {
         Ok(result)
     }
 
-    /// The keys the last successful read looked up.
-    pub(crate) fn dependencies(&self) -> impl Iterator<Item = &str> {
-        self.last
-            .iter()
-            .flat_map(|last| last.deps.keys().map(|key| &**key))
+    /// The field it reads.
+    pub(crate) fn field(&self) -> &FieldName {
+        &self.field
+    }
+
+    /// Whether the store marked stale a field this read returns: the field itself, or any
+    /// field of an entity it reached (the tree holds them all). O(entities read).
+    pub(crate) fn is_marked(&self, store: &Store) -> bool {
+        if store.stale.is_empty() {
+            return false;
+        }
+        if store.stale.contains(self.key.as_str(), self.field.as_str()) {
+            return true;
+        }
+        self.last.iter().any(|last| {
+            last.deps
+                .keys()
+                .any(|key| **key != *self.key.as_str() && store.stale.contains_key(key))
+        })
     }
 }

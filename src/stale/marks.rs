@@ -7,11 +7,20 @@ use crate::key::Key;
 use crate::op::Op;
 
 /// The stale `(entity, field)` marks, by entity.
-#[derive(Clone, Default, PartialEq, Debug)]
+#[derive(Clone, Default, Debug)]
 pub(crate) struct Marks {
     by_key: BTreeMap<Key, BTreeSet<FieldName>>,
     /// How many marks in all.
     len: usize,
+    /// How many calls added a mark, ever: a query lifecycle compares it with the count it saw
+    /// to learn that something was invalidated since. Not part of the marks' value (`==`).
+    epoch: u64,
+}
+
+impl PartialEq for Marks {
+    fn eq(&self, other: &Marks) -> bool {
+        self.by_key == other.by_key
+    }
 }
 
 impl Marks {
@@ -27,7 +36,15 @@ impl Marks {
             added += usize::from(set.insert(field));
         }
         self.len += added;
+        if added > 0 {
+            self.epoch += 1;
+        }
         added
+    }
+
+    /// How many calls added a mark (see the field).
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     /// Fresh data for `key` reached base through `ops`: a field written or removed is fresh, a
@@ -94,7 +111,6 @@ impl Marks {
         }
     }
 
-    #[cfg(any(test, feature = "graphql"))]
     pub(crate) fn is_empty(&self) -> bool {
         self.by_key.is_empty()
     }

@@ -5,8 +5,8 @@
 //! calls the rest of the store uses (`push_layer`, `remove_layer`, the settle calls), so the
 //! view rule and the layer events stay in one place.
 
-use std::collections::HashSet;
 use crate::Instant;
+use std::collections::HashSet;
 
 use super::Store;
 use crate::changes::{Changed, Changes, LayerEvent, record};

@@ -221,7 +221,6 @@ impl Watchers {
             })
     }
 
-    #[cfg(feature = "graphql")]
     /// The watchers whose result depends on `key`.
     pub(crate) fn watching(&self, key: &str) -> &[WatchId] {
         self.by_key.get(key).map_or(&[], |ids| ids.as_slice())

@@ -1,0 +1,237 @@
+//! What a query is: what it reads from the store and how its answer is written there. Two
+//! queries with the same [`QueryKey`] are one query (one record, one fetch in flight).
+
+use std::fmt;
+use std::sync::Arc;
+
+#[cfg(feature = "graphql")]
+use crate::document::{Document, DocumentError};
+use crate::field::FieldName;
+
+/// A query's identity and its source: a GraphQL document with its variables, or a REST
+/// endpoint whose answer lands in one field of `ROOT_QUERY` (TanStack Query's query key,
+/// Apollo's document + variables).
+///
+/// * [`QueryKey::graphql`]: the answer's `data` is normalized through the document
+///   ([`normalize_query`](crate::normalize_query)); the query reads the document back.
+/// * [`QueryKey::rest`]: the answer (any JSON: a list, an object) is normalized as the field
+///   `field` of `ROOT_QUERY` ([`normalize_at`](crate::normalize_at), typed by
+///   [`Policies::type_at`](crate::Policies::type_at)); the query reads that field with every
+///   reference followed. The app key (`"GET /todos"`) is what the app sends.
+///
+/// Keys compare by identity: the document's text and its variables (as JSON, whose objects
+/// compare by their keys sorted), or the app key and field.
+///
+/// ```
+/// use optimist::QueryKey;
+/// let todos = QueryKey::rest("GET /todos", "todos");
+/// assert_eq!(todos, QueryKey::rest("GET /todos", "todos"));
+/// assert_eq!(todos.app_key(), Some("GET /todos"));
+/// # #[cfg(feature = "graphql")] {
+/// let a = QueryKey::graphql("query Todo($id: ID!) { todo(id: $id) { id title } }", serde_json::json!({"id": 1}))?;
+/// let b = QueryKey::graphql("query Todo($id: ID!) { todo(id: $id) { id title } }", serde_json::json!({"id": 2}))?;
+/// assert_ne!(a, b);
+/// assert_eq!(a.operation_name(), Some("Todo"));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct QueryKey {
+    pub(crate) source: Arc<Source>,
+    /// The identity the records are keyed by.
+    pub(crate) identity: Arc<str>,
+}
+
+pub(crate) enum Source {
+    #[cfg(feature = "graphql")]
+    Document {
+        text: Arc<str>,
+        doc: Document,
+        variables: serde_json::Value,
+    },
+    Rest {
+        app_key: Arc<str>,
+        field: FieldName,
+    },
+}
+
+impl QueryKey {
+    #[cfg(feature = "graphql")]
+    /// A GraphQL query: `text` parsed once (its one operation, and the fragments it uses) and
+    /// read with `variables` (an object, or `null`). The text is kept for the request
+    /// ([`body`](QueryKey::body)).
+    ///
+    /// ```
+    /// assert!(optimist::QueryKey::graphql("{ todos { id", serde_json::Value::Null).is_err());
+    /// ```
+    pub fn graphql(text: &str, variables: serde_json::Value) -> Result<QueryKey, DocumentError> {
+        let doc = Document::parse(text)?;
+        let identity = format!("graphql\u{0}{text}\u{0}{variables}");
+        Ok(QueryKey {
+            source: Arc::new(Source::Document {
+                text: Arc::from(text),
+                doc,
+                variables,
+            }),
+            identity: Arc::from(identity),
+        })
+    }
+
+    /// A REST query: the app sends what `app_key` names (`"GET /todos"`), and its answer is
+    /// written as the field `field` of `ROOT_QUERY` (a store field name: `"todos"`, or one
+    /// with arguments, [`FieldName::with_args`](crate::FieldName::with_args)).
+    ///
+    /// ```
+    /// let key = optimist::QueryKey::rest("GET /todos?done=true", "todos({\"done\":true})");
+    /// assert_eq!(key.field(), Some("todos({\"done\":true})"));
+    /// ```
+    pub fn rest(app_key: &str, field: impl Into<FieldName>) -> QueryKey {
+        let field = field.into();
+        let identity = format!("rest\u{0}{app_key}\u{0}{}", field.as_str());
+        QueryKey {
+            source: Arc::new(Source::Rest {
+                app_key: Arc::from(app_key),
+                field,
+            }),
+            identity: Arc::from(identity),
+        }
+    }
+
+    /// The app key of a REST query; `None` for a GraphQL one.
+    ///
+    /// ```
+    /// assert_eq!(optimist::QueryKey::rest("GET /me", "me").app_key(), Some("GET /me"));
+    /// ```
+    pub fn app_key(&self) -> Option<&str> {
+        match &*self.source {
+            Source::Rest { app_key, .. } => Some(app_key),
+            #[cfg(feature = "graphql")]
+            Source::Document { .. } => None,
+        }
+    }
+
+    /// The `ROOT_QUERY` field a REST query's answer is written as; `None` for a GraphQL one.
+    ///
+    /// ```
+    /// assert_eq!(optimist::QueryKey::rest("GET /me", "me").field(), Some("me"));
+    /// ```
+    pub fn field(&self) -> Option<&str> {
+        match &*self.source {
+            Source::Rest { field, .. } => Some(field.as_str()),
+            #[cfg(feature = "graphql")]
+            Source::Document { .. } => None,
+        }
+    }
+
+    #[cfg(feature = "graphql")]
+    /// The document's text as given; `None` for a REST query.
+    ///
+    /// ```
+    /// let key = optimist::QueryKey::graphql("{ me { id } }", serde_json::Value::Null)?;
+    /// assert_eq!(key.text(), Some("{ me { id } }"));
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn text(&self) -> Option<&str> {
+        match &*self.source {
+            Source::Document { text, .. } => Some(text),
+            Source::Rest { .. } => None,
+        }
+    }
+
+    #[cfg(feature = "graphql")]
+    /// The parsed document; `None` for a REST query.
+    ///
+    /// ```
+    /// let key = optimist::QueryKey::graphql("query Me { me { id } }", serde_json::Value::Null)?;
+    /// assert_eq!(key.document().and_then(|doc| doc.operation_name()), Some("Me"));
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn document(&self) -> Option<&Document> {
+        match &*self.source {
+            Source::Document { doc, .. } => Some(doc),
+            Source::Rest { .. } => None,
+        }
+    }
+
+    #[cfg(feature = "graphql")]
+    /// The variables; `None` for a REST query.
+    ///
+    /// ```
+    /// let key = optimist::QueryKey::graphql("{ me { id } }", serde_json::json!({"a": 1}))?;
+    /// assert_eq!(key.variables(), Some(&serde_json::json!({"a": 1})));
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn variables(&self) -> Option<&serde_json::Value> {
+        match &*self.source {
+            Source::Document { variables, .. } => Some(variables),
+            Source::Rest { .. } => None,
+        }
+    }
+
+    #[cfg(feature = "graphql")]
+    /// The operation's name, if the document names it; `None` for a REST query.
+    ///
+    /// ```
+    /// let key = optimist::QueryKey::graphql("{ me { id } }", serde_json::Value::Null)?;
+    /// assert_eq!(key.operation_name(), None);
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn operation_name(&self) -> Option<&str> {
+        self.document().and_then(Document::operation_name)
+    }
+
+    #[cfg(feature = "graphql")]
+    /// The body of a GraphQL request over HTTP: `{"query", "variables", "operationName"}`
+    /// (the name only when the document gives one); `None` for a REST query.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let key = optimist::QueryKey::graphql("query Me { me { id } }", json!({}))?;
+    /// assert_eq!(key.body(), Some(json!({"query": "query Me { me { id } }", "variables": {}, "operationName": "Me"})));
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn body(&self) -> Option<serde_json::Value> {
+        let Source::Document {
+            text,
+            doc,
+            variables,
+        } = &*self.source
+        else {
+            return None;
+        };
+        let mut body = serde_json::Map::new();
+        body.insert("query".into(), serde_json::Value::from(&**text));
+        body.insert("variables".into(), variables.clone());
+        if let Some(name) = doc.operation_name() {
+            body.insert("operationName".into(), name.into());
+        }
+        Some(serde_json::Value::Object(body))
+    }
+}
+
+impl PartialEq for QueryKey {
+    fn eq(&self, other: &QueryKey) -> bool {
+        self.identity == other.identity
+    }
+}
+
+impl Eq for QueryKey {}
+
+impl std::hash::Hash for QueryKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity.hash(state);
+    }
+}
+
+impl fmt::Debug for QueryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.source {
+            Source::Rest { app_key, field } => write!(f, "{app_key} -> {field:?}"),
+            #[cfg(feature = "graphql")]
+            Source::Document { doc, variables, .. } => match doc.operation_name() {
+                Some(name) => write!(f, "{name}({variables})"),
+                None => write!(f, "query({variables})"),
+            },
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! A query record: what the client knows of one query between the calls that change it (its
+//! read of the store, status, error, freshness, the fetch in flight, what is due, who observes
+//! it). Pure bookkeeping: the client's calls (`observe.rs`, `schedule.rs`) move it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::fetch::{FetchError, FetchId, ObserverId};
+use super::key::{QueryKey, Source};
+use super::pages::PagedRead;
+use super::state::{FetchStatus, QueryState, QueryStatus};
+use crate::Instant;
+use crate::key::Key;
+use crate::layer::LayerId;
+use crate::mutation::RetryPolicy;
+use crate::read::ReadError;
+use crate::read::kept::FieldTree;
+use crate::store::Store;
+
+/// How a record reads its data.
+pub(crate) enum Read {
+    /// A GraphQL document, kept ([`Query`](crate::Query)).
+    #[cfg(feature = "graphql")]
+    Document(Box<crate::read::Query>),
+    /// A REST query's field of `ROOT_QUERY`.
+    Field(FieldTree),
+    /// An infinite query: one field per page.
+    Pages(PagedRead),
+    /// `NoCache`: nothing is read from the store; the record keeps its answers.
+    Own,
+}
+
+impl Read {
+    /// How `key` is read, `no_cache` or not, paged or not.
+    pub(crate) fn new(key: &QueryKey, no_cache: bool, paged: bool) -> Read {
+        if no_cache {
+            return Read::Own;
+        }
+        match &*key.source {
+            #[cfg(feature = "graphql")]
+            Source::Document { doc, variables, .. } => Read::Document(Box::new(
+                crate::read::Query::new(doc.clone(), variables.clone()),
+            )),
+            Source::Rest { field, .. } if paged => Read::Pages(PagedRead::new(field.clone())),
+            Source::Rest { field, .. } => {
+                Read::Field(FieldTree::new(Key::root_query(), field.clone()))
+            }
+        }
+    }
+}
+
+/// A fetch handed out and not answered.
+pub(crate) struct InFlight {
+    pub(crate) id: FetchId,
+    pub(crate) slot: Option<LayerId>,
+    /// For an infinite query: which page, and its parameter.
+    pub(crate) page: Option<(usize, serde_json::Value)>,
+    /// The store's invalidation count when it was handed out: an invalidation after it means
+    /// its answer may predate the change, so a new fetch supersedes it.
+    pub(crate) epoch: u64,
+}
+
+/// What the next fetch of a record is for.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Next {
+    /// The query (an infinite one: its first page, then the others it had, in turn).
+    Query,
+    /// An infinite query's page `index`, with this parameter.
+    Page(usize, serde_json::Value),
+}
+
+pub(crate) struct Record {
+    pub(crate) key: QueryKey,
+    pub(crate) read: Read,
+    pub(crate) status: QueryStatus,
+    pub(crate) error: Option<FetchError>,
+    /// The last data read (or, under `NoCache`, answered).
+    pub(crate) data: Option<Arc<serde_json::Value>>,
+    /// Whether the last read of the store was complete (every field it needs was there).
+    pub(crate) complete: bool,
+    /// Why the last read was incomplete.
+    pub(crate) read_error: Option<ReadError>,
+    /// Whether it reads the store: not before its first answer under `NetworkOnly`.
+    pub(crate) reading: bool,
+    /// For an infinite query's refetch: how many pages to fetch again.
+    pub(crate) refetch_pages: usize,
+    pub(crate) updated_at: Option<Instant>,
+    pub(crate) failure_count: u32,
+    pub(crate) failure_reason: Option<FetchError>,
+    /// Attempts since the last answer, offline waits excluded (the next fetch is this + 1).
+    pub(crate) attempts: u32,
+    pub(crate) fetch: Option<InFlight>,
+    /// When a fetch is due (at or before `now`: hand it out); `None`: nothing due.
+    pub(crate) due: Option<Instant>,
+    /// What the due fetch is for.
+    pub(crate) next: Next,
+    /// The due fetch replaces the one in flight (which cancels when it is handed out).
+    pub(crate) supersede: bool,
+    /// The due fetch waits for the network ([`FetchErrorKind::Offline`]).
+    pub(crate) offline_wait: bool,
+    pub(crate) observers: Vec<ObserverId>,
+    /// Since when nobody observes it (from creation, for a prefetch).
+    pub(crate) unobserved_since: Option<Instant>,
+    /// The longest `gc_time` of its observers.
+    pub(crate) gc_time: Duration,
+    /// The latest observer's retry policy.
+    pub(crate) retry: RetryPolicy,
+    /// The store's invalidation count when its last fetch was handed out (or, before any,
+    /// when it was created).
+    pub(crate) fetched_epoch: u64,
+    /// Marked stale by [`Client::invalidate`](crate::Client::invalidate), until an answer.
+    pub(crate) invalidated: bool,
+    /// The last answer's time, for a refetch interval (answered or given up).
+    pub(crate) settled_at: Option<Instant>,
+}
+
+impl Record {
+    pub(crate) fn new(key: QueryKey, read: Read, epoch: u64, retry: RetryPolicy) -> Record {
+        Record {
+            key,
+            read,
+            status: QueryStatus::Pending,
+            error: None,
+            data: None,
+            complete: false,
+            read_error: None,
+            reading: true,
+            refetch_pages: 0,
+            updated_at: None,
+            failure_count: 0,
+            failure_reason: None,
+            attempts: 0,
+            fetch: None,
+            due: None,
+            next: Next::Query,
+            supersede: false,
+            offline_wait: false,
+            observers: Vec::new(),
+            unobserved_since: None,
+            gc_time: Duration::ZERO,
+            retry,
+            fetched_epoch: epoch,
+            invalidated: false,
+            settled_at: None,
+        }
+    }
+
+    pub(crate) fn is_no_cache(&self) -> bool {
+        matches!(self.read, Read::Own)
+    }
+
+    /// Reads the store again (free when nothing it read changed). Returns whether the data or
+    /// its completeness changed. `NoCache` records keep their own answer.
+    pub(crate) fn reread(&mut self, store: &Store) -> bool {
+        if !self.reading {
+            return false;
+        }
+        let read: Result<Arc<serde_json::Value>, ReadError> = match &mut self.read {
+            Read::Own => return false,
+            #[cfg(feature = "graphql")]
+            Read::Document(query) => query.read(store),
+            Read::Field(tree) => tree.read(store),
+            Read::Pages(pages) => pages.read(store),
+        };
+        let (data, complete) = match read {
+            Ok(data) => {
+                self.read_error = None;
+                (Some(data), true)
+            }
+            // Incomplete: keep showing what was last read (Apollo returns the last complete
+            // result while a refetch fills the gap).
+            Err(error) => {
+                self.read_error = Some(error);
+                (self.data.clone(), false)
+            }
+        };
+        let changed = complete != self.complete
+            || match (&data, &self.data) {
+                (Some(a), Some(b)) => !Arc::ptr_eq(a, b),
+                (None, None) => false,
+                _ => true,
+            };
+        self.data = data;
+        self.complete = complete;
+        if complete && self.status == QueryStatus::Pending && self.data.is_some() {
+            self.status = QueryStatus::Success;
+        }
+        changed
+    }
+
+    /// The first read of a new record, for a policy that shows the cache.
+    pub(crate) fn read_cache(&mut self, store: &Store) {
+        self.reread(store);
+        if !self.complete {
+            self.data = None;
+        }
+    }
+
+    /// Whether the data needs a refetch at `now` for an observer with `stale_time`: never
+    /// answered (and not complete from the cache), invalidated, past `stale_time` since its
+    /// answer, or reading a field marked stale in `store`.
+    pub(crate) fn is_stale(
+        &self,
+        store: &Store,
+        stale_time: Option<Duration>,
+        now: Instant,
+    ) -> bool {
+        if self.invalidated || self.data.is_none() {
+            return true;
+        }
+        if let Some(stale_time) = stale_time {
+            match self.updated_at {
+                // Data from the cache with no answer of ours: as old as can be.
+                None => return true,
+                // Past its fresh time; a time too far to represent never comes.
+                Some(at) => {
+                    if at.checked_add(stale_time).is_some_and(|until| now >= until) {
+                        return true;
+                    }
+                }
+            }
+        }
+        self.reads_marked(store)
+    }
+
+    /// Whether the store marked stale a field this record read. O(1) when nothing is marked.
+    pub(crate) fn reads_marked(&self, store: &Store) -> bool {
+        if store.stale.is_empty() {
+            return false;
+        }
+        match &self.read {
+            Read::Own => false,
+            #[cfg(feature = "graphql")]
+            Read::Document(query) => query.is_stale(store),
+            Read::Field(tree) => tree.is_marked(store),
+            Read::Pages(pages) => pages.is_marked(store),
+        }
+    }
+
+    /// The fetch status: fetching while a fetch is handed out, due, or waiting for a retry;
+    /// paused while one is due and the app is offline.
+    pub(crate) fn fetch_status(&self, online: bool) -> FetchStatus {
+        match (&self.fetch, self.due) {
+            (Some(_), _) => FetchStatus::Fetching,
+            (None, Some(_)) if !online || self.offline_wait => FetchStatus::Paused,
+            (None, Some(_)) => FetchStatus::Fetching,
+            (None, None) => FetchStatus::Idle,
+        }
+    }
+
+    /// What an observer with `stale_time` is shown at `now`.
+    pub(crate) fn state(
+        &self,
+        store: &Store,
+        stale_time: Option<Duration>,
+        online: bool,
+        now: Instant,
+    ) -> QueryState {
+        QueryState {
+            status: self.status,
+            fetch_status: self.fetch_status(online),
+            data: self.data.clone(),
+            error: self.error.clone(),
+            updated_at: self.updated_at,
+            failure_count: self.failure_count,
+            failure_reason: self.failure_reason.clone(),
+            is_stale: self.is_stale(store, stale_time, now),
+            is_placeholder: false,
+        }
+    }
+}
