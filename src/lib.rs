@@ -181,7 +181,7 @@ pub use client::{
 #[cfg(feature = "graphql")]
 pub use document::{Document, DocumentError, OperationKind};
 #[cfg(feature = "tokio")]
-pub use driver::Driver;
+pub use driver::{Driver, DriverStopped, FetchBody, MutationHandle, QueryHandle};
 pub use entity::Entity;
 pub use extract::RestoreError;
 pub use field::FieldName;

@@ -1,20 +1,23 @@
 //! A todo client on optimist, over plain REST: what an app writes around the store.
 //!
-//! Everything the crate does is left to it: the guesses are layers, the refetches are
-//! reservations placed below the pending mutations, the outbox is the store's mutation queue
-//! run by [`optimist::Driver`], retries keep their idempotency key, a create's temporary key is
-//! remapped to the server's id, a 412 is a conflict that writes the server's row, a server push
-//! is a base write ordered by the row's version, and the outbox survives a restart because the
-//! whole store is saved. What is left here is the I/O: building each HTTP request from a
-//! mutation's request data, reading the answers, and the event stream.
+//! Everything the crate does is left to it: the list is a query record
+//! ([`optimist::Client::observe`]) fetched, refetched, polled and retried by
+//! [`optimist::Driver`], each answer landing in a slot below the pending mutations; the guesses
+//! are layers, the outbox is the store's mutation queue run by the same driver, retries keep
+//! their idempotency key, a create's temporary key is remapped to the server's id, a 412 is a
+//! conflict that writes the server's row, a server push is a base write ordered by the row's
+//! version, and the outbox survives a restart because the whole store is saved. What is left
+//! here is the I/O: the HTTP requests (built from a mutation's request data), reading the
+//! answers, the event stream, and the outbox file.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use optimist::{
-    Driver, Key, ListPosition, Mutation, MutationStatus, Outcome, Outgoing, Patch, Policies,
-    RetryPolicy, Scope, Store, Value,
+    Driver, Fetch, FetchBody, FetchError, FetchPolicy, Key, ListPosition, Mutation, MutationStatus,
+    Observed, Outcome, Outgoing, Patch, Policies, QueryKey, QueryOptions, QueryStatus, RetryPolicy,
+    Scope, Store, Value,
 };
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
@@ -80,6 +83,20 @@ pub fn retry_policy() -> RetryPolicy {
     }
 }
 
+/// The list: `GET /todos`, written as `ROOT_QUERY.todos`.
+pub fn list_query() -> QueryKey {
+    QueryKey::rest("GET /todos", LIST)
+}
+
+/// How the app keeps its list: shown from the cache (a loaded outbox) and fetched when the app
+/// opens, polled every 30 s, retried as mutations are.
+pub fn list_options() -> QueryOptions {
+    QueryOptions::new()
+        .fetch_policy(FetchPolicy::CacheAndNetwork)
+        .refetch_interval(Duration::from_secs(30))
+        .retry(retry_policy())
+}
+
 /// What went wrong in a client call the app makes directly (a refetch, opening the outbox).
 #[derive(Debug)]
 pub enum ClientError {
@@ -89,6 +106,8 @@ pub enum ClientError {
     Status(u16, String),
     /// The server's answer is not what this client understands.
     Answer(String),
+    /// A query's fetch failed for good (its retries spent).
+    Fetch(FetchError),
     /// The store refused a change (a bad answer); nothing changed.
     Store(String),
     /// The outbox file could not be read or written.
@@ -101,6 +120,7 @@ impl std::fmt::Display for ClientError {
             ClientError::Http(error) => write!(f, "request failed: {error}"),
             ClientError::Status(status, body) => write!(f, "server answered {status}: {body}"),
             ClientError::Answer(why) => write!(f, "unexpected answer: {why}"),
+            ClientError::Fetch(error) => write!(f, "fetch failed: {error}"),
             ClientError::Store(why) => write!(f, "the store refused it: {why}"),
             ClientError::Outbox(error) => write!(f, "outbox file: {error}"),
         }
@@ -115,10 +135,13 @@ impl From<reqwest::Error> for ClientError {
     }
 }
 
-/// The client: one store shared by the UI, the mutation driver, the event stream and the
-/// saver.
+/// The client: one optimist client (the store and its queries) shared by the UI, the driver,
+/// the event stream and the saver.
 pub struct Client {
-    store: Arc<Mutex<Store>>,
+    client: Arc<Mutex<optimist::Client>>,
+    driver: Arc<Driver>,
+    /// The list's observer (the app's one screen).
+    list: Observed,
     http: Http,
     outbox: PathBuf,
     tasks: Vec<JoinHandle<()>>,
@@ -161,7 +184,15 @@ impl Client {
             to_save.notify_one();
             to_settle.notify_waiters();
         });
-        let store = Arc::new(Mutex::new(store));
+        let mut client = optimist::Client::new(store);
+        let list = client.observe(
+            list_query(),
+            list_options(),
+            optimist::Instant::now(),
+            |_| {},
+        );
+        let client = Arc::new(Mutex::new(client));
+        let driver = Arc::new(Driver::new(client.clone()));
         let http = Http {
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
@@ -171,7 +202,9 @@ impl Client {
             client_id: Arc::from(client_id),
         };
         let mut client = Client {
-            store,
+            client,
+            driver,
+            list,
             http,
             outbox: outbox.to_owned(),
             tasks: Vec::new(),
@@ -185,22 +218,35 @@ impl Client {
         Ok(client)
     }
 
-    /// The shared store, locked: for reads, and for the UI's watchers.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        lock(&self.store)
+    /// The shared optimist client, locked: the store for reads (`store()`) and changes
+    /// (`store_mut()`), the list's state.
+    pub fn client(&self) -> MutexGuard<'_, optimist::Client> {
+        lock(&self.client)
     }
 
-    /// Loads the list from the server (`GET /todos`). The answer lands below any mutation in
-    /// flight when it was sent, so it can neither hide nor undo one; if the request fails its
-    /// slot is cancelled.
+    /// Refetches the list (`GET /todos`) and waits for its answer. It lands below any mutation
+    /// in flight when it was sent, so it can neither hide nor undo one.
     pub async fn refetch(&self) -> Result<(), ClientError> {
-        refetch_on(&self.http, &self.store, "GET /todos").await
+        let refetch = self
+            .driver
+            .refetch(self.list.query)
+            .map_err(|error| ClientError::Store(error.to_string()))?;
+        match refetch.await {
+            Some(state) if state.status == QueryStatus::Error => Err(ClientError::Fetch(
+                state
+                    .error
+                    .unwrap_or_else(|| FetchError::permanent("failed")),
+            )),
+            Some(_) => Ok(()),
+            None => Err(ClientError::Store("the list query is gone".into())),
+        }
     }
 
     /// Creates a todo: it shows at once, at the end of the list, under a temporary key that
     /// becomes the server's id when the create is answered. Returns the temporary key.
     pub fn create(&self, title: &str) -> Result<Key, ClientError> {
-        let mut store = self.store();
+        let mut client = self.client();
+        let mut store = client.store_mut();
         let tmp = store
             .temporary_key(TYPE)
             .map_err(|error| ClientError::Store(error.to_string()))?;
@@ -243,7 +289,8 @@ impl Client {
 
     fn update(&self, key: &Key, label: &str, guess: Patch, body: Json) -> Result<(), ClientError> {
         let request = json!({"op": "update", "todo": {"__ref": key.as_str()}, "body": body});
-        self.store()
+        self.client()
+            .store_mut()
             .mutate(
                 Mutation::new(label, guess)
                     .request(request)
@@ -259,7 +306,8 @@ impl Client {
             .remove_item("ROOT_QUERY", LIST, key)
             .delete(key);
         let request = json!({"op": "delete", "todo": {"__ref": key.as_str()}});
-        self.store()
+        self.client()
+            .store_mut()
             .mutate(
                 Mutation::new(&format!("delete {key}"), guess)
                     .request(request)
@@ -274,28 +322,29 @@ impl Client {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let woken = self.settle.notified();
-            if !self.store().is_mutating() {
+            if !self.client().store().is_mutating() {
                 return true;
             }
             if tokio::time::timeout_at(deadline, woken).await.is_err() {
-                return !self.store().is_mutating();
+                return !self.client().store().is_mutating();
             }
         }
     }
 
     /// What the user sees: the list in the merged view, each row with its state.
     pub fn shown(&self) -> Vec<Shown> {
-        shown(&self.store())
+        shown(self.client().store())
     }
 
     /// The confirmed list: what the server has said, as rows (base only, no guess).
     pub fn confirmed(&self) -> Vec<Todo> {
-        confirmed(&self.store())
+        confirmed(self.client().store())
     }
 
     /// The mutations not yet dismissed, as `label: status` lines, oldest first.
     pub fn statuses(&self) -> Vec<String> {
-        self.store()
+        self.client()
+            .store()
             .mutations()
             .map(|m| format!("{}: {}", m.label(), status_text(m.status())))
             .collect()
@@ -303,7 +352,7 @@ impl Client {
 
     /// Saves the store (cache and outbox) to the outbox file now.
     pub fn save(&self) -> Result<(), ClientError> {
-        save(&self.store, &self.outbox)
+        save(&self.client, &self.outbox)
     }
 
     /// Stops the client as an app quits: the driver, the event stream and the saver stop, the
@@ -315,49 +364,56 @@ impl Client {
             task.abort();
             let _ = task.await;
         }
-        self.store().unwatch(self.layer_watch);
+        self.client().store_mut().unwatch(self.layer_watch);
         self.save()
     }
 
     fn spawn_driver(&self) -> JoinHandle<()> {
-        let (store, http) = (self.store.clone(), self.http.clone());
+        let (client, driver, http) = (self.client.clone(), self.driver.clone(), self.http.clone());
         tokio::spawn(async move {
-            let driver = Driver::new(store.clone());
+            let fetching = http.clone();
             driver
-                .run(move |out| {
-                    // Built now, with the store's data as it is when the turn comes: the
-                    // version an update sends is the one the mutation before it left.
-                    let request = build(&lock(&store), &out);
-                    let (store, http) = (store.clone(), http.clone());
-                    async move {
-                        match request {
-                            Ok(request) => send(&http, &store, &out, request).await,
-                            Err(outcome) => outcome,
+                .run(
+                    move |fetch| {
+                        let http = fetching.clone();
+                        async move { http.fetch(&fetch).await }
+                    },
+                    move |out| {
+                        // Built now, with the store's data as it is when the turn comes: the
+                        // version an update sends is the one the mutation before it left.
+                        let request = build(lock(&client).store(), &out);
+                        let (client, http) = (client.clone(), http.clone());
+                        async move {
+                            match request {
+                                Ok(request) => send(&http, &client, &out, request).await,
+                                Err(outcome) => outcome,
+                            }
                         }
-                    }
-                })
+                    },
+                )
                 .await;
         })
     }
 
     fn spawn_events(&self) -> JoinHandle<()> {
-        let (store, http) = (self.store.clone(), self.http.clone());
+        let (client, http, list) = (self.client.clone(), self.http.clone(), self.list.query);
         tokio::spawn(async move {
             loop {
-                // Any change missed while the stream was down is caught by a refetch on
-                // reconnecting (`subscribed` runs it).
-                let _ = http.events(&store).await;
+                // Any change missed while the stream was down is caught by a refetch of the
+                // list once it is open.
+                let _ = http.events(&client, list).await;
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         })
     }
 
     fn spawn_saver(&self) -> JoinHandle<()> {
-        let (store, outbox, dirty) = (self.store.clone(), self.outbox.clone(), self.dirty.clone());
+        let (client, outbox, dirty) =
+            (self.client.clone(), self.outbox.clone(), self.dirty.clone());
         tokio::spawn(async move {
             loop {
                 dirty.notified().await;
-                let _ = save(&store, &outbox);
+                let _ = save(&client, &outbox);
             }
         })
     }
@@ -428,7 +484,12 @@ fn build(store: &Store, out: &Outgoing) -> Result<Request, Outcome> {
 }
 
 /// Sends one mutation's request and says how it ended.
-async fn send(http: &Http, store: &Mutex<Store>, out: &Outgoing, request: Request) -> Outcome {
+async fn send(
+    http: &Http,
+    client: &Mutex<optimist::Client>,
+    out: &Outgoing,
+    request: Request,
+) -> Outcome {
     let key = &*out.idempotency_key;
     let answer = match &request {
         Request::Create { title, .. } => {
@@ -466,7 +527,8 @@ async fn send(http: &Http, store: &Mutex<Store>, out: &Outgoing, request: Reques
         Ok(answer) => answer,
         Err(error) => return transport_outcome(&error),
     };
-    let mut store = lock(store);
+    let mut client = lock(client);
+    let mut store = client.store_mut();
     match (status, &request) {
         (200 | 201, Request::Create { tmp, .. }) => {
             let (real, patch) = match entity_patch(store.policies(), &body) {
@@ -515,20 +577,32 @@ fn transport_outcome(error: &reqwest::Error) -> Outcome {
 }
 
 impl Http {
-    /// The list's body as text: the store normalizes it as it reads it, with no JSON tree.
-    async fn get_todos(&self) -> Result<String, ClientError> {
+    /// A query's fetch: `GET` its app key's path; the body goes to the store as text (it is
+    /// normalized as it is read, with no JSON tree). A refused connection is retried as any
+    /// failure (this app has no other signal that the network is back).
+    async fn fetch(&self, fetch: &Fetch) -> Result<FetchBody, FetchError> {
+        let path = fetch
+            .key
+            .app_key()
+            .and_then(|key| key.strip_prefix("GET "))
+            .ok_or_else(|| FetchError::permanent(format!("not a GET: {:?}", fetch.key)))?;
         let response = self
             .client
-            .get(format!("{}/todos", self.base))
+            .get(format!("{}{path}", self.base))
             .send()
-            .await?;
+            .await
+            .map_err(|error| FetchError::transient(format!("no answer: {error}")))?;
         let status = response.status().as_u16();
-        let body = response.text().await?;
-        if status != 200 {
-            let body: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
-            return Err(ClientError::Status(status, error_text(&body)));
+        let body = response
+            .text()
+            .await
+            .map_err(|error| FetchError::transient(format!("no answer: {error}")))?;
+        match status {
+            200 if body.trim_start().starts_with('[') => Ok(FetchBody::Text(body)),
+            200 => Err(FetchError::permanent(format!("{path} is not an array"))),
+            500..=599 | 429 => Err(FetchError::transient(format!("{status}: {body}"))),
+            _ => Err(FetchError::permanent(format!("{status}: {body}"))),
         }
-        Ok(body)
     }
 
     async fn write(
@@ -559,7 +633,11 @@ impl Http {
     /// Follows the server's change stream until it ends: each other client's change is
     /// written into base (under every pending layer; an older version than base holds is left
     /// out). A refetch runs once the stream is open, for what was missed before.
-    async fn events(&self, store: &Arc<Mutex<Store>>) -> Result<(), ClientError> {
+    async fn events(
+        &self,
+        client: &Mutex<optimist::Client>,
+        list: optimist::QueryId,
+    ) -> Result<(), ClientError> {
         use futures_util::StreamExt;
         let url = format!("{}/events?client={}", self.base, self.client_id);
         let response = self
@@ -591,12 +669,13 @@ impl Http {
                 }
                 if !caught_up {
                     caught_up = true;
-                    let _ = refetch_on(self, store, "GET /todos (stream opened)").await;
+                    let _ = lock(client).refetch(list, optimist::Instant::now());
                 }
                 let Ok(data) = serde_json::from_str::<Json>(&data) else {
                     continue;
                 };
-                let mut store = lock(store);
+                let mut client = lock(client);
+                let mut store = client.store_mut();
                 let patch = match kind.as_str() {
                     "upsert" => entity_patch(store.policies(), &data)
                         .ok()
@@ -620,37 +699,6 @@ impl Http {
         }
         Ok(())
     }
-}
-
-/// Reserves a slot for `GET /todos` below the pending mutations, and confirms it with the
-/// answer; if the request fails, the slot is cancelled (nobody waits for it any more).
-async fn refetch_on(http: &Http, store: &Mutex<Store>, label: &str) -> Result<(), ClientError> {
-    let slot = lock(store).reserve_guarded(label);
-    let rows = http.get_todos().await;
-    let mut store = lock(store);
-    match rows {
-        Ok(rows) => {
-            let patch = list_patch(store.policies(), &rows)?;
-            store
-                .confirm(slot.id(), patch)
-                .map_err(|error| ClientError::Store(error.to_string()))?;
-            Ok(())
-        }
-        Err(error) => {
-            drop(slot);
-            store.collect_abandoned();
-            Err(error)
-        }
-    }
-}
-
-/// `GET /todos`'s array (its body's text) as a patch: every row, and the root's list of them.
-fn list_patch(policies: &Policies, rows: &str) -> Result<Patch, ClientError> {
-    if !rows.trim_start().starts_with('[') {
-        return Err(ClientError::Answer("GET /todos is not an array".into()));
-    }
-    optimist::normalize_at(policies, &Key::root_query(), LIST, rows)
-        .map_err(|error| ClientError::Answer(error.to_string()))
 }
 
 /// One row (a write's answer) as its entity's key and a patch of it.
@@ -737,8 +785,9 @@ pub fn status_text(status: &MutationStatus) -> String {
     }
 }
 
-fn save(store: &Mutex<Store>, outbox: &Path) -> Result<(), ClientError> {
-    let text = lock(store)
+fn save(client: &Mutex<optimist::Client>, outbox: &Path) -> Result<(), ClientError> {
+    let text = lock(client)
+        .store()
         .save_json()
         .map_err(|error| ClientError::Store(error.to_string()))?;
     // Written aside and renamed over the old file: a crash mid-write leaves the old outbox.
@@ -747,8 +796,8 @@ fn save(store: &Mutex<Store>, outbox: &Path) -> Result<(), ClientError> {
     std::fs::rename(&aside, outbox).map_err(ClientError::Outbox)
 }
 
-fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
-    store
+fn lock(client: &Mutex<optimist::Client>) -> MutexGuard<'_, optimist::Client> {
+    client
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -113,7 +113,7 @@ impl<T: Timeline> World<T> {
         let port = server.addr().port();
         let alice = Client::open(&server.url(), "alice", &dir.join("outbox.json")).await?;
         alice.refetch().await?; // the app loads its list first
-        let ui = Ui::mount(&mut alice.store());
+        let ui = Ui::mount(&mut alice.client().store_mut());
         let mut world = World {
             server: Some(server),
             alice,
@@ -145,7 +145,7 @@ impl<T: Timeline> World<T> {
     /// Prints what the user sees now, the mutations' statuses and what re-rendered; returns
     /// what re-rendered.
     fn show(&mut self, step: &str) -> Vec<String> {
-        self.ui.sync(&mut self.alice.store());
+        self.ui.sync(&mut self.alice.client().store_mut());
         let rows = self.alice.shown();
         let mut text = format!("{step}\n  user sees:");
         if rows.is_empty() {
@@ -165,6 +165,7 @@ impl<T: Timeline> World<T> {
         }
         let failed: Vec<String> = self
             .alice
+            .client()
             .store()
             .failed_mutations()
             .map(|m| format!("{}: {}", m.label(), crate::client::status_text(m.status())))
@@ -209,7 +210,7 @@ impl<T: Timeline> World<T> {
                 .all(|key| shown.iter().any(|row| row.key == key.as_str()))
         })
         .await?;
-        self.ui.sync(&mut self.alice.store());
+        self.ui.sync(&mut self.alice.client().store_mut());
         self.ui.take_renders();
         Ok(keys)
     }
@@ -269,6 +270,7 @@ impl<T: Timeline> World<T> {
     fn row(&self, key: &Key) -> Result<Shown, FlowError> {
         let key = self
             .alice
+            .client()
             .store()
             .resolve(key.as_str())
             .cloned()
@@ -285,6 +287,7 @@ impl<T: Timeline> World<T> {
     fn check_failure_shown(&mut self, kind: FailureKind) -> Result<(), FlowError> {
         let failure = self
             .alice
+            .client()
             .store()
             .failed_mutations()
             .last()
@@ -299,7 +302,8 @@ impl<T: Timeline> World<T> {
 
     /// Dismisses every failure shown (the user closed the errors).
     fn dismiss_failures(&mut self) {
-        let mut store = self.alice.store();
+        let mut client = self.alice.client();
+        let mut store = client.store_mut();
         let failed: Vec<_> = store.failed_mutations().map(|m| m.id()).collect();
         for id in failed {
             store.dismiss(id);
@@ -344,7 +348,11 @@ impl<T: Timeline> World<T> {
         check(shown == expected, || {
             format!("the user sees {shown:?}\n  but the database has {expected:?}")
         })?;
-        self.alice.store().check_invariants().map_err(FlowError)?;
+        self.alice
+            .client()
+            .store()
+            .check_invariants()
+            .map_err(FlowError)?;
         Ok(())
     }
 
@@ -425,7 +433,7 @@ impl<T: Timeline> World<T> {
             || format!("the new row should show pending under {tmp}: {row:?}"),
         )?;
         self.settle().await?;
-        let real = self.alice.store().resolve(tmp.as_str()).cloned();
+        let real = self.alice.client().store().resolve(tmp.as_str()).cloned();
         self.show(&format!(
             "the server answered: {tmp} is now {}",
             real.as_ref().map_or("?", Key::as_str)
@@ -597,7 +605,13 @@ impl<T: Timeline> World<T> {
         let tmp = self.alice.create("Send invoice")?;
         self.show("alice adds \"Send invoice\" (the server will commit it and lose the answer)");
         self.settle().await?;
-        let attempts = self.alice.store().mutations().last().map(|m| m.attempts());
+        let attempts = self
+            .alice
+            .client()
+            .store()
+            .mutations()
+            .last()
+            .map(|m| m.attempts());
         self.show(&format!(
             "retried under the same idempotency key: {} sends",
             attempts.unwrap_or(0)
@@ -607,9 +621,10 @@ impl<T: Timeline> World<T> {
         check(db.len() == before + 1, || {
             format!("one row, not two: {db:?}")
         })?;
-        check(self.alice.store().resolve(tmp.as_str()).is_some(), || {
-            "remapped".into()
-        })?;
+        check(
+            self.alice.client().store().resolve(tmp.as_str()).is_some(),
+            || "remapped".into(),
+        )?;
         self.check_matches_database().await
     }
 
@@ -636,7 +651,7 @@ impl<T: Timeline> World<T> {
         // The app quits (the outbox is saved) and starts again: a new client opens the outbox.
         self.alice.shut_down().await?;
         self.alice = Client::open(&self.url(""), "alice", &self.dir.join("outbox.json")).await?;
-        self.ui = Ui::mount(&mut self.alice.store());
+        self.ui = Ui::mount(&mut self.alice.client().store_mut());
         self.ui.take_renders();
         self.show("alice's app restarted: the outbox was loaded, still offline");
         check(self.row(&keys[0])?.done && self.row(&tmp).is_ok(), || {

@@ -184,7 +184,8 @@ async fn run(
                     };
                 }
                 KeyCode::Char('x') => {
-                    let mut store = app.client.store();
+                    let mut client = app.client.client();
+                    let mut store = client.store_mut();
                     let failed: Vec<_> = store.failed_mutations().map(|m| m.id()).collect();
                     for id in failed {
                         store.dismiss(id);
@@ -295,7 +296,8 @@ fn draw(frame: &mut ratatui::Frame<'_>, app: &mut App, rows: &[Shown]) {
 
     let mut lines: Vec<Line<'_>> = Vec::new();
     {
-        let store = app.client.store();
+        let client = app.client.client();
+        let store = client.store();
         for m in store.failed_mutations() {
             lines.push(Line::styled(
                 format!("error: {}: {}", m.label(), client::status_text(m.status())),

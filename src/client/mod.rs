@@ -118,6 +118,9 @@ pub struct Client {
     /// The store's invalidation count the records were last checked against.
     seen_epoch: u64,
     waker: Option<Arc<Waker>>,
+    /// What [`next_due`](Client::next_due) said at the end of the last call: a call that
+    /// makes it sooner wakes the waker.
+    announced: Option<Instant>,
 }
 
 impl Client {
@@ -142,6 +145,7 @@ impl Client {
             seen_revision,
             seen_epoch,
             waker: None,
+            announced: None,
         }
     }
 
@@ -183,10 +187,10 @@ impl Client {
         self.store
     }
 
-    /// Registers `waker`, called at the end of every call that may have made a fetch due
-    /// sooner than [`next_due`](Client::next_due) said before (an observer came, a trigger,
-    /// an invalidation): an async loop sleeping until `next_due` wakes on it. It runs inside
-    /// the call, so it must not call the client. Replaces the previous one.
+    /// Registers `waker`, called at the end of every call that made [`next_due`](Client::next_due)
+    /// sooner than it was at the end of the call before (an observer came, a trigger, an
+    /// invalidation): an async loop sleeping until `next_due` wakes on it. It runs inside the
+    /// call, so it must not call the client. Replaces the previous one.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -195,8 +199,11 @@ impl Client {
     /// let woken = Arc::new(AtomicUsize::new(0));
     /// let count = woken.clone();
     /// client.set_waker(move || { count.fetch_add(1, Ordering::Relaxed); });
-    /// client.focus(optimist::Instant::now());
-    /// assert!(woken.load(Ordering::Relaxed) >= 1);
+    /// let now = optimist::Instant::now();
+    /// client.focus(now);
+    /// assert_eq!(woken.load(Ordering::Relaxed), 0, "nothing became due");
+    /// client.observe(optimist::QueryKey::rest("GET /me", "me"), optimist::QueryOptions::new(), now, |_| {});
+    /// assert_eq!(woken.load(Ordering::Relaxed), 1, "a fetch is due now");
     /// ```
     pub fn set_waker(&mut self, waker: impl Fn() + Send + Sync + 'static) {
         self.waker = Some(Arc::new(waker));
@@ -386,7 +393,10 @@ impl Client {
             }
         }
         self.tell(now);
-        if let Some(waker) = &self.waker {
+        let due = self.next_due();
+        let sooner = due.is_some_and(|due| self.announced.is_none_or(|before| due < before));
+        self.announced = due;
+        if sooner && let Some(waker) = &self.waker {
             waker();
         }
     }
