@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // reason: each test file uses the helpers it needs
 
+pub mod client;
 pub mod hostile;
 #[cfg(feature = "graphql")]
 pub mod watching;
