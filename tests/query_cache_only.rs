@@ -115,7 +115,7 @@ fn invalidation_does_not_fetch() {
 }
 
 #[test]
-#[ignore = "bug: observe schedules a refetch_interval fetch whatever the fetch policy"]
+
 fn a_refetch_interval_does_not_fetch() {
     let mut client = client();
     cached(&mut client);
@@ -138,7 +138,7 @@ fn a_refetch_interval_does_not_fetch() {
 }
 
 #[test]
-#[ignore = "bug: Client::refetch makes a fetch due under CacheOnly, which its docs exclude"]
+
 fn an_explicit_refetch_does_not_fetch() {
     let mut client = client();
     cached(&mut client);

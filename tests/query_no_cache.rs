@@ -119,7 +119,7 @@ fn it_fetches_for_each_new_observer_of_its_record() {
 }
 
 #[test]
-#[ignore = "bug: a no-cache query's key (Fetch::key, query_key) is not equal to the key observed"]
+
 fn its_fetch_carries_the_key_observed() {
     let mut client = client();
     let t0 = Instant::now();

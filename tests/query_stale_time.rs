@@ -128,7 +128,7 @@ fn the_smallest_stale_time_of_the_observers_decides() {
 }
 
 #[test]
-#[ignore = "bug: next_due considers only the smallest stale time of a query's observers"]
+
 fn next_due_names_each_observers_boundary_in_turn() {
     let mut client = client();
     let t0 = Instant::now();

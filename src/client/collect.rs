@@ -80,7 +80,7 @@ impl Client {
         let mut evict: HashSet<FieldName> = HashSet::new();
         for id in &expired {
             let record = self.records.remove(id).expect("listed above");
-            self.by_key.remove(&record.key.identity);
+            self.by_key.remove(&record.identity);
             evict.extend(self.root_fields(&record.read));
         }
         for field in evict.difference(&kept) {

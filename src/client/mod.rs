@@ -318,7 +318,7 @@ impl Client {
     #[doc(hidden)]
     pub fn check_invariants(&self) -> Result<(), String> {
         for (id, record) in &self.records {
-            if self.by_key.get(&record.key.identity) != Some(id) {
+            if self.by_key.get(&record.identity) != Some(id) {
                 return Err(format!("{id:?} is not indexed by its key"));
             }
             if let Some(fetch) = &record.fetch
@@ -404,18 +404,12 @@ impl Client {
     /// Tells every observer whose state changed.
     fn tell(&mut self, now: Instant) {
         let mut told: Vec<(Arc<Listener>, QueryState)> = Vec::new();
-        for observer in self.observers.values_mut() {
-            let Some(record) = self.records.get(&observer.query) else {
+        let ids: Vec<ObserverId> = self.observers.keys().copied().collect();
+        for id in ids {
+            let state = self.shown(id, now);
+            let Some(observer) = self.observers.get_mut(&id) else {
                 continue;
             };
-            let mut state =
-                record.state(&self.store, observer.options.stale_time, self.online, now);
-            if state.data.is_some() {
-                observer.placeholder = None;
-            } else if let Some(previous) = &observer.placeholder {
-                state.data = Some(previous.clone());
-                state.is_placeholder = true;
-            }
             if state != observer.last {
                 observer.last = state.clone();
                 told.push((observer.listener.clone(), state));
@@ -424,6 +418,25 @@ impl Client {
         for (listener, state) in told {
             listener(&state);
         }
+    }
+
+    /// What the observer `id` is shown at `now` (its placeholder dropped once its query has
+    /// data).
+    pub(super) fn shown(&mut self, id: ObserverId, now: Instant) -> QueryState {
+        let Some(observer) = self.observers.get_mut(&id) else {
+            return QueryState::default();
+        };
+        let Some(record) = self.records.get(&observer.query) else {
+            return QueryState::default();
+        };
+        let mut state = record.state(&self.store, observer.options.stale_time, self.online, now);
+        if state.data.is_some() {
+            observer.placeholder = None;
+        } else if let Some(previous) = &observer.placeholder {
+            state.data = Some(previous.clone());
+            state.is_placeholder = true;
+        }
+        state
     }
 }
 

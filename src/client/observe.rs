@@ -216,20 +216,26 @@ impl Client {
         record.unobserved_since = None;
         record.gc_time = record.gc_time.max(options.gc_time);
         record.retry = options.retry;
-        let first = record.state(&self.store, options.stale_time, self.online, now);
         self.observers.insert(
             observer,
             Observer {
                 query,
                 options: options.clone(),
                 listener,
-                last: first,
+                last: QueryState::default(),
                 placeholder,
             },
         );
         self.mount(query, &options, now);
-        if let Some(every) = options.refetch_interval {
+        if options.fetch_policy.fetches()
+            && let Some(every) = options.refetch_interval
+        {
             self.schedule_interval(query, every, now);
+        }
+        // What it is shown first is returned, not told.
+        let first = self.shown(observer, now);
+        if let Some(new) = self.observers.get_mut(&observer) {
+            new.last = first;
         }
         self.sync();
         let record = &self.records[&query];
@@ -250,23 +256,21 @@ impl Client {
         pages: Option<Pages>,
     ) -> QueryId {
         let no_cache = options.fetch_policy == FetchPolicy::NoCache;
-        let key = if no_cache {
-            QueryKey {
-                source: key.source.clone(),
-                identity: Arc::from(format!("no-cache\u{0}{}", key.identity)),
-            }
+        let identity = if no_cache {
+            Arc::from(format!("no-cache\u{0}{}", key.identity))
         } else {
-            key.clone()
+            key.identity.clone()
         };
-        if let Some(id) = self.by_key.get(&key.identity) {
+        if let Some(id) = self.by_key.get(&identity) {
             return *id;
         }
         let id = QueryId(next_id());
-        let mut read = Read::new(&key, no_cache, pages.is_some());
+        let mut read = Read::new(key, no_cache, pages.is_some());
         if let Read::Pages(paged) = &mut read {
             paged.pages = pages;
         }
-        let mut record = Record::new(key.clone(), read, self.store.stale.epoch(), options.retry);
+        let epoch = self.store.stale.epoch();
+        let mut record = Record::new(key.clone(), identity.clone(), read, epoch, options.retry);
         // A new record shows the cache unless its policy waits for the network.
         if !matches!(
             options.fetch_policy,
@@ -276,7 +280,7 @@ impl Client {
         } else {
             record.reading = false;
         }
-        self.by_key.insert(key.identity.clone(), id);
+        self.by_key.insert(identity, id);
         self.records.insert(id, record);
         id
     }
@@ -304,6 +308,9 @@ impl Client {
         };
         record.observers.retain(|o| *o != observer);
         if !record.observers.is_empty() {
+            if record.interval_due {
+                self.reschedule_interval(id, now);
+            }
             return;
         }
         record.unobserved_since = Some(now);

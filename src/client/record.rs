@@ -70,7 +70,10 @@ pub(crate) enum Next {
 }
 
 pub(crate) struct Record {
+    /// The key observed.
     pub(crate) key: QueryKey,
+    /// What the record is found by: the key's identity, marked apart under `NoCache`.
+    pub(crate) identity: Arc<str>,
     pub(crate) read: Read,
     pub(crate) status: QueryStatus,
     pub(crate) error: Option<FetchError>,
@@ -96,6 +99,8 @@ pub(crate) struct Record {
     pub(crate) next: Next,
     /// The due fetch replaces the one in flight (which cancels when it is handed out).
     pub(crate) supersede: bool,
+    /// The due fetch is a refetch interval's (it follows the observers that asked for one).
+    pub(crate) interval_due: bool,
     /// The due fetch waits for the network ([`FetchErrorKind::Offline`]).
     pub(crate) offline_wait: bool,
     pub(crate) observers: Vec<ObserverId>,
@@ -115,9 +120,16 @@ pub(crate) struct Record {
 }
 
 impl Record {
-    pub(crate) fn new(key: QueryKey, read: Read, epoch: u64, retry: RetryPolicy) -> Record {
+    pub(crate) fn new(
+        key: QueryKey,
+        identity: Arc<str>,
+        read: Read,
+        epoch: u64,
+        retry: RetryPolicy,
+    ) -> Record {
         Record {
             key,
+            identity,
             read,
             status: QueryStatus::Pending,
             error: None,
@@ -134,6 +146,7 @@ impl Record {
             due: None,
             next: Next::Query,
             supersede: false,
+            interval_due: false,
             offline_wait: false,
             observers: Vec::new(),
             unobserved_since: None,
@@ -237,14 +250,21 @@ impl Record {
         }
     }
 
-    /// The fetch status: fetching while a fetch is handed out, due, or waiting for a retry;
-    /// paused while one is due and the app is offline.
-    pub(crate) fn fetch_status(&self, online: bool) -> FetchStatus {
+    /// The fetch status at `now`: fetching while a fetch is handed out, due, or waiting for a
+    /// retry; paused while one is due and the app is offline; idle otherwise (a refetch
+    /// interval's next fetch, due later, is not a fetch under way).
+    pub(crate) fn fetch_status(&self, online: bool, now: Instant) -> FetchStatus {
+        let under_way = self.attempts > 0 || self.offline_wait;
         match (&self.fetch, self.due) {
             (Some(_), _) => FetchStatus::Fetching,
-            (None, Some(_)) if !online || self.offline_wait => FetchStatus::Paused,
-            (None, Some(_)) => FetchStatus::Fetching,
-            (None, None) => FetchStatus::Idle,
+            (None, Some(due)) if due <= now || under_way => {
+                if !online || self.offline_wait {
+                    FetchStatus::Paused
+                } else {
+                    FetchStatus::Fetching
+                }
+            }
+            (None, _) => FetchStatus::Idle,
         }
     }
 
@@ -258,7 +278,7 @@ impl Record {
     ) -> QueryState {
         QueryState {
             status: self.status,
-            fetch_status: self.fetch_status(online),
+            fetch_status: self.fetch_status(online, now),
             data: self.data.clone(),
             error: self.error.clone(),
             updated_at: self.updated_at,

@@ -120,7 +120,7 @@ impl Client {
         now: Instant,
     ) -> Result<Changes, QueryError> {
         let now = self.at(now);
-        let (query, flight) = self.take_fetch(id)?;
+        let (query, flight, superseded) = self.take_fetch(id)?;
         let record = self
             .records
             .get_mut(&query)
@@ -147,13 +147,13 @@ impl Client {
         };
         match written {
             Ok(changes) => {
-                self.answered(query, flight, now);
+                self.answered(query, flight, superseded, now);
                 self.sync();
                 Ok(changes)
             }
             Err(error) => {
                 let changes = self.cancel_slot(flight.slot);
-                self.failed(query, flight.page, error, now);
+                self.failed(query, flight.page, superseded, error, now);
                 self.sync();
                 Ok(changes)
             }
@@ -163,8 +163,9 @@ impl Client {
     /// The fetch `id` failed with `error`: its slot is cancelled, and by the error's kind the
     /// query waits for the network (offline: not counted), is retried after its policy's
     /// delay (transient, while attempts remain; the data stays shown and the status as it
-    /// was), or becomes an error (the error kept, the data too). Refused as
-    /// [`resolve`](Client::resolve) is.
+    /// was), or becomes an error (the error kept, the data too). The failure of a fetch
+    /// superseded while in flight is not counted: its replacement is due (an offline failure
+    /// still makes it wait for the network). Refused as [`resolve`](Client::resolve) is.
     ///
     /// ```
     /// use optimist::{Client, FetchError, FetchStatus, QueryKey, QueryOptions, QueryStatus, Store, Instant};
@@ -188,9 +189,9 @@ impl Client {
         now: Instant,
     ) -> Result<Changes, QueryError> {
         let now = self.at(now);
-        let (query, flight) = self.take_fetch(id)?;
+        let (query, flight, superseded) = self.take_fetch(id)?;
         let changes = self.cancel_slot(flight.slot);
-        self.failed(query, flight.page, error, now);
+        self.failed(query, flight.page, superseded, error, now);
         self.sync();
         Ok(changes)
     }
@@ -211,13 +212,16 @@ impl Client {
     /// ```
     pub fn interrupt(&mut self, id: FetchId) -> Result<(), QueryError> {
         let now = self.now.unwrap_or_else(Instant::now);
-        let (query, flight) = self.take_fetch(id)?;
+        let (query, flight, superseded) = self.take_fetch(id)?;
         self.cancel_slot(flight.slot);
         let record = self
             .records
             .get_mut(&query)
             .expect("fetches are of records");
-        record.next = retry_of(flight.page);
+        if !superseded {
+            record.next = retry_of(flight.page);
+        }
+        record.interval_due = false;
         record.due = Some(now);
         self.sync();
         Ok(())
@@ -241,10 +245,18 @@ impl Client {
     /// ```
     pub fn refetch(&mut self, id: QueryId, now: Instant) -> Result<(), QueryError> {
         let now = self.at(now);
-        if !self.records.contains_key(&id) {
+        let Some(record) = self.records.get(&id) else {
             return Err(QueryError::UnknownQuery(id));
+        };
+        let cache_only = !record.observers.is_empty()
+            && record.observers.iter().all(|observer| {
+                self.observers
+                    .get(observer)
+                    .is_some_and(|o| o.options.fetch_policy == FetchPolicy::CacheOnly)
+            });
+        if !cache_only {
+            self.make_due(id, now, true);
         }
-        self.make_due(id, now, true);
         self.sync();
         Ok(())
     }
@@ -470,7 +482,7 @@ impl Client {
                 next = Some(next.map_or(at, |next| next.min(at)));
             }
         };
-        for (id, record) in &self.records {
+        for record in self.records.values() {
             if self.online && !record.offline_wait && (record.fetch.is_none() || record.supersede) {
                 consider(record.due);
             }
@@ -482,10 +494,17 @@ impl Client {
                             .and_then(|since| since.checked_add(record.gc_time)),
                     );
                 }
-            } else if let (Some(stale), Some(at)) = (self.min_stale_time(*id), record.updated_at) {
-                let flips = at.checked_add(stale);
-                if flips.is_some_and(|flips| now.is_none_or(|now| flips > now)) {
-                    consider(flips);
+            } else if let Some(at) = record.updated_at {
+                // Each observer's data turns stale at its own stale time.
+                for observer in &record.observers {
+                    let stale = self
+                        .observers
+                        .get(observer)
+                        .and_then(|o| o.options.stale_time);
+                    let flips = stale.and_then(|stale| at.checked_add(stale));
+                    if flips.is_some_and(|flips| now.is_none_or(|now| flips > now)) {
+                        consider(flips);
+                    }
                 }
             }
         }
@@ -523,6 +542,7 @@ impl Client {
             record.supersede = true;
         }
         record.next = Next::Query;
+        record.interval_due = false;
         record.due = Some(record.due.map_or(now, |due| due.min(now)));
     }
 
@@ -533,7 +553,20 @@ impl Client {
         };
         if record.fetch.is_none() && record.due.is_none() {
             record.due = now.checked_add(every);
+            record.interval_due = record.due.is_some();
         }
+    }
+
+    /// The observers of `id` changed while an interval refetch was due: the next one is
+    /// the shortest interval of those left, from the last answer (none if none asks).
+    pub(super) fn reschedule_interval(&mut self, id: QueryId, now: Instant) {
+        let interval = self.interval_of(id);
+        let Some(record) = self.records.get_mut(&id) else {
+            return;
+        };
+        let from = record.settled_at.unwrap_or(now);
+        record.due = interval.and_then(|every| from.checked_add(every));
+        record.interval_due = record.due.is_some();
     }
 
     /// Reads the record `id` again after the store changed; a query whose read turned
@@ -638,8 +671,9 @@ impl Client {
         }
     }
 
-    /// Takes the fetch `id` out of flight.
-    fn take_fetch(&mut self, id: FetchId) -> Result<(QueryId, InFlight), QueryError> {
+    /// Takes the fetch `id` out of flight. A superseded fetch leaves its replacement due
+    /// (the record's `supersede` then says so no more: nothing is in flight to cancel).
+    fn take_fetch(&mut self, id: FetchId) -> Result<(QueryId, InFlight, bool), QueryError> {
         let query = self
             .fetches
             .remove(&id)
@@ -650,10 +684,12 @@ impl Client {
             .and_then(|record| record.fetch.take())
             .filter(|flight| flight.id == id)
             .ok_or(QueryError::UnknownFetch(id))?;
-        if let Some(record) = self.records.get_mut(&query) {
-            record.supersede = false;
-        }
-        Ok((query, flight))
+        let record = self
+            .records
+            .get_mut(&query)
+            .expect("fetches are of records");
+        let superseded = std::mem::take(&mut record.supersede);
+        Ok((query, flight, superseded))
     }
 
     /// Cancels an answer's slot (nothing was written in it).
@@ -662,8 +698,9 @@ impl Client {
             .unwrap_or_default()
     }
 
-    /// The answer of `flight` landed: the query is a success as of `now`.
-    fn answered(&mut self, id: QueryId, flight: InFlight, now: Instant) {
+    /// The answer of `flight` landed: the query is a success as of `now`. If it was
+    /// superseded, its replacement stays due (it was asked for after this one was sent).
+    fn answered(&mut self, id: QueryId, flight: InFlight, superseded: bool, now: Instant) {
         let interval = self.interval_of(id);
         let record = self.records.get_mut(&id).expect("answered queries exist");
         record.reading = true;
@@ -706,35 +743,50 @@ impl Client {
                     .map_or_else(|| "nothing to read".to_owned(), ToString::to_string)
             )));
         }
+        if superseded {
+            return;
+        }
         if let Some(next) = continue_with {
             record.next = next;
+            record.interval_due = false;
             record.due = Some(now);
         } else if let Some(every) = interval {
             record.due = now.checked_add(every);
+            record.interval_due = record.due.is_some();
         }
     }
 
-    /// A fetch of `id` (for `page`, if paged) failed with `error` at `now`.
+    /// A fetch of `id` (for `page`, if paged) failed with `error` at `now`. A superseded
+    /// fetch's failure is not counted: its replacement is due.
     fn failed(
         &mut self,
         id: QueryId,
         page: Option<(usize, serde_json::Value)>,
+        superseded: bool,
         error: FetchError,
         now: Instant,
     ) {
         let interval = self.interval_of(id);
         let record = self.records.get_mut(&id).expect("failed queries exist");
         if error.kind == FetchErrorKind::Offline {
+            // The network is down: the fetch (or the one that superseded it) waits for it.
             record.offline_wait = true;
-            record.next = retry_of(page);
+            record.interval_due = false;
+            if !superseded {
+                record.next = retry_of(page);
+            }
             record.due = Some(now);
             return;
         }
+        if superseded {
+            return;
+        }
+        record.interval_due = false;
         record.attempts += 1;
         record.failure_count += 1;
         record.failure_reason = Some(error.clone());
         let retry_at = (error.kind.is_retried() && record.retry.allows(record.attempts))
-            .then(|| now.checked_add(record.retry.delay(&record.key.identity, record.attempts)))
+            .then(|| now.checked_add(record.retry.delay(&record.identity, record.attempts)))
             .flatten();
         match retry_at {
             Some(at) => {
@@ -752,6 +804,7 @@ impl Client {
                 } else {
                     interval.and_then(|every| now.checked_add(every))
                 };
+                record.interval_due = record.due.is_some();
             }
         }
     }

@@ -365,12 +365,15 @@ impl Model {
         let now2 = 2 * self.now;
         let rec = self.records.get_mut(&serial).expect("live");
         rec.fetch = None;
-        // A refetch asked for while this fetch was in flight still goes.
-        let asked = if rec.supersede { rec.due } else { None };
-        rec.supersede = false;
+        // A fetch superseded while in flight: its replacement is due, and its failure is not
+        // counted (Client::reject's docs); an offline failure still says the network is down.
+        let superseded = std::mem::take(&mut rec.supersede);
         if kind == Kind::Offline {
             rec.offline_wait = true;
             rec.due = Some(now2);
+            return;
+        }
+        if superseded {
             return;
         }
         rec.attempts += 1;
@@ -382,10 +385,6 @@ impl Model {
             rec.attempts = 0;
             rec.due = None;
         }
-        rec.due = match (rec.due, asked) {
-            (Some(due), Some(asked)) => Some(due.min(asked)),
-            (due, asked) => due.or(asked),
-        };
     }
 
     pub(crate) fn online(&mut self) {
@@ -492,11 +491,6 @@ impl Model {
 /// outcome the reference does not model: not drawn.
 pub(crate) fn known_bug(m: &Model, step: &Step) -> Option<&'static str> {
     match step {
-        Step::Refetch(serial) => {
-            let rec = m.records.get(serial)?;
-            (!rec.observers.is_empty() && !m.wants(rec))
-                .then_some("query_cache_only::an_explicit_refetch_does_not_fetch")
-        }
         Step::Resolve(fetch, _) => {
             let rec = &m.records[&m.awaited(*fetch)?];
             (!rec.no_cache && m.marks.contains(&rec.key) && m.slot_blocked(*fetch)).then_some(
@@ -505,11 +499,6 @@ pub(crate) fn known_bug(m: &Model, step: &Step) -> Option<&'static str> {
         }
         Step::Reject(fetch, kind) => {
             let rec = &m.records[&m.awaited(*fetch)?];
-            if rec.supersede {
-                return Some(
-                    "query_invalidation::an_invalidation_during_a_fetch_that_then_fails_still_refetches",
-                );
-            }
             let retried = *kind == Kind::Transient && rec.attempts + 1 < rec.max_attempts;
             let retry_at = 2 * m.now + 1;
             (retried && m.records.values().any(|r| r.due == Some(retry_at)))
