@@ -95,10 +95,15 @@ impl FieldName {
     /// assert_eq!(FieldName::with_args("todos", &serde_json::json!({"first": 1})).name(), "todos");
     /// ```
     pub fn name(&self) -> &str {
-        match self.0.find('(') {
-            Some(at) => &self.0[..at],
-            None => &self.0,
-        }
+        bare_name(&self.0)
+    }
+}
+
+/// The name of a store field name without its arguments (`todos({"page":2})` -> `todos`).
+pub(crate) fn bare_name(field: &str) -> &str {
+    match field.find('(') {
+        Some(at) => &field[..at],
+        None => field,
     }
 }
 

@@ -28,7 +28,7 @@ fn a_field_without_arguments_is_typed() {
 }
 
 #[test]
-#[ignore = "bug: normalize_at looks type_at paths up by the store field name with its arguments"]
+
 fn a_field_with_arguments_is_typed_by_its_bare_name() {
     let mut client = client();
     let t0 = Instant::now();

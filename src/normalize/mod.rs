@@ -113,8 +113,9 @@ fn write_root<'a>(
 
 /// Normalizes a payload of any shape (a REST list, an object, a scalar) as the one field
 /// `field` of `root`: what [`normalize`] makes of `{field: payload}`, without building it.
-/// Paths of [`Policies::type_at`] start at `field`, so `GET /todos`'s array written at `todos`
-/// is typed by `type_at("todos", "Todo")`. Other fields of `root` are left as they are.
+/// Paths of [`Policies::type_at`] start at `field`'s name, whatever its arguments, so
+/// `GET /todos`'s array written at `todos` (or at `todos({"page":2})`) is typed by
+/// `type_at("todos", "Todo")`. Other fields of `root` are left as they are.
 ///
 /// ```
 /// use optimist::{Key, Policies, Store, Value, normalize_at};

@@ -648,7 +648,9 @@ fn root_field_from<'a, R: Read<'a>>(
     }
     let mut stream = Stream::new(policies);
     let typename = key.typename().or_else(|| root_typename(key));
-    let site = Site::root(policies, key).child(policies, typename, field);
+    // A store field name: its paths are its name's, whatever its arguments.
+    let bare = crate::field::bare_name(field);
+    let site = Site::root(policies, key).child(policies, typename, bare);
     let mut de = serde_json::Deserializer::new(read);
     let value = ValueSeed {
         w: &mut stream,

@@ -202,7 +202,9 @@ impl<'p> Writer<'p> {
         if let Some(typename) = typename {
             fields.push((self.typename_field.clone(), Value::from(typename)));
         }
-        let site = self.child_site(self.root_site(key), typename, field);
+        // A store field name: its paths are its name's, whatever its arguments.
+        let bare = crate::field::bare_name(field);
+        let site = self.child_site(self.root_site(key), typename, bare);
         let value = self.value(Expect::Any, json, &path.field(field), 2, site)?;
         fields.push((self.name(field), value));
         self.store(key.clone(), freeze(fields));
