@@ -215,7 +215,7 @@ fn an_answer_arriving_before_the_superseding_fetch_is_sent_is_taken_and_the_refe
 }
 
 #[test]
-#[ignore = "bug: an answer whose slot cannot fold into base yet leaves its query stale (the store's mark stays)"]
+
 fn an_answer_after_an_invalidation_is_fresh_while_an_older_fetch_is_in_flight() {
     let mut client = client();
     let t0 = Instant::now();
@@ -246,7 +246,7 @@ fn an_answer_after_an_invalidation_is_fresh_while_an_older_fetch_is_in_flight() 
 }
 
 #[test]
-#[ignore = "bug: invalidating one field supersedes the in-flight refetch of another query still marked"]
+
 fn invalidating_one_field_leaves_another_querys_refetch_alone() {
     let mut client = client();
     let t0 = Instant::now();
@@ -307,7 +307,7 @@ fn an_invalidation_during_a_fetch_that_then_fails_still_refetches() {
 }
 
 #[test]
-#[ignore = "bug (store): a mark set after a layer was confirmed is cleared when that layer folds into base"]
+
 fn a_mark_set_after_an_answer_outlives_the_answers_fold_into_base() {
     let mut client = client();
     let t0 = Instant::now();

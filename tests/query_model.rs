@@ -27,10 +27,9 @@
 //! the same second are ordered by their jitter, which it does not model (such a step is not
 //! drawn). Ties between queries due at the same instant go to the older query.
 //!
-//! Steps where the client has a known bug are not drawn (see `known_bug` in `reference.rs`):
-//! each names the ignored scenario test that shows the bug, and the reference follows the
-//! documented behaviour there (with the arm dropped, the model finds each bug). Once a bug is
-//! fixed, drop its arm.
+//! Steps whose outcome the reference does not model are not drawn (see `not_modelled` in
+//! `reference.rs`); the arms that once kept out the client's known bugs are gone with the
+//! bugs.
 //!
 //! Files (in `tests/query_model/`): the steps in `steps.rs`, the naive store in `store.rs`,
 //! the records and rules in `reference.rs`, the reference half of the state machine in

@@ -410,9 +410,13 @@ impl Client {
             let Some(observer) = self.observers.get_mut(&id) else {
                 continue;
             };
-            if state != observer.last {
+                        if state != observer.last {
                 observer.last = state.clone();
                 told.push((observer.listener.clone(), state));
+            } else {
+                // Equal data read again: keep the new allocation (nothing told), so the next
+                // comparison is by pointer, and a later telling hands on the data as read.
+                observer.last.data = state.data;
             }
         }
         for (listener, state) in told {

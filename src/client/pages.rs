@@ -185,8 +185,10 @@ impl PagedRead {
         Ok(data)
     }
 
-    /// Whether the store marked stale a field any page read.
-    pub(crate) fn is_marked(&self, store: &Store) -> bool {
-        self.loaded.iter().any(|(_, read)| read.is_marked(store))
+    /// Whether the store marked stale a field any page read, after the count `after`.
+    pub(crate) fn is_marked(&self, store: &Store, after: u64) -> bool {
+        self.loaded
+            .iter()
+            .any(|(_, read)| read.is_marked(store, after))
     }
 }

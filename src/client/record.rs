@@ -115,6 +115,9 @@ pub(crate) struct Record {
     pub(crate) fetched_epoch: u64,
     /// Marked stale by [`Client::invalidate`](crate::Client::invalidate), until an answer.
     pub(crate) invalidated: bool,
+    /// The store's invalidation count when the fetch of its last answer was handed out: it
+    /// is fresh of the marks set before (`None`: never answered).
+    pub(crate) answered_epoch: Option<u64>,
     /// The last answer's time, for a refetch interval (answered or given up).
     pub(crate) settled_at: Option<Instant>,
 }
@@ -154,6 +157,7 @@ impl Record {
             retry,
             fetched_epoch: epoch,
             invalidated: false,
+            answered_epoch: None,
             settled_at: None,
         }
     }
@@ -233,20 +237,30 @@ impl Record {
                 }
             }
         }
-        self.reads_marked(store)
+        self.reads_marked(store, self.answered_epoch.unwrap_or(0))
     }
 
-    /// Whether the store marked stale a field this record read. O(1) when nothing is marked.
-    pub(crate) fn reads_marked(&self, store: &Store) -> bool {
+    /// Whether the store marked stale a field this record reads, by a call after its
+    /// invalidation count was `after`. O(1) when nothing is marked, else O(size of the read).
+    pub(crate) fn reads_marked(&self, store: &Store, after: u64) -> bool {
         if store.stale.is_empty() {
             return false;
         }
         match &self.read {
             Read::Own => false,
             #[cfg(feature = "graphql")]
-            Read::Document(query) => query.is_stale(store),
-            Read::Field(tree) => tree.is_marked(store),
-            Read::Pages(pages) => pages.is_marked(store),
+            Read::Document(query) => crate::read::fields_read(
+                &store.view(),
+                store.policies(),
+                query.document(),
+                query.variables(),
+            )
+            .is_ok_and(|read| {
+                read.iter()
+                    .any(|(key, field)| store.stale.marked_after(key, field, after))
+            }),
+            Read::Field(tree) => tree.is_marked(store, after),
+            Read::Pages(pages) => pages.is_marked(store, after),
         }
     }
 

@@ -596,11 +596,13 @@ impl Client {
         if record.observers.is_empty() || !self.wants(id, |_| true) {
             return;
         }
-        let before = match &record.fetch {
-            Some(fetch) => fetch.epoch < epoch,
-            None => record.fetched_epoch < epoch,
+        // Marks set after the fetch in flight (or the last one) was sent: its answer may
+        // predate them.
+        let after = match &record.fetch {
+            Some(fetch) => fetch.epoch,
+            None => record.fetched_epoch,
         };
-        if before && record.reads_marked(&self.store) {
+        if after < epoch && record.reads_marked(&self.store, after) {
             let supersede = record.fetch.is_some();
             self.make_due(id, now, supersede);
         }
@@ -709,6 +711,7 @@ impl Client {
         record.failure_reason = None;
         record.error = None;
         record.invalidated = false;
+        record.answered_epoch = Some(flight.epoch);
         record.offline_wait = false;
         record.updated_at = Some(now);
         record.settled_at = Some(now);

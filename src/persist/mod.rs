@@ -78,7 +78,7 @@ impl Store {
             stale: self
                 .stale
                 .by_key()
-                .map(|(key, fields)| (key.clone(), fields.iter().cloned().collect()))
+                .map(|(key, fields)| (key.clone(), fields.cloned().collect()))
                 .collect(),
             retained: self
                 .retained

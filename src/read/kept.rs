@@ -136,19 +136,23 @@ impl FieldTree {
         &self.field
     }
 
-    /// Whether the store marked stale a field this read returns: the field itself, or any
-    /// field of an entity it reached (the tree holds them all). O(entities read).
-    pub(crate) fn is_marked(&self, store: &Store) -> bool {
+    /// Whether the store marked stale, by a call after its invalidation count was `after`, a
+    /// field this read returns: the field itself, or any field of an entity it reached (the
+    /// tree holds them all). O(entities read).
+    pub(crate) fn is_marked(&self, store: &Store, after: u64) -> bool {
         if store.stale.is_empty() {
             return false;
         }
-        if store.stale.contains(self.key.as_str(), self.field.as_str()) {
+        if store
+            .stale
+            .marked_after(self.key.as_str(), self.field.as_str(), after)
+        {
             return true;
         }
         self.last.iter().any(|last| {
             last.deps
                 .keys()
-                .any(|key| **key != *self.key.as_str() && store.stale.contains_key(key))
+                .any(|key| **key != *self.key.as_str() && store.stale.key_marked_after(key, after))
         })
     }
 }

@@ -1,25 +1,36 @@
 //! The stale marks themselves: for each entity, the fields known to need a refetch.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::field::FieldName;
 use crate::key::Key;
 use crate::op::Op;
 
-/// The stale `(entity, field)` marks, by entity.
+/// The stale `(entity, field)` marks, by entity, each with the count of marking calls when it
+/// was set (its stamp: a read answered after that count is fresh of it).
 #[derive(Clone, Default, Debug)]
 pub(crate) struct Marks {
-    by_key: BTreeMap<Key, BTreeSet<FieldName>>,
+    by_key: BTreeMap<Key, BTreeMap<FieldName, u64>>,
     /// How many marks in all.
     len: usize,
-    /// How many calls added a mark, ever: a query lifecycle compares it with the count it saw
-    /// to learn that something was invalidated since. Not part of the marks' value (`==`).
+    /// How many calls marked a field (new or marked again), ever: a query lifecycle compares
+    /// it with the count it saw to learn that something was invalidated since. Not part of
+    /// the marks' value (`==`).
     epoch: u64,
+    /// The count when each confirmed, not yet folded layer was confirmed, by its request
+    /// number: folding it into base clears only the marks set before its answer.
+    confirmed: HashMap<u64, u64>,
 }
 
 impl PartialEq for Marks {
+    /// The marks themselves, not when they were set.
     fn eq(&self, other: &Marks) -> bool {
-        self.by_key == other.by_key
+        self.by_key.len() == other.by_key.len()
+            && self
+                .by_key
+                .iter()
+                .zip(&other.by_key)
+                .all(|((a, fa), (b, fb))| a == b && fa.keys().eq(fb.keys()))
     }
 }
 
@@ -31,14 +42,15 @@ impl Marks {
         if fields.peek().is_none() {
             return 0;
         }
+        // A field marked again is stamped again: an answer given since the first mark does
+        // not answer this one.
+        self.epoch += 1;
+        let stamp = self.epoch;
         let set = self.by_key.entry(key.clone()).or_default();
         for field in fields {
-            added += usize::from(set.insert(field));
+            added += usize::from(set.insert(field, stamp).is_none());
         }
         self.len += added;
-        if added > 0 {
-            self.epoch += 1;
-        }
         added
     }
 
@@ -47,11 +59,45 @@ impl Marks {
         self.epoch
     }
 
-    /// Fresh data for `key` reached base through `ops`: a field written or removed is fresh, a
+    /// Whether `key`'s `field` is marked, by a call after the count was `after`.
+    pub(crate) fn marked_after(&self, key: &str, field: &str, after: u64) -> bool {
+        self.by_key
+            .get(key)
+            .and_then(|set| set.get(field))
+            .is_some_and(|stamp| *stamp > after)
+    }
+
+    /// Whether some field of `key` is marked, by a call after the count was `after`.
+    pub(crate) fn key_marked_after(&self, key: &str, after: u64) -> bool {
+        self.by_key
+            .get(key)
+            .is_some_and(|set| set.values().any(|stamp| *stamp > after))
+    }
+
+    /// The layer with request number `seq` was confirmed now: its answer is fresh of every
+    /// mark set so far.
+    pub(crate) fn note_confirmed(&mut self, seq: u64) {
+        self.confirmed.insert(seq, self.epoch);
+    }
+
+    /// The count when the layer `seq` was confirmed (and forgets it: it folds); `u64::MAX`
+    /// for a layer confirmed before this store was loaded.
+    pub(crate) fn take_confirmed(&mut self, seq: u64) -> u64 {
+        self.confirmed.remove(&seq).unwrap_or(u64::MAX)
+    }
+
+    /// Drops every mark (the count goes on).
+    pub(crate) fn clear(&mut self) {
+        self.by_key.clear();
+        self.len = 0;
+    }
+
+    /// Fresh data for `key` reached base through `ops`, answered when the count was `answered`
+    /// (`u64::MAX`: now): a field written or removed is fresh of the marks set before, a
     /// deleted entity has nothing left to refetch. Relative ops (increments, list edits,
     /// updaters) change what is there and leave it as stale as it was. O(1) when nothing is
     /// marked.
-    pub(crate) fn clear_written(&mut self, key: &Key, ops: &[Op]) {
+    pub(crate) fn clear_written(&mut self, key: &Key, ops: &[Op], answered: u64) {
         if self.by_key.is_empty() {
             return;
         }
@@ -63,13 +109,17 @@ impl Marks {
             match op {
                 Op::Write(fields) => {
                     for (name, _) in fields.iter() {
-                        set.remove(name);
+                        if set.get(name).is_some_and(|stamp| *stamp <= answered) {
+                            set.remove(name);
+                        }
                     }
                 }
                 Op::RemoveField(name) => {
-                    set.remove(name);
+                    if set.get(name).is_some_and(|stamp| *stamp <= answered) {
+                        set.remove(name);
+                    }
                 }
-                Op::Delete => set.clear(),
+                Op::Delete => set.retain(|_, stamp| *stamp > answered),
                 Op::Increment { .. }
                 | Op::ListInsert { .. }
                 | Op::ListRemove { .. }
@@ -89,13 +139,13 @@ impl Marks {
         }
         let set = self.by_key.remove(key)?;
         self.len -= set.len();
-        Some(set)
+        Some(set.into_keys().collect())
     }
 
     /// Drops the mark of one field of `key`.
     pub(crate) fn remove_field(&mut self, key: &str, field: &str) {
         if let Some(set) = self.by_key.get_mut(key)
-            && set.remove(field)
+            && set.remove(field).is_some()
         {
             self.len -= 1;
             if set.is_empty() {
@@ -124,7 +174,9 @@ impl Marks {
     }
 
     pub(crate) fn contains(&self, key: &str, field: &str) -> bool {
-        self.by_key.get(key).is_some_and(|set| set.contains(field))
+        self.by_key
+            .get(key)
+            .is_some_and(|set| set.contains_key(field))
     }
 
     /// The marked entity keys, in key order.
@@ -136,12 +188,12 @@ impl Marks {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key, &FieldName)> {
         self.by_key
             .iter()
-            .flat_map(|(key, fields)| fields.iter().map(move |field| (key, field)))
+            .flat_map(|(key, fields)| fields.keys().map(move |field| (key, field)))
     }
 
-    /// The marks of `key`, by entity, for saving.
-    pub(crate) fn by_key(&self) -> impl Iterator<Item = (&Key, &BTreeSet<FieldName>)> {
-        self.by_key.iter()
+    /// The marks, by entity, for saving.
+    pub(crate) fn by_key(&self) -> impl Iterator<Item = (&Key, impl Iterator<Item = &FieldName>)> {
+        self.by_key.iter().map(|(key, fields)| (key, fields.keys()))
     }
 }
 
@@ -172,10 +224,11 @@ mod tests {
                     by: 1.into(),
                 },
             ],
+            u64::MAX,
         );
         assert_eq!(marks.len(), 2);
         assert!(marks.contains("A:1", "c") && marks.contains("A:1", "d"));
-        marks.clear_written(&k, &[Op::Delete]);
+        marks.clear_written(&k, &[Op::Delete], u64::MAX);
         assert!(marks.is_empty());
         assert_eq!(marks.len(), 0);
     }

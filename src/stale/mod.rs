@@ -147,7 +147,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn clear_stale(&mut self) {
-        self.stale = Marks::default();
+        self.stale.clear();
     }
 
     /// `key`, or the key it was remapped to.

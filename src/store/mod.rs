@@ -540,7 +540,7 @@ impl Store {
                 continue;
             }
             let written = apply(old, key_ops, &self.updaters);
-            self.stale.clear_written(key, key_ops);
+            self.stale.clear_written(key, key_ops, u64::MAX);
             if self.stack.touching(key).is_empty() {
                 // No layer touches the key: its view is base, before and after.
                 record(&mut changes, key, old, written.as_ref());

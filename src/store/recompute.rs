@@ -207,6 +207,8 @@ impl Store {
         }
         let layers = self.stack.remove_bottom(&run);
         for layer in &layers {
+            // A mark set after the layer's answer came is not answered by it.
+            let answered = self.stale.take_confirmed(layer.seq);
             for (key, ops) in &layer.ops {
                 let stale = self
                     .policies
@@ -216,7 +218,7 @@ impl Store {
                 // the call that wrote it if it was stale then.
                 if !stale {
                     let folded = apply(self.base.get(key), ops, &self.updaters);
-                    self.stale.clear_written(key, ops);
+                    self.stale.clear_written(key, ops, answered);
                     self.set_base(key, folded);
                 }
             }

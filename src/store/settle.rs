@@ -53,6 +53,9 @@ impl Store {
         });
         let before = self.view_of(&keys);
         self.stack.set_state(slot, LayerState::Confirmed);
+        if let Some(layer) = self.stack.get(slot) {
+            self.stale.note_confirmed(layer.seq);
+        }
         self.events.push((id, LayerEvent::Confirmed));
         self.mutations.settle(id, MutationStatus::Committed);
         let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));
@@ -157,6 +160,9 @@ impl Store {
         let before = self.view_of(&keys);
         self.stack.replace_ops(slot, new_ops);
         self.stack.set_state(slot, LayerState::Confirmed);
+        if let Some(layer) = self.stack.get(slot) {
+            self.stale.note_confirmed(layer.seq);
+        }
         self.events.push((id, LayerEvent::Confirmed));
         self.mutations.settle(id, MutationStatus::Committed);
         let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));

@@ -6,7 +6,7 @@ use proptest::sample::select;
 use proptest::strategy::Union;
 use proptest_state_machine::ReferenceStateMachine;
 
-use crate::reference::{Expect, Model, known_bug};
+use crate::reference::{Expect, Model, not_modelled};
 use crate::steps::{KEYS, Kind, Opts, Policy, Step};
 use crate::store::Layer;
 
@@ -118,7 +118,7 @@ impl ReferenceStateMachine for QueryMachine {
             Step::Fail(serial) | Step::Promote(serial) => m.intent_pending(*serial).is_some(),
             _ => true,
         };
-        valid && known_bug(m, step).is_none()
+        valid && not_modelled(m, step).is_none()
     }
 
     fn apply(mut m: Model, step: &Step) -> Model {

@@ -400,9 +400,12 @@ impl Model {
     }
 
     pub(crate) fn invalidate(&mut self, key: usize) {
-        if !self.view_field(key) || !self.marks.insert(key) {
+        // Marked again, a field is invalidated again: a fetch sent before this call may
+        // predate the change it announces.
+        if !self.view_field(key) {
             return;
         }
+        self.marks.insert(key);
         if let Some(serial) = self.live(key, false) {
             let rec = &self.records[&serial];
             if !rec.observers.is_empty() && self.wants(rec) {
@@ -487,44 +490,15 @@ impl Model {
     }
 }
 
-/// Steps where the client has a known bug, each shown by an ignored scenario test, or whose
-/// outcome the reference does not model: not drawn.
-pub(crate) fn known_bug(m: &Model, step: &Step) -> Option<&'static str> {
+/// Steps whose outcome the reference does not model: not drawn.
+pub(crate) fn not_modelled(m: &Model, step: &Step) -> Option<&'static str> {
     match step {
-        Step::Resolve(fetch, _) => {
-            let rec = &m.records[&m.awaited(*fetch)?];
-            (!rec.no_cache && m.marks.contains(&rec.key) && m.slot_blocked(*fetch)).then_some(
-                "query_invalidation::an_answer_after_an_invalidation_is_fresh_while_an_older_fetch_is_in_flight",
-            )
-        }
         Step::Reject(fetch, kind) => {
             let rec = &m.records[&m.awaited(*fetch)?];
             let retried = *kind == Kind::Transient && rec.attempts + 1 < rec.max_attempts;
             let retry_at = 2 * m.now + 1;
             (retried && m.records.values().any(|r| r.due == Some(retry_at)))
                 .then_some("not modelled: two retries of one second, ordered by their jitter")
-        }
-        Step::Invalidate(key) => {
-            if m.stack.iter().any(
-                |layer| matches!(layer, Layer::Slot { key: k, answer: Some(_), .. } if k == key),
-            ) {
-                return Some(
-                    "query_invalidation::a_mark_set_after_an_answer_outlives_the_answers_fold_into_base",
-                );
-            }
-            let fresh = m.view_field(*key) && !m.marks.contains(key);
-            m.records
-                .values()
-                .any(|rec| {
-                    fresh
-                        && !rec.no_cache
-                        && rec.key != *key
-                        && m.marks.contains(&rec.key)
-                        && !rec.observers.is_empty()
-                })
-                .then_some(
-                    "query_invalidation::invalidating_one_field_leaves_another_querys_refetch_alone",
-                )
         }
         _ => None,
     }

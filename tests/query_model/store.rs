@@ -127,13 +127,4 @@ impl Model {
             }
         }
     }
-
-    /// Whether some slot below `fetch`'s is still waiting for its answer.
-    pub(crate) fn slot_blocked(&self, fetch: usize) -> bool {
-        self.slot_index(fetch).is_some_and(|at| {
-            self.stack[..at]
-                .iter()
-                .any(|layer| matches!(layer, Layer::Slot { answer: None, .. }))
-        })
-    }
 }
