@@ -257,7 +257,9 @@ const header = [
   "our baseline", "baseline/opt", "target",
 ];
 const numeric = 1 + 2 * PEERS.length; // right-aligned columns after the first
-const fmtTold = (x) => (x == null ? DASH : Number.isInteger(x) ? String(x) : x.toFixed(2));
+// A told figure: whole numbers as they are, small fractions with two significant digits (an
+// identical refetch that told one watcher in 2,500 shows as 0.00040, not as 0.00).
+const fmtTold = (x) => (x == null ? DASH : Number.isInteger(x) ? String(x) : Math.abs(x) < 0.01 ? x.toPrecision(2) : x.toFixed(2));
 const toldOf = (json) => [...(json.optimist_told !== undefined ? ["optimist"] : []), ...PEERS.map((p) => p.key)]
   .map((key) => (json.not_driven?.[key] ? DASH : fmtTold(json[`${key}_told`])))
   .join(" / ");
