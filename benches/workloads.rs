@@ -26,6 +26,13 @@
 //! * `persist/100000` (W8): `save_json` and `load_json` of 100,000 items and 100 layers.
 //! * `gc/100000` (W10): `gc()` over 100,000 items, 10,000 listed, 1,000 retained, 100 pending
 //!   layers. Prints how many entities it removes.
+//! * `app_trace/mix` (W11): the app trace through [`Client`]: 200 watched page queries over
+//!   10,000 items, refetches answering the same or 1 %-changed data, optimistic mutations and
+//!   their answers, observers leaving and arriving; per operation. On its first run it also
+//!   samples every kind of operation as the Node sides do (`common::W11Sampler`) and writes
+//!   the figures and the watchers told per kind to `<criterion home>/app_trace/trace.json`.
+//!   `app_trace/read` (the baseline): `Store::read_query` of one page, a full read with no
+//!   cache; `app_trace/normalize`: normalising one page's answer text, nothing written.
 //!
 //! Stores are built once per parameter, outside the timed routine, on first use (so a filtered
 //! run builds only what it measures). Stateful routines (W2, W5) carry their state from one
@@ -35,20 +42,24 @@
 mod common;
 
 use std::cell::OnceCell;
+use std::collections::VecDeque;
 use std::hint::black_box;
 use std::iter;
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{
-    ITEMS_WITH_OWNER_QUERY, Names, PlainCache, Rng, W7_ITEMS, W7_LIST, W7_LIST_WATCHERS,
-    base_plain, base_store, fresh_pick, item_keys, layer_patch, list_patch, measuring, merged,
-    n_items, new_item, optimistic_fields, owner_data, server_fields, w7_store, w7_watch,
+    ITEMS_WITH_OWNER_QUERY, Names, PlainCache, Rng, W7_ITEMS, W7_LIST, W7_LIST_WATCHERS, W11_ITEMS,
+    W11_PAGE, W11_PAGE_QUERY, W11_QUERIES, W11Kind, W11Op, W11Sampler, W11Trace, base_plain,
+    base_store, fresh_pick, item_keys, layer_patch, list_patch, measuring, merged, n_items,
+    new_item, optimistic_fields, owner_data, server_fields, w7_store, w7_watch, w11_plan,
 };
 use criterion::{BatchSize, Bencher, BenchmarkId, Criterion, criterion_group, criterion_main};
 use optimist::{
-    Document, Entity, Key, LayerId, List, ListPosition, Patch, Query, Store, Value, normalize_query,
+    Client, Document, Entity, Key, LayerId, List, ListPosition, ObserverId, Patch, Query, QueryId,
+    QueryKey, QueryOptions, QueryState, QueryStatus, Store, Value, normalize_query,
 };
 use serde_json::json;
 
@@ -731,6 +742,312 @@ fn gc(c: &mut Criterion) {
     group.finish();
 }
 
+/// What W11's listeners counted: every call, and the calls that brought an observer data other
+/// than what it showed (another `Arc`: what a UI re-renders for).
+#[derive(Default)]
+struct Told {
+    calls: AtomicUsize,
+    data: AtomicUsize,
+}
+
+impl Told {
+    fn take(&self) -> (usize, usize) {
+        (
+            self.data.swap(0, Ordering::Relaxed),
+            self.calls.swap(0, Ordering::Relaxed),
+        )
+    }
+}
+
+/// A W11 observer's listener: a component that keeps the data it shows (`shown`) and counts.
+fn w11_listener(
+    told: &Arc<Told>,
+    shown: Arc<Mutex<Option<Arc<serde_json::Value>>>>,
+) -> impl Fn(&QueryState) + Send + Sync + 'static {
+    let told = told.clone();
+    move |state: &QueryState| {
+        told.calls.fetch_add(1, Ordering::Relaxed);
+        let mut shown = shown.lock().expect("not poisoned");
+        let same = match (&*shown, &state.data) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            told.data.fetch_add(1, Ordering::Relaxed);
+            shown.clone_from(&state.data);
+        }
+    }
+}
+
+/// W11's state: a [`Client`] over the store, one observer per page query, the mutations in
+/// flight (oldest first, as the trace holds them) and the trace.
+struct AppTrace {
+    names: Names,
+    keys: Vec<Key>,
+    client: Client,
+    pages: Vec<QueryKey>,
+    queries: Vec<QueryId>,
+    observers: Vec<ObserverId>,
+    layers: VecDeque<LayerId>,
+    trace: W11Trace,
+    told: Arc<Told>,
+}
+
+impl AppTrace {
+    /// Observes the 200 page queries (cache-first, nothing cached: each fetches) and answers
+    /// each first fetch with its page: the store then holds the 10,000 items, every query a
+    /// success. Untimed setup.
+    fn new() -> AppTrace {
+        let names = Names::new();
+        let keys = item_keys(W11_ITEMS);
+        let mut client = Client::new(Store::new());
+        let told = Arc::new(Told::default());
+        let now = Instant::now();
+        let pages: Vec<QueryKey> = (0..W11_QUERIES)
+            .map(|page| {
+                QueryKey::graphql(W11_PAGE_QUERY, serde_json::json!({ "page": page }))
+                    .expect("a valid query")
+            })
+            .collect();
+        let mut queries = Vec::with_capacity(W11_QUERIES);
+        let mut observers = Vec::with_capacity(W11_QUERIES);
+        for key in &pages {
+            let shown = Arc::new(Mutex::new(None));
+            let seen = client.observe(
+                key.clone(),
+                QueryOptions::new(),
+                now,
+                w11_listener(&told, shown.clone()),
+            );
+            *shown.lock().expect("not poisoned") = seen.state.data.clone();
+            queries.push(seen.query);
+            observers.push(seen.observer);
+        }
+        let mut trace = W11Trace::new();
+        while let Some(fetch) = client.next_fetch(now) {
+            let page = queries
+                .iter()
+                .position(|query| *query == fetch.query)
+                .expect("a page's fetch");
+            let text = trace.page_text(page);
+            client
+                .resolve(fetch.id, &*text, now)
+                .expect("an awaited fetch");
+        }
+        let state = AppTrace {
+            names,
+            keys,
+            client,
+            pages,
+            queries,
+            observers,
+            layers: VecDeque::new(),
+            trace,
+            told,
+        };
+        state.check();
+        assert_eq!(
+            state.client.store().len(),
+            W11_ITEMS + 1,
+            "the items and the root"
+        );
+        state.told.take();
+        state
+    }
+
+    /// Every observer shows its page, a success.
+    fn check(&self) {
+        for observer in &self.observers {
+            let state = self.client.state(*observer).expect("an observer");
+            assert_eq!(state.status, QueryStatus::Success, "{:?}", state.error);
+            let items = state
+                .data
+                .as_ref()
+                .and_then(|data| data.get("items"))
+                .and_then(|items| items.as_array())
+                .map(Vec::len);
+            assert_eq!(items, Some(W11_PAGE));
+        }
+    }
+
+    /// Carries out `op` as an app does: the timed part of a W11 operation.
+    fn run(&mut self, op: &W11Op) {
+        let now = Instant::now();
+        match op {
+            W11Op::Refetch { page, text, .. } => {
+                let query = self.queries[*page];
+                self.client.refetch(query, now).expect("a query");
+                let fetch = self.client.next_fetch(now).expect("the refetch is due");
+                debug_assert_eq!(fetch.query, query);
+                self.client
+                    .resolve(fetch.id, &**text, now)
+                    .expect("an awaited fetch");
+            }
+            W11Op::Mutate { item, serial } => {
+                let patch = Patch::new().write(
+                    &self.keys[*item],
+                    optimistic_fields(&self.names, *item, *serial),
+                );
+                let (id, _) = self
+                    .client
+                    .store_mut()
+                    .push(&format!("m{serial}"), patch)
+                    .expect("a valid layer");
+                self.layers.push_back(id);
+            }
+            W11Op::Settle { item, serial, ok } => {
+                let id = self.layers.pop_front().expect("a pending mutation");
+                if *ok {
+                    let answer = Patch::new().write(
+                        &self.keys[*item],
+                        optimistic_fields(&self.names, *item, *serial),
+                    );
+                    self.client
+                        .store_mut()
+                        .confirm(id, answer)
+                        .expect("a pending layer");
+                } else {
+                    self.client.store_mut().fail(id).expect("a pending layer");
+                }
+            }
+            W11Op::Remount { page } => {
+                self.client.unobserve(self.observers[*page], now);
+                let shown = Arc::new(Mutex::new(None));
+                let seen = self.client.observe(
+                    self.pages[*page].clone(),
+                    QueryOptions::new(),
+                    now,
+                    w11_listener(&self.told, shown.clone()),
+                );
+                *shown.lock().expect("not poisoned") = seen.state.data.clone();
+                self.observers[*page] = seen.observer;
+            }
+        }
+    }
+
+    /// The next operation of the trace, drawn and prepared untimed, then run: its time and
+    /// the watchers it told.
+    fn step(&mut self) -> (W11Kind, Duration, usize, usize) {
+        let op = self.trace.next_op();
+        let start = Instant::now();
+        self.run(&op);
+        let elapsed = start.elapsed();
+        let (data, calls) = self.told.take();
+        (op.kind(), elapsed, data, calls)
+    }
+
+    /// W11 per kind: the trace sampled as the Node sides sample it; the rows are written to
+    /// `<criterion home>/app_trace/trace.json` when measuring, and printed.
+    fn sample(&mut self) {
+        let plan = w11_plan();
+        for _ in 0..plan.warmup {
+            self.step();
+        }
+        let mut sampler = W11Sampler::new(&plan);
+        while !sampler.done() {
+            let (kind, elapsed, data, calls) = self.step();
+            sampler.add(kind, elapsed, data, calls);
+        }
+        self.check();
+        let rows = sampler.rows();
+        for row in rows.as_array().into_iter().flatten() {
+            println!(
+                "{}: {:.1} us per op, told {:.2} per op ({:.2} listener calls), {} ops",
+                row["workload"].as_str().unwrap_or_default(),
+                row["optimist_ns"].as_f64().unwrap_or(f64::NAN) / 1e3,
+                row["told"].as_f64().unwrap_or(f64::NAN),
+                row["calls"].as_f64().unwrap_or(f64::NAN),
+                row["ops"],
+            );
+        }
+        if measuring() {
+            let dir = criterion_home().join("app_trace");
+            std::fs::create_dir_all(&dir).expect("the criterion directory");
+            let path = dir.join("trace.json");
+            let text = serde_json::to_string_pretty(&rows).expect("JSON");
+            std::fs::write(&path, text + "\n").expect("written");
+            println!("wrote {}", path.display());
+        }
+    }
+}
+
+/// Where criterion writes (as criterion finds it): `$CRITERION_HOME`, else
+/// `$CARGO_TARGET_DIR/criterion`, else the target directory this bench was built in.
+fn criterion_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(target).join("criterion");
+    }
+    // target/<profile>/deps/workloads-<hash>
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.join("criterion")))
+        .unwrap_or_else(|| PathBuf::from("target/criterion"))
+}
+
+/// W11: the app trace (see `AppTrace`); `app_trace/mix` is per operation of the trace, every
+/// kind mixed as drawn. Its first run samples each kind (`AppTrace::sample`). `read`: the
+/// baseline, a full read of one page (`Store::read_query`, no cache) from the same store;
+/// `normalize`: one page's answer text normalised, nothing written.
+fn app_trace(c: &mut Criterion) {
+    let mut group = c.benchmark_group("app_trace");
+    let mut state: Option<AppTrace> = None;
+    group.bench_function("mix", |b| {
+        let state = state.get_or_insert_with(|| {
+            let mut state = AppTrace::new();
+            state.sample();
+            state
+        });
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                total += state.step().1;
+            }
+            total
+        });
+    });
+    let doc = Document::parse(W11_PAGE_QUERY).expect("a valid query");
+    let variables: Vec<serde_json::Value> = (0..W11_QUERIES)
+        .map(|page| serde_json::json!({ "page": page }))
+        .collect();
+    let mut page = 0;
+    group.bench_function("read", |b| {
+        let state = state.get_or_insert_with(AppTrace::new);
+        let store = state.client.store();
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                page = (page + 1) % W11_QUERIES;
+                let start = Instant::now();
+                let result = store.read_query(&doc, &variables[page]);
+                total += start.elapsed();
+                black_box(result.expect("a complete read"));
+            }
+            total
+        });
+    });
+    group.bench_function("normalize", |b| {
+        let state = state.get_or_insert_with(AppTrace::new);
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                page = (page + 1) % W11_QUERIES;
+                let text = state.trace.page_text(page);
+                let policies = state.client.store().policies();
+                let start = Instant::now();
+                let patch = normalize_query(policies, &doc, &variables[page], &*text);
+                total += start.elapsed();
+                black_box(patch.expect("the answer matches the query"));
+            }
+            total
+        });
+    });
+    group.finish();
+}
+
 /// Criterion as the command line sets it, quiet about plots (none are built).
 fn config() -> Criterion {
     let criterion = Criterion::default().without_plots();
@@ -744,6 +1061,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = read_depth, lifecycle, normalize, normalize_text, read_query, list_insert, remap, watch, persist, gc
+    targets = read_depth, lifecycle, normalize, normalize_text, read_query, list_insert, remap, watch, persist, gc, app_trace
 }
 criterion_main!(benches);

@@ -329,3 +329,410 @@ pub fn w7_watch(store: &mut Store, told: &std::sync::Arc<std::sync::atomic::Atom
         store.watch_query_tree(list.clone(), serde_json::json!({}), callback());
     }
 }
+
+/// W11's sizes (`W11` in `common.mjs`): `W11_ITEMS` items in base; `W11_QUERIES` watched
+/// queries, page p listing the `W11_PAGE` items `(W11_STRIDE * p + j) % W11_ITEMS`, j in
+/// `0..W11_PAGE`, so consecutive pages share half their items and every item is listed by
+/// exactly two queries; at most `W11_MAX_PENDING` mutations in flight.
+pub const W11_ITEMS: usize = 10_000;
+pub const W11_QUERIES: usize = 200;
+pub const W11_PAGE: usize = 100;
+pub const W11_STRIDE: usize = 50;
+pub const W11_MAX_PENDING: usize = 4;
+
+/// W11's watched query (one per page).
+pub const W11_PAGE_QUERY: &str =
+    "query Page($page: Int!) { items(page: $page) { id title count done } }";
+
+/// W11's sampler (`PLAN.w11` in `common.mjs`): first `warmup` operations of the trace run
+/// untimed; then `samples` timed batches per kind after one warm-up batch each; a kind's batch
+/// is `batch` of its operations, the mix's `mix_batch` operations of any kind.
+pub struct W11Plan {
+    pub warmup: usize,
+    pub samples: usize,
+    pub batch: usize,
+    pub mix_batch: usize,
+}
+
+/// The plan when measuring, and the one-batch check of `cargo test --benches`.
+pub fn w11_plan() -> W11Plan {
+    if measuring() {
+        W11Plan {
+            warmup: 1_000,
+            samples: 25,
+            batch: 10,
+            mix_batch: 50,
+        }
+    } else {
+        W11Plan {
+            warmup: 10,
+            samples: 1,
+            batch: 1,
+            mix_batch: 5,
+        }
+    }
+}
+
+/// The kinds of W11 operation, in the order `common.mjs` lists them (`W11_KINDS`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum W11Kind {
+    /// A refetch of one query whose answer is what the store holds.
+    RefetchSame,
+    /// A refetch of one query whose answer has one of its 100 items changed (1 %).
+    RefetchChanged,
+    /// An optimistic mutation of one item: a layer pushed.
+    Mutate,
+    /// The oldest pending mutation answered: confirmed with the server's row.
+    Confirm,
+    /// The oldest pending mutation failed: its layer removed.
+    Fail,
+    /// The observer of one query leaves and a new one arrives on it.
+    Remount,
+}
+
+impl W11Kind {
+    pub const ALL: [W11Kind; 6] = [
+        W11Kind::RefetchSame,
+        W11Kind::RefetchChanged,
+        W11Kind::Mutate,
+        W11Kind::Confirm,
+        W11Kind::Fail,
+        W11Kind::Remount,
+    ];
+
+    /// Its name in the results (`W11 app_trace <name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            W11Kind::RefetchSame => "refetch_same",
+            W11Kind::RefetchChanged => "refetch_changed",
+            W11Kind::Mutate => "mutate",
+            W11Kind::Confirm => "confirm",
+            W11Kind::Fail => "fail",
+            W11Kind::Remount => "remount",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One W11 operation, as the trace draws it; the side carries it out (and times only that).
+pub enum W11Op {
+    /// Refetch `page`; the server answers `text` (the response's `data`, as it arrives).
+    Refetch {
+        kind: W11Kind,
+        page: usize,
+        text: std::sync::Arc<str>,
+    },
+    /// Push mutation number `serial`: `Item:item` gets `optimistic_fields(item, serial)`.
+    Mutate { item: usize, serial: usize },
+    /// Answer the oldest pending mutation (number `serial`, on `Item:item`): confirmed with the
+    /// server's row (the fields it asked for) when `ok`, failed otherwise.
+    Settle {
+        item: usize,
+        serial: usize,
+        ok: bool,
+    },
+    /// The observer of `page` leaves; a new one arrives on `page`.
+    Remount { page: usize },
+}
+
+impl W11Op {
+    pub fn kind(&self) -> W11Kind {
+        match self {
+            W11Op::Refetch { kind, .. } => *kind,
+            W11Op::Mutate { .. } => W11Kind::Mutate,
+            W11Op::Settle { ok: true, .. } => W11Kind::Confirm,
+            W11Op::Settle { ok: false, .. } => W11Kind::Fail,
+            W11Op::Remount { .. } => W11Kind::Remount,
+        }
+    }
+}
+
+/// The server's row of an item: what a page lists for it.
+#[derive(Clone)]
+struct W11Row {
+    title: String,
+    count: u64,
+    done: bool,
+}
+
+/// W11's seeded trace (`W11Trace` in `common.mjs`, draw for draw): the server's rows, the
+/// answer texts (built once per distinct answer), and the mutations in flight.
+///
+/// Operation t draws r = pick(100): r < 40 refetch_same (page = pick(200)); r < 50
+/// refetch_changed (page = pick(200), j = pick(100): the server's row of item
+/// (50 page + j) % 10,000 becomes `server_fields(item, t)`); r < 70 mutate (item =
+/// pick(10,000)); r < 90 settle the oldest pending (ok = pick(100) < 80; the server's row
+/// becomes the mutation's fields when ok); otherwise remount (page = pick(200)). A mutate
+/// with `W11_MAX_PENDING` in flight is a settle instead, a settle with none in flight a
+/// mutate.
+pub struct W11Trace {
+    pick: Rng,
+    rows: Vec<W11Row>,
+    /// Each page's answer text, while its rows are unchanged.
+    texts: Vec<Option<std::sync::Arc<str>>>,
+    /// (serial, item) of the mutations in flight, oldest first.
+    pending: std::collections::VecDeque<(usize, usize)>,
+    serial: usize,
+    t: usize,
+}
+
+impl W11Trace {
+    pub fn new() -> W11Trace {
+        W11Trace {
+            pick: fresh_pick(),
+            rows: (0..W11_ITEMS)
+                .map(|i| W11Row {
+                    title: format!("Item {i}"),
+                    count: i as u64,
+                    done: i.is_multiple_of(2),
+                })
+                .collect(),
+            texts: vec![None; W11_QUERIES],
+            pending: std::collections::VecDeque::new(),
+            serial: 0,
+            t: 0,
+        }
+    }
+
+    /// The items page `page` lists, in order.
+    pub fn page_items(page: usize) -> impl Iterator<Item = usize> {
+        (0..W11_PAGE).map(move |j| (W11_STRIDE * page + j) % W11_ITEMS)
+    }
+
+    /// The two pages that list `item`.
+    pub fn pages_of(item: usize) -> [usize; 2] {
+        let last = item / W11_STRIDE;
+        [(last + W11_QUERIES - 1) % W11_QUERIES, last]
+    }
+
+    /// Page `page`'s answer as the server sends it: `{"items":[{"__typename":"Item","id":..,
+    /// "title":..,"count":..,"done":..},..]}`, byte for byte `JSON.stringify` of the same data.
+    pub fn page_text(&mut self, page: usize) -> std::sync::Arc<str> {
+        if let Some(text) = &self.texts[page] {
+            return text.clone();
+        }
+        let mut text = String::with_capacity(W11_PAGE * 80);
+        text.push_str("{\"items\":[");
+        for (n, i) in Self::page_items(page).enumerate() {
+            let row = &self.rows[i];
+            if n > 0 {
+                text.push(',');
+            }
+            let title = serde_json::to_string(&row.title).expect("a string");
+            text.push_str(&format!(
+                "{{\"__typename\":\"Item\",\"id\":\"{i}\",\"title\":{title},\"count\":{},\"done\":{}}}",
+                row.count, row.done
+            ));
+        }
+        text.push_str("]}");
+        let text: std::sync::Arc<str> = text.into();
+        self.texts[page] = Some(text.clone());
+        text
+    }
+
+    fn set_row(&mut self, item: usize, row: W11Row) {
+        self.rows[item] = row;
+        for page in Self::pages_of(item) {
+            self.texts[page] = None;
+        }
+    }
+
+    /// The next operation, its answer text built (untimed, by the caller's clock) if it has one.
+    pub fn next_op(&mut self) -> W11Op {
+        let t = self.t;
+        self.t += 1;
+        let r = self.pick.pick(100);
+        let mut kind = match r {
+            0..40 => W11Kind::RefetchSame,
+            40..50 => W11Kind::RefetchChanged,
+            50..70 => W11Kind::Mutate,
+            70..90 => W11Kind::Confirm,
+            _ => W11Kind::Remount,
+        };
+        if kind == W11Kind::Mutate && self.pending.len() >= W11_MAX_PENDING {
+            kind = W11Kind::Confirm;
+        } else if kind == W11Kind::Confirm && self.pending.is_empty() {
+            kind = W11Kind::Mutate;
+        }
+        match kind {
+            W11Kind::RefetchSame => {
+                let page = self.pick.pick(W11_QUERIES);
+                let text = self.page_text(page);
+                W11Op::Refetch { kind, page, text }
+            }
+            W11Kind::RefetchChanged => {
+                let page = self.pick.pick(W11_QUERIES);
+                let item = (W11_STRIDE * page + self.pick.pick(W11_PAGE)) % W11_ITEMS;
+                self.set_row(
+                    item,
+                    W11Row {
+                        title: format!("Item {item} srv {t}"),
+                        count: (item + t + 1) as u64,
+                        done: !item.is_multiple_of(2),
+                    },
+                );
+                let text = self.page_text(page);
+                W11Op::Refetch { kind, page, text }
+            }
+            W11Kind::Mutate => {
+                let item = self.pick.pick(W11_ITEMS);
+                let serial = self.serial;
+                self.serial += 1;
+                self.pending.push_back((serial, item));
+                W11Op::Mutate { item, serial }
+            }
+            W11Kind::Confirm | W11Kind::Fail => {
+                let (serial, item) = self.pending.pop_front().expect("one is pending");
+                let ok = self.pick.pick(100) < 80;
+                if ok {
+                    self.set_row(
+                        item,
+                        W11Row {
+                            title: format!("Item {item} opt {serial}"),
+                            count: (item + serial + 1) as u64,
+                            done: !item.is_multiple_of(2),
+                        },
+                    );
+                }
+                W11Op::Settle { item, serial, ok }
+            }
+            W11Kind::Remount => W11Op::Remount {
+                page: self.pick.pick(W11_QUERIES),
+            },
+        }
+    }
+}
+
+/// Timed batches of one W11 kind (or of the mix): a batch is `batch` operations; its time
+/// divided by `batch` is one sample; the first batch is the warm-up, not kept.
+struct W11Batches {
+    batch: usize,
+    sum: std::time::Duration,
+    in_batch: usize,
+    /// Batches done, the warm-up included.
+    batches: usize,
+    /// ns per operation of each kept batch.
+    samples: Vec<f64>,
+}
+
+impl W11Batches {
+    fn new(batch: usize) -> W11Batches {
+        W11Batches {
+            batch,
+            sum: std::time::Duration::ZERO,
+            in_batch: 0,
+            batches: 0,
+            samples: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, elapsed: std::time::Duration) {
+        self.sum += elapsed;
+        self.in_batch += 1;
+        if self.in_batch == self.batch {
+            if self.batches > 0 {
+                self.samples
+                    .push(self.sum.as_nanos() as f64 / self.batch as f64);
+            }
+            self.batches += 1;
+            self.sum = std::time::Duration::ZERO;
+            self.in_batch = 0;
+        }
+    }
+
+    fn median(&self) -> Option<f64> {
+        let mut s = self.samples.clone();
+        s.sort_by(f64::total_cmp);
+        let m = s.len() / 2;
+        match s.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(s[m]),
+            _ => Some((s[m - 1] + s[m]) / 2.0),
+        }
+    }
+}
+
+/// W11's sampler, as `timeTrace` in `common.mjs`: every operation of the trace counts towards
+/// the mix and towards its kind; the trace runs until the mix and every kind have their
+/// samples. Watchers told are summed per kind over every operation it is given (each kind's
+/// warm-up batch included; the trace's warm-up operations are not given to it).
+pub struct W11Sampler {
+    samples: usize,
+    kinds: Vec<W11Batches>,
+    mix: W11Batches,
+    ops: [usize; 6],
+    told: [usize; 6],
+    calls: [usize; 6],
+}
+
+impl W11Sampler {
+    pub fn new(plan: &W11Plan) -> W11Sampler {
+        W11Sampler {
+            samples: plan.samples,
+            kinds: W11Kind::ALL
+                .iter()
+                .map(|_| W11Batches::new(plan.batch))
+                .collect(),
+            mix: W11Batches::new(plan.mix_batch),
+            ops: [0; 6],
+            told: [0; 6],
+            calls: [0; 6],
+        }
+    }
+
+    /// One operation of `kind` took `elapsed` and told `told` watchers new data (in `calls`
+    /// listener calls).
+    pub fn add(&mut self, kind: W11Kind, elapsed: std::time::Duration, told: usize, calls: usize) {
+        let k = kind.index();
+        self.kinds[k].add(elapsed);
+        self.mix.add(elapsed);
+        self.ops[k] += 1;
+        self.told[k] += told;
+        self.calls[k] += calls;
+    }
+
+    /// Whether every kind and the mix have their samples.
+    pub fn done(&self) -> bool {
+        self.mix.samples.len() >= self.samples
+            && self.kinds.iter().all(|k| k.samples.len() >= self.samples)
+    }
+
+    /// The results as JSON rows, as the Node sides write theirs: `{workload, optimist_ns,
+    /// samples, ops, told, calls}`, one per kind, then the mix (told: over all operations).
+    pub fn rows(&self) -> serde_json::Value {
+        let per_op = |n: usize, ops: usize| {
+            if ops == 0 {
+                serde_json::Value::Null
+            } else {
+                serde_json::json!(n as f64 / ops as f64)
+            }
+        };
+        let mut rows: Vec<serde_json::Value> = W11Kind::ALL
+            .iter()
+            .map(|kind| {
+                let k = kind.index();
+                serde_json::json!({
+                    "workload": format!("W11 app_trace {}", kind.name()),
+                    "optimist_ns": self.kinds[k].median(),
+                    "samples": self.kinds[k].samples.len(),
+                    "ops": self.ops[k],
+                    "told": per_op(self.told[k], self.ops[k]),
+                    "calls": per_op(self.calls[k], self.ops[k]),
+                })
+            })
+            .collect();
+        let ops: usize = self.ops.iter().sum();
+        rows.push(serde_json::json!({
+            "workload": "W11 app_trace mix",
+            "optimist_ns": self.mix.median(),
+            "samples": self.mix.samples.len(),
+            "ops": ops,
+            "told": per_op(self.told.iter().sum(), ops),
+            "calls": per_op(self.calls.iter().sum(), ops),
+        }));
+        serde_json::Value::Array(rows)
+    }
+}

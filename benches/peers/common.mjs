@@ -38,6 +38,10 @@ export const PLAN = {
   w8: { samples: 5, batch: 1 },
   w9: { samples: 25, batch: 1 },
   w10: { samples: 5, batch: 1 },
+  // W11: `warmup` operations of the trace untimed, then every kind of operation has `samples`
+  // timed batches of `batch` of its operations, the mix `samples` of `mixBatch` operations of
+  // any kind, all from one run of the trace (timeTrace).
+  w11: { warmup: 1_000, samples: 25, batch: 10, mixBatch: 50 },
 };
 
 // BENCH_QUICK=1 (run.sh --quick): 3 samples and a tenth of each batch, to check the pipeline;
@@ -47,6 +51,8 @@ if (process.env.BENCH_QUICK) {
   for (const plan of Object.values(PLAN)) {
     plan.samples = each(plan.samples, (n) => Math.min(n, 3));
     plan.batch = each(plan.batch, (n) => Math.ceil(n / 10));
+    if (plan.mixBatch) plan.mixBatch = Math.ceil(plan.mixBatch / 10);
+    if (plan.warmup) plan.warmup = Math.ceil(plan.warmup / 10);
   }
 }
 
@@ -72,6 +78,13 @@ export const W9 = { list: 10_000, above: 100 };
 // W10.listed+W10.retained-1 are retained; W10.layers pending layers as W1's (pushLayer with a
 // fresh pick); one op = gc() of that cache, built afresh for each sample (untimed).
 export const W10 = { listed: 10_000, retained: 1_000, layers: 100 };
+
+// W11 app trace: W11.items items in base; W11.queries watched queries, page p listing the
+// W11.page items (W11.stride * p + j) % W11.items, j in 0..W11.page, in that order: consecutive
+// pages share half their items, every item is listed by exactly two pages. At most
+// W11.maxPending mutations in flight. The trace itself is W11Trace below.
+export const W11 = { items: 10_000, queries: 200, page: 100, stride: 50, maxPending: 4 };
+export const W11_KINDS = ["refetch_same", "refetch_changed", "mutate", "confirm", "fail", "remount"];
 
 // ---------------------------------------------------------------------------
 // Seeded PRNG: mulberry32, returning a u32. pick(n) = rng() % n.
@@ -144,6 +157,131 @@ export function tempItem(s) {
 }
 export function createdItem(s) {
   return { __typename: "Item", id: String(W9.list + s), title: "Created " + s, count: 0, done: false };
+}
+
+/**
+ * W11's seeded trace (W11Trace in benches/common/mod.rs, draw for draw): the server's rows, each
+ * page's answer text (built once per distinct answer: JSON.stringify of `{items: [...]}`), the
+ * mutations in flight. next() returns the next operation, prepared (its text built) untimed:
+ *
+ *   { kind: "refetch_same" | "refetch_changed", page, text }   refetch `page`, answered `text`
+ *   { kind: "mutate", item, serial }            push mutation `serial`: optimisticItem(item, serial)
+ *   { kind: "confirm" | "fail", item, serial }  answer the oldest pending mutation; a confirm
+ *                                               writes the server's row = optimisticItem(item, serial)
+ *   { kind: "remount", page }                   the observer of `page` leaves, a new one arrives
+ *
+ * Operation t draws r = pick(100): r < 40 refetch_same (page = pick(200)); r < 50
+ * refetch_changed (page = pick(200), j = pick(100): the server's row of item (50 page + j) %
+ * 10,000 becomes serverItem(item, t)); r < 70 mutate (item = pick(10,000)); r < 90 the oldest
+ * pending answered (confirm if pick(100) < 80, else fail); otherwise remount (page = pick(200)).
+ * A mutate with W11.maxPending in flight is an answer instead, an answer with none in flight a
+ * mutate.
+ */
+export class W11Trace {
+  constructor() {
+    this.pick = freshPick();
+    this.rows = Array.from({ length: W11.items }, (_, i) => item(i));
+    this.texts = new Array(W11.queries).fill(null);
+    this.pending = []; // { serial, item }, oldest first
+    this.serial = 0;
+    this.t = 0;
+  }
+
+  /** The items page `page` lists, in order. */
+  static pageItems(page) {
+    return Array.from({ length: W11.page }, (_, j) => (W11.stride * page + j) % W11.items);
+  }
+
+  /** The two pages that list `item`. */
+  static pagesOf(item) {
+    const last = Math.floor(item / W11.stride);
+    return [(last + W11.queries - 1) % W11.queries, last];
+  }
+
+  /** Page `page`'s answer text (the response's `data`), byte for byte the Rust side's. */
+  pageText(page) {
+    this.texts[page] ??= JSON.stringify({ items: W11Trace.pageItems(page).map((i) => this.rows[i]) });
+    return this.texts[page];
+  }
+
+  setRow(i, row) {
+    this.rows[i] = row;
+    for (const page of W11Trace.pagesOf(i)) this.texts[page] = null;
+  }
+
+  next() {
+    const t = this.t++;
+    const r = this.pick(100);
+    let kind = r < 40 ? "refetch_same" : r < 50 ? "refetch_changed" : r < 70 ? "mutate" : r < 90 ? "confirm" : "remount";
+    if (kind === "mutate" && this.pending.length >= W11.maxPending) kind = "confirm";
+    else if (kind === "confirm" && this.pending.length === 0) kind = "mutate";
+    switch (kind) {
+      case "refetch_same": {
+        const page = this.pick(W11.queries);
+        return { kind, page, text: this.pageText(page) };
+      }
+      case "refetch_changed": {
+        const page = this.pick(W11.queries);
+        const i = (W11.stride * page + this.pick(W11.page)) % W11.items;
+        this.setRow(i, serverItem(i, t));
+        return { kind, page, item: i, text: this.pageText(page) };
+      }
+      case "mutate": {
+        const i = this.pick(W11.items);
+        const serial = this.serial++;
+        this.pending.push({ serial, item: i });
+        return { kind, item: i, serial };
+      }
+      case "confirm": {
+        const { serial, item: i } = this.pending.shift();
+        const ok = this.pick(100) < 80;
+        if (ok) this.setRow(i, optimisticItem(i, serial));
+        return { kind: ok ? "confirm" : "fail", item: i, serial };
+      }
+      default:
+        return { kind, page: this.pick(W11.queries) };
+    }
+  }
+}
+
+/**
+ * Samples W11 (the Rust side's W11Sampler): runs `step()` (one operation of the trace; it
+ * returns { kind, ns, told }: its time, untimed preparation excluded, and the watchers it told)
+ * `warmup` times unrecorded, then until the mix and every kind have `samples` timed batches
+ * after their warm-up batch. Returns rows { workload, ns, samples, ops, told } per kind then the
+ * mix; told is per operation, over every operation after the trace's warm-up.
+ */
+export async function timeTrace(plan, step) {
+  const make = (batch) => ({ batch, sum: 0, n: 0, batches: 0, samples: [] });
+  const add = (acc, ns) => {
+    acc.sum += ns;
+    if (++acc.n === acc.batch) {
+      if (acc.batches > 0) acc.samples.push(acc.sum / acc.batch);
+      acc.batches++;
+      acc.sum = 0;
+      acc.n = 0;
+    }
+  };
+  const kinds = Object.fromEntries(W11_KINDS.map((k) => [k, { ...make(plan.batch), ops: 0, told: 0 }]));
+  const mix = { ...make(plan.mixBatch), ops: 0, told: 0 };
+  const done = () => mix.samples.length >= plan.samples && W11_KINDS.every((k) => kinds[k].samples.length >= plan.samples);
+  for (let w = 0; w < plan.warmup; w++) await step();
+  while (!done()) {
+    const { kind, ns, told } = await step();
+    for (const acc of [kinds[kind], mix]) {
+      add(acc, ns);
+      acc.ops++;
+      acc.told += told;
+    }
+  }
+  const row = (name, acc) => ({
+    workload: "W11 app_trace " + name,
+    ns: median(acc.samples),
+    samples: acc.samples.length,
+    ops: acc.ops,
+    told: acc.told / acc.ops,
+  });
+  return [...W11_KINDS.map((k) => row(k, kinds[k])), row("mix", mix)];
 }
 
 // Cache keys are built once, as a real cache would get them from references.

@@ -7,6 +7,8 @@
 //   TARGET_DIR/<peer>.json    from benches/peers/<peer>/bench.mjs, for each peer in PEERS:
 //                             [{workload, <peer>_ns | <peer>_bytes, told?, not_driven?}]
 //   TARGET_DIR/memory.json    from benches/memory.rs: [{workload, optimist_bytes, ...}]
+//   TARGET_DIR/criterion/app_trace/trace.json   W11 on optimist, sampled as the peers sample it
+//                             (benches/workloads.rs): [{workload, optimist_ns, told, calls, ...}]
 // Writes
 //   TARGET_DIR/peer-report.json   [{workload, optimist_ns, <peer>_ns, <peer>_ratio, ...}] (W6 rows:
 //                                 bytes); <peer>_ratio = peer / optimist
@@ -44,6 +46,7 @@ const all = (...checks) => (f) => {
 const withinBaseline = (x) => (f) => (f.ours == null || f.baseline == null ? null : f.ours <= x * f.baseline);
 
 const W1 = [0, 1, 10, 100, 1000];
+const W11_ROWS = ["refetch_same", "refetch_changed", "mutate", "confirm", "fail", "remount", "mix"];
 const ROWS = [
   ...W1.map((L) => ({
     workload: `W1 read_depth L=${L}`,
@@ -127,6 +130,26 @@ const ROWS = [
   },
   { workload: "W9 remap", ours: "remap/10000", target: { text: "proportional to the key's places", met: () => null } },
   { workload: "W10 gc", ours: "gc/100000", target: { text: "faster than Apollo, nothing a layer needs removed", met: atLeast("apollo", 1) } },
+  // ---- W11: every side samples the one trace per kind and for the mix (ours from
+  // app_trace/trace.json, not criterion: the same sampler as the peers'); `told` on every side,
+  // ours included. The identical refetch's baseline: a full read of one page, no cache.
+  ...W11_ROWS.map((kind) => ({
+    workload: `W11 app_trace ${kind}`,
+    trace: true,
+    told: true,
+    ...(kind === "refetch_same"
+      ? {
+          baseline: "app_trace/read",
+          baselineName: "read_query of the page",
+          target: {
+            text: "<= 1.5x read, tells 0, >= 20x Apollo",
+            met: all(withinBaseline(1.5), (f) => (f.told == null ? null : f.told === 0), atLeast("apollo", 20)),
+          },
+        }
+      : kind === "mix"
+        ? { target: { text: ">= 20x Apollo", met: atLeast("apollo", 20) } }
+        : {}),
+  })),
 ];
 const MEMORY_ROWS = [
   {
@@ -157,11 +180,14 @@ const peerRows = Object.fromEntries(
   PEERS.map(({ key }) => [key, new Map((readJson(join(target, `${key}.json`)) ?? []).map((r) => [r.workload, r]))]),
 );
 const memory = new Map((readJson(memoryPath) ?? []).map((r) => [r.workload, r]));
+const tracePath = join(target, "criterion", "app_trace", "trace.json");
+const trace = new Map((readJson(tracePath) ?? []).map((r) => [r.workload, r]));
 const missing = [];
 for (const { key } of PEERS) {
   if (!peerRows[key].size) missing.push(`${join(target, key + ".json")} (run benches/peers/${key}/bench.mjs)`);
 }
 if (!memory.size) missing.push(`${memoryPath} (run cargo bench --bench memory -- ${memoryPath})`);
+if (!trace.size) missing.push(`${tracePath} (run cargo bench --bench workloads -- app_trace)`);
 if (!criterion("read_depth/0")) missing.push(`${join(target, "criterion")} (run cargo bench --bench workloads)`);
 
 // ---------------------------------------------------------------------------
@@ -173,6 +199,12 @@ const round = (x, digits = 1) =>
 
 function join1(row, unit, ours, baseline) {
   const json = { workload: row.workload, [`optimist_${unit}`]: round(ours) };
+  const ourTrace = row.trace ? trace.get(row.workload) : undefined;
+  if (row.trace) {
+    json.optimist_told = ourTrace?.told ?? null;
+    // Every call of our observers' listeners, fetch-status changes included (see benches/README.md).
+    json.optimist_calls = ourTrace?.calls ?? null;
+  }
   const ratios = {};
   const notDriven = {};
   for (const { key } of PEERS) {
@@ -187,12 +219,13 @@ function join1(row, unit, ours, baseline) {
   if (baseline != null || row.baseline) Object.assign(json, { baseline: row.baselineName, [`baseline_${unit}`]: round(baseline) });
   if (row.note) json.note = row.note;
   if (Object.keys(notDriven).length) json.not_driven = notDriven;
-  const met = row.target ? row.target.met({ ours, baseline, ratio: ratios }) : null;
+  const met = row.target ? row.target.met({ ours, baseline, ratio: ratios, told: json.optimist_told }) : null;
   if (row.target) Object.assign(json, { target: row.target.text, target_met: met });
   return { row, json, met };
 }
 
-const timed = ROWS.map((row) => join1(row, "ns", criterion(row.ours), criterion(row.baseline)));
+const ours = (row) => (row.trace ? trace.get(row.workload)?.optimist_ns ?? null : criterion(row.ours));
+const timed = ROWS.map((row) => join1(row, "ns", ours(row), criterion(row.baseline)));
 const bytes = MEMORY_ROWS.map((row) => {
   const ours = memory.get(row.workload);
   const out = join1(row, "bytes", ours?.optimist_bytes ?? null, ours?.baseline_bytes ?? null);
@@ -224,8 +257,14 @@ const header = [
   "our baseline", "baseline/opt", "target",
 ];
 const numeric = 1 + 2 * PEERS.length; // right-aligned columns after the first
+// A told figure: whole numbers as they are, small fractions with two significant digits (an
+// identical refetch that told one watcher in 2,500 shows as 0.00040, not as 0.00).
+const fmtTold = (x) => (x == null ? DASH : Number.isInteger(x) ? String(x) : Math.abs(x) < 0.01 ? x.toPrecision(2) : x.toFixed(2));
+const toldOf = (json) => [...(json.optimist_told !== undefined ? ["optimist"] : []), ...PEERS.map((p) => p.key)]
+  .map((key) => (json.not_driven?.[key] ? DASH : fmtTold(json[`${key}_told`])))
+  .join(" / ");
 const line = ({ row, json, met }, unit, fmt) => [
-  json.workload + (row.told ? " (told: " + PEERS.map((p) => json[`${p.key}_told`] ?? DASH).join(" / ") + ")" : ""),
+  json.workload + (row.told ? " (told: " + toldOf(json) + ")" : ""),
   fmt(json[`optimist_${unit}`]),
   ...PEERS.map((p) => (json.not_driven?.[p.key] ? "not driven" : fmt(json[`${p.key}_${unit}`]))),
   ...PEERS.map((p) => fmtRatio(json[`${p.key}_ratio`])),
@@ -248,6 +287,14 @@ for (const l of lines) console.log(pad(l));
 console.log("");
 console.log("W1 readFragment rows: each peer's public read API against the same optimist Store::get_field.");
 console.log("W7 (told: a / b / c): watchers told per op (push + fail) on each peer; 202 are affected.");
+console.log("W11 (told: optimist / Apollo / Relay / urql): watchers given new data per operation of that kind.");
+const calls = timed.filter(({ json }) => json.optimist_calls != null);
+if (calls.length > 0) {
+  console.log(
+    "W11 optimist listener calls per operation, fetch-status changes included: " +
+      calls.map(({ json }) => `${json.workload.replace("W11 app_trace ", "")} ${fmtTold(json.optimist_calls)}`).join(", "),
+  );
+}
 const unwritten = timed.filter(({ row, json }) => /^W[789] /.test(row.workload) && json.optimist_ns == null);
 if (unwritten.length > 0) {
   const names = [...new Set(unwritten.map(({ row }) => row.workload))].join(", ");

@@ -7,6 +7,9 @@
 #   benches/peers/run.sh --quick    shorter criterion timings and 3 samples of a tenth of each
 #                                   batch on the Node sides (BENCH_QUICK=1): a pipeline check
 #   benches/peers/run.sh --report   only redraw the table and the SVG from the last results
+#   benches/peers/run.sh --only W11 only these workloads (comma-separated: --only W7,W11) on
+#                                   every side; their rows replace those of the last results,
+#                                   the other rows stay as they were
 #
 # Each peer is installed from its committed lock file (npm ci in benches/peers/<peer>/). Results
 # land in the cargo target directory: apollo.json, relay.json, urql.json, memory.json,
@@ -21,15 +24,54 @@ warm_up=2
 measure=5
 run_benches=1
 quick=0
+only=""
 peers=(apollo relay urql)
-for arg in "$@"; do
-  case "$arg" in
+while (( $# > 0 )); do
+  case "$1" in
     --quick) warm_up=0.5 measure=1 quick=1 ;;
     --report) run_benches=0 ;;
-    -h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) echo "run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+    --only)
+      [[ $# -ge 2 ]] || { echo "run.sh: --only needs a list of workloads (--only W11)" >&2; exit 2; }
+      only="$2"
+      shift
+      ;;
+    --only=*) only="${1#--only=}" ;;
+    -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
+  shift
 done
+
+# --only: the criterion ids of each workload (benches/workloads.rs), and whether the memory
+# bench (W6, and W7's bytes) runs.
+filter=""
+run_memory=1
+if [[ -n "$only" ]]; then
+  run_memory=0
+  groups=()
+  IFS=, read -ra wanted <<<"$only"
+  for w in "${wanted[@]}"; do
+    case "$w" in
+      W1) groups+=("read_depth") ;;
+      W2) groups+=("lifecycle") ;;
+      W3) groups+=("normalize/" "normalize_text") ;;
+      W4) groups+=("read_query") ;;
+      W5) groups+=("list_insert") ;;
+      W6) run_memory=1 ;;
+      W7) groups+=("watch/") ;;
+      W8) groups+=("persist/") ;;
+      W9) groups+=("remap/") ;;
+      W10) groups+=("gc/") ;;
+      W11) groups+=("app_trace/") ;;
+      *) echo "run.sh: unknown workload '$w' in --only (W1 .. W11)" >&2; exit 2 ;;
+    esac
+  done
+  if (( ${#groups[@]} > 0 )); then
+    filter="^($(IFS='|'; echo "${groups[*]}"))"
+  else
+    filter='^$'
+  fi
+fi
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "run.sh: '$1' is needed but not on PATH${2:+ ($2)}" >&2; exit 1; }; }
 need node "Node.js >= 20 runs the peers and the report"
@@ -57,22 +99,43 @@ if (( run_benches )); then
     step "npm ci (benches/peers/$peer)"
     (cd "$here/$peer" && npm ci --no-audit --no-fund)
 
-    step "$peer: bench.mjs -> $target/$peer.json"
-    rm -f "$target/$peer.json"
-    if (( quick )); then
-      (cd "$here/$peer" && BENCH_QUICK=1 NODE_ENV=production node --expose-gc bench.mjs "$target/$peer.json")
-    else
-      (cd "$here/$peer" && NODE_ENV=production node --expose-gc bench.mjs "$target/$peer.json")
+    out="$target/$peer.json"
+    [[ -n "$only" ]] && out="$target/$peer.only.json"
+    step "$peer: bench.mjs${only:+ ($only)} -> $out"
+    rm -f "$out"
+    (
+      cd "$here/$peer"
+      export NODE_ENV=production
+      (( quick )) && export BENCH_QUICK=1
+      [[ -n "$only" ]] && export BENCH_ONLY="$only"
+      node --expose-gc bench.mjs "$out"
+    )
+    if [[ -n "$only" ]]; then
+      # The new rows replace the old rows of the same workloads; the others are kept.
+      node -e '
+        const fs = require("fs");
+        const [all, part] = process.argv.slice(1);
+        const fresh = JSON.parse(fs.readFileSync(part, "utf8"));
+        const names = new Set(fresh.map((r) => r.workload));
+        const old = fs.existsSync(all) ? JSON.parse(fs.readFileSync(all, "utf8")) : [];
+        const rows = [...old.filter((r) => !names.has(r.workload)), ...fresh];
+        fs.writeFileSync(all, JSON.stringify(rows, null, 2) + "\n");
+        fs.unlinkSync(part);
+      ' "$target/$peer.json" "$out"
     fi
   done
 
-  step "optimist: cargo bench --bench workloads (warm-up ${warm_up}s, measurement ${measure}s)"
-  (cd "$root" && cargo bench --bench workloads -- \
-    --warm-up-time "$warm_up" --measurement-time "$measure" --noplot)
+  if [[ "$filter" != '^$' ]]; then
+    step "optimist: cargo bench --bench workloads${filter:+ -- '$filter'} (warm-up ${warm_up}s, measurement ${measure}s)"
+    (cd "$root" && cargo bench --bench workloads -- ${filter:+"$filter"} \
+      --warm-up-time "$warm_up" --measurement-time "$measure" --noplot)
+  fi
 
-  step "optimist: cargo bench --bench memory -> $target/memory.json"
-  rm -f "$target/memory.json"
-  (cd "$root" && cargo bench --bench memory -- "$target/memory.json")
+  if (( run_memory )); then
+    step "optimist: cargo bench --bench memory -> $target/memory.json"
+    rm -f "$target/memory.json"
+    (cd "$root" && cargo bench --bench memory -- "$target/memory.json")
+  fi
 fi
 
 step "report"

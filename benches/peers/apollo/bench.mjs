@@ -59,6 +59,17 @@
 //                             (cache.retain), 100 pending layers as W1's; one
 //                             op = cache.gc() on a cache built afresh for each
 //                             sample (untimed). `removed` = the ids it removed.
+//   W11 app_trace <kind>      10,000 items, 200 page queries `items(page:)` of
+//                             100 items each, one cache.watch per page; the
+//                             seeded trace of ../common.mjs (W11Trace): a
+//                             refetch is JSON.parse of the answer's text +
+//                             writeQuery; a mutation recordOptimisticTransaction;
+//                             its answer one cache.batch writing the server's
+//                             row and removing the layer (as W9), or
+//                             removeOptimistic; a remount the watch's
+//                             unsubscribe and a new cache.watch. Per kind and
+//                             for the mix; `told` = callbacks per operation
+//                             (an arriving watch's first call not counted).
 //
 // Timing (../common.mjs): each sample is a batch of ops timed with
 // process.hrtime.bigint(); the reported figure is the median over samples of
@@ -86,9 +97,9 @@ import { InMemoryCache, gql } from "@apollo/client";
 import { cacheSizes } from "@apollo/client/utilities";
 import { __DEV__ } from "@apollo/client/utilities/environment";
 import {
-  N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, W10, KEYS, freshPick, item, optimisticItem, serverItem,
+  N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, W10, W11, KEYS, freshPick, item, optimisticItem, serverItem,
   ownerData, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc, makeResults,
-  runAll,
+  runAll, W11Trace, timeTrace,
 } from "../common.mjs";
 
 // ---------------------------------------------------------------------------
@@ -540,9 +551,83 @@ function w10() {
 }
 
 // ---------------------------------------------------------------------------
+// W11: the app trace (benches/README.md). Every watch is a component showing one page: its
+// callback is Apollo's broadcast of a new diff (data changed), so `told` counts those; the
+// first call an arriving watch gets (immediate: true hands it its data) is not counted, as no
+// other side tells an arriving observer anything. Apollo's ObservableQuery / QueryManager
+// layer (what watchQuery adds over cache.watch) is not run: its cost is not in the figures.
+
+const PAGE_QUERY = gql`
+  query Page($page: Int!) {
+    items(page: $page) {
+      id
+      title
+      count
+      done
+    }
+  }
+`;
+
+function w11() {
+  const cache = new InMemoryCache();
+  const trace = new W11Trace();
+  let told = 0;
+  let arriving = false;
+  const callback = () => () => {
+    if (!arriving) told++;
+  };
+  const watch = (page) => {
+    arriving = true;
+    const unwatch = cache.watch({ query: PAGE_QUERY, variables: { page }, optimistic: true, immediate: true, callback: callback() });
+    arriving = false;
+    return unwatch;
+  };
+  // Each page's first answer, then its watcher.
+  for (let page = 0; page < W11.queries; page++) {
+    cache.writeQuery({ query: PAGE_QUERY, variables: { page }, data: JSON.parse(trace.pageText(page)) });
+  }
+  const unwatch = Array.from({ length: W11.queries }, (_, page) => watch(page));
+  gc();
+  const writeRow = (c, i, serial) => c.writeFragment({ id: KEYS[i], fragment: ITEM_FIELDS, data: optimisticItem(i, serial) });
+  const run = (op) => {
+    switch (op.kind) {
+      case "refetch_same":
+      case "refetch_changed":
+        cache.writeQuery({ query: PAGE_QUERY, variables: { page: op.page }, data: JSON.parse(op.text) });
+        break;
+      case "mutate":
+        cache.recordOptimisticTransaction((c) => writeRow(c, op.item, op.serial), "m" + op.serial);
+        break;
+      case "confirm":
+        cache.batch({ optimistic: false, removeOptimistic: "m" + op.serial, update: (c) => writeRow(c, op.item, op.serial) });
+        break;
+      case "fail":
+        cache.removeOptimistic("m" + op.serial);
+        break;
+      case "remount":
+        unwatch[op.page]();
+        unwatch[op.page] = watch(op.page);
+        break;
+    }
+  };
+  return timeTrace(PLAN.w11, () => {
+    const op = trace.next();
+    const before = told;
+    const t0 = process.hrtime.bigint();
+    run(op);
+    const ns = Number(process.hrtime.bigint() - t0);
+    return { kind: op.kind, ns, told: told - before };
+  }).then((rows) => {
+    const data = cache.readQuery({ query: PAGE_QUERY, variables: { page: 0 } });
+    if (data.items.length !== W11.page) throw new Error("W11: page 0 does not list its items");
+    for (const row of rows) report(row.workload, row.ns, row.samples, { told: row.told, ops: row.ops });
+  });
+}
+
+// ---------------------------------------------------------------------------
 
 runAll(
   `Apollo InMemoryCache bench (Apollo __DEV__=${__DEV__})`,
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11 },
   results,
 );

@@ -58,6 +58,14 @@
 //                           response (the server's Item) plus the mutation's `updater`
 //                           appending the server's record. Relay has no remap either: the 100
 //                           layers above are re-run and find no Item:tmp-s.
+//   W11 app_trace <kind>    10,000 items, 200 page queries `items(page:)` of 100 items, one
+//                           environment.subscribe per page's snapshot; the seeded trace of
+//                           ../common.mjs (W11Trace): a refetch is JSON.parse of the answer's
+//                           text + commitPayload; a mutation commitMutation with an
+//                           optimisticUpdater (held network, as W2), answered by its network
+//                           response (the server's row) or a network error; a remount the
+//                           subscription's dispose() and a new lookup + subscribe. `told` =
+//                           subscription callbacks per operation.
 //
 // Usage (from this directory):
 //   npm ci
@@ -69,9 +77,9 @@
 
 import RelayRuntime from "relay-runtime";
 import {
-  N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, KEYS, freshPick, item, optimisticItem, serverItem,
+  N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, W11, KEYS, freshPick, item, optimisticItem, serverItem,
   ownerData, newItem, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc,
-  makeResults, runAll,
+  makeResults, runAll, W11Trace, timeTrace,
 } from "../common.mjs";
 
 const {
@@ -84,8 +92,8 @@ const {
 // of scalar fields and linked fields of a concrete type, so one selection list serves both.
 
 const scalar = (name) => ({ alias: null, args: null, kind: "ScalarField", name, storageKey: null });
-const linked = (name, concreteType, plural, selections) => ({
-  alias: null, args: null, concreteType, kind: "LinkedField", name, plural, selections, storageKey: null,
+const linked = (name, concreteType, plural, selections, args = null) => ({
+  alias: null, args, concreteType, kind: "LinkedField", name, plural, selections, storageKey: null,
 });
 
 /** A ConcreteRequest for `operationKind name(args) { selections }`; `text` is documentation. */
@@ -123,6 +131,12 @@ const UPDATE_ITEM_MUTATION = request("UpdateItemMutation", "mutation", [linked("
   "mutation UpdateItemMutation($serial: Int) { updateItem { id title count done } }", ["serial"]);
 const CREATE_ITEM_MUTATION = request("CreateItemMutation", "mutation", [linked("createItem", "Item", false, ITEM_SELECTIONS)],
   "mutation CreateItemMutation($serial: Int) { createItem { id title count done } }", ["serial"]);
+// W11's page query: `items(page: $page)`, the argument a variable (storage key `items(page:3)`).
+const PAGE_QUERY = request(
+  "PageQuery", "query",
+  [linked("items", "Item", true, ITEM_SELECTIONS, [{ kind: "Variable", name: "page", variableName: "page" }])],
+  "query PageQuery($page: Int!) { items(page: $page) { id title count done } }", ["page"],
+);
 const COUNT_FRAGMENT = fragment("F", [scalar("count")]);
 const ITEM_FRAGMENT = fragment("ItemFields", ITEM_SELECTIONS);
 
@@ -491,9 +505,72 @@ function w9() {
 }
 
 // ---------------------------------------------------------------------------
+// W11: the app trace (benches/README.md). Every subscription is a component showing one page;
+// Relay calls it when the page's data changed (after recycling equal subtrees).
+
+function w11() {
+  const { network, pending: responses } = heldNetwork();
+  const env = makeEnv(network);
+  const trace = new W11Trace();
+  let told = 0;
+  const callback = () => told++;
+  const ops = Array.from({ length: W11.queries }, (_, page) => createOperationDescriptor(PAGE_QUERY, { page }));
+  for (let page = 0; page < W11.queries; page++) env.commitPayload(ops[page], JSON.parse(trace.pageText(page)));
+  const subscribe = (page) => env.subscribe(env.lookup(ops[page].fragment), callback);
+  const subscriptions = ops.map((_, page) => subscribe(page));
+  gc();
+  const onError = () => {};
+  const run = (op) => {
+    switch (op.kind) {
+      case "refetch_same":
+      case "refetch_changed":
+        env.commitPayload(ops[op.page], JSON.parse(op.text));
+        break;
+      case "mutate":
+        commitMutation(env, {
+          mutation: UPDATE_ITEM_MUTATION,
+          variables: { serial: op.serial },
+          optimisticUpdater: (store) => setItem(store.get(KEYS[op.item]), optimisticItem(op.item, op.serial)),
+          onError,
+        });
+        break;
+      case "confirm": {
+        const response = responses.get(op.serial);
+        responses.delete(op.serial);
+        response.next({ data: { updateItem: optimisticItem(op.item, op.serial) } });
+        response.complete();
+        break;
+      }
+      case "fail": {
+        const response = responses.get(op.serial);
+        responses.delete(op.serial);
+        response.error(new Error("the server said no"));
+        break;
+      }
+      case "remount":
+        subscriptions[op.page].dispose();
+        subscriptions[op.page] = subscribe(op.page);
+        break;
+    }
+  };
+  return timeTrace(PLAN.w11, () => {
+    const op = trace.next();
+    const before = told;
+    const t0 = process.hrtime.bigint();
+    run(op);
+    const ns = Number(process.hrtime.bigint() - t0);
+    return { kind: op.kind, ns, told: told - before };
+  }).then((rows) => {
+    const snapshot = env.lookup(ops[0].fragment);
+    if (snapshot.isMissingData || snapshot.data.items.length !== W11.page) throw new Error("W11: page 0 does not list its items");
+    for (const row of rows) report(row.workload, row.ns, row.samples, { told: row.told, ops: row.ops });
+  });
+}
+
+// ---------------------------------------------------------------------------
 
 runAll(
   "Relay store bench (relay-runtime)",
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W11: w11 },
   results,
 );
