@@ -410,7 +410,7 @@ impl Client {
             let Some(observer) = self.observers.get_mut(&id) else {
                 continue;
             };
-                        if state != observer.last {
+            if state != observer.last {
                 observer.last = state.clone();
                 told.push((observer.listener.clone(), state));
             } else {
