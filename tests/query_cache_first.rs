@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::client::{at, client, next, serve, todos, todos_json, todos_read};
 use optimist::{FetchStatus, Instant, Key, Patch, QueryOptions, QueryStatus, Value};
+#[cfg(feature = "graphql")]
 use serde_json::json;
 
 /// One todo in the store, as an earlier answer left it: `ROOT_QUERY.todos -> [Todo:1]`.
