@@ -1,9 +1,9 @@
 //! The store's mutation records, in request order, with the bounds on what it keeps of settled
 //! ones. Knows nothing of layers beyond their ids.
 
+use crate::Instant;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use crate::Instant;
 
 use super::{MutationStatus, RetryPolicy, Scope};
 use crate::key::Key;

@@ -64,7 +64,6 @@ struct Shared {
     deps: std::collections::HashSet<crate::key::Key, crate::patch::Hasher>,
 }
 
-
 impl Query {
     /// A query of `doc`'s operation with these variables (an object, or `null` for none). It
     /// reads nothing until [`read`](Query::read).

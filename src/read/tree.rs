@@ -86,7 +86,10 @@ impl<'s, S: Source + ?Sized> Tree<'s, S> {
     }
 
     /// `None` for a reference to an absent entity.
-    pub(super) fn value(&mut self, value: &'s Value) -> Result<Option<serde_json::Value>, ReadError> {
+    pub(super) fn value(
+        &mut self,
+        value: &'s Value,
+    ) -> Result<Option<serde_json::Value>, ReadError> {
         Ok(Some(match value {
             Value::Ref(key) => {
                 let key = key.as_str();

@@ -5,8 +5,8 @@
 //! calls the rest of the store uses (`push_layer`, `remove_layer`, the settle calls), so the
 //! view rule and the layer events stay in one place.
 
-use std::collections::HashSet;
 use crate::Instant;
+use std::collections::HashSet;
 
 use super::Store;
 use crate::changes::{Changed, Changes, LayerEvent, record};
@@ -139,7 +139,7 @@ impl Store {
     ///
     /// ```
     /// use optimist::{Mutation, Patch, Scope, Store};
-    /// use crate::Instant;
+    /// use optimist::Instant;
     /// let mut store = Store::new();
     /// let rename = |t: &str| Mutation::new("rename", Patch::new().set("Todo:1", "title", t))
     ///     .scope(Scope::item("Todo:1").unwrap());
@@ -218,7 +218,7 @@ impl Store {
     ///
     /// ```
     /// use optimist::{Outcome, Patch, Store};
-    /// use crate::Instant;
+    /// use optimist::Instant;
     /// let mut store = Store::new();
     /// let (id, _) = store.push("save", Patch::new().set("A:1", "x", 1))?;
     /// let now = Instant::now();
@@ -255,7 +255,7 @@ impl Store {
     ///
     /// ```
     /// use optimist::{FailureKind, MutationStatus, Outcome, Patch, Store};
-    /// use crate::Instant;
+    /// use optimist::Instant;
     /// let mut store = Store::new();
     /// store.write(Patch::new().set("Todo:1", "title", "a"))?;
     /// let (id, _) = store.push("rename", Patch::new().set("Todo:1", "title", "b"))?;
@@ -385,7 +385,7 @@ impl Store {
     ///
     /// ```
     /// use optimist::{MutationStatus, Patch, Store};
-    /// use crate::Instant;
+    /// use optimist::Instant;
     /// let mut store = Store::new();
     /// let (id, _) = store.push("save", Patch::new().set("A:1", "x", 1))?;
     /// assert!(store.interrupt(id).is_err(), "not in flight");
