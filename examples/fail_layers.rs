@@ -1,5 +1,6 @@
-//! Failing every one of L layers on one key, bottom first or top first, each layer a `set` or an
-//! `increment` (issue 27, item 7): how the time grows with L. Prints one line per case and L.
+//! Failing every one of L layers on one key, bottom first or top first, each layer a `set`, an
+//! `increment` or a list `insert` (issue 27, item 7): how the time grows with L. Prints one line
+//! per case and L.
 //!
 //! ```sh
 //! cargo run --release --example fail_layers            # L = 500, 1000, 2000, 4000, 8000
@@ -8,20 +9,28 @@
 
 use std::time::{Duration, Instant};
 
-use optimist::{LayerId, Patch, Store};
+use optimist::{LayerId, ListPosition, Patch, Store};
+
+/// What each layer does to `A:1`.
+#[derive(Clone, Copy)]
+enum Edit {
+    Set,
+    Increment,
+    Insert,
+}
 
 /// A store with `layers` pending layers on `A:1` (and the key in base).
-fn stacked(layers: usize, increment: bool) -> (Store, Vec<LayerId>) {
+fn stacked(layers: usize, edit: Edit) -> (Store, Vec<LayerId>) {
     let mut store = Store::new();
     store
         .write(Patch::new().set("A:1", "n", 0).set("A:1", "other", "kept"))
         .expect("a valid patch");
     let ids = (0..layers)
         .map(|i| {
-            let patch = if increment {
-                Patch::new().increment("A:1", "n", 1)
-            } else {
-                Patch::new().set("A:1", "n", i)
+            let patch = match edit {
+                Edit::Set => Patch::new().set("A:1", "n", i),
+                Edit::Increment => Patch::new().increment("A:1", "n", 1),
+                Edit::Insert => Patch::new().insert("A:1", "list", i, ListPosition::End),
             };
             store.push("edit", patch).expect("a valid patch").0
         })
@@ -30,8 +39,8 @@ fn stacked(layers: usize, increment: bool) -> (Store, Vec<LayerId>) {
 }
 
 /// The time to fail every layer, in the order given; the store must end as it began.
-fn fail_all(layers: usize, increment: bool, top_first: bool) -> Duration {
-    let (mut store, mut ids) = stacked(layers, increment);
+fn fail_all(layers: usize, edit: Edit, top_first: bool) -> Duration {
+    let (mut store, mut ids) = stacked(layers, edit);
     if top_first {
         ids.reverse();
     }
@@ -54,13 +63,17 @@ fn main() {
         "{:<26} {:>7} {:>12} {:>12}",
         "case", "L", "total", "per fail"
     );
-    for (increment, op) in [(false, "set"), (true, "increment")] {
+    for (edit, op) in [
+        (Edit::Set, "set"),
+        (Edit::Increment, "increment"),
+        (Edit::Insert, "insert"),
+    ] {
         for (top_first, order) in [(false, "bottom first"), (true, "top first")] {
             for &layers in &series {
                 // The least of three runs (one for the largest, which take seconds when slow).
                 let runs = if layers > 4000 { 1 } else { 3 };
                 let took = (0..runs)
-                    .map(|_| fail_all(layers, increment, top_first))
+                    .map(|_| fail_all(layers, edit, top_first))
                     .min()
                     .expect("at least one run");
                 println!(
