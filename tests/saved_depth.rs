@@ -4,21 +4,8 @@
 
 mod common;
 
-use common::hostile::on_small_stack;
+use common::hostile::{deep_value, on_small_stack};
 use optimist::{DEFAULT_MAX_DEPTH, ListPosition, LoadError, Mutation, Patch, Store, Value};
-
-/// `depth` levels of containers around a number, lists and objects in turn, innermost first.
-fn nested(depth: usize) -> Value {
-    let mut value = Value::from(1.5);
-    for level in 0..depth {
-        value = if level % 2 == 0 {
-            Value::List(std::iter::once(value).collect())
-        } else {
-            Value::Object(optimist::Entity::new().with("inner", value))
-        };
-    }
-    value
-}
 
 /// A store with the updater the stores here use.
 fn new_store() -> Store {
@@ -67,8 +54,8 @@ fn round_trip(store: &Store, what: &str) {
 fn values_nested_around_serde_jsons_limit_save_and_load() {
     on_small_stack(|| {
         for depth in (0..8).chain(120..=132) {
-            // A field's value sits one level below its entity, so it may nest one level less.
-            round_trip(&holding(&nested(depth)), &format!("depth {depth}"));
+            // serde_json's own limit (128) counts the format's levels around the value too.
+            round_trip(&holding(&deep_value(depth)), &format!("depth {depth}"));
         }
     });
 }
@@ -78,7 +65,7 @@ fn values_at_the_limit_save_and_load_and_one_deeper_is_refused_at_save() {
     on_small_stack(|| {
         // Inside an entity (a base field, a write's field): the entity is the first level.
         let mut store = new_store();
-        let field = nested(DEFAULT_MAX_DEPTH - 1);
+        let field = deep_value(DEFAULT_MAX_DEPTH - 1);
         store
             .write(Patch::new().set("A:1", "deep", field.clone()))
             .unwrap();
@@ -87,8 +74,8 @@ fn values_at_the_limit_save_and_load_and_one_deeper_is_refused_at_save() {
             .unwrap();
         round_trip(&store, "fields at the limit");
         // A value on its own (a list insert's item, an updater's arguments, a request).
-        let mut store = holding(&nested(DEFAULT_MAX_DEPTH - 1));
-        let item = nested(DEFAULT_MAX_DEPTH);
+        let mut store = holding(&deep_value(DEFAULT_MAX_DEPTH - 1));
+        let item = deep_value(DEFAULT_MAX_DEPTH);
         store
             .push(
                 "insert",
@@ -102,8 +89,8 @@ fn values_at_the_limit_save_and_load_and_one_deeper_is_refused_at_save() {
 
         // One level deeper anywhere: refused at save, with a typed error, the store unchanged.
         for store in [
-            holding(&nested(DEFAULT_MAX_DEPTH)),
-            holding(&nested(DEFAULT_MAX_DEPTH + 1)),
+            holding(&deep_value(DEFAULT_MAX_DEPTH)),
+            holding(&deep_value(DEFAULT_MAX_DEPTH + 1)),
         ] {
             let before = store.clone();
             let error = store.save_json().unwrap_err();
