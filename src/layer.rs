@@ -14,8 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use slotmap::SlotMap;
 use smallvec::SmallVec;
 
+use crate::entity::Entity;
+use crate::fold_tree::{FoldTree, MIN_LAYERS};
 use crate::key::Key;
-use crate::op::Op;
+use crate::op::{Op, Updaters, apply};
 use crate::patch::{Hasher, OpsByKey, Patch};
 
 slotmap::new_key_type! {
@@ -307,6 +309,12 @@ pub(crate) struct Stack {
     /// For each key, the live layers whose ops touch it, in stack order. Keys no layer touches
     /// are absent (never an empty list).
     by_key: HashMap<Key, SmallVec<[Slot; 2]>, Hasher>,
+    /// For keys under many layers, their ops on the key as a tree of summaries (see
+    /// `fold_tree.rs`), kept in step by pushes and removals and dropped by any other change to
+    /// the key's layers or their ops. `None`: folded once since such a change, without a tree;
+    /// the next fold builds one (a key folded once after each change, as a remap or a confirm
+    /// leaves it, would pay for a tree it never uses). See [`Stack::fold`].
+    folds: HashMap<Key, Option<FoldTree>, Hasher>,
 }
 
 impl Stack {
@@ -331,6 +339,15 @@ impl Stack {
         self.order.insert(place, slot);
         self.pending_intents.insert(seq, slot);
         for key in keys {
+            if !self.folds.is_empty()
+                && let Some(fold) = self.folds.get_mut(&key)
+                && let Some(tree) = fold
+            {
+                let ops = self.layers[slot].ops.get(&key).map_or(&[][..], |ops| ops);
+                if !tree.push(place, slot, ops) {
+                    *fold = None;
+                }
+            }
             // The new layer is on top, so appending keeps each list in stack order.
             self.by_key.entry(key).or_default().push(slot);
         }
@@ -388,9 +405,11 @@ impl Stack {
     /// The layer's ops, for rewriting in place (the caller keeps the key index right: see
     /// [`Stack::reindex`]).
     pub(crate) fn ops_mut(&mut self, slot: Slot) -> Option<&mut OpsByKey> {
-        self.layers
-            .get_mut(slot)
-            .map(|layer| &mut Arc::make_mut(layer).ops)
+        let layer = self.layers.get_mut(slot)?;
+        for key in layer.ops.keys() {
+            Self::drop_fold(&mut self.folds, key);
+        }
+        Some(&mut Arc::make_mut(layer).ops)
     }
 
     pub(crate) fn set_state(&mut self, slot: Slot, state: LayerState) {
@@ -411,6 +430,12 @@ impl Stack {
             if let Some(list) = self.by_key.get_mut(key) {
                 Self::unindex_at(&self.layers, list, slot, place);
             }
+            if !self.folds.is_empty()
+                && let Some(fold) = self.folds.get_mut(key)
+                && fold.as_mut().is_some_and(|tree| !tree.remove(place))
+            {
+                *fold = None;
+            }
         }
         let layer = Arc::unwrap_or_clone(self.layers.remove(slot)?);
         self.order.remove(&layer.place);
@@ -418,6 +443,7 @@ impl Stack {
         for key in layer.ops.keys() {
             if self.by_key.get(key).is_some_and(|list| list.is_empty()) {
                 self.by_key.remove(key);
+                Self::drop_fold(&mut self.folds, key);
             }
         }
         Some(layer)
@@ -447,6 +473,12 @@ impl Stack {
             self.pending_intents.remove(&layer.seq);
             for key in layer.ops.keys() {
                 *prefix.entry(key.clone()).or_default() += 1;
+                if !self.folds.is_empty()
+                    && let Some(fold) = self.folds.get_mut(key)
+                    && fold.as_mut().is_some_and(|tree| !tree.remove(layer.place))
+                {
+                    *fold = None;
+                }
             }
             removed.push(layer);
         }
@@ -456,6 +488,7 @@ impl Stack {
                 list.drain(..count.min(list.len()));
                 if list.is_empty() {
                     self.by_key.remove(&key);
+                    Self::drop_fold(&mut self.folds, &key);
                 }
             }
         }
@@ -471,6 +504,8 @@ impl Stack {
         if list.contains(&slot) {
             return;
         }
+        // Not necessarily on top: the tree is built again when the key is folded next.
+        Self::drop_fold(&mut self.folds, key);
         let layers = &self.layers;
         let at = list.partition_point(|other| layers[*other].place < place);
         list.insert(at, slot);
@@ -501,6 +536,7 @@ impl Stack {
         let Some(place) = self.layers.get(slot).map(|layer| layer.place) else {
             return;
         };
+        Self::drop_fold(&mut self.folds, key);
         if let Some(list) = self.by_key.get_mut(key) {
             Self::unindex_at(&self.layers, list, slot, place);
             if list.is_empty() {
@@ -542,6 +578,53 @@ impl Stack {
             let layer: &Layer = &self.layers[*slot];
             Some((*slot, layer, layer.ops.get(key)?.as_slice()))
         })
+    }
+
+    /// `key` folded from `below` through the ops of every layer touching it, as [`apply`]
+    /// gives it. Under at least [`MIN_LAYERS`] layers, through the key's [`FoldTree`], built
+    /// now if the key was folded once already since its layers last changed other than by a
+    /// push or a removal. For a key folded with no version rule: the tree knows nothing of
+    /// layer states.
+    pub(crate) fn fold(
+        &mut self,
+        key: &Key,
+        below: Option<&Entity>,
+        updaters: &Updaters,
+    ) -> Option<Entity> {
+        let layers = &self.layers;
+        // The ops of a run of layers, applied in one pass.
+        let run = |slots: &[Slot], below: Option<&Entity>| {
+            let ops = slots.iter().filter_map(|slot| layers[*slot].ops.get(key));
+            apply(below, ops.flatten(), updaters)
+        };
+        let layer = |slots: &[Slot], below: Option<Entity>| run(slots, below.as_ref());
+        let slots = self.by_key.get(key).map_or(&[][..], |list| list.as_slice());
+        if slots.len() < MIN_LAYERS {
+            Self::drop_fold(&mut self.folds, key);
+            return run(slots, below);
+        }
+        match self.folds.get_mut(key) {
+            Some(Some(tree)) => tree.fold(below.cloned(), &layer),
+            Some(fold) => {
+                let tree = fold.insert(FoldTree::build(slots.iter().map(|slot| {
+                    let layer = &layers[*slot];
+                    let ops = layer.ops.get(key).map_or(&[][..], |ops| ops);
+                    (layer.place, *slot, ops)
+                })));
+                tree.fold(below.cloned(), &layer)
+            }
+            None => {
+                self.folds.insert(key.clone(), None);
+                run(slots, below)
+            }
+        }
+    }
+
+    /// Drops what `key` has of a fold tree (most stores have none: no hashing then).
+    fn drop_fold(folds: &mut HashMap<Key, Option<FoldTree>, Hasher>, key: &Key) {
+        if !folds.is_empty() {
+            folds.remove(key);
+        }
     }
 
     /// Slots in stack order, oldest first.
@@ -628,6 +711,15 @@ impl Stack {
                 return Err(format!(
                     "the key index for `{key}` is not the touching layers in request order"
                 ));
+            }
+        }
+        for (key, tree) in &self.folds {
+            let fits = match tree {
+                Some(tree) => tree.slots().eq(self.touching(key).iter().copied()),
+                None => self.by_key.contains_key(key),
+            };
+            if !fits {
+                return Err(format!("the fold tree of `{key}` is not its layers"));
             }
         }
         Ok(())

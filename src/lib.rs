@@ -151,6 +151,7 @@ mod entity;
 mod evict;
 mod extract;
 mod field;
+mod fold_tree;
 mod gc;
 mod guard;
 mod key;
@@ -166,6 +167,7 @@ mod rewrite;
 mod shape;
 mod stale;
 mod store;
+mod summary;
 mod trie;
 mod value;
 mod version;
@@ -213,9 +215,9 @@ pub use view::Snapshot;
 pub use watch::WatchId;
 #[cfg(feature = "graphql")]
 pub use watch::{QueryResult, TreeResult};
-/// The time every call that schedules takes as `now` (retries, freshness, polling): std's
-/// [`Instant`](std::time::Instant) itself on native targets, and a `performance.now()` clock in a
-/// browser build, where `std::time::Instant::now()` panics (re-exported from `web-time`).
+/// The time every call that schedules takes as `now` (retries, freshness, polling):
+/// [`std::time::Instant`] itself on native targets, and a `performance.now()` clock in a browser
+/// build, where `std::time::Instant::now()` panics (re-exported from `web-time`).
 pub use web_time::Instant;
 
 /// The README's examples, compiled and run as doc tests (with the default features: they use

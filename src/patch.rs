@@ -351,7 +351,7 @@ impl Patch {
         Ok(())
     }
 
-    /// Checks every version field this patch sets against `policies`.
+    /// Checks every version field this patch sets (or inserts into) against `policies`.
     pub(crate) fn validate_versions(&self, policies: &Policies) -> Result<(), PatchError> {
         if !policies.has_versions() {
             return Ok(());
@@ -361,14 +361,24 @@ impl Patch {
                 continue;
             };
             for op in ops {
-                if let Op::Write(fields) = op
-                    && let Some(value) = fields.get(field)
-                    && Version::parse(value).is_err()
-                {
+                let bad = match op {
+                    Op::Write(fields) => fields
+                        .get(field)
+                        .filter(|value| Version::parse(value).is_err())
+                        .map(Value::to_json),
+                    // A list is never a version: an insert would make one of an absent field.
+                    Op::ListInsert {
+                        field: target,
+                        item,
+                        ..
+                    } if target == field => Some(serde_json::Value::Array(vec![item.to_json()])),
+                    _ => None,
+                };
+                if let Some(value) = bad {
                     return Err(PatchError::BadVersion {
                         key: key.clone(),
                         field: field.clone(),
-                        value: value.to_json(),
+                        value,
                     });
                 }
             }
@@ -426,13 +436,13 @@ pub enum PatchError {
     InvalidKey(KeyError),
     /// A versioned type's version field (see
     /// [`Policies::version_field`](crate::Policies::version_field)) is set to something that is
-    /// not a version.
+    /// not a version, or is the target of a list insert (a list is never a version).
     BadVersion {
         /// The entity.
         key: Key,
         /// The version field.
         field: FieldName,
-        /// The value it was set to, as JSON.
+        /// The value it was set to (for a list insert, the list it would make), as JSON.
         value: serde_json::Value,
     },
     /// An [`Op::Update`] names an updater that is not registered.

@@ -13,7 +13,9 @@ use std::time::Duration;
 /// same; two mutations rarely do). After `max_attempts` ambiguous attempts the mutation fails
 /// ([`FailureKind::GaveUp`](crate::FailureKind::GaveUp)) and its guess is reverted; `None`
 /// retries without limit. Attempts the app reports as [`Outcome::NotSent`](crate::Outcome::NotSent)
-/// (the request never left: offline) wait the same way but are not counted.
+/// (the request never left: offline) wait the same way but are not counted. A delay longer
+/// than the clock can express from now (up to [`Duration::MAX`]) waits as long as it can,
+/// beyond a century: never sooner.
 ///
 /// ```
 /// use optimist::RetryPolicy;
@@ -100,8 +102,15 @@ impl RetryPolicy {
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
         let spread = 0.5 + (hash >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
-        delay.mul_f64(spread)
+        scaled(delay, spread)
     }
+}
+
+/// `delay.mul_f64(spread)` for a `spread` in `[1/2, 1]` (it can round to 1.0), without its
+/// panic when the product's seconds round up past `u64::MAX` as a float (a spread of 1.0 on
+/// [`Duration::MAX`]): never more than `delay`.
+fn scaled(delay: Duration, spread: f64) -> Duration {
+    Duration::try_from_secs_f64(delay.as_secs_f64() * spread).map_or(delay, |d| d.min(delay))
 }
 
 #[cfg(test)]
@@ -123,6 +132,13 @@ mod tests {
         let keys: std::collections::HashSet<Duration> =
             (0..50).map(|i| policy.delay(&i.to_string(), 1)).collect();
         assert!(keys.len() > 40, "jitter spreads mutations apart");
+    }
+
+    #[test]
+    fn the_longest_delay_scales_without_a_panic() {
+        assert_eq!(scaled(Duration::MAX, 1.0), Duration::MAX);
+        assert!(scaled(Duration::MAX, 0.5) <= Duration::MAX / 2 + Duration::from_secs(1));
+        assert_eq!(scaled(Duration::from_secs(2), 0.5), Duration::from_secs(1));
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub(crate) const FORMAT: u32 = 1;
 /// [`Store::load`](crate::Store::load). Made by [`Store::save`](crate::Store::save) in
 /// O(L + K + M) (base is shared, not copied).
 ///
+/// Values nest up to [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) levels, deeper than
+/// serde_json reads by default (128): read JSON text with
+/// [`Store::load_json`](crate::Store::load_json), which lifts that limit and keeps ours.
+///
 /// ```
 /// use optimist::{Patch, Saved, Store};
 /// let mut store = Store::new();

@@ -173,13 +173,18 @@ impl Store {
     /// [`load`](Store::load) from JSON text; a text that does not parse (a truncated file) is
     /// [`LoadError::Json`], one of another format version [`LoadError::Format`].
     ///
+    /// Whatever [`save_json`](Store::save_json) writes, this reads: values nested up to
+    /// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) levels, with serde_json's own nesting
+    /// limit (128, below ours) off and ours bounding the recursion instead; deeper is
+    /// [`LoadError::Json`].
+    ///
     /// ```
     /// let mut store = optimist::Store::new();
     /// let err = store.load_json(r#"{"format": 99}"#).unwrap_err();
     /// assert_eq!(err, optimist::LoadError::Format { found: 99, supported: 1 });
     /// ```
     pub fn load_json(&mut self, text: &str) -> Result<Changes, LoadError> {
-        match serde_json::from_str::<Saved>(text) {
+        match saved_from_json(text) {
             Ok(saved) => self.load(saved),
             Err(error) => {
                 #[derive(serde::Deserialize)]
@@ -289,6 +294,21 @@ impl Store {
         issue_layer_seqs_after(last_seq);
         Ok(fresh)
     }
+}
+
+/// Reads a saved store's text. serde_json's own nesting limit (128 levels) is below what a
+/// save writes (values up to [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) levels, under the
+/// few levels of the format around them), so it is off, and the depth is bounded by ours
+/// instead: every value and entity is read through a seed that refuses to go deeper than
+/// the limit, the rest of the format nests a fixed number of levels, and fields it does not
+/// know are skipped by serde_json without recursion.
+fn saved_from_json(text: &str) -> Result<Saved, serde_json::Error> {
+    use serde::Deserialize;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let saved = Saved::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(saved)
 }
 
 fn saved_mutation(record: &Record) -> SavedMutation {

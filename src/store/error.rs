@@ -78,6 +78,14 @@ pub enum RemapError {
     NotAnEntity(Key),
     /// The new key is itself a temporary key.
     OntoTemporary(Key),
+    /// The new key is of another type than the temporary key: an entity keeps its type, so
+    /// the rules of one type (its version field) never judge what was let in under another's.
+    OtherType {
+        /// The temporary key.
+        from: Key,
+        /// The key of another type it was to become.
+        to: Key,
+    },
     /// The key was to be renamed onto itself.
     SameKey(Key),
 }
@@ -97,6 +105,12 @@ impl fmt::Display for RemapError {
                 write!(f, "cannot remap onto `{key}`: it is a temporary key itself")
             }
             RemapError::SameKey(key) => write!(f, "cannot remap `{key}` onto itself"),
+            RemapError::OtherType { from, to } => write!(
+                f,
+                "cannot remap `{from}` onto `{to}`: a `{}` cannot become a `{}`",
+                from.typename().unwrap_or_default(),
+                to.typename().unwrap_or_default()
+            ),
         }
     }
 }

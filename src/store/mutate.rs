@@ -7,6 +7,7 @@
 
 use crate::Instant;
 use std::collections::HashSet;
+use std::time::Duration;
 
 use super::Store;
 use crate::changes::{Changed, Changes, LayerEvent, record};
@@ -368,7 +369,10 @@ impl Store {
             return Ok(changes);
         }
         let waits = record.attempts.saturating_add(record.unsent).max(1);
-        record.retry_at = now.checked_add(record.retry.delay(&record.idempotency_key, waits));
+        record.retry_at = Some(not_before(
+            now,
+            record.retry.delay(&record.idempotency_key, waits),
+        ));
         record.status = MutationStatus::Retrying {
             attempts: record.attempts,
             reason,
@@ -599,4 +603,19 @@ fn touches_field(op: &Op, field: &str) -> bool {
         | Op::ListRemove { field: name, .. } => name.as_str() == field,
         Op::Delete | Op::Update { .. } => true,
     }
+}
+
+/// `now + delay`; when the clock cannot express that instant, the furthest of `now + delay / 2`,
+/// `now + delay / 4`, ... that leaves as much room again after it. A wait too long to express
+/// is a wait into the far future (beyond a century on any clock), never no wait at all; the
+/// room left keeps a timer that rounds the instant up (tokio rounds a deadline up to its next
+/// millisecond) from overflowing in turn.
+fn not_before(now: Instant, delay: Duration) -> Instant {
+    now.checked_add(delay).unwrap_or_else(|| {
+        let mut wait = delay / 2;
+        while now.checked_add(wait * 2).is_none() {
+            wait /= 2;
+        }
+        now + wait
+    })
 }

@@ -112,7 +112,11 @@ impl Store {
             self.temps.insert(key, holders.into_iter().collect());
         }
         for (from, to) in aliases {
-            if !temporary(&from) || self.temps.contains_key(&from) || from == to {
+            if !temporary(&from)
+                || self.temps.contains_key(&from)
+                || from == to
+                || from.typename() != to.typename()
+            {
                 return Err(crate::LoadError::Invalid(format!(
                     "`{from}` cannot be an alias of `{to}`"
                 )));
@@ -166,6 +170,10 @@ impl Store {
     /// is itself a remapped key, `from` is remapped onto the key `to` became. A base merge left
     /// out for `to`'s version is reported in [`Changes::ignored`].
     ///
+    /// `to` must be of `from`'s type ([`RemapError::OtherType`]): what was let in under one
+    /// type's rules (a field that is another type's version field) is never judged by
+    /// another's. Refused, the store is left as it was.
+    ///
     /// Call it when the create's answer arrives, then settle the create's layer (typically with
     /// [`confirm_keeping_relative`](Store::confirm_keeping_relative), which keeps its list
     /// insert). Cost: proportional to the places `from` occurs (the entities that reference it,
@@ -214,6 +222,9 @@ impl Store {
         }
         if to.typename().is_none() {
             return Err(RemapError::NotAnEntity(to));
+        }
+        if to.typename() != from.typename() {
+            return Err(RemapError::OtherType { from, to });
         }
         if self.temps.contains_key(&to) {
             return Err(RemapError::OntoTemporary(to));

@@ -174,10 +174,12 @@ impl Store {
     ///
     /// Cost: for each of the k keys it touches, O(log M) to find it in the key's index by
     /// place plus a shift of the M layers on the key, and a refold of the key from base over
-    /// the ops of the layers left on it: O(k x ops of the layers on the key). Exact refolding
-    /// of relative ops (increments, list edits, updaters) needs them all, so failing each of
-    /// L layers on one key in turn costs O(L^2) ops in all. Then the fold into base of the
-    /// confirmed run the removal settles at the bottom, linear in its ops.
+    /// the layers left on it. Under fewer than 32 layers that applies their ops; under more,
+    /// the key's layers are kept as a tree of summaries, and writes, field removals, deletes
+    /// and integer increments refold in O(log M) summary steps, exactly as applying them would
+    /// (so failing each of L such layers on one key costs O(L log L), not O(L^2)). List edits,
+    /// updaters, float increments and versioned types are applied op by op. Then the fold into
+    /// base of the confirmed run the removal settles at the bottom, linear in its ops.
     ///
     /// ```
     /// use optimist::{Patch, Store};

@@ -10,6 +10,12 @@
 //! A query watcher can also be told with a [`Snapshot`] of the store its result was read
 //! from, for a reader on another thread (see [`Store::watch_query_snapshot`]).
 //!
+//! A callback is the app's code, and may panic: the panic propagates out of the store call
+//! that told it, after that call's change was applied in full. The watchers are put back into
+//! the store as the panic unwinds (a drop guard, not a `catch_unwind`), each indexed under what
+//! it last read, and those the panic kept from being told are told at the next change to what
+//! they watch.
+//!
 //! It stands apart from the store because it is derived state: it reads the store and the
 //! [`Changes`] each call returns, and never changes the store.
 
@@ -123,8 +129,7 @@ enum Watcher {
 pub(crate) struct Watchers {
     next: u64,
     entries: HashMap<WatchId, Watcher, Hasher>,
-    /// For each key, the watchers whose result depends on it.
-    by_key: HashMap<Key, SmallVec<[WatchId; 2]>, Hasher>,
+    by_key: ByKey,
     /// Watchers of layer events.
     layers: Vec<WatchId>,
     /// While a batch is open: how deep, and what its calls changed so far.
@@ -140,6 +145,30 @@ pub(crate) struct Watchers {
     #[cfg(feature = "graphql")]
     /// The query watchers of each tag, oldest first (see `Store::tag_watch`).
     tags: HashMap<Arc<str>, Vec<WatchId>, Hasher>,
+}
+
+/// For each key, the watchers whose result depends on it.
+type ByKey = HashMap<Key, SmallVec<[WatchId; 2]>, Hasher>;
+
+/// Forgets that `id` depends on `keys`.
+fn unindex(by_key: &mut ByKey, id: WatchId, keys: &[Key]) {
+    for key in keys {
+        if let Some(list) = by_key.get_mut(key) {
+            list.retain(|w| *w != id);
+            if list.is_empty() {
+                by_key.remove(key);
+            }
+        }
+    }
+}
+
+#[cfg(feature = "graphql")]
+/// `id` depends on the keys `added` from now on, and no longer on `gone`.
+fn reindex(by_key: &mut ByKey, id: WatchId, gone: &[Key], added: Vec<Key>) {
+    unindex(by_key, id, gone);
+    for key in added {
+        by_key.entry(key).or_default().push(id);
+    }
 }
 
 impl Clone for Watchers {
@@ -169,17 +198,6 @@ impl Watchers {
         id
     }
 
-    fn unindex(&mut self, id: WatchId, keys: &[Key]) {
-        for key in keys {
-            if let Some(list) = self.by_key.get_mut(key) {
-                list.retain(|w| *w != id);
-                if list.is_empty() {
-                    self.by_key.remove(key);
-                }
-            }
-        }
-    }
-
     /// Entity watchers of `from` watch `to` from now on (a remapped temporary key).
     pub(crate) fn rekey(&mut self, from: &Key, to: &Key) {
         let Some(ids) = self.by_key.get(from).cloned() else {
@@ -188,7 +206,7 @@ impl Watchers {
         for id in ids {
             if let Some(Watcher::Entity { key, .. }) = self.entries.get_mut(&id) {
                 *key = to.clone();
-                self.unindex(id, std::slice::from_ref(from));
+                unindex(&mut self.by_key, id, std::slice::from_ref(from));
                 self.by_key.entry(to.clone()).or_default().push(id);
                 self.moved.push(id);
             }
@@ -281,11 +299,11 @@ impl Store {
             return false;
         };
         match watcher {
-            Watcher::Entity { key, .. } => self.watchers.unindex(id, &[key]),
+            Watcher::Entity { key, .. } => unindex(&mut self.watchers.by_key, id, &[key]),
             #[cfg(feature = "graphql")]
-            Watcher::Query { deps, .. } => self.watchers.unindex(id, &deps),
+            Watcher::Query { deps, .. } => unindex(&mut self.watchers.by_key, id, &deps),
             #[cfg(feature = "graphql")]
-            Watcher::Tree { deps, .. } => self.watchers.unindex(id, &deps),
+            Watcher::Tree { deps, .. } => unindex(&mut self.watchers.by_key, id, &deps),
             Watcher::Layers { .. } => self.watchers.layers.retain(|w| *w != id),
         }
         #[cfg(feature = "graphql")]

@@ -7,11 +7,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 #[cfg(feature = "graphql")]
-use super::{Tell, TreeResult};
-use super::{WatchId, Watcher};
+use super::{Tell, TreeResult, reindex};
+use super::{WatchId, Watcher, Watchers};
 use crate::changes::Changes;
 use crate::entity::Entity;
 use crate::field::FieldName;
+#[cfg(feature = "graphql")]
 use crate::key::Key;
 #[cfg(feature = "graphql")]
 use crate::patch::Hasher;
@@ -58,11 +59,21 @@ impl Store {
 
     /// Tells the watchers that `changes` affect, and layer watchers its layer events but the
     /// first `skip`.
+    ///
+    /// A callback that panics unwinds through here: the watchers go back into the store on the
+    /// way out ([`Telling`]), each indexed under the keys its last read looked up, and those
+    /// remapped and not yet compared are still compared at the next notification. The watchers
+    /// the panic kept from being told keep what they were told last, so the next change to what
+    /// they watch tells them.
     pub(super) fn deliver(&mut self, changes: &Changes, skip: usize) {
         if self.watchers.is_empty() {
             return;
         }
-        let mut watchers = std::mem::take(&mut self.watchers);
+        let mut telling = Telling {
+            watchers: std::mem::take(&mut self.watchers),
+            store: self,
+        };
+        let (store, watchers) = (&*telling.store, &mut telling.watchers);
         let events = changes.layers().get(skip..).unwrap_or_default();
         if !events.is_empty() {
             for id in &watchers.layers {
@@ -94,12 +105,13 @@ impl Store {
                 }
             }
         }
-        affected.append(&mut watchers.moved);
+        // Forgotten only once all are compared: a panic leaves them for the next notification.
+        affected.extend_from_slice(&watchers.moved);
         affected.sort_unstable();
         affected.dedup();
         for id in affected {
-            #[cfg_attr(not(feature = "graphql"), allow(unused_mut))]
-            let mut reindex: Option<(Vec<Key>, Vec<Key>)> = None;
+            // Each watcher is reindexed before it is told, so a panicking callback leaves its
+            // index in step with the keys it now reads.
             match watchers.entries.get_mut(&id) {
                 Some(Watcher::Entity {
                     key,
@@ -107,7 +119,7 @@ impl Store {
                     last,
                     callback,
                 }) => {
-                    let now = self.get(key);
+                    let now = store.get(key);
                     if !same_entity(last.as_ref(), now, fields.as_deref()) {
                         *last = now.cloned();
                         callback(now);
@@ -120,7 +132,7 @@ impl Store {
                     deps,
                     callback,
                 }) => {
-                    let now = query.read(self);
+                    let now = query.read(store);
                     let same = match (&now, &*last) {
                         (Ok(a), Ok(b)) => Arc::ptr_eq(a, b) || a == b,
                         (Err(a), Err(b)) => a == b,
@@ -128,7 +140,8 @@ impl Store {
                     };
                     let new_deps = query.dependencies();
                     if new_deps != *deps {
-                        reindex = Some((std::mem::replace(deps, new_deps.clone()), new_deps));
+                        let old = std::mem::replace(deps, new_deps.clone());
+                        reindex(&mut watchers.by_key, id, &old, new_deps);
                     }
                     if !same {
                         *last = now;
@@ -137,7 +150,7 @@ impl Store {
                             // One snapshot for every such watcher told now: the state they
                             // all read, as this call left it.
                             Tell::Snapshot(callback) => {
-                                callback(last, snapshot.get_or_insert_with(|| self.snapshot()))
+                                callback(last, snapshot.get_or_insert_with(|| store.snapshot()))
                             }
                         }
                     }
@@ -150,7 +163,7 @@ impl Store {
                     callback,
                 }) => {
                     let read = reads.entry(query.identity()).or_insert_with(|| {
-                        let result = query.read_shared(self);
+                        let result = query.read_shared(store);
                         let keys = query.shared_dependencies();
                         SharedRead {
                             result,
@@ -174,7 +187,7 @@ impl Store {
                             .filter(|k| !old.contains(k))
                             .cloned()
                             .collect();
-                        reindex = Some((gone, added));
+                        reindex(&mut watchers.by_key, id, &gone, added);
                     }
                     // Watchers of one read share its key list, so the next notification
                     // compares it once for all of them.
@@ -186,14 +199,21 @@ impl Store {
                 }
                 Some(Watcher::Layers { .. }) | None => {}
             }
-            if let Some((old, new)) = reindex {
-                watchers.unindex(id, &old);
-                for key in new {
-                    watchers.by_key.entry(key).or_default().push(id);
-                }
-            }
         }
-        self.watchers = watchers;
+        watchers.moved.clear();
+    }
+}
+
+/// The store's watchers, taken out of it while they are told (a callback runs while the store
+/// is read) and put back when this is dropped, on return or while a panicking callback unwinds.
+struct Telling<'s> {
+    store: &'s mut Store,
+    watchers: Watchers,
+}
+
+impl Drop for Telling<'_> {
+    fn drop(&mut self) {
+        self.store.watchers = std::mem::take(&mut self.watchers);
     }
 }
 

@@ -23,6 +23,12 @@ impl Store {
     /// (`None`: gone) after every call that changed it, once per call (or per
     /// [`batch`](Store::batch)). A remapped temporary key is watched as the key it became.
     ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
+    ///
     /// ```
     /// use optimist::{Patch, Store};
     /// use std::sync::{Arc, Mutex};
@@ -59,6 +65,12 @@ impl Store {
     /// Watches some fields of the entity `key`: `callback` is called with the entity after
     /// every call that changed one of `fields` (or made the entity appear or disappear), not
     /// when only other fields changed.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
     ///
     /// ```
     /// use optimist::{Patch, Store};
@@ -103,6 +115,12 @@ impl Store {
     /// call that changed it, and only then: a change to an entity the query read, in a field
     /// it does not select, reads again but tells nothing. Dependencies follow the result: an
     /// entity a list starts to reference is watched from then on.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
     ///
     /// ```
     /// use optimist::{Document, Patch, Store};
@@ -157,6 +175,12 @@ impl Store {
     /// result deserialized into the caller's type `T` (from the shared JSON, without copying
     /// it), each time it changed.
     ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
+    ///
     /// ```
     /// use optimist::{Document, Patch, Store};
     /// use std::sync::{Arc, Mutex};
@@ -198,6 +222,12 @@ impl Store {
     /// tree's allocations, so a UI that diffs by pointer re-renders only what changed. A
     /// change costs re-reading what changed, not the whole result: the watcher to use for
     /// long lists.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
     ///
     /// ```
     /// use optimist::{Document, Patch, Store, Value};
@@ -242,6 +272,12 @@ impl Store {
     /// events (reserved, sent, retrying) and of the cancels of layers whose guards were dropped;
     /// the next `Changes` a call returns lists those events again, but the watcher is not told
     /// them twice.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
     ///
     /// ```
     /// use optimist::{LayerEvent, Patch, Store};

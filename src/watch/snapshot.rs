@@ -39,6 +39,12 @@ impl Store {
     /// registration and not sent: take it with [`watched`](Store::watched) and
     /// [`snapshot`](Store::snapshot).
     ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
+    ///
     /// ```
     /// use optimist::{Document, Patch, Reader, Store};
     /// use serde_json::json;

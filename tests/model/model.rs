@@ -59,6 +59,7 @@ pub(crate) enum RemapOutcome {
     InvalidKey,
     SameKey,
     NotAnEntity,
+    OtherType,
     OntoTemporary,
 }
 
@@ -253,6 +254,8 @@ impl Model {
             RemapOutcome::SameKey
         } else if !to.contains(':') {
             RemapOutcome::NotAnEntity
+        } else if to.split(':').next() != from.split(':').next() {
+            RemapOutcome::OtherType
         } else if self.temps.get(to) == Some(&Temp::Live) {
             RemapOutcome::OntoTemporary
         } else {

@@ -14,7 +14,7 @@ use serde_json::Number;
 
 use crate::model::{Model, Watch};
 use crate::outbox::{ROutcome, RScope};
-use crate::reference::{ARG_FIELDS, FIELDS, KEYS, KOp, MOp, Ops, Pos, TEMPS, all_keys};
+use crate::reference::{ARG_FIELDS, FIELDS, KEYS, KOp, MOp, Ops, Pos, TEMPS, VERSION, all_keys};
 use crate::versions::TIMES;
 
 // ----- transitions -----
@@ -335,6 +335,11 @@ fn pos(temps: &[&'static str]) -> BoxedStrategy<Pos> {
 fn mop(temps: &[&'static str]) -> BoxedStrategy<MOp> {
     let number_field = prop_oneof![4 => Just("n"), 1 => field()];
     let list_field = || prop_oneof![4 => Just("l"), 1 => field()];
+    // Not into `v`: a list insert into a version field is refused (a list is never a version).
+    let insert_field = prop_oneof![
+        4 => Just("l"),
+        1 => select(FIELDS.iter().copied().filter(|f| *f != VERSION).collect::<Vec<_>>()),
+    ];
     let updater = prop_oneof![
         Just(("double", Value::Null)),
         select(vec!["a", "b"]).prop_map(|field| ("toggle", Value::from(field))),
@@ -345,7 +350,7 @@ fn mop(temps: &[&'static str]) -> BoxedStrategy<MOp> {
         1 => prop_oneof![4 => field(), 1 => select(&ARG_FIELDS[..])].prop_map(MOp::RemoveField),
         1 => Just(MOp::Delete),
         3 => (number_field, number()).prop_map(|(f, by)| MOp::Increment(f, by)),
-        4 => (list_field(), item(temps), pos(temps), any::<bool>())
+        4 => (insert_field, item(temps), pos(temps), any::<bool>())
             .prop_map(|(f, item, at, unique)| MOp::Insert(f, item, at, unique)),
         2 => (list_field(), item(temps)).prop_map(|(f, item)| MOp::RemoveItem(f, item)),
         2 => updater.prop_map(|(name, args)| MOp::Update(name, args)),

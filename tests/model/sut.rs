@@ -212,6 +212,7 @@ fn remap_outcome(result: &Result<Changes, RemapError>) -> RemapOutcome {
         Err(RemapError::SameKey(_)) => RemapOutcome::SameKey,
         Err(RemapError::NotAnEntity(_)) => RemapOutcome::NotAnEntity,
         Err(RemapError::OntoTemporary(_)) => RemapOutcome::OntoTemporary,
+        Err(RemapError::OtherType { .. }) => RemapOutcome::OtherType,
         Err(other) => panic!("remap refused with {other:?}"),
     }
 }
