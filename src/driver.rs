@@ -21,6 +21,8 @@ use crate::client::{
 use crate::layer::LayerId;
 use crate::mutation::{Mutation, MutationStatus, Outcome, Outgoing};
 use crate::patch::PatchError;
+#[cfg(doc)]
+use crate::store::Store;
 use crate::watch::WatchId;
 
 /// A fetch's answer as the app's fetch function returns it: the response's text (normalized

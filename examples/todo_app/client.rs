@@ -3,7 +3,8 @@
 //! Everything the crate does is left to it: the list is a query record
 //! ([`optimist::Client::observe`]) fetched, refetched, polled and retried by
 //! [`optimist::Driver`], each answer landing in a slot below the pending mutations; the guesses
-//! are layers, the outbox is the store's mutation queue run by the same driver, retries keep
+//! are layers, the outbox is the store's mutation queue run by the same driver, a create or a
+//! delete that went through invalidates the list (refetched by the driver), retries keep
 //! their idempotency key, a create's temporary key is remapped to the server's id, a 412 is a
 //! conflict that writes the server's row, a server push is a base write ordered by the row's
 //! version, and the outbox survives a restart because the whole store is saved. What is left
@@ -222,6 +223,14 @@ impl Client {
     /// (`store_mut()`), the list's state.
     pub fn client(&self) -> MutexGuard<'_, optimist::Client> {
         lock(&self.client)
+    }
+
+    /// The list query's state: when its last answer landed, whether a fetch is under way.
+    pub fn list_state(&self) -> optimist::QueryState {
+        self.client()
+            .state(self.list.observer)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Refetches the list (`GET /todos`) and waits for its answer. It lands below any mutation
@@ -541,6 +550,7 @@ async fn send(
                     return Outcome::Ambiguous(error.to_string().into());
                 }
             }
+            refetch_list(&mut store);
             // The row replaces the guess's fields; the guess's list insert stays.
             Outcome::confirm_keeping_relative(patch)
         }
@@ -548,7 +558,10 @@ async fn send(
             Ok(patch) => Outcome::confirm(patch),
             Err(error) => Outcome::Ambiguous(error.to_string().into()),
         },
-        (200 | 204 | 404, Request::Delete { .. }) => Outcome::promote(),
+        (200 | 204 | 404, Request::Delete { .. }) => {
+            refetch_list(&mut store);
+            Outcome::promote()
+        }
         (409 | 412, _) => {
             let current = match row_patch(store.policies(), &body["current"]) {
                 Ok(current) => current,
@@ -565,6 +578,13 @@ async fn send(
         }
         _ => Outcome::Rejected(format!("{status}: {}", error_text(&body)).into()),
     }
+}
+
+/// The list's rows changed on the server (a create or a delete went through): its field is
+/// marked stale, and the client refetches the list it observes (TanStack Query's
+/// `invalidateQueries` in `onSettled`). The refetch lands below any mutation still pending.
+fn refetch_list(store: &mut Store) {
+    let _ = store.invalidate_field(Key::root_query(), LIST);
 }
 
 /// A request that got no answer: offline if it never connected, else ambiguous.

@@ -246,6 +246,17 @@ impl<T: Timeline> World<T> {
     }
 
     /// Waits until what alice sees satisfies `done`.
+    async fn until_list_idle(&self) -> Result<(), FlowError> {
+        let deadline = Instant::now() + PATIENCE;
+        while self.alice.list_state().is_fetching() {
+            check(Instant::now() < deadline, || {
+                "the list's fetch to end".into()
+            })?;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(())
+    }
+
     async fn until(&self, what: &str, done: impl Fn(&[Shown]) -> bool) -> Result<(), FlowError> {
         let deadline = Instant::now() + PATIENCE;
         while !done(&self.alice.shown()) {
@@ -423,6 +434,12 @@ impl<T: Timeline> World<T> {
         self.server()?
             .faults()
             .next("POST", "/todos", Fault::Latency(Duration::from_millis(300)));
+        // The list is quiet (the event stream's first refetch is done): what refetches it
+        // from here on is the create (the next poll is 30 s away).
+        self.until_list_idle().await?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        self.until_list_idle().await?;
+        let listed_at = self.alice.list_state().updated_at;
         let tmp = self.alice.create("Buy milk")?;
         self.show(&format!(
             "alice adds \"Buy milk\" (the server will take 300 ms): shown at once under {tmp}"
@@ -445,6 +462,17 @@ impl<T: Timeline> World<T> {
             || format!("{row:?}"),
         )?;
         check(self.rows()?.len() == 1, || "one row on the server".into())?;
+        // The create went through: the list was invalidated and the driver refetched it.
+        let deadline = Instant::now() + PATIENCE;
+        while self.alice.list_state().updated_at == listed_at
+            || self.alice.list_state().is_fetching()
+        {
+            check(Instant::now() < deadline, || {
+                "the list is refetched after the create".into()
+            })?;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.say("the list was refetched after the create");
         self.check_matches_database().await
     }
 

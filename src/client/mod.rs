@@ -60,7 +60,7 @@ struct Observer {
 /// ordered slots (a refetch can neither hide nor undo a pending mutation).
 ///
 /// Sans-IO: every call that depends on time takes `now`, nothing reads a clock, and the app
-/// (or the async [`Driver`](crate::Driver), feature `tokio`) does the requests:
+/// (or the async `Driver`, feature `tokio`) does the requests:
 ///
 /// 1. [`observe`](Client::observe) a query: what to show now, and whether a fetch is due;
 /// 2. [`next_fetch`](Client::next_fetch) hands out each fetch to send (one per query at a
