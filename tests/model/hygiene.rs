@@ -59,6 +59,11 @@ pub(crate) enum Releasing {
 pub(crate) struct Hygiene {
     /// Every stale mark: a key and a store field name.
     pub(crate) marks: BTreeSet<(&'static str, String)>,
+    /// When each mark was last set, by the marking clock (a field marked again is stamped
+    /// again).
+    pub(crate) stamps: BTreeMap<(&'static str, String), u64>,
+    /// How many calls have marked fields.
+    pub(crate) clock: u64,
     /// Each retained key with its count (never 0).
     pub(crate) retained: BTreeMap<&'static str, usize>,
     /// Each tag with the live query watchers that carry it.
@@ -84,25 +89,50 @@ pub(crate) fn valid(key: &str) -> bool {
 impl Hygiene {
     /// Adds marks; how many are new.
     fn mark(&mut self, key: &'static str, fields: impl IntoIterator<Item = String>) -> usize {
+        let fields: Vec<String> = fields.into_iter().collect();
+        if fields.is_empty() {
+            return 0;
+        }
+        self.clock += 1;
+        for field in &fields {
+            self.stamps.insert((key, field.clone()), self.clock);
+        }
         fields
             .into_iter()
             .filter(|field| self.marks.insert((key, field.clone())))
             .count()
     }
 
-    /// Fresh data for `key` reached base through `ops` (all on `key`).
-    pub(crate) fn clear_written(&mut self, key: &'static str, ops: &[&KOp]) {
+    /// Whether the mark of `key`'s `field` was set by the clock `up_to`.
+    fn set_by(&self, key: &'static str, field: &str, up_to: u64) -> bool {
+        self.stamps
+            .get(&(key, field.to_owned()))
+            .is_some_and(|stamp| *stamp <= up_to)
+    }
+
+    /// Fresh data for `key` reached base through `ops` (all on `key`), answered when the
+    /// marking clock was `up_to`: the marks set by then are cleared, not those set after.
+    pub(crate) fn clear_written(&mut self, key: &'static str, ops: &[&KOp], up_to: u64) {
         for op in ops {
             match &op.op {
                 MOp::Write(fields) => {
                     for (name, _) in fields {
-                        self.marks.remove(&(key, (*name).to_owned()));
+                        if self.set_by(key, name, up_to) {
+                            self.marks.remove(&(key, (*name).to_owned()));
+                        }
                     }
                 }
                 MOp::RemoveField(name) => {
-                    self.marks.remove(&(key, (*name).to_owned()));
+                    if self.set_by(key, name, up_to) {
+                        self.marks.remove(&(key, (*name).to_owned()));
+                    }
                 }
-                MOp::Delete => self.marks.retain(|(k, _)| *k != key),
+                MOp::Delete => {
+                    let stamps = &self.stamps;
+                    self.marks.retain(|(k, f)| {
+                        *k != key || stamps.get(&(*k, f.clone())).is_none_or(|s| *s > up_to)
+                    });
+                }
                 MOp::Increment(..) | MOp::Insert(..) | MOp::RemoveItem(..) | MOp::Update(..) => {}
             }
         }

@@ -55,9 +55,11 @@ impl Model {
     }
 
     pub(crate) fn confirm(&mut self, name: u32, ops: Vec<KOp>) {
+        let clock = self.hygiene.clock;
         let layer = self.live_mut(name);
         layer.ops = ops;
         layer.state = LayerState::Confirmed;
+        layer.confirmed_at = clock;
         self.ignored = self.skipped(name);
     }
 }
@@ -334,6 +336,7 @@ impl ReferenceStateMachine for ModelTest {
                     intent: true,
                     state: LayerState::Pending,
                     ops,
+                    confirmed_at: 0,
                 });
                 state.record(*name, None, None, false, RetryPolicy::default());
                 true
@@ -375,6 +378,7 @@ impl ReferenceStateMachine for ModelTest {
                         intent: false,
                         state: LayerState::Pending,
                         ops: Vec::new(),
+                        confirmed_at: 0,
                     },
                 );
                 if matches!(transition, ReserveGuarded(_)) {

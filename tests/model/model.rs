@@ -24,6 +24,10 @@ pub(crate) struct RefLayer {
     pub(crate) intent: bool,
     pub(crate) state: LayerState,
     pub(crate) ops: Vec<KOp>,
+    /// The marking clock (`Hygiene::clock`) when it was confirmed: folding it into base
+    /// clears the marks set up to then, not those set after its answer came. `u64::MAX` for
+    /// a layer confirmed before a load (the loaded marks are not newer than it).
+    pub(crate) confirmed_at: u64,
 }
 
 impl RefLayer {
@@ -152,11 +156,12 @@ impl Model {
     /// Writes `ops` into base as a direct write does, key by key, clearing the stale marks
     /// they make fresh; returns the keys left out as older than base.
     pub(crate) fn write_base(&mut self, ops: &[KOp]) -> Vec<&'static str> {
-        self.merge_base(ops, true)
+        self.merge_base(ops, Some(u64::MAX))
     }
 
-    /// `write_base`, clearing stale marks or not (a remap's merge moves them instead).
-    fn merge_base(&mut self, ops: &[KOp], clear: bool) -> Vec<&'static str> {
+    /// `write_base`, clearing the stale marks set up to the clock `clear` (all: `u64::MAX`),
+    /// or none (a remap's merge moves them instead).
+    fn merge_base(&mut self, ops: &[KOp], clear: Option<u64>) -> Vec<&'static str> {
         let mut ignored = Vec::new();
         for key in all_keys() {
             let on_key: Vec<&KOp> = ops.iter().filter(|op| op.key == key).collect();
@@ -167,8 +172,8 @@ impl Model {
                 ignored.push(key);
                 continue;
             }
-            if clear {
-                self.hygiene.clear_written(key, &on_key);
+            if let Some(up_to) = clear {
+                self.hygiene.clear_written(key, &on_key, up_to);
             }
             let folded = on_key.iter().fold(self.base.remove(key), |entity, op| {
                 ref_apply(entity, &op.op)
@@ -188,7 +193,7 @@ impl Model {
             .is_some_and(|layer| layer.state == LayerState::Confirmed)
         {
             let layer = self.layers.remove(0);
-            self.write_base(&layer.ops);
+            self.merge_base(&layer.ops, Some(layer.confirmed_at));
         }
     }
 
@@ -290,7 +295,7 @@ impl Model {
                     key: to,
                     op: MOp::Write(fields),
                 }],
-                false,
+                None,
             );
         }
         // In every layer: refs renamed, ops on `from` moved after the layer's ops on `to`.

@@ -370,6 +370,11 @@ impl Model {
             self.remove(name);
         }
         self.squash();
+        // A loaded store does not know when its confirmed layers were confirmed: their fold
+        // clears every mark they write.
+        for layer in &mut self.layers {
+            layer.confirmed_at = u64::MAX;
+        }
         for rec in &mut self.outbox.recs {
             if let RStatus::InFlight(attempts) = rec.status {
                 rec.status = RStatus::Retrying(attempts, INTERRUPTED.into());
@@ -402,6 +407,7 @@ pub(crate) fn apply(state: &mut Model, transition: &Transition) -> bool {
                 intent: true,
                 state: LayerState::Pending,
                 ops,
+                confirmed_at: 0,
             });
             let policy = RetryPolicy {
                 max_attempts: Some(*max),
