@@ -176,7 +176,8 @@ impl Future for QueryHandle {
 ///     tokio::select! {
 ///         () = run => unreachable!(),
 ///         status = async {
-///             driver.mutate(Mutation::new("tick", Patch::new().set("Todo:1", "done", true)))?.await
+///             let tick = Mutation::new("tick", Patch::new().set("Todo:1", "done", true));
+///             Ok::<_, Box<dyn std::error::Error>>(driver.mutate(tick)?.await?)
 ///         } => assert_eq!(status?, MutationStatus::Committed),
 ///     }
 ///     let data = client.lock().unwrap().state(me.observer).unwrap().data.clone();
