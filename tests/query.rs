@@ -314,3 +314,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_change_to_another_root_field_keeps_the_result() {
+    let mut store = Store::new();
+    store
+        .write(
+            Patch::new()
+                .set("ROOT_QUERY", "a", 1)
+                .set("ROOT_QUERY", "b", 1),
+        )
+        .unwrap();
+    let mut query = Query::new(Document::parse("{ a }").unwrap(), serde_json::Value::Null);
+    let first = query.read(&store).unwrap();
+    // Another query's answer lands in ROOT_QUERY: this one read nothing of it.
+    store.write(Patch::new().set("ROOT_QUERY", "b", 2)).unwrap();
+    assert!(!query.is_outdated(&store));
+    assert!(Arc::ptr_eq(&first, &query.read(&store).unwrap()));
+    store.write(Patch::new().set("ROOT_QUERY", "a", 2)).unwrap();
+    assert!(query.is_outdated(&store));
+    assert_eq!(*query.read(&store).unwrap(), serde_json::json!({"a": 2}));
+}

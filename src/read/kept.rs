@@ -18,10 +18,49 @@ use crate::view::View;
 /// Each key a read looked up, with its entity then (`None`: absent).
 pub(crate) type Deps = HashMap<Box<str>, Option<Entity>, foldhash::fast::RandomState>;
 
-/// The view, noting every entity a read looks up.
+/// The view, noting every entity a read looks up, and the fields it looks up on root
+/// entities (`ROOT_QUERY` holds every query's root fields: a read depends on its own only).
 pub(crate) struct Recording<'a> {
     pub(crate) view: View<'a>,
     pub(crate) deps: RefCell<Deps>,
+    pub(crate) root_fields: RefCell<Vec<(Box<str>, Box<str>)>>,
+}
+
+impl<'a> Recording<'a> {
+    pub(crate) fn new(view: View<'a>) -> Recording<'a> {
+        Recording {
+            view,
+            deps: RefCell::default(),
+            root_fields: RefCell::default(),
+        }
+    }
+
+    /// Notes that the read looked up `field` of the entity `key`.
+    pub(crate) fn note_field(&self, key: &str, field: &str) {
+        if is_root(key) {
+            self.root_fields
+                .borrow_mut()
+                .push((key.into(), field.into()));
+        }
+    }
+
+    /// The kept read of what was recorded, at `revision`.
+    pub(crate) fn into_last(self, revision: u64, result: Arc<serde_json::Value>) -> Last {
+        let mut root_fields = self.root_fields.into_inner();
+        root_fields.sort_unstable();
+        root_fields.dedup();
+        Last {
+            revision,
+            deps: self.deps.into_inner(),
+            root_fields,
+            result,
+        }
+    }
+}
+
+/// A root entity's key (`ROOT_QUERY`, `ROOT_MUTATION`): no `:`.
+fn is_root(key: &str) -> bool {
+    !key.contains(':')
 }
 
 impl Source for Recording<'_> {
@@ -33,6 +72,11 @@ impl Source for Recording<'_> {
         }
         entity
     }
+
+    #[cfg(feature = "graphql")]
+    fn field(&self, key: &str, field: &str) {
+        self.note_field(key, field);
+    }
 }
 
 /// The last successful read.
@@ -40,6 +84,9 @@ pub(crate) struct Last {
     pub(crate) revision: u64,
     /// Every entity the read looked up, as it was then (`None`: absent).
     pub(crate) deps: Deps,
+    /// The fields looked up on root entities, sorted: a root entity in `deps` counts as
+    /// unchanged while these are (by value). A root entity with none listed counts whole.
+    pub(crate) root_fields: Vec<(Box<str>, Box<str>)>,
     pub(crate) result: Arc<serde_json::Value>,
 }
 
@@ -52,16 +99,32 @@ impl Last {
         }
         // What changed since, while the store remembers: O(keys changed).
         if let Some(mut changed) = store.changed_since(self.revision) {
-            return !changed.any(|key| self.deps.contains_key(key.as_str()));
+            return changed.all(|key| self.unchanged(key.as_str(), store));
         }
         // Further back: compare every entity the read looked up, O(entities read).
-        self.deps
-            .iter()
-            .all(|(key, then)| match (then, store.get(key)) {
-                (None, None) => true,
-                (Some(then), Some(now)) => then.ptr_eq(now),
-                _ => false,
-            })
+        self.deps.keys().all(|key| self.unchanged(key, store))
+    }
+
+    /// Whether what the read looked up of `key` is as it was: the same entity (or absent
+    /// both times), or a root entity whose fields the read looked up are equal.
+    fn unchanged(&self, key: &str, store: &Store) -> bool {
+        let Some(then) = self.deps.get(key) else {
+            return true;
+        };
+        match (then, store.get(key)) {
+            (None, None) => true,
+            (Some(then), Some(now)) if then.ptr_eq(now) => true,
+            (Some(then), Some(now)) if is_root(key) => {
+                let start = self.root_fields.partition_point(|(k, _)| &**k < key);
+                let mut fields = self.root_fields[start..]
+                    .iter()
+                    .take_while(|(k, _)| &**k == key)
+                    .peekable();
+                fields.peek().is_some()
+                    && fields.all(|(_, field)| then.get(field) == now.get(field))
+            }
+            _ => false,
+        }
     }
 }
 
@@ -93,10 +156,8 @@ impl FieldTree {
             return Ok(last.result.clone());
         }
         self.last = None;
-        let recording = Recording {
-            view: store.view(),
-            deps: RefCell::default(),
-        };
+        let recording = Recording::new(store.view());
+        recording.note_field(self.key.as_str(), self.field.as_str());
         let missing = || ReadError::MissingField {
             path: self.field.to_string(),
         };
@@ -123,11 +184,7 @@ impl FieldTree {
             }
         };
         let result = Arc::new(read?);
-        self.last = Some(Last {
-            revision: store.revision(),
-            deps: recording.deps.into_inner(),
-            result: result.clone(),
-        });
+        self.last = Some(recording.into_last(store.revision(), result.clone()));
         Ok(result)
     }
 

@@ -4,7 +4,6 @@
 //! Apollo keeps such results in its cache's result cache; here the caller owns them (one
 //! `Query` per watched document), so the store stays free of interior mutability and `Sync`.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -103,10 +102,7 @@ impl Query {
             return Ok(last.result.clone());
         }
         self.last = None;
-        let recording = Recording {
-            view: store.view(),
-            deps: RefCell::default(),
-        };
+        let recording = Recording::new(store.view());
         let read: Result<serde_json::Value, ReadError> = run_on(
             &recording,
             store.policies(),
@@ -125,11 +121,7 @@ impl Query {
                 return Err(error);
             }
         };
-        self.last = Some(Last {
-            revision: store.revision(),
-            deps: recording.deps.into_inner(),
-            result: result.clone(),
-        });
+        self.last = Some(recording.into_last(store.revision(), result.clone()));
         Ok(result)
     }
 
