@@ -18,10 +18,10 @@ impl Client {
     /// the collection changed. O(records) plus the store's collection.
     ///
     /// A released query's record is dropped (a later observer starts afresh, with a new
-    /// [`QueryId`](crate::QueryId)), and the `ROOT_QUERY` fields it read are evicted unless
-    /// another live query reads them, a pending layer touches `ROOT_QUERY` (its rollback
-    /// may need them: the query is released at a later call), or a store watcher reads
-    /// `ROOT_QUERY`.
+        /// [`QueryId`](crate::QueryId)), and the `ROOT_QUERY` fields it read are evicted unless
+    /// another live query reads them. While a live layer (pending, or confirmed and not yet
+    /// folded into base) touches `ROOT_QUERY`, or a store watcher reads it, no query is
+    /// released (a rollback or the watcher may need those fields): they are at a later call.
     ///
     /// ```
     /// use optimist::{Client, QueryKey, QueryOptions, Store, Instant};
