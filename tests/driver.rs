@@ -395,3 +395,33 @@ async fn dropping_a_run_puts_its_fetches_back_to_be_fetched_again() {
         QueryStatus::Success
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_query_observed_while_the_driver_sleeps_wakes_it() {
+    let client = shared();
+    let driver = Arc::new(Driver::new(client.clone()));
+    let fetched = Arc::new(Mutex::new(0));
+    let count = fetched.clone();
+    let running = driver.clone();
+    let task = tokio::spawn(async move {
+        running
+            .run(
+                move |_| {
+                    *count.lock().unwrap() += 1;
+                    async { Ok(FetchBody::from(serde_json::json!("ada"))) }
+                },
+                |_| async { Outcome::promote() },
+            )
+            .await
+    });
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(*fetched.lock().unwrap(), 0, "nothing to fetch: it sleeps");
+    let seen = observe_me(&client);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(*fetched.lock().unwrap(), 1, "the observer woke it");
+    assert_eq!(
+        client.lock().unwrap().state(seen.observer).unwrap().status,
+        QueryStatus::Success
+    );
+    task.abort();
+}

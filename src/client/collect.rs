@@ -18,7 +18,7 @@ impl Client {
     /// the collection changed. O(records) plus the store's collection.
     ///
     /// A released query's record is dropped (a later observer starts afresh, with a new
-        /// [`QueryId`](crate::QueryId)), and the `ROOT_QUERY` fields it read are evicted unless
+    /// [`QueryId`](crate::QueryId)), and the `ROOT_QUERY` fields it read are evicted unless
     /// another live query reads them. While a live layer (pending, or confirmed and not yet
     /// folded into base) touches `ROOT_QUERY`, or a store watcher reads it, no query is
     /// released (a rollback or the watcher may need those fields): they are at a later call.
