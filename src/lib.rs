@@ -78,6 +78,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Queries
+//!
+//! [`Client`] is the query lifecycle over the store (Apollo's query manager over its cache,
+//! TanStack Query's client over its query cache): a record per [`QueryKey`] with its status,
+//! error and freshness; [`FetchPolicy`], dedupe of fetches in flight, `stale_time`,
+//! `gc_time`, retries, refetch on focus, reconnect, interval and invalidation, infinite
+//! queries. Sans-IO like the mutation queue: [`Client::next_fetch`] hands out what to fetch,
+//! each with a slot reserved below the pending mutations, and [`Client::resolve`] writes the
+//! answer; time is an argument ([`Instant`]), never read from a clock.
+//!
 //! # Features
 //!
 //! * `graphql` (default): GraphQL documents. [`Document`], [`normalize_query`] and
@@ -86,7 +96,8 @@
 //!   Without it the crate has no parser dependency: a REST app normalizes with [`normalize`],
 //!   [`normalize_at`] and [`normalize_entity`], reads entities and [`Store::read_tree`], and
 //!   watches with [`Store::watch_entity`] and [`Store::watch_fields`].
-//! * `tokio`: `Driver`, the async loop that sends the mutation queue, and watch channels
+//! * `tokio`: `Driver`, the async loop that fetches the [`Client`]'s due queries and sends the
+//!   mutation queue (mutations and refetches to `.await`), and watch channels
 //!   (`Store::watch_entity_channel`, `Store::watch_query_channel`).
 //! * `futures`: watchers as `futures::Stream`s (`Store::watch_entity_stream`,
 //!   `Store::watch_query_stream`).
