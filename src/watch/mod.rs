@@ -346,6 +346,13 @@ impl Store {
     /// result after all of them: a batch of calls (an answer written as several patches, a
     /// refetch and the settling of the layers it unblocks) re-renders once.
     ///
+    /// # Panics
+    ///
+    /// If `calls` panics, the panic propagates after the batch is closed: what the calls
+    /// before the panic changed stays applied, and the watchers are told of it (a watcher
+    /// that panics then propagates its own panic instead), so none is left holding a result
+    /// the store no longer has, and later calls tell them as before.
+    ///
     /// ```
     /// use optimist::{Patch, Store};
     /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -367,7 +374,8 @@ impl Store {
             Some((depth, _)) => *depth += 1,
             None => self.watchers.batch = Some((1, Changes::default())),
         }
-        let out = calls(self);
+        // The app's code: the batch is closed whether it returns or panics.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| calls(self)));
         if let Some((depth, changes)) = &mut self.watchers.batch {
             *depth -= 1;
             if *depth == 0 {
@@ -376,6 +384,9 @@ impl Store {
                 self.deliver(&changes, 0);
             }
         }
-        out
+        match out {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 }
