@@ -492,7 +492,10 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        lock(&self.client).store_mut().unwatch(self.watcher);
+        let mut client = lock(&self.client);
+        client.store_mut().unwatch(self.watcher);
+        // Nothing sleeps on this driver's wake-up any more.
+        client.set_waker(|| {});
     }
 }
 
