@@ -5,33 +5,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::client::{at, client, next, serve, todos, todos_json, todos_read};
-use optimist::{FetchStatus, Instant, Key, Patch, QueryOptions, QueryStatus, Value};
+use common::client::{at, cached, client, next, serve, todos, todos_json, todos_read};
+use optimist::{FetchStatus, Instant, QueryOptions, QueryStatus, Value};
 #[cfg(feature = "graphql")]
 use serde_json::json;
-
-/// One todo in the store, as an earlier answer left it: `ROOT_QUERY.todos -> [Todo:1]`.
-fn cached(client: &mut optimist::Client) {
-    client
-        .store_mut()
-        .write(
-            Patch::new()
-                .set("Todo:1", "__typename", "Todo")
-                .set("Todo:1", "id", 1)
-                .set("Todo:1", "title", "Buy milk")
-                .set(
-                    "ROOT_QUERY",
-                    "todos",
-                    vec![Value::Ref(Key::new("Todo:1").unwrap())],
-                ),
-        )
-        .unwrap();
-}
 
 #[test]
 fn a_complete_cached_rest_read_is_shown_and_not_fetched() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let seen = client.observe(todos(), QueryOptions::new(), t0, |_| {});
     assert!(!seen.fetch_due);
@@ -50,7 +32,7 @@ fn a_complete_cached_rest_read_is_shown_and_not_fetched() {
 #[test]
 fn a_complete_cached_document_read_is_not_fetched() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let key = optimist::QueryKey::graphql("{ todos { id title } }", json!({})).unwrap();
     let seen = client.observe(key, QueryOptions::new(), t0, |_| {});
@@ -67,7 +49,7 @@ fn a_complete_cached_document_read_is_not_fetched() {
 #[test]
 fn a_partial_cached_document_read_is_fetched() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     // `done` is not in the store: the read is partial.
     let key = optimist::QueryKey::graphql("{ todos { id title done } }", json!({})).unwrap();
@@ -153,7 +135,7 @@ fn data_stale_by_its_stale_time_is_shown_and_fetched() {
 #[test]
 fn cached_data_no_answer_of_ours_has_updated_is_stale_for_a_stale_time() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let options = QueryOptions::new().stale_time(Duration::from_secs(60));
     let seen = client.observe(todos(), options, t0, |_| {});

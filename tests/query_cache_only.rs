@@ -4,32 +4,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::client::{at, client, todos, todos_read};
-use optimist::{
-    FetchPolicy, FetchStatus, Instant, Key, Patch, QueryError, QueryOptions, QueryStatus, Value,
-};
+use common::client::{at, cached, client, todos, todos_read};
+use optimist::{FetchPolicy, FetchStatus, Instant, Patch, QueryError, QueryOptions, QueryStatus};
 
 fn options() -> QueryOptions {
     QueryOptions::new()
         .fetch_policy(FetchPolicy::CacheOnly)
         .stale_time(Duration::ZERO)
-}
-
-fn cached(client: &mut optimist::Client) {
-    client
-        .store_mut()
-        .write(
-            Patch::new()
-                .set("Todo:1", "__typename", "Todo")
-                .set("Todo:1", "id", 1)
-                .set("Todo:1", "title", "Buy milk")
-                .set(
-                    "ROOT_QUERY",
-                    "todos",
-                    vec![Value::Ref(Key::new("Todo:1").unwrap())],
-                ),
-        )
-        .unwrap();
 }
 
 #[test]
@@ -51,7 +32,7 @@ fn an_empty_cache_shows_nothing_and_does_not_fetch() {
 #[test]
 fn the_cache_is_shown_and_kept_up_to_date() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let seen = client.observe(todos(), options(), t0, |_| {});
     assert!(!seen.fetch_due);
@@ -74,7 +55,7 @@ fn the_cache_is_shown_and_kept_up_to_date() {
 #[test]
 fn focus_and_reconnect_do_not_fetch_stale_data() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let seen = client.observe(todos(), options(), t0, |_| {});
     assert!(seen.state.is_stale, "stale at once (stale_time 0)");
@@ -92,7 +73,7 @@ fn focus_and_reconnect_do_not_fetch_stale_data() {
 #[test]
 fn invalidation_does_not_fetch() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let seen = client.observe(todos(), options(), t0, |_| {});
     client
@@ -118,7 +99,7 @@ fn invalidation_does_not_fetch() {
 
 fn a_refetch_interval_does_not_fetch() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let seen = client.observe(
         todos(),
@@ -141,7 +122,7 @@ fn a_refetch_interval_does_not_fetch() {
 
 fn an_explicit_refetch_does_not_fetch() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let seen = client.observe(todos(), options(), t0, |_| {});
     // Refused or ignored, but never a fetch (FetchPolicy: "an explicit refetch works under

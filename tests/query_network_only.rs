@@ -3,34 +3,17 @@
 
 mod common;
 
-use common::client::{client, next, todos, todos_json, todos_read};
-use optimist::{FetchPolicy, FetchStatus, Instant, Key, Patch, QueryOptions, QueryStatus, Value};
+use common::client::{cached, client, next, todos, todos_json, todos_read};
+use optimist::{FetchPolicy, FetchStatus, Instant, Patch, QueryOptions, QueryStatus, Value};
 
 fn options() -> QueryOptions {
     QueryOptions::new().fetch_policy(FetchPolicy::NetworkOnly)
 }
 
-fn cached(client: &mut optimist::Client) {
-    client
-        .store_mut()
-        .write(
-            Patch::new()
-                .set("Todo:1", "__typename", "Todo")
-                .set("Todo:1", "id", 1)
-                .set("Todo:1", "title", "Old title")
-                .set(
-                    "ROOT_QUERY",
-                    "todos",
-                    vec![Value::Ref(Key::new("Todo:1").unwrap())],
-                ),
-        )
-        .unwrap();
-}
-
 #[test]
 fn cached_data_is_not_shown_before_the_answer() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Old title");
     let t0 = Instant::now();
     let seen = client.observe(todos(), options(), t0, |_| {});
     assert!(seen.fetch_due);
@@ -51,7 +34,7 @@ fn cached_data_is_not_shown_before_the_answer() {
 #[test]
 fn the_answer_is_written_to_the_store_and_shown_from_it() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Old title");
     let t0 = Instant::now();
     let seen = client.observe(todos(), options(), t0, |_| {});
     let fetch = next(&mut client, t0);
@@ -91,7 +74,7 @@ fn the_answer_is_written_to_the_store_and_shown_from_it() {
 #[test]
 fn it_fetches_although_the_cache_is_complete_and_fresh() {
     let mut client = client();
-    cached(&mut client);
+    cached(&mut client, "Old title");
     let t0 = Instant::now();
     let seen = client.observe(todos(), options(), t0, |_| {});
     assert!(seen.fetch_due);

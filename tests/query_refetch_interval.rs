@@ -5,8 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::client::{at, client, next, serve, todos, todos_json};
-use optimist::{FetchError, FetchStatus, Instant, Key, Patch, QueryOptions, RetryPolicy, Value};
+use common::client::{at, cached, client, next, serve, todos, todos_json};
+use optimist::{FetchError, FetchStatus, Instant, QueryOptions, RetryPolicy};
 
 const EVERY: Duration = Duration::from_secs(10);
 const NS: Duration = Duration::from_nanos(1);
@@ -43,20 +43,7 @@ fn a_fetch_is_due_every_interval_after_each_answer() {
 #[test]
 fn cached_data_is_refetched_an_interval_after_it_is_observed() {
     let mut client = client();
-    client
-        .store_mut()
-        .write(
-            Patch::new()
-                .set("Todo:1", "__typename", "Todo")
-                .set("Todo:1", "id", 1)
-                .set("Todo:1", "title", "Buy milk")
-                .set(
-                    "ROOT_QUERY",
-                    "todos",
-                    vec![Value::Ref(Key::new("Todo:1").unwrap())],
-                ),
-        )
-        .unwrap();
+    cached(&mut client, "Buy milk");
     let t0 = Instant::now();
     let seen = client.observe(todos(), options(), t0, |_| {});
     assert!(!seen.fetch_due, "complete and fresh");

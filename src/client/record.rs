@@ -166,43 +166,35 @@ impl Record {
         matches!(self.read, Read::Own)
     }
 
-    /// Reads the store again (free when nothing it read changed). Returns whether the data or
-    /// its completeness changed. `NoCache` records keep their own answer.
-    pub(crate) fn reread(&mut self, store: &Store) -> bool {
+    /// Reads the store again (free when nothing it read changed). `NoCache` records keep
+    /// their own answer.
+    pub(crate) fn reread(&mut self, store: &Store) {
         if !self.reading {
-            return false;
+            return;
         }
         let read: Result<Arc<serde_json::Value>, ReadError> = match &mut self.read {
-            Read::Own => return false,
+            Read::Own => return,
             #[cfg(feature = "graphql")]
             Read::Document(query) => query.read(store),
             Read::Field(tree) => tree.read(store),
             Read::Pages(pages) => pages.read(store),
         };
-        let (data, complete) = match read {
+        match read {
             Ok(data) => {
                 self.read_error = None;
-                (Some(data), true)
+                self.data = Some(data);
+                self.complete = true;
+                if self.status == QueryStatus::Pending {
+                    self.status = QueryStatus::Success;
+                }
             }
             // Incomplete: keep showing what was last read (Apollo returns the last complete
             // result while a refetch fills the gap).
             Err(error) => {
                 self.read_error = Some(error);
-                (self.data.clone(), false)
+                self.complete = false;
             }
-        };
-        let changed = complete != self.complete
-            || match (&data, &self.data) {
-                (Some(a), Some(b)) => !Arc::ptr_eq(a, b),
-                (None, None) => false,
-                _ => true,
-            };
-        self.data = data;
-        self.complete = complete;
-        if complete && self.status == QueryStatus::Pending && self.data.is_some() {
-            self.status = QueryStatus::Success;
         }
-        changed
     }
 
     /// The first read of a new record, for a policy that shows the cache.
@@ -249,16 +241,7 @@ impl Record {
         match &self.read {
             Read::Own => false,
             #[cfg(feature = "graphql")]
-            Read::Document(query) => crate::read::fields_read(
-                &store.view(),
-                store.policies(),
-                query.document(),
-                query.variables(),
-            )
-            .is_ok_and(|read| {
-                read.iter()
-                    .any(|(key, field)| store.stale.marked_after(key, field, after))
-            }),
+            Read::Document(query) => query.is_marked_after(store, after),
             Read::Field(tree) => tree.is_marked(store, after),
             Read::Pages(pages) => pages.is_marked(store, after),
         }

@@ -203,12 +203,19 @@ impl Query {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_stale(&self, store: &Store) -> bool {
+        // Every mark's stamp is at least 1.
+        self.is_marked_after(store, 0)
+    }
+
+    /// Whether a read of this query looks up a field marked by a call after the store's
+    /// invalidation count was `after` (the client's freshness: marks its answer predates).
+    pub(crate) fn is_marked_after(&self, store: &Store, after: u64) -> bool {
         if store.stale.is_empty() {
             return false;
         }
         store.query_fields(self).is_ok_and(|read| {
             read.iter()
-                .any(|(key, field)| store.stale.contains(key, field))
+                .any(|(key, field)| store.stale.marked_after(key, field, after))
         })
     }
 }

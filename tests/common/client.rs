@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use optimist::{Client, Fetch, Instant, Policies, QueryKey, QueryState, Store};
+use optimist::{Client, Fetch, Instant, Key, Patch, Policies, QueryKey, QueryState, Store, Value};
 use serde_json::{Value as Json, json};
 
 /// A client over a store whose REST answers under `todos`, `todo` and `items` are `Todo`s.
@@ -79,6 +79,25 @@ pub fn todos_read(rows: &[(u32, &str)]) -> Json {
             .map(|(id, title)| json!({"__typename": "Todo", "id": id, "title": title}))
             .collect(),
     )
+}
+
+/// One todo titled `title` in the store, as an earlier answer left it:
+/// `ROOT_QUERY.todos -> [Todo:1]`.
+pub fn cached(client: &mut Client, title: &str) {
+    client
+        .store_mut()
+        .write(
+            Patch::new()
+                .set("Todo:1", "__typename", "Todo")
+                .set("Todo:1", "id", 1)
+                .set("Todo:1", "title", title)
+                .set(
+                    "ROOT_QUERY",
+                    "todos",
+                    vec![Value::Ref(Key::new("Todo:1").unwrap())],
+                ),
+        )
+        .unwrap();
 }
 
 /// Hands out the next fetch due at `now`, which must be one.
