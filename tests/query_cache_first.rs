@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::client::{at, cached, client, next, serve, todos, todos_json, todos_read};
-use optimist::{FetchStatus, Instant, QueryOptions, QueryStatus, Value};
+#[cfg(feature = "graphql")]
+use optimist::Value;
+use optimist::{FetchStatus, Instant, QueryOptions, QueryStatus};
 #[cfg(feature = "graphql")]
 use serde_json::json;
 
