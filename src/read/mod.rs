@@ -47,6 +47,7 @@ pub(crate) use fields::{FieldsRead, fields_read};
 #[cfg(feature = "graphql")]
 use operation::{Start, root_typename, run_on, run_shared, typename_of};
 #[cfg(feature = "graphql")]
+pub(crate) use query::Origin;
 pub use query::Query;
 use tree::Tree;
 

@@ -82,6 +82,9 @@ impl Store {
         variables: serde_json::Value,
         callback: impl Fn(&QueryResult, &Snapshot) + Send + Sync + 'static,
     ) -> WatchId {
-        self.add_query(doc, variables, Tell::Snapshot(Arc::new(callback)))
+        self.add_query(
+            crate::read::Query::new(doc, variables),
+            Tell::Snapshot(Arc::new(callback)),
+        )
     }
 }
