@@ -297,6 +297,10 @@ impl Watchers {
     }
 }
 
+/// ## Managing watchers, batching
+///
+/// Remove a watcher, read what it last saw, and [`batch`](Store::batch) calls so that
+/// watchers are told once, at the end.
 impl Store {
     /// Removes a watcher; `false` if it was not registered (or already removed).
     ///

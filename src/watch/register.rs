@@ -18,6 +18,10 @@ use crate::layer::LayerId;
 use crate::read::{Query, ReadError};
 use crate::store::Store;
 
+/// ## Watching
+///
+/// Register a callback on an entity, some of its fields, a GraphQL query or fragment, or the
+/// layers' events: it is told after every call that changed what it watches, and only then.
 impl Store {
     /// Watches the entity `key` of the merged view: `callback` is called with the new entity
     /// (`None`: gone) after every call that changed it, once per call (or per

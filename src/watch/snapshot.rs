@@ -14,6 +14,10 @@ use crate::document::Document;
 use crate::store::Store;
 use crate::view::Snapshot;
 
+/// ## Watching with a snapshot
+///
+/// A query watcher told with a snapshot of the store as the call left it, to read more
+/// from without the lock.
 impl Store {
     /// Watches a query as [`watch_query`](Store::watch_query) does, and hands `callback` the
     /// new result together with a [`Snapshot`] of the store as the call (or
