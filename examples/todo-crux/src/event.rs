@@ -12,6 +12,14 @@ use crate::requests::Write;
 ///
 /// The intents and the device's reports cross an FFI boundary as they are (serde); the
 /// answers are made by the core's own commands (`#[serde(skip)]`) and never built by a shell.
+///
+/// ```
+/// use todo_crux::Event;
+/// let json = serde_json::to_string(&Event::Toggle { key: "Todo:1".into() })?;
+/// assert_eq!(json, r#"{"Toggle":{"key":"Todo:1"}}"#);
+/// assert!(matches!(serde_json::from_str(&json)?, Event::Toggle { key } if key == "Todo:1"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Event {
     /// The app opened, against the todo API at `api` (`http://127.0.0.1:3000`): the list is

@@ -5,6 +5,7 @@
 //! executes the HTTP and timer effects that follow until nothing is in flight, and the screen
 //! (the view as last rendered) is printed with what was sent. At the end the server's rows
 //! must equal the core's confirmed view; the exit code says whether they do.
+#![forbid(unsafe_code)]
 
 use std::error::Error;
 use std::process::ExitCode;

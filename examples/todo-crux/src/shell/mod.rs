@@ -315,7 +315,8 @@ fn request_line(request: &HttpRequest) -> String {
     };
     let mut line = format!("{} {path}", request.method);
     if let Some(key) = header("idempotency-key") {
-        line.push_str(&format!(" [key {}", &key[..key.len().min(8)]));
+        let short: String = key.chars().take(8).collect();
+        line.push_str(&format!(" [key {short}"));
         if let Some(version) = header("if-match") {
             line.push_str(&format!(", If-Match {version}"));
         }

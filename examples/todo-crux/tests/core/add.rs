@@ -72,3 +72,32 @@ fn two_adds_go_at_once_each_with_its_own_key() {
     assert_ne!(keys[0], keys[1]);
     assert_eq!((first.renders, second.renders), (1, 1));
 }
+
+#[test]
+fn an_edit_of_a_row_still_being_created_goes_after_it_to_the_servers_id() {
+    let mut harness = Harness::loaded(json!([]));
+    let mut add = harness.send(Event::Add {
+        title: "Buy milk".into(),
+    });
+    let tmp = harness.view().rows[0].key.clone();
+    let toggle = harness.send(Event::Toggle { key: tmp.clone() });
+    assert_eq!(toggle.renders, 1, "the guess shows at once");
+    assert!(
+        toggle.http.is_empty(),
+        "it waits for the create, in its scope"
+    );
+    assert!(harness.view().rows[0].done);
+
+    let mut post = add.take("POST");
+    let mut created = harness.answer(&mut post, ok(201, row(5, "Buy milk", false, 1)));
+    let patch = created.take("PATCH");
+    assert_eq!(
+        patch.operation.url,
+        format!("{API}/todos/5"),
+        "the server's id"
+    );
+    assert_eq!(header(&patch.operation, "If-Match"), Some("1"));
+    assert_eq!(body(&patch.operation), json!({"done": true}));
+    assert_eq!(harness.view().rows[0].key, "Todo:5");
+    assert!(harness.view().rows[0].done, "the guess survives the remap");
+}

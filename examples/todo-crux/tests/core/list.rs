@@ -100,3 +100,17 @@ fn a_failed_fetch_is_retried_when_its_timer_fires() {
     assert_eq!(answered.renders, 1);
     assert!(!harness.view().loading);
 }
+
+#[test]
+fn a_bad_api_url_is_shown_and_nothing_is_fetched() {
+    let mut harness = Harness::new();
+    let bad = harness.send(Event::Start {
+        api: "todo.test".into(),
+    });
+    assert!(bad.http.is_empty());
+    assert_eq!(bad.renders, 1);
+    assert!(harness.view().problem.is_some());
+    let good = harness.send(Event::Start { api: API.into() });
+    assert_eq!(good.with_method("GET").len(), 1);
+    assert!(harness.view().problem.is_none());
+}
