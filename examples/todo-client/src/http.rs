@@ -9,8 +9,8 @@ use optimist::{
 };
 use serde_json::{Value as Json, json};
 
+use crate::client::{ClientError, lock};
 use crate::rows::{LIST, TYPE};
-use crate::{ClientError, lock};
 
 /// What every request needs.
 #[derive(Clone)]

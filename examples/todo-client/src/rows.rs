@@ -43,9 +43,10 @@ pub enum RowState {
     Pending(Vec<String>),
 }
 
-/// The root field the list lives under, and the entities' type.
-pub(crate) const LIST: &str = "todos";
-pub(crate) const TYPE: &str = "Todo";
+/// The root field the list lives under.
+pub const LIST: &str = "todos";
+/// The entities' type.
+pub const TYPE: &str = "Todo";
 
 /// The store's type policies for this server's plain REST JSON: the objects of `todos` are
 /// `Todo`s, keyed by `id`, ordered by `version`.
