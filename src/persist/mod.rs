@@ -137,7 +137,10 @@ impl Store {
     ///
     /// Refused, changing nothing: another format version, an op naming an updater not
     /// registered here, a version field of the wrong type, layers or records that contradict
-    /// each other.
+    /// each other (two at one place, an anchor its place contradicts, an intent out of its
+    /// place). Normalised, as meaning nothing: a retained count of 0 (dropped), a key retained
+    /// twice (its counts summed), a stale mark on a key neither base nor any layer has
+    /// (dropped), the layers' order in the saved list (their places order them).
     ///
     /// Cost: O(N + L + M) to build and to diff the view against the old one.
     ///
@@ -248,6 +251,12 @@ impl Store {
                     layer.seq
                 )));
             }
+            if !anchored(layer.kind, layer.seq, layer.place, layer.anchor) {
+                return Err(LoadError::Invalid(format!(
+                    "layer {} has anchor {}, which its place {:?} contradicts",
+                    layer.seq, layer.anchor, layer.place
+                )));
+            }
             let seq = layer.seq;
             let slot = fresh
                 .stack
@@ -283,7 +292,11 @@ impl Store {
             fresh.mutations.restore(record);
         }
         for (key, fields) in saved.stale {
-            fresh.stale.mark(&key, fields);
+            // A mark on an entity neither base nor any layer has is one no call makes
+            // (invalidating a missing key marks nothing): dropped, as it means nothing.
+            if fresh.base.get(&key).is_some() || !fresh.stack.touching(&key).is_empty() {
+                fresh.stale.mark(&key, fields);
+            }
         }
         for (key, times) in saved.retained {
             fresh.retained.add(key, times);
@@ -468,5 +481,18 @@ impl std::error::Error for LoadError {
             LoadError::Layer { error, .. } => Some(error),
             _ => None,
         }
+    }
+}
+
+/// Whether a saved layer's anchor is the one its place implies: an intent's is its own
+/// request number; an observation's is the lowest intent pending when it was reserved (the
+/// first half of its place `(intent, seq)`), or `u64::MAX` if none was (place `(seq, 0)`).
+fn anchored(kind: LayerKind, seq: u64, place: (u64, u64), anchor: u64) -> bool {
+    match kind {
+        LayerKind::Intent => anchor == seq,
+        LayerKind::Observation => match place {
+            (first, 0) if first == seq => anchor == u64::MAX,
+            (intent, own) => own == seq && intent < seq && anchor == intent,
+        },
     }
 }
