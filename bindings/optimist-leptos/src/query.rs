@@ -204,7 +204,7 @@ impl UseQuery {
     /// });
     /// ```
     pub fn refetch(&self) {
-        self.inner.with_value(|inner| {
+        self.inner.try_with_value(|inner| {
             let query = *lock(&inner.query);
             let _ = inner.client.lock().refetch(query, Instant::now());
         });

@@ -50,7 +50,11 @@ impl Renders {
         let name = name.to_owned();
         Effect::new(move |_| {
             let html = view();
-            log.lock().unwrap().entry(name.clone()).or_default().push(html);
+            log.lock()
+                .unwrap()
+                .entry(name.clone())
+                .or_default()
+                .push(html);
         });
     }
 
@@ -66,7 +70,12 @@ impl Renders {
 
     /// What `name` rendered, in order.
     pub fn of(&self, name: &str) -> Vec<String> {
-        self.0.lock().unwrap().get(name).cloned().unwrap_or_default()
+        self.0
+            .lock()
+            .unwrap()
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
