@@ -5,7 +5,8 @@
 //!
 //! * [`use_query`] / [`use_query_as`]: a query record observed for as long as the component
 //!   lives, its data, loading, fetching and error as signals, a resource for `<Suspense>`;
-//! * [`use_entity`] / [`use_entity_fields`]: one entity of the merged view;
+//! * [`use_entity`] / [`use_entity_fields`]: one entity of the merged view; [`use_fragment`]:
+//!   a GraphQL fragment on one entity, typed;
 //! * [`use_mutation`]: a function to fire, the latest mutation's status, error and
 //!   idempotency key; [`use_is_mutating`]: whether anything is pending.
 //!
@@ -50,6 +51,7 @@
 
 mod context;
 mod entity;
+mod fragment;
 mod key;
 mod mutating;
 mod mutation;
@@ -58,6 +60,7 @@ mod suspense;
 
 pub use context::{SharedClient, provide_client, try_use_client, use_client};
 pub use entity::{use_entity, use_entity_fields};
+pub use fragment::use_fragment;
 pub use key::KeySource;
 pub use mutating::use_is_mutating;
 pub use mutation::{IntoMutation, MutateError, UseMutation, use_mutation};

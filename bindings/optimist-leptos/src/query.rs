@@ -75,7 +75,8 @@ struct Inner {
 /// signals it reads change, the observer moves to the new key (with
 /// [`QueryOptions::keep_previous_data`], the old data stays shown until the new key has
 /// some). The move runs in an effect, so it needs Leptos's effects (features `csr` or
-/// `hydrate`; a server render shows the first key).
+/// `hydrate`; a server render shows the first key) and an executor; a fixed key needs
+/// neither.
 ///
 /// On cleanup the observer leaves; the last one out cancels its query's fetch in flight.
 ///
@@ -105,6 +106,7 @@ struct Inner {
 #[track_caller]
 pub fn use_query(key: impl KeySource, options: QueryOptions) -> UseQuery {
     let client = use_client();
+    let fixed = key.is_fixed();
     let key = ArcMemo::new(move |_| key.key());
     let state = ArcRwSignal::new(QueryState::default());
     let waiters = Waiters::default();
@@ -123,18 +125,27 @@ pub fn use_query(key: impl KeySource, options: QueryOptions) -> UseQuery {
     let observer = observed.observer;
     let query = Arc::new(std::sync::Mutex::new(observed.query));
 
-    // A new key moves the observer (the effect's first run is the key just observed).
-    {
-        let client = client.clone();
-        let query = query.clone();
+    // A new key moves the observer (the effect's first run is the key just observed). What
+    // the moved observer shows first is returned by the switch, not told to the listener.
+    if !fixed {
+        let (client, query, state, waiters) = (
+            client.clone(),
+            query.clone(),
+            state.clone(),
+            waiters.clone(),
+        );
         let key = key.clone();
         Effect::watch(
             move || key.get(),
             move |key, previous, _| {
-                if previous.is_some_and(|previous| previous != key)
-                    && let Ok(moved) = client.lock().switch(observer, key.clone(), Instant::now())
-                {
+                if !previous.is_some_and(|previous| previous != key) {
+                    return;
+                }
+                let moved = client.lock().switch(observer, key.clone(), Instant::now());
+                if let Ok(moved) = moved {
                     *lock(&query) = moved.query;
+                    state.set(moved.state);
+                    waiters.wake();
                 }
             },
             false,
@@ -269,7 +280,7 @@ impl UseQuery {
     ///     let me = optimist_leptos::use_query(QueryKey::rest("GET /me", "me"), QueryOptions::new());
     ///     let resource = me.resource();
     ///     let data = futures::executor::block_on(async move { resource.await });
-    ///     assert_eq!(data.unwrap().as_deref(), Some(&serde_json::json!("ada")));
+    ///     assert_eq!(*data.unwrap(), serde_json::json!("ada"));
     /// });
     /// ```
     pub fn resource(&self) -> AsyncDerived<Result<Arc<Value>, FetchError>> {
