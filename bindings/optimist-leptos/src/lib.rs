@@ -1,4 +1,4 @@
-//! Leptos bindings for [optimist](optimist): a normalized entity store with an exact
+//! Leptos bindings for [`optimist`]: a normalized entity store with an exact
 //! optimistic layer stack, and its sans-IO query lifecycle ([`optimist::Client`]).
 //!
 //! Provide the app's client once at the root ([`provide_client`]); then, in any component:
