@@ -64,11 +64,11 @@ pub fn use_entity(key: impl IntoKey) -> Result<Signal<Option<Entity>>, KeyError>
 /// Owner::new().with(|| {
 ///     optimist_leptos::provide_client(client.clone());
 ///     let todo = optimist_leptos::use_entity_fields("Todo:1", ["done"]).unwrap();
-///     let seen = todo.get_untracked();
+///     let notes = move || todo.get_untracked().and_then(|t| t.get("notes").and_then(|v| v.as_str().map(String::from)));
 ///     client.lock().unwrap().store_mut().write(Patch::new().set("Todo:1", "notes", "later")).unwrap();
-///     let after = todo.get_untracked();
-///     assert_eq!(after.unwrap().get("notes").and_then(|v| v.as_str()), Some(""), "not told");
-///     # let _ = seen;
+///     assert_eq!(notes().as_deref(), Some(""), "another field changed: not told");
+///     client.lock().unwrap().store_mut().write(Patch::new().set("Todo:1", "done", true)).unwrap();
+///     assert_eq!(notes().as_deref(), Some("later"), "told: the entity as it is now");
 /// });
 /// ```
 #[track_caller]

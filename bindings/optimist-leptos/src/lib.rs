@@ -65,3 +65,8 @@ pub use key::KeySource;
 pub use mutating::use_is_mutating;
 pub use mutation::{IntoMutation, MutateError, UseMutation, use_mutation};
 pub use query::{UseQuery, UseQueryAs, use_query, use_query_as};
+
+// The README's example compiles (its code blocks run as doctests).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
