@@ -67,8 +67,8 @@ impl std::fmt::Debug for SharedClient {
 
 /// Provides the app's client to every component below the current one: call it once at the
 /// root (leptos-fetch's `QueryClient::new().provide()`). The binding does no I/O: the app
-/// runs the client's fetches and mutations (on native, `optimist::Driver`; in a browser, a
-/// loop the app spawns with `leptos::task::spawn_local`).
+/// runs the client's fetches and mutations (`optimist::Driver` over the same shared client:
+/// `run` on tokio, `run_with` and the browser's timer under `leptos::task::spawn_local`).
 ///
 /// ```
 /// use leptos::prelude::*;

@@ -13,10 +13,10 @@
 //! Every signal is set only when what it shows changed. Every observer and watcher is removed
 //! when its component goes; a query's last observer leaving cancels its fetch in flight.
 //!
-//! The binding does no I/O: on native the app runs `optimist::Driver` (optimist's feature
-//! `tokio`); in a browser it spawns its own loop (`leptos::task::spawn_local`) that sends
-//! [`optimist::Client::next_fetch`] and [`optimist::Store::next_to_send`] and sleeps until
-//! [`optimist::Client::next_due`].
+//! The binding does no I/O: the app's `optimist::Driver` sends the fetches and mutations (on
+//! native, `Driver::run` on tokio; in a browser, `Driver::run_with` with the browser's timer,
+//! spawned with `leptos::task::spawn_local`), or the app's own loop over
+//! [`optimist::Client::next_fetch`] and [`optimist::Store::next_to_send`].
 //!
 //! ```
 //! use leptos::prelude::*;
