@@ -1,0 +1,84 @@
+//! Fragments: a component reads a GraphQL fragment on one entity
+//! ([`optimist::Store::watch_fragment`], Apollo's `useFragment`, Relay's `useFragment`) for as
+//! long as it lives, typed, told only when what the fragment selects changed.
+
+use leptos::prelude::*;
+use optimist::{Document, IntoKey, KeyError, QueryResult, ReadError};
+use serde::de::DeserializeOwned;
+
+use crate::context::use_client;
+use crate::entity::unwatch_on_cleanup;
+
+/// Watches the fragment of `doc` named `fragment` (or its only one) on the entity `key`, with
+/// `variables`, for as long as the current component lives: a signal of the fragment's data
+/// as `T` (`Err` while the entity lacks a field the fragment selects, or when the data does not
+/// fit `T`), read once now and set only by calls that changed what the fragment reads (a
+/// field it does not select changing tells nothing; entities reached through references are
+/// followed as they come and go). `None` only if the store holds no result for it.
+///
+/// # Errors
+///
+/// A `key` that is not an entity key (nothing is registered).
+///
+/// # Panics
+///
+/// Without a client in context ([`provide_client`](crate::provide_client)).
+///
+/// ```
+/// use leptos::prelude::*;
+/// use optimist::{Client, Document, Patch, Store};
+/// use std::sync::{Arc, Mutex};
+///
+/// #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+/// struct Title { title: String }
+///
+/// let client = Arc::new(Mutex::new(Client::new(Store::new())));
+/// client.lock().unwrap().store_mut()
+///     .write(Patch::new().set("Todo:1", "__typename", "Todo").set("Todo:1", "title", "a"))
+///     .unwrap();
+/// Owner::new().with(|| {
+///     optimist_leptos::provide_client(client.clone());
+///     let doc = Document::parse("fragment T on Todo { title }").unwrap();
+///     let title = optimist_leptos::use_fragment::<Title>(doc, None, "Todo:1", serde_json::json!({})).unwrap();
+///     let shown = move || title.get_untracked().and_then(Result::ok).map(|t| t.title);
+///     assert_eq!(shown().as_deref(), Some("a"));
+///     client.lock().unwrap().store_mut().push("rename", Patch::new().set("Todo:1", "title", "b")).unwrap();
+///     assert_eq!(shown().as_deref(), Some("b"));
+/// });
+/// ```
+#[track_caller]
+pub fn use_fragment<T>(
+    doc: Document,
+    fragment: Option<&str>,
+    key: impl IntoKey,
+    variables: serde_json::Value,
+) -> Result<Signal<Option<Result<T, ReadError>>>, KeyError>
+where
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    let client = use_client();
+    let shown = ArcRwSignal::new(None);
+    let told = shown.clone();
+    let id = {
+        let mut client = client.lock();
+        let mut store = client.store_mut();
+        let id = store.watch_fragment(doc, fragment, key, variables, move |result| {
+            told.set(Some(typed(result)));
+        })?;
+        shown.set(store.watched(id).map(typed));
+        id
+    };
+    unwatch_on_cleanup(client, id);
+    Ok(shown.into())
+}
+
+/// The fragment's result as `T`.
+fn typed<T: DeserializeOwned>(result: &QueryResult) -> Result<T, ReadError> {
+    match result {
+        Ok(json) => T::deserialize(&**json).map_err(|error| ReadError::Deserialize {
+            path: String::new(),
+            message: error.to_string(),
+        }),
+        Err(error) => Err(error.clone()),
+    }
+}
