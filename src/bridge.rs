@@ -14,6 +14,7 @@ use crate::{Document, QueryResult};
 #[cfg(any(feature = "tokio", feature = "futures"))]
 use crate::{Store, watch::WatchId};
 
+/// ## Async bridges: tokio watch channels for queries (features `tokio` and `graphql`)
 #[cfg(all(feature = "tokio", feature = "graphql"))]
 impl Store {
     /// Watches a query into a `tokio::sync::watch` channel: the receiver holds the latest
@@ -54,6 +55,7 @@ impl Store {
     }
 }
 
+/// ## Async bridges: tokio watch channels for entities (feature `tokio`)
 #[cfg(feature = "tokio")]
 impl Store {
     /// Watches the entity `key` of the merged view into a `tokio::sync::watch` channel: the
@@ -88,6 +90,9 @@ impl Store {
     }
 }
 
+/// ## Async bridges: streams (feature `futures`)
+///
+/// Each watcher as a `futures::Stream`, for any executor.
 #[cfg(feature = "futures")]
 impl Store {
     /// Watches a query as a `futures::Stream` of its results: one item per call that changed

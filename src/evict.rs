@@ -18,6 +18,9 @@ use crate::key::{IntoKey, KeyError};
 use crate::stale::matches_field;
 use crate::store::Store;
 
+/// ## Evicting
+///
+/// Drop an entity or a field now, in base and in every layer (Apollo's `cache.evict`).
 impl Store {
     /// Removes the entity `key` from base, and its stale marks. The view changes where no
     /// layer covers the key; a layer's ops on it re-apply on nothing. Evicting what base

@@ -13,6 +13,10 @@ use crate::store::Store;
 use crate::value::fields_bounded;
 use crate::view::Map;
 
+/// ## Extracting and restoring
+///
+/// Base as plain JSON (Apollo's `cache.extract()` / `restore()`), for server rendering or
+/// seeding a store.
 impl Store {
     /// The store in Apollo's `cache.extract()` format: an object from each key to its entity's
     /// fields, references as `{"__ref": key}`. With `optimistic`, the merged view; without, base.

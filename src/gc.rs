@@ -94,6 +94,10 @@ impl From<KeyError> for ReleaseError {
     }
 }
 
+/// ## Garbage collection
+///
+/// Keep what the roots and retained keys reach; remove the rest
+/// ([`gc`](Store::gc), Apollo's `cache.gc` with `retain` / `release`).
 impl Store {
     /// Retains the entity `key` (and what it references) through [`gc`](Store::gc), until
     /// [`release`](Store::release)d as many times as it was retained: for a screen that shows

@@ -151,7 +151,25 @@
 // `graphql` feature those links have no target and render as plain text.
 #![cfg_attr(not(feature = "graphql"), allow(rustdoc::broken_intra_doc_links))]
 
+// The modules that add methods to `Store` come first, in the order of its docs page (rustdoc
+// lists impl blocks as it meets them): the core calls and the rest of `store`, then reading,
+// watching, invalidation, eviction and collection, saving, the async bridges.
+mod store;
+
+mod read;
+mod watch;
+
+mod stale;
+
+mod evict;
+mod gc;
+
+mod persist;
+
+mod extract;
+
 mod bridge;
+
 mod changes;
 mod client;
 #[cfg(feature = "graphql")]
@@ -159,11 +177,8 @@ mod document;
 #[cfg(feature = "tokio")]
 mod driver;
 mod entity;
-mod evict;
-mod extract;
 mod field;
 mod fold_tree;
-mod gc;
 mod guard;
 mod key;
 mod layer;
@@ -171,19 +186,14 @@ mod mutation;
 mod normalize;
 mod op;
 mod patch;
-mod persist;
 mod policy;
-mod read;
 mod rewrite;
 mod shape;
-mod stale;
-mod store;
 mod summary;
 mod trie;
 mod value;
 mod version;
 mod view;
-mod watch;
 
 pub use changes::{Change, Changes, LayerEvent};
 pub use client::{

@@ -4,9 +4,6 @@
 //! the client's confirmed view equals the database row by row, versions included, and that
 //! what the user sees is exactly those rows.
 
-#[path = "../examples/todo_app/client.rs"]
-#[allow(dead_code)]
-mod client;
 #[path = "../examples/todo_app/flows.rs"]
 #[allow(dead_code)]
 mod flows;

@@ -13,8 +13,8 @@ use optimist::{FailureKind, Key, MutationStatus};
 use serde_json::json;
 use todo_server::{Config, Fault, Running};
 
-use crate::client::{Client, RowState, Shown, Todo};
 use crate::ui::Ui;
+use todo_client::{Client, RowState, Shown, Todo};
 
 /// What a flow found wrong (not an `Error` itself, so that every error converts into it).
 #[derive(Debug)]
@@ -168,7 +168,7 @@ impl<T: Timeline> World<T> {
             .client()
             .store()
             .failed_mutations()
-            .map(|m| format!("{}: {}", m.label(), crate::client::status_text(m.status())))
+            .map(|m| format!("{}: {}", m.label(), todo_client::status_text(m.status())))
             .collect();
         for failure in failed {
             text.push_str(&format!("\n  error shown: {failure}"));

@@ -1,7 +1,7 @@
 //! The main job: a todo app against a real server and database, end to end.
 //!
 //! Starts the todo server (axum over SQLite, `examples/todo-server`) on a loopback port with a
-//! database in a temporary directory, opens a client on optimist (`client.rs`: reqwest, tokio,
+//! database in a temporary directory, opens a client on optimist (`examples/todo-client`: reqwest, tokio,
 //! the store's mutation driver, the server's event stream, an outbox file), and runs it through
 //! the flows of `flows.rs` with faults injected on the server: latency, a refused delete, a
 //! version conflict, a lost answer, the server going down. It prints what the user sees after
@@ -11,7 +11,6 @@
 //!
 //! Run with `cargo run --example todo_app --features tokio`.
 
-mod client;
 #[allow(dead_code)] // `Kept` is the test's timeline
 mod flows;
 mod ui;

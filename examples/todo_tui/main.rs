@@ -12,20 +12,16 @@
 //! next write fails, `l` the next answer is lost, `s` the next write takes 2 s, `k` the next
 //! write finds its row locked, `o` takes the server down or up.
 
-#[allow(dead_code)]
-#[path = "../todo_app/client.rs"]
-mod client;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
-use client::{Client, RowState, Shown};
 use optimist::Key;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind};
 use ratatui::layout::{Constraint, Layout};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+use todo_client::{Client, RowState, Shown};
 use todo_server::{Config, Fault, Running};
 
 /// What the keyboard is typing into.
@@ -219,7 +215,7 @@ async fn run(
     }
 }
 
-fn report(app: &mut App, result: Result<(), client::ClientError>) {
+fn report(app: &mut App, result: Result<(), todo_client::ClientError>) {
     if let Err(error) = result {
         app.message = error.to_string();
     }
@@ -300,7 +296,11 @@ fn draw(frame: &mut ratatui::Frame<'_>, app: &mut App, rows: &[Shown]) {
         let store = client.store();
         for m in store.failed_mutations() {
             lines.push(Line::styled(
-                format!("error: {}: {}", m.label(), client::status_text(m.status())),
+                format!(
+                    "error: {}: {}",
+                    m.label(),
+                    todo_client::status_text(m.status())
+                ),
                 Style::default().fg(Color::Red),
             ));
         }
@@ -308,7 +308,7 @@ fn draw(frame: &mut ratatui::Frame<'_>, app: &mut App, rows: &[Shown]) {
             lines.push(Line::raw(format!(
                 "{}: {}",
                 m.label(),
-                client::status_text(m.status())
+                todo_client::status_text(m.status())
             )));
         }
     }

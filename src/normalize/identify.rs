@@ -69,6 +69,9 @@ impl Policies {
     }
 }
 
+/// ## Identifying objects
+///
+/// The key an object would be stored under, by the store's policies.
 impl Store {
     /// The key of `object` by its own `__typename` and the store's policies
     /// ([`Policies::identify`]); [`NormalizeError::NoTypename`] without a string `__typename`.

@@ -29,6 +29,10 @@ use crate::patch::{OpsByKey, Patch, PatchError};
 use crate::store::Store;
 use format::{Base, FORMAT, SavedLayer, SavedMutation, SavedStatus};
 
+/// ## Saving and loading
+///
+/// The whole store (base, pending layers, the mutation records: the outbox) as bytes or
+/// JSON, loaded back exactly; a truncated or hostile save is refused with the store unchanged.
 impl Store {
     /// The store as a [`Saved`] value, to serialise with serde. O(L + K + M) for L live layers
     /// touching K keys and M mutation records: base is a persistent map, shared, not copied.

@@ -47,6 +47,8 @@ pub(crate) use fields::{FieldsRead, fields_read};
 #[cfg(feature = "graphql")]
 use operation::{Start, root_typename, run_on, run_shared, typename_of};
 #[cfg(feature = "graphql")]
+pub(crate) use query::Origin;
+#[cfg(feature = "graphql")]
 pub use query::Query;
 use tree::Tree;
 

@@ -184,6 +184,7 @@ pub(super) fn run_shared<S: Source>(
     source: &S,
     policies: &Policies,
     doc: &Document,
+    start: Start<'_>,
     variables: &serde_json::Value,
     memo: &mut shared::Memo,
     keys: usize,
@@ -196,7 +197,7 @@ pub(super) fn run_shared<S: Source>(
         source,
         policies,
         doc,
-        Start::Query,
+        start,
         variables,
         None,
         |ctx, root, entity, top| {

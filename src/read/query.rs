@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::kept::{Last, Recording};
 use super::{ReadError, Start, run_on};
 use crate::document::Document;
+use crate::key::{IntoKey, Key, KeyError};
 use crate::store::Store;
 
 /// A document read through a store's merged view, kept: [`Query::read`] returns the previous
@@ -44,12 +45,29 @@ use crate::store::Store;
 pub struct Query {
     doc: Document,
     variables: serde_json::Value,
+    origin: Origin,
     last: Option<Last>,
     /// The keys the last read looked up when it failed (a watcher reads again when one of
     /// them changes).
     failed: Vec<Box<str>>,
     /// The state of [`Query::read_shared`].
     shared: Shared,
+}
+
+/// Where a kept read starts: the document's operation, or one of its fragments on an entity.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Origin {
+    Operation,
+    Fragment { name: Option<Box<str>>, key: Key },
+}
+
+impl Origin {
+    fn start(&self) -> Start<'_> {
+        match self {
+            Origin::Operation => Start::Query,
+            Origin::Fragment { name, key } => Start::Fragment(name.as_deref(), key.as_str()),
+        }
+    }
 }
 
 /// What [`Query::read_shared`] keeps between reads.
@@ -76,10 +94,39 @@ impl Query {
         Query {
             doc,
             variables,
+            origin: Origin::Operation,
             last: None,
             failed: Vec::new(),
             shared: Shared::default(),
         }
+    }
+
+    /// A kept read of a fragment of `doc` (the one named `fragment`, or its only one) from the
+    /// entity `key`, as [`Store::read_fragment`] gives it: what a fragment watch
+    /// ([`Store::watch_fragment`]) and a component showing one entity read. It reads nothing
+    /// until [`read`](Query::read).
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Query, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "__typename", "Todo").set("Todo:1", "title", "a"))?;
+    /// let doc = Document::parse("fragment Title on Todo { title }")?;
+    /// let mut title = Query::fragment(doc, None, "Todo:1", serde_json::Value::Null)?;
+    /// assert_eq!(*title.read(&store)?, serde_json::json!({"__typename": "Todo", "title": "a"}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fragment(
+        doc: Document,
+        fragment: Option<&str>,
+        key: impl IntoKey,
+        variables: serde_json::Value,
+    ) -> Result<Query, KeyError> {
+        let mut query = Query::new(doc, variables);
+        query.origin = Origin::Fragment {
+            name: fragment.map(Box::from),
+            key: key.into_key()?,
+        };
+        Ok(query)
     }
 
     /// The result through `store`'s merged view, as [`Store::read_query`] would give it,
@@ -107,7 +154,7 @@ impl Query {
             &recording,
             store.policies(),
             &self.doc,
-            Start::Query,
+            self.origin.start(),
             &self.variables,
             None,
         );
@@ -207,6 +254,7 @@ impl Query {
             &store.view(),
             store.policies(),
             &self.doc,
+            self.origin.start(),
             &self.variables,
             &mut state.memo,
             state.deps.len(),
@@ -217,9 +265,29 @@ impl Query {
         Ok(result)
     }
 
-    /// What identifies the read: the parsed document and the variables, as text.
-    pub(crate) fn identity(&self) -> (usize, String) {
-        (self.doc.identity(), self.variables.to_string())
+    /// A fragment read from `from` reads from `to` from now on (a remapped temporary key),
+    /// keeping nothing of its last read. Whether it was one.
+    pub(crate) fn rekey(&mut self, from: &Key, to: &Key) -> bool {
+        let Origin::Fragment { key, .. } = &mut self.origin else {
+            return false;
+        };
+        if key != from {
+            return false;
+        }
+        *key = to.clone();
+        self.last = None;
+        self.shared = Shared::default();
+        true
+    }
+
+    /// What identifies the read: the parsed document, the variables as text, and where it
+    /// starts.
+    pub(crate) fn identity(&self) -> (usize, String, Origin) {
+        (
+            self.doc.identity(),
+            self.variables.to_string(),
+            self.origin.clone(),
+        )
     }
 
     /// The keys the last [`read_shared`](Query::read_shared) looked up.
@@ -276,6 +344,7 @@ impl fmt::Debug for Query {
         f.debug_struct("Query")
             .field("doc", &self.doc)
             .field("variables", &self.variables)
+            .field("origin", &self.origin)
             .field("cached", &self.last.is_some())
             .finish()
     }

@@ -14,8 +14,10 @@ use crate::document::Document;
 use crate::policy::Policies;
 use crate::store::Store;
 
-/// Reads of documents and trees through the merged view. [`Store::confirmed`] gives the same
-/// reads over base.
+/// ## Reading through GraphQL documents
+///
+/// Reads of documents and trees through the merged view, straight into the caller's types or
+/// as JSON. [`Store::confirmed`] gives the same reads over base.
 impl Store {
     #[cfg(feature = "graphql")]
     /// Reads the operation of `doc` from its root entity (`ROOT_QUERY` for a query) through the

@@ -23,6 +23,10 @@ use crate::field::FieldName;
 use crate::key::{IntoKey, Key, KeyError};
 use crate::store::Store;
 
+/// ## Invalidation: stale marks
+///
+/// Mark an entity or a field stale (what to refetch), ask what is stale, clear marks. A mark
+/// is cleared by a newer confirmed answer, never by an older one.
 impl Store {
     /// Marks every field the entity `key` has (in base or in the view) as stale: it needs a
     /// refetch. The data stays and reads as before. Returns how many fields were newly

@@ -7,6 +7,9 @@ use crate::read::{FieldsRead, Query, ReadError, fields_read};
 use crate::store::Store;
 use crate::watch::WatchId;
 
+/// ## Invalidating queries and tags
+///
+/// Mark what a GraphQL query read, or every watcher tagged with a name, as stale.
 impl Store {
     /// Marks every field a read of `doc` with `variables` looks up in the view (each root
     /// field, each field of each entity it reaches) as stale: everything the query read, and

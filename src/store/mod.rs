@@ -6,12 +6,20 @@
 //! only, so a read never walks the layers: one lookup in base's map, whose slot of a layered
 //! key holds the merged entity next to the confirmed one.
 
+// The order of these modules is the order of `Store`'s methods on its docs page (rustdoc
+// lists impl blocks as it meets them): the core calls first, then mutations, settling by
+// hand, temporary keys, and last this file's own (looking inside).
+mod basics;
+
+mod mutate;
+
+mod settle;
+
+mod remap;
+
 mod count;
 mod error;
-mod mutate;
 mod recompute;
-mod remap;
-mod settle;
 
 pub use error::{ConfirmError, RemapError};
 pub use remap::MAX_ALIASES;
@@ -24,9 +32,9 @@ use crate::changes::{Changed, Changes, LayerEvent, record};
 use crate::entity::Entity;
 use crate::guard::Abandoned;
 use crate::key::Key;
-use crate::layer::{LayerId, LayerInfo, Stack, next_store_tag};
+use crate::layer::{LayerId, LayerInfo, Stack};
+use crate::mutation::RetryPolicy;
 use crate::mutation::records::Records;
-use crate::mutation::{Mutation, RetryPolicy};
 use crate::op::{DuplicateUpdater, Updaters, apply};
 use crate::patch::{OpsByKey, Patch, PatchError};
 use crate::policy::Policies;
@@ -34,7 +42,6 @@ use crate::stale::Marks;
 use crate::value::Value;
 use crate::version;
 use crate::view::{Aliases, Map, Overlay, Snapshot, View};
-use recompute::next_revision;
 use remap::Temporaries;
 
 /// A normalized entity store with an optimistic layer stack.
@@ -56,6 +63,20 @@ use remap::Temporaries;
 /// land in base in request order whatever order they arrive in.
 ///
 /// Every mutating call returns the [`Changes`] it made to the view.
+///
+/// The methods below come in groups, each under its heading: **the core calls**
+/// ([`new`](Store::new), [`write`](Store::write), [`push`](Store::push),
+/// [`confirm`](Store::confirm), [`fail`](Store::fail), [`get`](Store::get)); mutations and
+/// the outbox ([`mutate`](Store::mutate), [`next_to_send`](Store::next_to_send),
+/// [`report`](Store::report)); settling layers by hand; temporary keys
+/// ([`remap`](Store::remap)); looking inside (iteration, layers, revisions); reading through
+/// GraphQL documents ([`read_query`](Store::read_query)); watching
+/// ([`watch_entity`](Store::watch_entity), [`watch_query`](Store::watch_query)); invalidation
+/// ([`invalidate`](Store::invalidate)); evicting and garbage collection
+/// ([`evict`](Store::evict), [`gc`](Store::gc)); saving and loading
+/// ([`save_json`](Store::save_json)); the async bridges (features `tokio`, `futures`). An
+/// app that fetches queries uses the store through a [`Client`](crate::Client), which adds
+/// the query lifecycle over it.
 ///
 /// `clone` is O(L + K) for L live layers touching K keys, independent of the number of
 /// entities: base, the overlay and the aliases are persistent maps (O(1) to clone), the layers
@@ -149,52 +170,11 @@ impl Default for Store {
     }
 }
 
+/// ## Looking inside: entities, layers, revisions, policies
+///
+/// Iterate the merged view or base, list the layers and what they touch, take a snapshot,
+/// follow the store's revision, and register the named updaters patches can call.
 impl Store {
-    /// An empty store.
-    ///
-    /// ```
-    /// assert!(optimist::Store::new().is_empty());
-    /// ```
-    pub fn new() -> Store {
-        Store {
-            tag: next_store_tag(),
-            base: Map::default(),
-            overlay: Overlay::default(),
-            overlay_delta: 0,
-            stack: Stack::default(),
-            updaters: Updaters::new(),
-            policies: Policies::new(),
-            revision: next_revision(),
-            recent: VecDeque::new(),
-            recent_keys: 0,
-            temps: Temporaries::default(),
-            aliases: Aliases::default(),
-            alias_order: VecDeque::new(),
-            abandoned: Abandoned::default(),
-            drained: Vec::new(),
-            events: Vec::new(),
-            watchers: crate::watch::Watchers::default(),
-            mutations: Records::default(),
-            retry_policy: RetryPolicy::default(),
-            stale: Marks::default(),
-            retained: crate::gc::Retained::default(),
-        }
-    }
-
-    /// An empty store with these type policies (key fields, possible types, depth limit).
-    ///
-    /// ```
-    /// use optimist::{KeyFields, Policies, Store};
-    /// let store = Store::with_policies(Policies::new().key_fields("Book", KeyFields::fields(["isbn"])));
-    /// assert!(matches!(store.policies().key_fields_of("Book"), KeyFields::Fields(_)));
-    /// ```
-    pub fn with_policies(policies: Policies) -> Store {
-        Store {
-            policies,
-            ..Store::new()
-        }
-    }
-
     /// The view's revision: it changes whenever a call changes the merged view (whenever it
     /// returns non-empty [`Changes`]), and only then. Revisions come from one counter for the
     /// whole program, so equal revisions mean equal views, even across clones.
@@ -311,50 +291,6 @@ impl Store {
     }
 
     // ----- reads -----
-
-    /// The entity as readers see it: base with every live layer applied. A lookup in the
-    /// overlay (small: only the keys layers touch) and, for keys no layer touches, in base;
-    /// never a walk over the layers.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// store.push("create", Patch::new().set("Todo:1", "title", "a"))?;
-    /// assert!(store.get("Todo:1").is_some());
-    /// assert!(store.get_confirmed("Todo:1").is_none());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn get(&self, key: &str) -> Option<&Entity> {
-        self.view().get(key)
-    }
-
-    /// One field of the merged view.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store, Value};
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().set("Todo:1", "done", false))?;
-    /// assert_eq!(store.get_field("Todo:1", "done"), Some(&Value::from(false)));
-    /// assert_eq!(store.get_field("Todo:1", "title"), None);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn get_field(&self, key: &str, field: &str) -> Option<&Value> {
-        self.get(key)?.get(field)
-    }
-
-    /// The entity in base: confirmed server truth, ignoring every live layer.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().set("Todo:1", "done", false))?;
-    /// store.push("check", Patch::new().set("Todo:1", "done", true))?;
-    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("done")).and_then(|v| v.as_bool()), Some(false));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn get_confirmed(&self, key: &str) -> Option<&Entity> {
-        self.view().get_confirmed(key)
-    }
 
     /// Whether the merged view has this entity.
     ///
@@ -497,26 +433,6 @@ impl Store {
 
     // ----- writes -----
 
-    /// Writes a patch directly into base, below every layer (a server push, a restore).
-    /// Layers above rebase on it: their relative ops are re-applied on the new values, and
-    /// fields no layer touches show through at once.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// store.push("check", Patch::new().set("Todo:1", "done", true))?;
-    /// store.write(Patch::new().set("Todo:1", "title", "renamed on the server"))?;
-    /// let todo = store.get("Todo:1").unwrap();
-    /// assert_eq!(todo.get("done").and_then(|v| v.as_bool()), Some(true));
-    /// assert_eq!(todo.get("title").and_then(|v| v.as_str()), Some("renamed on the server"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn write(&mut self, patch: Patch) -> Result<Changes, PatchError> {
-        let result = self.write_now(patch);
-        self.report_drained();
-        result
-    }
-
     fn write_now(&mut self, patch: Patch) -> Result<Changes, PatchError> {
         self.drain_abandoned();
         let ops = self.admit(patch)?;
@@ -555,21 +471,6 @@ impl Store {
         (changes, ignored)
     }
 
-    /// Pushes an intent (an optimistic mutation) on top of the stack and applies its guess to
-    /// the view.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// let (id, changes) = store.push("add todo", Patch::new().set("Todo:1", "title", "new"))?;
-    /// assert!(changes.contains("Todo:1"));
-    /// assert!(store.layer(id).is_some());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn push(&mut self, label: &str, patch: Patch) -> Result<(LayerId, Changes), PatchError> {
-        self.mutate(Mutation::new(label, patch))
-    }
-
     /// Pushes an intent's layer; returns its id and the keys whose view changed.
     pub(crate) fn push_layer(
         &mut self,
@@ -606,47 +507,6 @@ impl Store {
         };
         self.events.push((id, LayerEvent::Pushed));
         Ok((id, changes))
-    }
-
-    /// Reserves a slot for a query's answer: an observation, an empty pending layer to be
-    /// settled with [`confirm`](Store::confirm) when the answer arrives (or
-    /// [`cancel`](Store::cancel)led). Call it when the request is sent. It is placed directly
-    /// below the lowest pending intent, or on top when no intent is pending:
-    ///
-    /// * a refetch sent while a save is in flight lands below the save, so it can neither hide
-    ///   the save nor undo it, whichever answer arrives first (it may have read the row before
-    ///   the save committed);
-    /// * a refetch sent after the save settled lands above it, and overrides it;
-    /// * answers to observations land in the order the requests were sent.
-    ///
-    /// Wrap the id in a [`guard`](Store::guard) to have it cancelled if the request is
-    /// abandoned.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().set("Todo:1", "done", false))?;
-    /// // The user ticks the todo; the save is in flight.
-    /// let (save, _) = store.push("save", Patch::new().set("Todo:1", "done", true))?;
-    /// // A refetch goes out meanwhile and reads the row before the save committed.
-    /// let refetch = store.reserve("refetch");
-    /// store.confirm(refetch, Patch::new().set("Todo:1", "done", false))?;
-    /// assert_eq!(store.get_field("Todo:1", "done").and_then(|v| v.as_bool()), Some(true), "no flicker");
-    /// store.confirm(save, Patch::new().set("Todo:1", "done", true))?;
-    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("done")).and_then(|v| v.as_bool()), Some(true));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn reserve(&mut self, label: &str) -> LayerId {
-        self.drain_abandoned();
-        let (slot, seq) = self.stack.reserve(Arc::from(label));
-        let id = LayerId {
-            store: self.tag,
-            seq,
-            slot,
-        };
-        self.events.push((id, LayerEvent::Reserved));
-        self.report_drained();
-        id
     }
 }
 

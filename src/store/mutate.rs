@@ -22,6 +22,12 @@ use crate::mutation::{
 use crate::op::Op;
 use crate::patch::PatchError;
 
+/// ## Mutations and the outbox
+///
+/// A [`Mutation`](crate::Mutation) is a guess plus the request that makes it true: the store
+/// queues it, hands it out when its turn comes ([`next_to_send`](Store::next_to_send)), settles
+/// it by the [`Outcome`](crate::Outcome) the app [`report`](Store::report)s, retries it by its
+/// policy, and saves it with the store, so an app's outbox survives a restart.
 impl Store {
     /// Makes a mutation: pushes its guess as an intent (as [`push`](Store::push) does) and
     /// keeps a record of it (see [`Mutation`]), with status

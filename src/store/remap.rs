@@ -49,6 +49,10 @@ pub(crate) fn mint_temporaries_after(key: &Key) {
     }
 }
 
+/// ## Temporary keys
+///
+/// A created item shows at once under a temporary key; when the server names it, one
+/// [`remap`](Store::remap) moves every reference to it, in base and in every layer.
 impl Store {
     /// Mints a fresh temporary key for an entity of `typename` that the client creates before
     /// the server has given it an id (`Todo:tmp~7`). Write the optimistic create under it, then

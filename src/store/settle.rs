@@ -4,6 +4,8 @@
 //! Each call changes one layer's state or ops and recomputes the keys that layer touches; the
 //! bottom-up fold into base happens in `finish`, shared by every mutating call.
 
+use std::sync::Arc;
+
 use super::{ConfirmError, Store};
 use crate::changes::{Changes, LayerEvent};
 use crate::guard::LayerGuard;
@@ -13,6 +15,11 @@ use crate::mutation::{Failure, FailureKind, MutationStatus};
 use crate::op::Op;
 use crate::patch::{KeyOps, Patch};
 
+/// ## Settling layers by hand
+///
+/// Beyond [`confirm`](Store::confirm) and [`fail`](Store::fail): promote a guess as it is,
+/// confirm keeping its list inserts, cancel an abandoned request, reserve a slot for a
+/// query's answer below the pending mutations, and guards that cancel on drop.
 impl Store {
     /// Settles a layer as success with its own ops: an intent's guess becomes confirmed truth,
     /// folding into base once every layer below has settled. (An observation has no ops:
@@ -62,29 +69,6 @@ impl Store {
         Ok(self.finish(changes, ignored))
     }
 
-    /// Settles a layer as success with the server's answer: `patch` **replaces** the layer's
-    /// ops (the server's values replace the guess), in the layer's place in the stack. Use it
-    /// for a query's answer and for a mutation whose answer restates everything it changed;
-    /// for an answer that returns only the entity, use
-    /// [`confirm_keeping_relative`](Store::confirm_keeping_relative).
-    ///
-    /// Cost: for each of the k keys of the old and new ops, a binary search and shift in the
-    /// key's layer index and a refold of the key from base, O(k x ops of the layers on the
-    /// key); then the fold into base of the confirmed run at the bottom, linear in its ops.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// let (id, _) = store.push("create", Patch::new().set("Todo:1", "title", "guess"))?;
-    /// let changes = store.confirm(id, Patch::new().set("Todo:1", "title", "server"))?;
-    /// assert!(changes.contains("Todo:1"));
-    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("title")).and_then(|v| v.as_str()), Some("server"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn confirm(&mut self, id: LayerId, patch: Patch) -> Result<Changes, ConfirmError> {
-        self.settle_with(id, patch, false)
-    }
-
     /// Settles a layer as success with the server's answer laid **over** the layer's own
     /// relative ops: its list inserts and removals, increments and updaters are kept, in
     /// order, and the server's ops follow them on each key; its field writes, field removals
@@ -115,7 +99,7 @@ impl Store {
         self.settle_with(id, patch, true)
     }
 
-    fn settle_with(
+    pub(super) fn settle_with(
         &mut self,
         id: LayerId,
         patch: Patch,
@@ -169,34 +153,6 @@ impl Store {
         Ok(self.finish(changes, ignored))
     }
 
-    /// Settles a layer as failure: removes it wherever it is in the stack. Base, the other
-    /// layers and the view end exactly as if it had never been pushed; layers above it rebase.
-    ///
-    /// Cost: for each of the k keys it touches, O(log M) to find it in the key's index by
-    /// place plus a shift of the M layers on the key, and a refold of the key from base over
-    /// the layers left on it. Under fewer than 32 layers that applies their ops; under more,
-    /// the key's layers are kept as a tree of summaries, and writes, field removals, deletes
-    /// and integer increments refold in O(log M) summary steps, exactly as applying them would
-    /// (so failing each of L such layers on one key costs O(L log L), not O(L^2)). List edits,
-    /// updaters, float increments and versioned types are applied op by op. Then the fold into
-    /// base of the confirmed run the removal settles at the bottom, linear in its ops.
-    ///
-    /// ```
-    /// use optimist::{Patch, Store};
-    /// let mut store = Store::new();
-    /// store.write(Patch::new().set("A:1", "x", 1))?;
-    /// let before = store.clone();
-    /// let (id, _) = store.push("edit", Patch::new().set("A:1", "x", 2).delete("B:1"))?;
-    /// store.fail(id)?;
-    /// assert_eq!(store, before);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn fail(&mut self, id: LayerId) -> Result<Changes, LayerError> {
-        let result = self.fail_now(id);
-        self.report_drained();
-        result
-    }
-
     pub(crate) fn fail_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
         self.drain_abandoned();
         let changes = self.remove_layer(id, LayerEvent::Failed)?;
@@ -236,6 +192,47 @@ impl Store {
         self.drain_abandoned();
         let changes = self.remove_layer(id, LayerEvent::Cancelled)?;
         Ok(self.finish(changes, Vec::new()))
+    }
+
+    /// Reserves a slot for a query's answer: an observation, an empty pending layer to be
+    /// settled with [`confirm`](Store::confirm) when the answer arrives (or
+    /// [`cancel`](Store::cancel)led). Call it when the request is sent. It is placed directly
+    /// below the lowest pending intent, or on top when no intent is pending:
+    ///
+    /// * a refetch sent while a save is in flight lands below the save, so it can neither hide
+    ///   the save nor undo it, whichever answer arrives first (it may have read the row before
+    ///   the save committed);
+    /// * a refetch sent after the save settled lands above it, and overrides it;
+    /// * answers to observations land in the order the requests were sent.
+    ///
+    /// Wrap the id in a [`guard`](Store::guard) to have it cancelled if the request is
+    /// abandoned.
+    ///
+    /// ```
+    /// use optimist::{Patch, Store};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "done", false))?;
+    /// // The user ticks the todo; the save is in flight.
+    /// let (save, _) = store.push("save", Patch::new().set("Todo:1", "done", true))?;
+    /// // A refetch goes out meanwhile and reads the row before the save committed.
+    /// let refetch = store.reserve("refetch");
+    /// store.confirm(refetch, Patch::new().set("Todo:1", "done", false))?;
+    /// assert_eq!(store.get_field("Todo:1", "done").and_then(|v| v.as_bool()), Some(true), "no flicker");
+    /// store.confirm(save, Patch::new().set("Todo:1", "done", true))?;
+    /// assert_eq!(store.get_confirmed("Todo:1").and_then(|e| e.get("done")).and_then(|v| v.as_bool()), Some(true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reserve(&mut self, label: &str) -> LayerId {
+        self.drain_abandoned();
+        let (slot, seq) = self.stack.reserve(Arc::from(label));
+        let id = LayerId {
+            store: self.tag,
+            seq,
+            slot,
+        };
+        self.events.push((id, LayerEvent::Reserved));
+        self.report_drained();
+        id
     }
 
     /// A handle on the pending layer `id` that cancels it when dropped, unless the layer was

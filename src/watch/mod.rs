@@ -198,17 +198,29 @@ impl Watchers {
         id
     }
 
-    /// Entity watchers of `from` watch `to` from now on (a remapped temporary key).
+    /// Entity watchers of `from`, and fragment watchers on it, watch `to` from now on (a
+    /// remapped temporary key). Both are compared again at the next notification (a
+    /// fragment watcher reads again, from `to`).
     pub(crate) fn rekey(&mut self, from: &Key, to: &Key) {
         let Some(ids) = self.by_key.get(from).cloned() else {
             return;
         };
         for id in ids {
-            if let Some(Watcher::Entity { key, .. }) = self.entries.get_mut(&id) {
-                *key = to.clone();
-                unindex(&mut self.by_key, id, std::slice::from_ref(from));
-                self.by_key.entry(to.clone()).or_default().push(id);
-                self.moved.push(id);
+            match self.entries.get_mut(&id) {
+                Some(Watcher::Entity { key, .. }) => {
+                    *key = to.clone();
+                    unindex(&mut self.by_key, id, std::slice::from_ref(from));
+                    self.by_key.entry(to.clone()).or_default().push(id);
+                    self.moved.push(id);
+                }
+                #[cfg(feature = "graphql")]
+                Some(Watcher::Query { query, .. }) => {
+                    let fragment_on_from = query.rekey(from, to);
+                    if fragment_on_from {
+                        self.moved.push(id);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -285,6 +297,10 @@ impl Watchers {
     }
 }
 
+/// ## Managing watchers, batching
+///
+/// Remove a watcher, read what it last saw, and [`batch`](Store::batch) calls so that
+/// watchers are told once, at the end.
 impl Store {
     /// Removes a watcher; `false` if it was not registered (or already removed).
     ///

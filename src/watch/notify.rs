@@ -85,7 +85,7 @@ impl Store {
         // Tree watchers of one document (the same parsed one, or a clone) and equal variables
         // share one read per notification: a hundred watchers of one list read it once.
         #[cfg(feature = "graphql")]
-        let mut reads: HashMap<(usize, String), SharedRead> = HashMap::new();
+        let mut reads: HashMap<(usize, String, crate::read::Origin), SharedRead> = HashMap::new();
         #[cfg(feature = "graphql")]
         let mut snapshot: Option<Snapshot> = None;
         // The watchers of the changed keys, each once, in registration order.

@@ -18,6 +18,10 @@ use crate::layer::LayerId;
 use crate::read::{Query, ReadError};
 use crate::store::Store;
 
+/// ## Watching
+///
+/// Register a callback on an entity, some of its fields, a GraphQL query or fragment, or the
+/// layers' events: it is told after every call that changed what it watches, and only then.
 impl Store {
     /// Watches the entity `key` of the merged view: `callback` is called with the new entity
     /// (`None`: gone) after every call that changed it, once per call (or per
@@ -147,18 +151,12 @@ impl Store {
         variables: serde_json::Value,
         callback: impl Fn(&QueryResult) + Send + Sync + 'static,
     ) -> WatchId {
-        self.add_query(doc, variables, Tell::Result(Arc::new(callback)))
+        self.add_query(Query::new(doc, variables), Tell::Result(Arc::new(callback)))
     }
 
     #[cfg(feature = "graphql")]
     /// Registers a query watcher told through `tell`, reading it once now.
-    pub(super) fn add_query(
-        &mut self,
-        doc: Document,
-        variables: serde_json::Value,
-        tell: Tell,
-    ) -> WatchId {
-        let mut query = Query::new(doc, variables);
+    pub(super) fn add_query(&mut self, mut query: Query, tell: Tell) -> WatchId {
         let last = query.read(self);
         let deps = query.dependencies();
         let watcher = Watcher::Query {
@@ -205,14 +203,96 @@ impl Store {
         variables: serde_json::Value,
         callback: impl Fn(Result<T, ReadError>) + Send + Sync + 'static,
     ) -> WatchId {
-        self.watch_query(doc, variables, move |result| {
-            callback(match result {
-                Ok(json) => T::deserialize(&**json).map_err(|error| ReadError::Deserialize {
-                    path: String::new(),
-                    message: error.to_string(),
-                }),
-                Err(error) => Err(error.clone()),
-            })
+        self.watch_query(doc, variables, move |result| callback(deserialize(result)))
+    }
+
+    #[cfg(feature = "graphql")]
+    /// Watches a fragment of `doc` (the one named `fragment`, or its only one) on the entity
+    /// `key`: read once now (see [`watched`](Store::watched)) as
+    /// [`read_fragment`](Store::read_fragment) gives it, then `callback` is called with the
+    /// new result after every call that changed it, and only then (Apollo's `watchFragment`,
+    /// Relay's `useFragment`): a change to a field the fragment does not select tells
+    /// nothing, and entities it reaches through references are watched as they come and go.
+    /// `Err(KeyError)` for a malformed key (nothing registered).
+    ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// use serde_json::json;
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "__typename", "Todo").set("Todo:1", "title", "a"))?;
+    /// let told = Arc::new(Mutex::new(Vec::new()));
+    /// let log = told.clone();
+    /// let doc = Document::parse("fragment Title on Todo { title }")?;
+    /// let id = store.watch_fragment(doc, None, "Todo:1", json!({}), move |result| {
+    ///     log.lock().unwrap().push(result.as_ref().ok().map(|r| r["title"].clone()));
+    /// })?;
+    /// store.write(Patch::new().set("Todo:1", "done", true))?; // not selected: nobody told
+    /// let (rename, _) = store.push("rename", Patch::new().set("Todo:1", "title", "b"))?;
+    /// store.fail(rename)?;
+    /// assert_eq!(*told.lock().unwrap(), [Some(json!("b")), Some(json!("a"))]);
+    /// // Like `read_fragment`, the result names the entity's type.
+    /// assert_eq!(**store.watched(id).unwrap().as_ref().unwrap(), json!({"__typename": "Todo", "title": "a"}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_fragment(
+        &mut self,
+        doc: Document,
+        fragment: Option<&str>,
+        key: impl crate::IntoKey,
+        variables: serde_json::Value,
+        callback: impl Fn(&QueryResult) + Send + Sync + 'static,
+    ) -> Result<WatchId, crate::KeyError> {
+        let query = Query::fragment(doc, fragment, key, variables)?;
+        Ok(self.add_query(query, Tell::Result(Arc::new(callback))))
+    }
+
+    #[cfg(feature = "graphql")]
+    /// Watches a fragment as [`watch_fragment`](Store::watch_fragment) does, and hands
+    /// `callback` the result deserialized into the caller's type `T`, each time it changed.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `callback` propagates out of the store call that told it, once that call's
+    /// change is applied in full: the store stays consistent and every watcher registered. The
+    /// watchers the panic kept from being told are told at the next change to what they watch.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Store};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Done { done: bool }
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("Todo:1", "__typename", "Todo").set("Todo:1", "done", false))?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// let doc = Document::parse("fragment D on Todo { done }")?;
+    /// store.watch_fragment_as(doc, None, "Todo:1", serde_json::Value::Null, move |done: Result<Done, _>| {
+    ///     log.lock().unwrap().push(done.map(|d| d.done).ok());
+    /// })?;
+    /// store.push("tick", Patch::new().set("Todo:1", "done", true))?;
+    /// assert_eq!(*seen.lock().unwrap(), [Some(true)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_fragment_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        doc: Document,
+        fragment: Option<&str>,
+        key: impl crate::IntoKey,
+        variables: serde_json::Value,
+        callback: impl Fn(Result<T, ReadError>) + Send + Sync + 'static,
+    ) -> Result<WatchId, crate::KeyError> {
+        self.watch_fragment(doc, fragment, key, variables, move |result| {
+            callback(deserialize(result))
         })
     }
 
@@ -311,5 +391,17 @@ impl Store {
             callback: Arc::new(callback),
         };
         self.watchers.add(watcher, &[])
+    }
+}
+
+#[cfg(feature = "graphql")]
+/// A watched read's result deserialized into `T` (from the shared JSON, without copying it).
+fn deserialize<T: serde::de::DeserializeOwned>(result: &QueryResult) -> Result<T, ReadError> {
+    match result {
+        Ok(json) => T::deserialize(&**json).map_err(|error| ReadError::Deserialize {
+            path: String::new(),
+            message: error.to_string(),
+        }),
+        Err(error) => Err(error.clone()),
     }
 }

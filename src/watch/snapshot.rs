@@ -14,6 +14,10 @@ use crate::document::Document;
 use crate::store::Store;
 use crate::view::Snapshot;
 
+/// ## Watching with a snapshot
+///
+/// A query watcher told with a snapshot of the store as the call left it, to read more
+/// from without the lock.
 impl Store {
     /// Watches a query as [`watch_query`](Store::watch_query) does, and hands `callback` the
     /// new result together with a [`Snapshot`] of the store as the call (or
@@ -82,6 +86,9 @@ impl Store {
         variables: serde_json::Value,
         callback: impl Fn(&QueryResult, &Snapshot) + Send + Sync + 'static,
     ) -> WatchId {
-        self.add_query(doc, variables, Tell::Snapshot(Arc::new(callback)))
+        self.add_query(
+            crate::read::Query::new(doc, variables),
+            Tell::Snapshot(Arc::new(callback)),
+        )
     }
 }
