@@ -3,14 +3,15 @@
 
 use dioxus_core::{use_drop, use_hook};
 use dioxus_signals::{CopyValue, ReadableExt, SyncSignal, WritableExt};
-use optimist::{Entity, Key, WatchId};
+use optimist::{Entity, IntoKey, Key, KeyError, WatchId};
 
 use crate::context::{SharedClient, lock, use_client};
 use crate::signals::{SyncReadSignal, pair, set};
 
 /// The entity `key` of the merged view (pending guesses included), as a signal: `None` while
-/// the store has none. The component re-renders when the entity changed, and only then (a
-/// write of equal values, or a change to another entity, tells nothing).
+/// the store has none (and for a malformed key, which no entity has). The component
+/// re-renders when the entity changed, and only then: a write of equal values, or a change to
+/// another entity, tells nothing.
 ///
 /// Call it on every render with the key of this render: a new key is watched from then on. A
 /// temporary key that was remapped (a create the server answered) keeps showing the entity
@@ -22,11 +23,11 @@ use crate::signals::{SyncReadSignal, pair, set};
 ///
 /// ```
 /// use dioxus::prelude::*;
-/// use optimist::{Client, Key, Patch, Store};
+/// use optimist::{Client, Patch, Store};
 /// use optimist_dioxus::{lock, shared, use_entity};
 ///
 /// fn Title() -> Element {
-///     let todo = use_entity(Key::new("Todo:1")?);
+///     let todo = use_entity("Todo:1");
 ///     let title = todo.read().as_ref().and_then(|t| t.get("title")?.as_str().map(String::from));
 ///     let title = title.unwrap_or_default();
 ///     rsx! { "{title}" }
@@ -44,7 +45,8 @@ use crate::signals::{SyncReadSignal, pair, set};
 /// assert_eq!(dioxus_ssr::render(&dom), "");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn use_entity(key: Key) -> SyncReadSignal<Option<Entity>> {
+pub fn use_entity(key: impl IntoKey) -> SyncReadSignal<Option<Entity>> {
+    let key = key.into_key();
     let client = use_client();
     let watched = use_hook(|| {
         let (signal, view) = pair(None);
@@ -60,32 +62,45 @@ pub fn use_entity(key: Key) -> SyncReadSignal<Option<Entity>> {
     if watched.peek().key != key {
         let mut watched = watched;
         let mut entry = watched.write();
-        lock(&entry.client).store_mut().unwatch(entry.watch);
+        if let Some(old) = entry.watch {
+            lock(&entry.client).store_mut().unwatch(old);
+        }
         entry.watch = watch(&entry.client, &key, entry.signal);
         entry.key = key;
     }
     use_drop(move || {
         let entry = watched.peek();
-        lock(&entry.client).store_mut().unwatch(entry.watch);
+        if let Some(watch) = entry.watch {
+            lock(&entry.client).store_mut().unwatch(watch);
+        }
     });
     watched.peek().view
 }
 
 struct Watched {
     client: SharedClient,
-    key: Key,
-    watch: WatchId,
+    key: Result<Key, KeyError>,
+    /// `None` for a malformed key.
+    watch: Option<WatchId>,
     signal: SyncSignal<Option<Entity>>,
     view: SyncReadSignal<Option<Entity>>,
 }
 
 /// Watches `key` into `signal`, and shows its entity now.
-fn watch(client: &SharedClient, key: &Key, signal: SyncSignal<Option<Entity>>) -> WatchId {
+fn watch(
+    client: &SharedClient,
+    key: &Result<Key, KeyError>,
+    signal: SyncSignal<Option<Entity>>,
+) -> Option<WatchId> {
+    let Ok(key) = key else {
+        set(signal, None);
+        return None;
+    };
     let mut client = lock(client);
     let mut store = client.store_mut();
     let watch = store
         .watch_entity(key, move |entity| set(signal, entity.cloned()))
-        .expect("a Key is a valid key");
+        .ok();
     set(signal, store.get(key.as_str()).cloned());
     watch
 }

@@ -73,6 +73,7 @@
 mod bell;
 mod context;
 mod entity;
+mod fragment;
 mod mutating;
 mod mutation;
 mod query;
@@ -83,6 +84,7 @@ pub use context::{
     SharedClient, lock, provide_client, shared, try_use_client, use_client, use_client_provider,
 };
 pub use entity::use_entity;
+pub use fragment::use_fragment;
 pub use mutating::use_is_mutating;
 pub use mutation::{IntoMutation, MutateError, UseMutation, use_mutation};
 pub use query::{UseQuery, UseQueryAs, use_query, use_query_as};

@@ -1,13 +1,14 @@
 //! A key that changes with props: the observer moves to the new key (`Client::switch`), the
 //! old query loses it (its fetch is cancelled when it was the last), the new key is fetched,
-//! and with `keep_previous_data` the old data stays shown until the new key's comes.
+//! and with `keep_previous_data` the old data stays shown until the new key's comes. An
+//! entity or a fragment whose key changes is watched under the new key, the old watcher gone.
 
 mod common;
 
 use common::{Renders, Slot, counts, hand, html, rendered, settle};
 use dioxus::prelude::*;
-use optimist::{Instant, QueryKey, QueryOptions};
-use optimist_dioxus::{lock, use_query};
+use optimist::{Document, Instant, Patch, QueryKey, QueryOptions};
+use optimist_dioxus::{lock, use_entity, use_fragment, use_query};
 
 fn page(n: u32) -> QueryKey {
     QueryKey::rest(
@@ -108,4 +109,84 @@ fn leaving_a_key_whose_fetch_is_in_flight_cancels_it() {
         "page 1's fetch was cancelled when its only observer moved"
     );
     assert_eq!(html(&dom), "<p>page 2: none, placeholder: false</p>");
+}
+
+#[component]
+fn Pick() -> Element {
+    rendered("Pick");
+    let id = use_signal(|| 1);
+    hand(id);
+    rsx! { Shown { id: id() } }
+}
+
+#[derive(Clone, serde::Deserialize)]
+struct Title {
+    title: String,
+}
+
+#[component]
+fn Shown(id: u32) -> Element {
+    rendered("Shown");
+    let entity = use_entity(format!("Todo:{id}"));
+    let doc = use_hook(|| Document::parse("fragment T on Todo { title }").expect("parses"));
+    let fragment = use_fragment::<Title>(&doc, None, format!("Todo:{id}"), serde_json::Value::Null);
+    let from_entity = entity
+        .read()
+        .as_ref()
+        .and_then(|todo| todo.get("title")?.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let from_fragment = match &*fragment.read() {
+        Some(Ok(todo)) => todo.title.clone(),
+        _ => "none".into(),
+    };
+    rsx! { p { "{from_entity} {from_fragment}" } }
+}
+
+#[test]
+fn an_entity_and_a_fragment_follow_their_key() {
+    let client = common::client();
+    lock(&client)
+        .store_mut()
+        .write(
+            Patch::new()
+                .set("Todo:1", "__typename", "Todo")
+                .set("Todo:1", "title", "milk")
+                .set("Todo:2", "__typename", "Todo")
+                .set("Todo:2", "title", "eggs"),
+        )
+        .unwrap();
+    let renders = Renders::default();
+    let id = Slot::<Signal<u32>>::new();
+    let mut dom = VirtualDom::new(Pick)
+        .with_root_context(client.clone())
+        .with_root_context(renders.clone())
+        .with_root_context(id.clone());
+    dom.rebuild_in_place();
+    assert_eq!(html(&dom), "<p>milk milk</p>");
+    let watchers = lock(&client).store().watcher_count();
+
+    dom.in_runtime(|| id.get().set(2));
+    settle(&mut dom);
+    assert_eq!(html(&dom), "<p>eggs eggs</p>");
+    assert_eq!(
+        lock(&client).store().watcher_count(),
+        watchers,
+        "moved, not added"
+    );
+    assert_eq!(renders.counts(), counts(&[("Pick", 2), ("Shown", 2)]));
+
+    // The old key tells nothing any more; the new one does.
+    lock(&client)
+        .store_mut()
+        .write(Patch::new().set("Todo:1", "title", "oat milk"))
+        .unwrap();
+    settle(&mut dom);
+    assert_eq!(renders.counts(), counts(&[("Pick", 2), ("Shown", 2)]));
+    lock(&client)
+        .store_mut()
+        .write(Patch::new().set("Todo:2", "title", "brown eggs"))
+        .unwrap();
+    settle(&mut dom);
+    assert_eq!(html(&dom), "<p>brown eggs brown eggs</p>");
+    assert_eq!(renders.counts(), counts(&[("Pick", 2), ("Shown", 3)]));
 }

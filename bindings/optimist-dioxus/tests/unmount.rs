@@ -6,8 +6,10 @@ mod common;
 
 use common::{Renders, Slot, counts, hand, html, rendered, settle};
 use dioxus::prelude::*;
-use optimist::{Instant, Key, Mutation, Patch, QueryError, QueryKey, QueryOptions, Store};
-use optimist_dioxus::{lock, use_entity, use_is_mutating, use_mutation, use_query};
+use optimist::{
+    Document, Instant, Key, Mutation, Patch, QueryError, QueryKey, QueryOptions, Store,
+};
+use optimist_dioxus::{lock, use_entity, use_fragment, use_is_mutating, use_mutation, use_query};
 
 #[component]
 fn App() -> Element {
@@ -27,6 +29,9 @@ fn Panel(n: u32) -> Element {
     rendered(&format!("Panel {n}"));
     let me = use_query(QueryKey::rest("GET /me", "me"), QueryOptions::new());
     let todo = use_entity(Key::new("Todo:1")?);
+    let doc = use_hook(|| Document::parse("fragment T on Todo { title }").expect("parses"));
+    let title = use_fragment::<serde_json::Value>(&doc, None, "Todo:1", serde_json::Value::Null);
+    let _ = title;
     let saving = use_is_mutating();
     let save =
         use_mutation(|_: &mut Store, ()| Mutation::new("save", Patch::new().set("A:1", "x", 1)));
@@ -57,15 +62,15 @@ fn the_last_observer_leaving_cancels_the_fetch_and_every_watcher_goes() {
     let now = Instant::now();
     let fetch = lock(&client).next_fetch(Instant::now()).expect("due");
     assert_eq!(lock(&client).observer_count(fetch.query), 2);
-    // Per panel: the entity watcher, and a layer watcher each for use_is_mutating and
-    // use_mutation.
-    assert_eq!(lock(&client).store().watcher_count(), watchers_before + 6);
+    // Per panel: the entity and fragment watchers, and a layer watcher each for
+    // use_is_mutating and use_mutation.
+    assert_eq!(lock(&client).store().watcher_count(), watchers_before + 8);
 
     dom.in_runtime(|| shown.get().set(1));
     settle(&mut dom);
     assert_eq!(html(&dom), "<p>true false false</p>");
     assert_eq!(lock(&client).observer_count(fetch.query), 1, "one left");
-    assert_eq!(lock(&client).store().watcher_count(), watchers_before + 3);
+    assert_eq!(lock(&client).store().watcher_count(), watchers_before + 4);
     assert_eq!(
         lock(&client).in_flight().collect::<Vec<_>>(),
         [(fetch.query, fetch.id)],
