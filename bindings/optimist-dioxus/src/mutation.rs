@@ -101,6 +101,13 @@ impl<I, E> Clone for UseMutation<I, E> {
 
 impl<I, E> Copy for UseMutation<I, E> {}
 
+/// The same handle (of the same component): lets a handle be a component's prop.
+impl<I, E> PartialEq for UseMutation<I, E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.handle == other.handle
+    }
+}
+
 type Build<I, E> = Box<dyn Fn(&mut Store, I) -> Result<Mutation, E>>;
 
 struct Handle<I: 'static, E: 'static> {

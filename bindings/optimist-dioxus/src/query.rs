@@ -58,6 +58,13 @@ impl<X> Clone for UseQuery<X> {
 
 impl<X> Copy for UseQuery<X> {}
 
+/// The same handle (of the same component): lets a handle be a component's prop.
+impl<X> PartialEq for UseQuery<X> {
+    fn eq(&self, other: &Self) -> bool {
+        self.handle == other.handle
+    }
+}
+
 /// The component's side of the observer: kept in the component, never in a callback.
 struct Handle<X: 'static> {
     client: SharedClient,
