@@ -79,6 +79,7 @@ mod mutation;
 mod query;
 mod refresh;
 mod signals;
+mod suspense;
 
 pub use context::{
     SharedClient, lock, provide_client, shared, try_use_client, use_client, use_client_provider,

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dioxus_core::{RenderError, SuspendedFuture, Task, spawn, use_drop, use_hook};
+use dioxus_core::{Task, use_drop, use_hook};
 use dioxus_signals::{CopyValue, ReadableExt, SyncSignal, WritableExt};
 use optimist::{
     FetchError, Instant, ObserverId, QueryError, QueryId, QueryKey, QueryOptions, QueryState,
@@ -43,7 +43,7 @@ pub struct UseQuery<X: 'static = Arc<serde_json::Value>> {
     /// The error of a fetch that failed for good (retries spent, or not retried); cleared by
     /// the next answer.
     pub error: SyncReadSignal<Option<FetchError>>,
-    handle: CopyValue<Handle<X>>,
+    pub(crate) handle: CopyValue<Handle<X>>,
 }
 
 /// What [`use_query_as`] gives: the data deserialized into `T` (a type error is
@@ -66,19 +66,19 @@ impl<X> PartialEq for UseQuery<X> {
 }
 
 /// The component's side of the observer: kept in the component, never in a callback.
-struct Handle<X: 'static> {
-    client: SharedClient,
-    observer: ObserverId,
+pub(crate) struct Handle<X: 'static> {
+    pub(crate) client: SharedClient,
+    pub(crate) observer: ObserverId,
     /// The query observed now (it changes when the key does).
     query: QueryId,
     key: QueryKey,
-    sink: Arc<Sink<X>>,
+    pub(crate) sink: Arc<Sink<X>>,
     /// The task a suspended render waits on, while one is alive.
-    suspense: Option<Task>,
+    pub(crate) suspense: Option<Task>,
 }
 
 /// Where the listener writes: the signals, and what the data was converted from.
-struct Sink<X: 'static> {
+pub(crate) struct Sink<X: 'static> {
     data: SyncSignal<Option<X>>,
     state: SyncSignal<QueryState>,
     is_loading: SyncSignal<bool>,
@@ -88,7 +88,7 @@ struct Sink<X: 'static> {
     /// The JSON `data` was last converted from (compared by pointer, then by value).
     source: Mutex<Option<Arc<serde_json::Value>>>,
     /// Rung when the query has data or an error: ends a suspended render's wait.
-    settled: Bell,
+    pub(crate) settled: Bell,
 }
 
 impl<X: Send + Sync + 'static> Sink<X> {
@@ -117,7 +117,7 @@ impl<X: Send + Sync + 'static> Sink<X> {
 }
 
 /// Whether a suspended render can go on: there is data, or the query failed for good.
-fn settled(state: &QueryState) -> bool {
+pub(crate) fn settled(state: &QueryState) -> bool {
     state.data.is_some() || state.status == QueryStatus::Error
 }
 
@@ -355,79 +355,5 @@ impl<X: Send + Sync + 'static> UseQuery<X> {
     /// ```
     pub fn observer(&self) -> ObserverId {
         self.handle.peek().observer
-    }
-}
-
-impl<X: Clone + Send + Sync + 'static> UseQuery<X> {
-    /// Suspends the component until the query has data or has failed for good (dioxus-query's
-    /// `suspend`): `Ok(Ok(data))`, `Ok(Err(error))` when it failed without data, or
-    /// `Err(RenderError)` to return with `?` while loading, so the nearest
-    /// `SuspenseBoundary` shows its fallback. Subscribes to [`data`](UseQuery::data) and
-    /// [`error`](UseQuery::error).
-    ///
-    /// ```
-    /// use dioxus::prelude::*;
-    /// use optimist::{Client, Instant, QueryKey, QueryOptions, Store};
-    /// use optimist_dioxus::{lock, shared, use_query};
-    ///
-    /// fn Me() -> Element {
-    ///     let me = use_query(QueryKey::rest("GET /me", "me"), QueryOptions::new()).suspend()?;
-    ///     match me {
-    ///         Ok(name) => rsx! { "{name}" },
-    ///         Err(error) => rsx! { "failed: {error}" },
-    ///     }
-    /// }
-    ///
-    /// fn App() -> Element {
-    ///     rsx! { SuspenseBoundary { fallback: |_| rsx! { "loading" }, Me {} } }
-    /// }
-    ///
-    /// let client = shared(Client::new(Store::new()));
-    /// let mut dom = VirtualDom::new(App).with_root_context(client.clone());
-    /// dom.rebuild_in_place();
-    /// assert_eq!(dioxus_ssr::render(&dom), "loading");
-    /// let fetch = lock(&client).next_fetch(Instant::now()).unwrap();
-    /// lock(&client).resolve(fetch.id, "7", Instant::now())?;
-    /// for _ in 0..3 {
-    ///     dom.process_events(); // the suspense task ends
-    ///     dom.render_immediate(&mut dioxus::core::NoOpMutations);
-    /// }
-    /// assert_eq!(dioxus_ssr::render(&dom), "7");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn suspend(&self) -> Result<Result<X, FetchError>, RenderError> {
-        if let Some(data) = &*self.data.read() {
-            return Ok(Ok(data.clone()));
-        }
-        if let Some(error) = &*self.error.read() {
-            return Ok(Err(error.clone()));
-        }
-        let mut handle = self.handle;
-        if let Some(task) = handle.peek().suspense {
-            return Err(RenderError::Suspended(SuspendedFuture::new(task)));
-        }
-        let (client, observer, bell) = {
-            let handle = handle.peek();
-            (
-                handle.client.clone(),
-                handle.observer,
-                handle.sink.settled.clone(),
-            )
-        };
-        {
-            // Under the lock no listener runs: when the query is not settled now, a ring heard
-            // before is stale (a key shown before a switch) and the next one is for this wait;
-            // when it is (an answer on another thread since the reads above), the bell rang for
-            // it and the wait ends at once.
-            if !lock(&client).state(observer).is_some_and(settled) {
-                bell.reset();
-            }
-        }
-        let task = spawn(async move {
-            bell.rung().await;
-            handle.write().suspense = None;
-        });
-        handle.write().suspense = Some(task);
-        Err(RenderError::Suspended(SuspendedFuture::new(task)))
     }
 }

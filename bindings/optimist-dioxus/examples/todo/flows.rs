@@ -20,98 +20,6 @@ use todo_server::{Config, Running};
 
 use crate::screen::{ActionError, Actions, App, Renders};
 
-/// What a flow found wrong.
-#[derive(Debug)]
-pub struct FlowError(pub String);
-
-impl std::fmt::Display for FlowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<E: std::error::Error> From<E> for FlowError {
-    fn from(error: E) -> FlowError {
-        FlowError(error.to_string())
-    }
-}
-
-fn check(condition: bool, message: impl FnOnce() -> String) -> Result<(), FlowError> {
-    if condition {
-        Ok(())
-    } else {
-        Err(FlowError(message()))
-    }
-}
-
-/// Where the timeline goes: printed by the example, kept by the test.
-pub trait Timeline {
-    /// One entry (maybe several lines).
-    fn line(&mut self, text: &str);
-}
-
-/// A timeline printed to stdout, each entry stamped with the time since the start.
-pub struct Printed(pub Instant);
-
-impl Timeline for Printed {
-    fn line(&mut self, text: &str) {
-        let at = self.0.elapsed().as_secs_f64();
-        for (n, line) in text.lines().enumerate() {
-            if n == 0 {
-                println!("[{at:6.2}s] {line}");
-            } else {
-                println!("          {line}");
-            }
-        }
-    }
-}
-
-/// A timeline kept in memory (printed by a failing test).
-#[derive(Default)]
-pub struct Kept(pub Vec<String>);
-
-impl Timeline for Kept {
-    fn line(&mut self, text: &str) {
-        self.0.push(text.to_owned());
-    }
-}
-
-/// One row as the screen shows it: its key (the `li`'s id), title, and whether ticked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShownRow {
-    /// The entity's key.
-    pub key: String,
-    /// The title.
-    pub title: String,
-    /// Whether its checkbox is checked.
-    pub done: bool,
-}
-
-/// The rows in the screen's HTML, in order.
-pub fn rows_in(html: &str) -> Vec<ShownRow> {
-    html.split("<li id=\"")
-        .skip(1)
-        .filter_map(|row| {
-            let (key, rest) = row.split_once('"')?;
-            let (before, title) = rest.split_once("<span class=\"title\">")?;
-            let (title, _) = title.split_once("</span>")?;
-            Some(ShownRow {
-                key: key.to_owned(),
-                title: unescape(title),
-                done: before.contains("checked=true"),
-            })
-        })
-        .collect()
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
 /// The server, the user's client ("alice") with the screen mounted on it, another client
 /// ("bob") writing over plain HTTP, and the timeline.
 pub struct World<T: Timeline> {
@@ -454,3 +362,15 @@ impl<T: Timeline> World<T> {
 // The flows themselves: a child module, so they reach the world's private parts.
 #[path = "steps.rs"]
 mod steps;
+
+// What a flow reports and how.
+#[path = "timeline.rs"]
+mod timeline;
+use timeline::check;
+#[allow(unused_imports)] // the example uses `Printed`, the test `Kept`
+pub use timeline::{FlowError, Kept, Printed, Timeline};
+
+// The screen's HTML read back as rows.
+#[path = "shown.rs"]
+mod shown;
+pub use shown::{ShownRow, rows_in};
