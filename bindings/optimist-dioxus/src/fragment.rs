@@ -1,5 +1,6 @@
 //! A typed GraphQL fragment on one entity as a signal: the store's fragment watcher (Apollo's
 //! `watchFragment`, Relay's `useFragment`), told only when what the fragment reads changed.
+//! Feature `graphql` (on by default).
 
 use dioxus_core::{use_drop, use_hook};
 use dioxus_signals::{CopyValue, ReadableExt, SyncSignal, WritableExt};
@@ -18,6 +19,8 @@ use crate::signals::{SyncReadSignal, pair, set};
 ///
 /// Call it on every render: a new key or new variables are watched from then on; the
 /// document and the fragment's name are read once, when the component mounts.
+///
+/// Feature `graphql` (on by default).
 ///
 /// # Panics
 ///

@@ -9,8 +9,9 @@
 //!   signals; one fetch per key however many components observe it; the observer moves when
 //!   the key changes with the props, and leaves when the component does (the last one leaving
 //!   cancels the fetch); [`UseQuery::suspend`] for a `SuspenseBoundary`.
-//! * [`use_entity`] and [`use_fragment`]: one entity, or a typed GraphQL fragment on one, as a
-//!   signal written only when it changed (a pending guess, its failure, a server write).
+//! * [`use_entity`] and `use_fragment` (feature `graphql`, on by default): one entity, or a
+//!   typed GraphQL fragment on one, as a signal written only when it changed (a pending guess,
+//!   its failure, a server write).
 //! * [`use_mutation`]: a function to fire, and the mutation's status, error and idempotency
 //!   key as signals, following the store's layer events until the failure is dismissed;
 //!   [`use_is_mutating`]: whether anything is still being saved.
@@ -73,6 +74,7 @@
 mod bell;
 mod context;
 mod entity;
+#[cfg(feature = "graphql")]
 mod fragment;
 mod mutating;
 mod mutation;
@@ -85,8 +87,14 @@ pub use context::{
     SharedClient, lock, provide_client, shared, try_use_client, use_client, use_client_provider,
 };
 pub use entity::use_entity;
+#[cfg(feature = "graphql")]
 pub use fragment::use_fragment;
 pub use mutating::use_is_mutating;
 pub use mutation::{IntoMutation, MutateError, UseMutation, use_mutation};
 pub use query::{UseQuery, UseQueryAs, use_query, use_query_as};
 pub use signals::SyncReadSignal;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
