@@ -39,17 +39,19 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evict(&mut self, key: impl IntoKey) -> Result<Changes, KeyError> {
-        let key = self.resolved(key.into_key()?);
-        self.drain_abandoned();
-        let mut changes = Vec::new();
-        if self.base.contains_key(&key) {
-            let before = self.get(&key).cloned();
-            self.set_base(&key, None);
-            let after = self.recompute(&key);
-            record(&mut changes, &key, before.as_ref(), after.as_ref());
-        }
-        self.stale.remove_key(&key);
-        Ok(self.finish(changes, Vec::new()))
+        self.exact(|this| {
+            let key = this.resolved(key.into_key()?);
+            this.drain_abandoned();
+            let mut changes = Vec::new();
+            if this.base.contains_key(&key) {
+                let before = this.get(&key).cloned();
+                this.set_base(&key, None);
+                let after = this.recompute(&key);
+                record(&mut changes, &key, before.as_ref(), after.as_ref());
+            }
+            this.stale.remove_key(&key);
+            Ok(this.finish(changes, Vec::new()))
+        })
     }
 
     /// Removes one field of the entity `key` from base, and its stale mark. `field` is a store
@@ -73,37 +75,39 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evict_field(&mut self, key: impl IntoKey, field: &str) -> Result<Changes, KeyError> {
-        let key = self.resolved(key.into_key()?);
-        self.drain_abandoned();
-        let mut changes = Vec::new();
-        let evicted: Vec<FieldName> = self
-            .base
-            .get(&key)
-            .map(|entity| {
-                entity
-                    .iter()
-                    .map(|(name, _)| name)
-                    .filter(|name| matches_field(name, field))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let (false, Some(entity)) = (evicted.is_empty(), self.base.get(&key)) {
-            let kept = crate::entity::Entity::from_sorted(
-                entity
-                    .iter()
-                    .filter(|(name, _)| !evicted.contains(name))
-                    .map(|(name, value)| (name.clone(), value.clone()))
-                    .collect(),
-            );
-            let before = self.get(&key).cloned();
-            self.set_base(&key, Some(kept));
-            let after = self.recompute(&key);
-            record(&mut changes, &key, before.as_ref(), after.as_ref());
-            for name in &evicted {
-                self.stale.remove_field(&key, name.as_str());
+        self.exact(|this| {
+            let key = this.resolved(key.into_key()?);
+            this.drain_abandoned();
+            let mut changes = Vec::new();
+            let evicted: Vec<FieldName> = this
+                .base
+                .get(&key)
+                .map(|entity| {
+                    entity
+                        .iter()
+                        .map(|(name, _)| name)
+                        .filter(|name| matches_field(name, field))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let (false, Some(entity)) = (evicted.is_empty(), this.base.get(&key)) {
+                let kept = crate::entity::Entity::from_sorted(
+                    entity
+                        .iter()
+                        .filter(|(name, _)| !evicted.contains(name))
+                        .map(|(name, value)| (name.clone(), value.clone()))
+                        .collect(),
+                );
+                let before = this.get(&key).cloned();
+                this.set_base(&key, Some(kept));
+                let after = this.recompute(&key);
+                record(&mut changes, &key, before.as_ref(), after.as_ref());
+                for name in &evicted {
+                    this.stale.remove_field(&key, name.as_str());
+                }
             }
-        }
-        Ok(self.finish(changes, Vec::new()))
+            Ok(this.finish(changes, Vec::new()))
+        })
     }
 }

@@ -75,44 +75,46 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn restore(&mut self, snapshot: &serde_json::Value) -> Result<Changes, RestoreError> {
-        let serde_json::Value::Object(entries) = snapshot else {
-            return Err(RestoreError::NotAnObject);
-        };
-        let limit = self.policies().depth_limit();
-        let mut base = Map::default();
-        for (text, fields) in entries {
-            if text == "__META" {
-                continue;
-            }
-            let key = Key::new(text).map_err(|error| RestoreError::BadKey {
-                key: text.clone(),
-                error,
-            })?;
-            let serde_json::Value::Object(fields) = fields else {
-                return Err(RestoreError::EntityNotAnObject { key: text.clone() });
+        self.exact(|this| {
+            let serde_json::Value::Object(entries) = snapshot else {
+                return Err(RestoreError::NotAnObject);
             };
-            // An entry is its entity's fields as they are (never a reference, never escaped).
-            let Some(entity) = limit
-                .checked_sub(1)
-                .and_then(|limit| fields_bounded(fields, limit))
-            else {
-                return Err(RestoreError::TooDeep {
+            let limit = this.policies().depth_limit();
+            let mut base = Map::default();
+            for (text, fields) in entries {
+                if text == "__META" {
+                    continue;
+                }
+                let key = Key::new(text).map_err(|error| RestoreError::BadKey {
                     key: text.clone(),
-                    limit,
-                });
-            };
-            base.insert(key, entity);
-        }
-        self.drain_abandoned();
-        let keys: Vec<Key> = self.base.keys().chain(base.keys()).cloned().collect();
-        let before = self.view_of(&keys);
-        for (key, entity) in base.iter() {
-            self.note_temporary_refs(key, entity);
-        }
-        self.base = base;
-        self.base_replaced();
-        let changes = self.recompute_all(&keys, before);
-        Ok(self.finish(changes, Vec::new()))
+                    error,
+                })?;
+                let serde_json::Value::Object(fields) = fields else {
+                    return Err(RestoreError::EntityNotAnObject { key: text.clone() });
+                };
+                // An entry is its entity's fields as they are (never a reference, never escaped).
+                let Some(entity) = limit
+                    .checked_sub(1)
+                    .and_then(|limit| fields_bounded(fields, limit))
+                else {
+                    return Err(RestoreError::TooDeep {
+                        key: text.clone(),
+                        limit,
+                    });
+                };
+                base.insert(key, entity);
+            }
+            this.drain_abandoned();
+            let keys: Vec<Key> = this.base.keys().chain(base.keys()).cloned().collect();
+            let before = this.view_of(&keys);
+            for (key, entity) in base.iter() {
+                this.note_temporary_refs(key, entity);
+            }
+            this.base = base;
+            this.base_replaced();
+            let changes = this.recompute_all(&keys, before);
+            Ok(this.finish(changes, Vec::new()))
+        })
     }
 }
 

@@ -195,23 +195,25 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn gc(&mut self) -> Changes {
-        self.drain_abandoned();
-        let reached = self.reachable();
-        let unreachable: Vec<Key> = self
-            .base
-            .keys()
-            .filter(|key| !reached.contains(key.as_str()))
-            .cloned()
-            .collect();
-        let mut changes = Vec::with_capacity(unreachable.len());
-        for key in &unreachable {
-            // Not touched by any layer (those are roots): its view is base.
-            let before = self.base.get(key).cloned();
-            self.set_base(key, None);
-            self.stale.remove_key(key);
-            record(&mut changes, key, before.as_ref(), None);
-        }
-        self.finish(changes, Vec::new())
+        self.exact(|this| {
+            this.drain_abandoned();
+            let reached = this.reachable();
+            let unreachable: Vec<Key> = this
+                .base
+                .keys()
+                .filter(|key| !reached.contains(key.as_str()))
+                .cloned()
+                .collect();
+            let mut changes = Vec::with_capacity(unreachable.len());
+            for key in &unreachable {
+                // Not touched by any layer (those are roots): its view is base.
+                let before = this.base.get(key).cloned();
+                this.set_base(key, None);
+                this.stale.remove_key(key);
+                record(&mut changes, key, before.as_ref(), None);
+            }
+            this.finish(changes, Vec::new())
+        })
     }
 
     /// Every key reachable from a root through base or the view.

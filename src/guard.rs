@@ -43,6 +43,20 @@ impl Abandoned {
         }
     }
 
+    /// Queues `ids` again (taken by a call that was then put back).
+    pub(crate) fn requeue(&self, ids: Vec<LayerId>) {
+        if ids.is_empty() {
+            return;
+        }
+        let mut queued = self
+            .inner
+            .ids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        queued.extend(ids);
+        self.inner.dirty.store(true, Ordering::Release);
+    }
+
     /// Takes every queued id (cheap when none is queued).
     pub(crate) fn take(&self) -> Vec<LayerId> {
         if !self.inner.dirty.swap(false, Ordering::AcqRel) {

@@ -96,8 +96,10 @@
 //!   Without it the crate has no parser dependency: a REST app normalizes with [`normalize`],
 //!   [`normalize_at`] and [`normalize_entity`], reads entities and [`Store::read_tree`], and
 //!   watches with [`Store::watch_entity`] and [`Store::watch_fields`].
-//! * `tokio`: `Driver`, the async loop that fetches the [`Client`]'s due queries and sends the
-//!   mutation queue (mutations and refetches to `.await`), and watch channels
+//! * `driver`: `Driver`, the async loop that fetches the [`Client`]'s due queries and sends the
+//!   mutation queue (mutations and refetches to `.await`), on any executor (`Driver::run_with`
+//!   and the executor's sleep; in a browser too).
+//! * `tokio`: `driver`, with `Driver::run` on tokio's timer, and watch channels
 //!   (`Store::watch_entity_channel`, `Store::watch_query_channel`).
 //! * `futures`: watchers as `futures::Stream`s (`Store::watch_entity_stream`,
 //!   `Store::watch_query_stream`).
@@ -174,7 +176,7 @@ mod changes;
 mod client;
 #[cfg(feature = "graphql")]
 mod document;
-#[cfg(feature = "tokio")]
+#[cfg(feature = "driver")]
 mod driver;
 mod entity;
 mod field;
@@ -203,7 +205,7 @@ pub use client::{
 };
 #[cfg(feature = "graphql")]
 pub use document::{Document, DocumentError, OperationKind};
-#[cfg(feature = "tokio")]
+#[cfg(feature = "driver")]
 pub use driver::{Driver, DriverStopped, FetchBody, MutationHandle, QueryHandle};
 pub use entity::Entity;
 pub use extract::RestoreError;

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 
 use serde_json::Number;
@@ -153,6 +154,11 @@ pub enum ListPosition {
 /// assert!(clear(None, &optimist::Value::Null).is_none());
 /// ```
 pub type UpdaterFn = dyn Fn(Option<&Entity>, &Value) -> Option<Entity> + Send + Sync;
+
+/// A panic out of an updater, as it unwinds through the store: the store call that ran the
+/// updater catches it, puts the store back as it was before the call, and resumes the
+/// updater's own panic (`Store::exact`).
+pub(crate) struct UpdaterPanic(pub(crate) Box<dyn std::any::Any + Send>);
 
 /// The registry of named updaters that [`Op::Update`] calls.
 ///
@@ -424,7 +430,12 @@ impl State {
                     return;
                 };
                 let current = std::mem::replace(self, State::Frozen(None)).finish();
-                *self = State::Frozen(updater(current.as_ref(), args));
+                let result = catch_unwind(AssertUnwindSafe(|| updater(current.as_ref(), args)));
+                match result {
+                    Ok(entity) => *self = State::Frozen(entity),
+                    // Marked, so the store call that ran it knows to put itself back.
+                    Err(payload) => resume_unwind(Box::new(UpdaterPanic(payload))),
+                }
             }
         }
     }

@@ -425,3 +425,79 @@ async fn a_query_observed_while_the_driver_sleeps_wakes_it() {
     );
     task.abort();
 }
+
+/// A browser's request futures are not `Send`: `run_with` polls them itself, on whatever
+/// executor awaits it (here a tokio `LocalSet`, as `spawn_local` would in a browser), with the
+/// executor's sleep.
+#[tokio::test(start_paused = true)]
+async fn run_with_drives_futures_that_are_not_send_on_a_local_executor() {
+    use std::rc::Rc;
+    let client = shared();
+    let driver = Driver::new(client.clone());
+    let seen = observe_me(&client);
+    client
+        .lock()
+        .unwrap()
+        .store_mut()
+        .mutate(rename("Todo:1", "a"))
+        .unwrap();
+    let sent = Rc::new(std::cell::Cell::new(0));
+    let counted = sent.clone();
+    let run = driver.run_with(
+        tokio::time::sleep,
+        |_fetch| {
+            let not_send = Rc::new("ada");
+            async move {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                Ok(FetchBody::from(serde_json::json!(*not_send)))
+            }
+        },
+        move |_out| {
+            let counted = counted.clone();
+            async move {
+                counted.set(counted.get() + 1);
+                Outcome::promote()
+            }
+        },
+    );
+    let local = tokio::task::LocalSet::new();
+    let _ = local
+        .run_until(tokio::time::timeout(Duration::from_secs(5), run))
+        .await;
+    assert_eq!(sent.get(), 1);
+    let c = client.lock().unwrap();
+    assert_eq!(
+        c.state(seen.observer).unwrap().data.as_deref(),
+        Some(&serde_json::json!("ada"))
+    );
+    assert!(!c.store().is_mutating());
+}
+
+/// A request that panics is an attempt with no answer: retried by its policy, not lost, and
+/// the driver goes on.
+#[tokio::test(start_paused = true)]
+async fn a_request_that_panics_is_retried() {
+    let client = shared();
+    let driver = Driver::new(client.clone());
+    let seen = observe_me(&client);
+    let attempts = Arc::new(Mutex::new(Vec::new()));
+    let log = attempts.clone();
+    let run = driver.run(
+        move |fetch| {
+            log.lock().unwrap().push(fetch.attempt);
+            async move {
+                if fetch.attempt == 1 {
+                    panic!("the app's request panicked");
+                }
+                Ok(FetchBody::from(String::from(r#""ada""#)))
+            }
+        },
+        |_| async { Outcome::promote() },
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(60), run).await;
+    assert_eq!(*attempts.lock().unwrap(), [1, 2]);
+    let c = client.lock().unwrap();
+    let state = c.state(seen.observer).unwrap();
+    assert_eq!(state.status, QueryStatus::Success);
+    assert_eq!(state.data.as_deref(), Some(&serde_json::json!("ada")));
+}

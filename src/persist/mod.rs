@@ -159,19 +159,21 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(&mut self, saved: Saved) -> Result<Changes, LoadError> {
-        let mut fresh = self.build(saved)?;
-        let mut changed = Vec::new();
-        for (key, old) in self.iter() {
-            record(&mut changed, key, Some(old), fresh.get(key));
-        }
-        for (key, new) in fresh.iter() {
-            if !self.contains(key) {
-                record(&mut changed, key, None, Some(new));
+        self.exact(|this| {
+            let mut fresh = this.build(saved)?;
+            let mut changed = Vec::new();
+            for (key, old) in this.iter() {
+                record(&mut changed, key, Some(old), fresh.get(key));
             }
-        }
-        fresh.watchers = std::mem::take(&mut self.watchers);
-        *self = fresh;
-        Ok(self.finish(changed, Vec::new()))
+            for (key, new) in fresh.iter() {
+                if !this.contains(key) {
+                    record(&mut changed, key, None, Some(new));
+                }
+            }
+            fresh.watchers = std::mem::take(&mut this.watchers);
+            *this = fresh;
+            Ok(this.finish(changed, Vec::new()))
+        })
     }
 
     /// [`load`](Store::load) from JSON text; a text that does not parse (a truncated file) is
@@ -188,8 +190,8 @@ impl Store {
     /// assert_eq!(err, optimist::LoadError::Format { found: 99, supported: 1 });
     /// ```
     pub fn load_json(&mut self, text: &str) -> Result<Changes, LoadError> {
-        match saved_from_json(text) {
-            Ok(saved) => self.load(saved),
+        self.exact(|this| match saved_from_json(text) {
+            Ok(saved) => this.load(saved),
             Err(error) => {
                 #[derive(serde::Deserialize)]
                 struct Header {
@@ -203,7 +205,7 @@ impl Store {
                     _ => Err(LoadError::Json(error.to_string())),
                 }
             }
-        }
+        })
     }
 
     /// A new store with this one's policies, updaters and retry policy, holding `saved`.

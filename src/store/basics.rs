@@ -47,6 +47,8 @@ impl Store {
             alias_order: VecDeque::new(),
             abandoned: Abandoned::default(),
             drained: Vec::new(),
+            cancelled_abandoned: Vec::new(),
+            in_exact: false,
             events: Vec::new(),
             watchers: crate::watch::Watchers::default(),
             mutations: Records::default(),
@@ -85,9 +87,11 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write(&mut self, patch: Patch) -> Result<Changes, PatchError> {
-        let result = self.write_now(patch);
-        self.report_drained();
-        result
+        self.exact(|this| {
+            let result = this.write_now(patch);
+            this.report_drained();
+            result
+        })
     }
 
     /// Pushes an intent (an optimistic mutation) on top of the stack and applies its guess to
@@ -125,7 +129,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn confirm(&mut self, id: LayerId, patch: Patch) -> Result<Changes, ConfirmError> {
-        self.settle_with(id, patch, false)
+        self.exact(|this| this.settle_with(id, patch, false))
     }
 
     /// Settles a layer as failure: removes it wherever it is in the stack. Base, the other
@@ -151,9 +155,11 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fail(&mut self, id: LayerId) -> Result<Changes, LayerError> {
-        let result = self.fail_now(id);
-        self.report_drained();
-        result
+        self.exact(|this| {
+            let result = this.fail_now(id);
+            this.report_drained();
+            result
+        })
     }
 
     /// The entity as readers see it: base with every live layer applied. A lookup in the

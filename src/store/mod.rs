@@ -19,6 +19,7 @@ mod remap;
 
 mod count;
 mod error;
+mod exact;
 mod recompute;
 
 pub use error::{ConfirmError, RemapError};
@@ -145,6 +146,11 @@ pub struct Store {
     /// The keys whose view changed by cancelling abandoned layers, each with its view before
     /// (the first time), not yet reported: the next `Changes` reports each key's net change.
     drained: Vec<(Key, Option<Entity>)>,
+    /// The abandoned ids the current call took from the guards' queue (`exact.rs` queues them
+    /// again if an updater's panic puts the store back).
+    cancelled_abandoned: Vec<LayerId>,
+    /// Inside a call that kept a copy of the store to put back (`exact.rs`).
+    in_exact: bool,
     /// What happened to layers since the last reported `Changes`, in order.
     pub(crate) events: Vec<(LayerId, LayerEvent)>,
     /// Registered watchers (a clone starts with none).
@@ -256,9 +262,15 @@ impl Store {
     ///
     /// # Panics
     ///
-    /// The store never panics on its own, but it runs updaters inside its calls: a panic in an
-    /// updater propagates out of the call that ran it (`push`, `fail`, `write`, ...) and may
-    /// leave that call half done. Updaters must not panic.
+    /// The store never panics on its own, but it runs updaters inside its calls, while they
+    /// change it: a panic in an updater propagates out of the call that ran it (`write`,
+    /// `push`, `mutate`, `confirm`, `fail`, `report`, `remap`, `evict`, `gc`, `load`, ...) and
+    /// leaves the store **exactly as it was before that call** (data, layers, mutation records,
+    /// abandoned layers still queued), with every watcher registered and none told. To put it
+    /// back, a store with updaters registered copies itself at the start of each such call:
+    /// O(L + K) for L live layers touching K keys (see [`Store`]'s `clone`); a store without
+    /// updaters pays nothing. (A watcher, by contrast, runs once the call is applied: its
+    /// panic leaves the call applied in full; see [`watch_entity`](Store::watch_entity).)
     ///
     /// ```
     /// use optimist::{Patch, Store, Value};

@@ -53,9 +53,11 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn mutate(&mut self, mutation: Mutation) -> Result<(LayerId, Changes), PatchError> {
-        let result = self.mutate_now(mutation);
-        self.report_drained();
-        result
+        self.exact(|this| {
+            let result = this.mutate_now(mutation);
+            this.report_drained();
+            result
+        })
     }
 
     fn mutate_now(&mut self, mutation: Mutation) -> Result<(LayerId, Changes), PatchError> {
@@ -160,29 +162,31 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn next_to_send(&mut self, now: Instant) -> Option<Outgoing> {
-        self.drain_abandoned();
-        let id = self.ready(now).next().map(|record| record.id);
-        let sent = id.and_then(|id| {
-            let record = self.mutations.get_mut(id)?;
-            record.attempts = record.attempts.saturating_add(1);
-            record.status = MutationStatus::InFlight {
-                attempt: record.attempts,
-            };
-            record.retry_at = None;
-            Some(Outgoing {
-                id,
-                label: record.label.clone(),
-                request: record.request.clone(),
-                idempotency_key: record.idempotency_key.clone(),
-                scope: record.scope.clone(),
-                attempt: record.attempts,
-            })
-        });
-        if let Some(out) = &sent {
-            self.events.push((out.id, LayerEvent::Sent));
-        }
-        self.report_drained();
-        sent
+        self.exact(|this| {
+            this.drain_abandoned();
+            let id = this.ready(now).next().map(|record| record.id);
+            let sent = id.and_then(|id| {
+                let record = this.mutations.get_mut(id)?;
+                record.attempts = record.attempts.saturating_add(1);
+                record.status = MutationStatus::InFlight {
+                    attempt: record.attempts,
+                };
+                record.retry_at = None;
+                Some(Outgoing {
+                    id,
+                    label: record.label.clone(),
+                    request: record.request.clone(),
+                    idempotency_key: record.idempotency_key.clone(),
+                    scope: record.scope.clone(),
+                    attempt: record.attempts,
+                })
+            });
+            if let Some(out) = &sent {
+                this.events.push((out.id, LayerEvent::Sent));
+            }
+            this.report_drained();
+            sent
+        })
     }
 
     /// The mutations [`next_to_send`](Store::next_to_send) would hand out at `now`, oldest
@@ -281,9 +285,11 @@ impl Store {
         outcome: Outcome,
         now: Instant,
     ) -> Result<Changes, MutationError> {
-        let result = self.report_now(id, outcome, now);
-        self.report_drained();
-        result
+        self.exact(|this| {
+            let result = this.report_now(id, outcome, now);
+            this.report_drained();
+            result
+        })
     }
 
     fn report_now(

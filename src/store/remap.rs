@@ -206,9 +206,11 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn remap(&mut self, from: impl IntoKey, to: impl IntoKey) -> Result<Changes, RemapError> {
-        let result = self.remap_now(from, to);
-        self.report_drained();
-        result
+        self.exact(|this| {
+            let result = this.remap_now(from, to);
+            this.report_drained();
+            result
+        })
     }
 
     fn remap_now(&mut self, from: impl IntoKey, to: impl IntoKey) -> Result<Changes, RemapError> {
@@ -312,9 +314,11 @@ impl Store {
             let id = self.id_of(slot);
             self.events.push((id, LayerEvent::Remapped));
         }
-        self.watchers.rekey(&from, &to);
         self.mutations.rename(&from, &to);
         let changes = self.recompute_all(&keys, before);
+        // After the refold (which may run an updater that panics, putting the store back):
+        // the watchers are the store's own, never put back.
+        self.watchers.rekey(&from, &to);
         Ok(self.finish(changes, ignored))
     }
 

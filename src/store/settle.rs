@@ -41,9 +41,11 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn promote(&mut self, id: LayerId) -> Result<Changes, LayerError> {
-        let result = self.promote_now(id);
-        self.report_drained();
-        result
+        self.exact(|this| {
+            let result = this.promote_now(id);
+            this.report_drained();
+            result
+        })
     }
 
     pub(crate) fn promote_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
@@ -96,7 +98,7 @@ impl Store {
         id: LayerId,
         patch: Patch,
     ) -> Result<Changes, ConfirmError> {
-        self.settle_with(id, patch, true)
+        self.exact(|this| this.settle_with(id, patch, true))
     }
 
     pub(super) fn settle_with(
@@ -183,9 +185,11 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cancel(&mut self, id: LayerId) -> Result<Changes, LayerError> {
-        let result = self.cancel_now(id);
-        self.report_drained();
-        result
+        self.exact(|this| {
+            let result = this.cancel_now(id);
+            this.report_drained();
+            result
+        })
     }
 
     fn cancel_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
@@ -284,8 +288,10 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn collect_abandoned(&mut self) -> Changes {
-        self.drain_abandoned();
-        self.finish(Vec::new(), Vec::new())
+        self.exact(|this| {
+            this.drain_abandoned();
+            this.finish(Vec::new(), Vec::new())
+        })
     }
 
     /// Cancels the layers queued by dropped guards; their view changes wait in `drained` for
@@ -295,7 +301,9 @@ impl Store {
     /// bottom.
     pub(crate) fn drain_abandoned(&mut self) {
         let mut removed = false;
-        for id in self.abandoned.take() {
+        let taken = self.abandoned.take();
+        self.cancelled_abandoned.extend_from_slice(&taken);
+        for id in taken {
             // A guard dropped after its layer settled queues an id that is refused: nothing
             // to do.
             if let Ok(changed) = self.remove_layer(id, LayerEvent::Cancelled) {

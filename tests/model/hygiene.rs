@@ -279,13 +279,11 @@ impl Model {
             }
         }
         for layer in &self.layers {
-            for op in &layer.ops {
-                roots.push(op.key);
-                roots.extend(
-                    refs_of(&written(&op.op))
-                        .iter()
-                        .filter_map(|key| known(key)),
-                );
+            for (key, ops) in as_patch(&layer.ops) {
+                roots.push(key);
+                for op in &ops {
+                    roots.extend(refs_of(&written(op)).iter().filter_map(|key| known(key)));
+                }
             }
         }
         roots.extend(
@@ -355,6 +353,27 @@ impl Model {
             self.hygiene.marks.remove(&(key, name));
         }
     }
+}
+
+/// A layer's ops as its patch holds them: grouped by key, and a write merged into the key's
+/// last op when that is a write too (so a field written twice holds the last value only).
+fn as_patch(ops: &[KOp]) -> Vec<(&'static str, Vec<MOp>)> {
+    let mut by_key: Vec<(&'static str, Vec<MOp>)> = Vec::new();
+    for op in ops {
+        let at = match by_key.iter().position(|(key, _)| *key == op.key) {
+            Some(at) => at,
+            None => {
+                by_key.push((op.key, Vec::new()));
+                by_key.len() - 1
+            }
+        };
+        let held = &mut by_key[at].1;
+        match (held.last_mut(), &op.op) {
+            (Some(MOp::Write(last)), MOp::Write(fields)) => last.extend(fields.iter().cloned()),
+            _ => held.push(op.op.clone()),
+        }
+    }
+    by_key
 }
 
 /// `op` as a patch holds it: a write naming a field twice writes the last value only (the

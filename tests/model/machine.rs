@@ -13,7 +13,7 @@ use crate::model::{Model, RefLayer, RemapOutcome, Temp, Watch};
 use crate::outbox::{ROutcome, RStatus, mutation_arms};
 use crate::reference::{FRESH, KOp, MOp, TEMPS, all_keys, refs_of};
 use crate::strategies::{
-    Transition, bad, document, field, how, hygiene_arms, label, ops_naming, some_fields,
+    Panicking, Transition, bad, document, field, how, hygiene_arms, label, ops_naming, some_fields,
 };
 
 pub(crate) struct ModelTest;
@@ -102,6 +102,19 @@ impl ReferenceStateMachine for ModelTest {
                     .prop_map(|(ops, bad)| RejectPush(ops, bad))
                     .boxed(),
             ),
+            (
+                1,
+                ops(0..3)
+                    .prop_map(|ops| UpdaterPanics(Panicking::Write(ops)))
+                    .boxed(),
+            ),
+            (
+                1,
+                ops(0..3)
+                    .prop_map(|ops| UpdaterPanics(Panicking::Push(ops)))
+                    .boxed(),
+            ),
+            (1, ops(1..3).prop_map(WatcherPanics).boxed()),
         ];
         let watch = u32::try_from(state.watched.len()).expect("few watchers");
         let keys: Vec<&'static str> = all_keys()
@@ -169,6 +182,12 @@ impl ReferenceStateMachine for ModelTest {
                 2,
                 (pick(), ops(0..3), bad())
                     .prop_map(|(name, ops, bad)| RejectConfirm(name, ops, bad))
+                    .boxed(),
+            ));
+            arms.push((
+                1,
+                (pick(), ops(0..3))
+                    .prop_map(|(name, ops)| UpdaterPanics(Panicking::Confirm(name, ops)))
                     .boxed(),
             ));
         }
@@ -244,7 +263,8 @@ impl ReferenceStateMachine for ModelTest {
             | ConfirmKeepingRelative(name, _)
             | Fail(name)
             | Cancel(name)
-            | RejectConfirm(name, _, _) => state.is_settleable(*name),
+            | RejectConfirm(name, _, _)
+            | UpdaterPanics(Panicking::Confirm(name, _)) => state.is_settleable(*name),
             SettleAgain(name, _) => {
                 state.handles.contains(name)
                     && !state.is_settleable(*name)
@@ -283,6 +303,7 @@ impl ReferenceStateMachine for ModelTest {
             TagWatch(name, _) => state.watches.contains_key(name),
             InvalidateQuery(_) | InvalidateTag(_) | Gc => true,
             Write(_) | Foreign(_) | RejectWrite(..) | RejectPush(..) | CollectAbandoned => true,
+            UpdaterPanics(Panicking::Write(_) | Panicking::Push(_)) | WatcherPanics(_) => true,
         }
     }
 
@@ -323,6 +344,12 @@ impl ReferenceStateMachine for ModelTest {
         }
         let reports = match transition {
             Write(ops) => {
+                let ops = state.admit(ops);
+                state.ignored = state.write_base(&ops);
+                true
+            }
+            // Applied in full; what it reports is lost with the panic (cleared below).
+            WatcherPanics(ops) => {
                 let ops = state.admit(ops);
                 state.ignored = state.write_base(&ops);
                 true
@@ -473,7 +500,7 @@ impl ReferenceStateMachine for ModelTest {
             }
             Batch(_) => unreachable!("applied call by call above"),
             SettleAgain(..) | Foreign(_) | RejectWrite(..) | RejectPush(..) | RejectConfirm(..)
-            | Read(..) => false,
+            | UpdaterPanics(_) | Read(..) => false,
         };
         if transition.is_mutating() {
             state.squash();
@@ -485,6 +512,10 @@ impl ReferenceStateMachine for ModelTest {
             let mut changed = diff(&since, &state.view());
             changed.sort_unstable();
             state.changed = Some(changed);
+            if matches!(transition, WatcherPanics(_)) {
+                state.changed = None;
+                state.ignored = Vec::new();
+            }
         } else {
             assert!(own.is_empty(), "{transition:?} changed the view");
         }

@@ -40,6 +40,14 @@
 //! bugs this found are fixed, each with a scenario test (`tests/stale_regressions.rs`,
 //! `tests/invalidate_query_regressions.rs`).
 //!
+//! Panics and saved stores: the model's store registers an updater `boom` that always
+//! panics; `UpdaterPanics` runs a write, a push or a confirm whose patch calls it (the panic
+//! propagates and the store is `==` its copy from before the call, the abandoned layers still
+//! queued), and `WatcherPanics` runs a write with a panicking watcher registered last on its
+//! keys (the panic propagates once the write is applied in full; the reference applies it as
+//! a write). After every step the store round-trips through `save` and `save_json` to `==`
+//! (`sut.rs`, `round_trips`).
+//!
 //! A failing case prints its transitions as Rust: paste them into [`replay`] (see the scenario
 //! tests below) to run the case again as a plain test. Seeds of past failures live in
 //! `proptest-regressions/`.
@@ -431,5 +439,29 @@ fn an_outbox_coalesces_retries_survives_a_restart_and_conflicts() {
         Dismiss(3),
         Dismiss(5),
         Report(5, ROutcome::Promote),
+    ]);
+}
+
+/// Found by the model test: the reference followed a ref written and then overwritten in the
+/// same patch (`Item:2.l` set to `[Note:1]`, then to `[]`), which the store's layer never holds
+/// (a patch merges a write into the key's last write), so it kept `Note:1` through a gc that
+/// the store rightly removed it in. The reference now reads a layer's ops as its patch holds
+/// them.
+#[test]
+fn a_ref_overwritten_in_the_same_patch_does_not_keep_its_entity() {
+    use Transition::*;
+    replay(vec![
+        Mutate(0, vec![write("Item:1", [])], None, false, 1),
+        Confirm(0, vec![write("Note:1", [])]),
+        Push(2, vec![write("Item:1", [])]),
+        Push(
+            4,
+            vec![
+                write("Item:2", [("l", json!([{"__ref": "Note:1"}]))]),
+                write("Item:2", [("l", json!([]))]),
+            ],
+        ),
+        Mutate(5, vec![remove_field("Item:1", "a")], None, false, 1),
+        Gc,
     ]);
 }

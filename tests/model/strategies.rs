@@ -28,6 +28,14 @@ pub(crate) enum How {
 }
 
 /// What makes a patch unacceptable.
+/// The call a panicking updater runs in.
+#[derive(Clone, Debug)]
+pub(crate) enum Panicking {
+    Write(Vec<KOp>),
+    Push(Vec<KOp>),
+    Confirm(u32, Vec<KOp>),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Bad {
     UnknownUpdater,
@@ -63,6 +71,13 @@ pub(crate) enum Transition {
     RejectWrite(Vec<KOp>, Bad),
     RejectPush(Vec<KOp>, Bad),
     RejectConfirm(u32, Vec<KOp>, Bad),
+    /// A call whose patch ends with an update by `boom`, an updater that panics: the panic
+    /// propagates and the store is exactly as before (no abandoned layer cancelled either).
+    UpdaterPanics(Panicking),
+    /// A write with a watcher that panics when told, registered last on every key the ops
+    /// name: the panic propagates once the write is applied in full, after every other
+    /// watcher was told.
+    WatcherPanics(Vec<KOp>),
     Read(&'static str, &'static str),
     /// Mints the temporary key of this name.
     Mint(&'static str),
@@ -124,6 +139,8 @@ impl Transition {
         !matches!(
             self,
             Read(..)
+                // Put back whole, the cancels of abandoned layers with the rest.
+                | UpdaterPanics(_)
                 | Mint(_)
                 | Guard(_)
                 | DropGuard(_)
@@ -156,6 +173,10 @@ impl Transition {
             | RejectWrite(ops, _)
             | RejectPush(ops, _)
             | RejectConfirm(_, ops, _)
+            | UpdaterPanics(
+                Panicking::Write(ops) | Panicking::Push(ops) | Panicking::Confirm(_, ops),
+            )
+            | WatcherPanics(ops)
             | Mutate(_, ops, ..)
             | Report(_, ROutcome::Confirm(ops) | ROutcome::Conflict(ops)) => ops,
             _ => &[],
@@ -181,6 +202,20 @@ impl fmt::Debug for Transition {
             SettleAgain(name, how) => write!(f, "SettleAgain({name}, How::{how:?})"),
             Foreign(how) => write!(f, "Foreign(How::{how:?})"),
             RejectWrite(ops, bad) => write!(f, "RejectWrite({:?}, {bad:?})", Ops(ops)),
+            UpdaterPanics(Panicking::Write(ops)) => {
+                write!(f, "UpdaterPanics(Panicking::Write({:?}))", Ops(ops))
+            }
+            UpdaterPanics(Panicking::Push(ops)) => {
+                write!(f, "UpdaterPanics(Panicking::Push({:?}))", Ops(ops))
+            }
+            UpdaterPanics(Panicking::Confirm(name, ops)) => {
+                write!(
+                    f,
+                    "UpdaterPanics(Panicking::Confirm({name}, {:?}))",
+                    Ops(ops)
+                )
+            }
+            WatcherPanics(ops) => write!(f, "WatcherPanics({:?})", Ops(ops)),
             RejectPush(ops, bad) => write!(f, "RejectPush({:?}, {bad:?})", Ops(ops)),
             RejectConfirm(name, ops, bad) => {
                 write!(f, "RejectConfirm({name}, {:?}, {bad:?})", Ops(ops))

@@ -1,148 +1,41 @@
-//! An async driver for the client's two queues (feature `tokio`): the fetches the query
-//! records say are due ([`Client::next_fetch`]) and the mutations the store says are ready
+//! An async driver for the client's two queues (feature `driver`, on any executor; `tokio`
+//! adds [`Driver::run`] on tokio's timer): the fetches the query records say are due
+//! ([`Client::next_fetch`]) and the mutations the store says are ready
 //! ([`Store::next_to_send`]). It runs the app's two functions, reports each answer, sleeps
 //! until the next due time or until something is made, and resolves the handles of awaited
 //! mutations. A thin loop over the sans-IO calls: everything it decides, the client decided.
+//!
+//! * `handles.rs`: a fetch's answer, the handles of awaited mutations and refetches;
+//! * `flights.rs`: the requests in flight, polled by the loop;
+//! * `wake.rs`: the loop's wake-up.
 
-use std::collections::HashMap;
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
+mod flights;
+mod handles;
+mod wake;
+
+pub use handles::{DriverStopped, FetchBody, MutationHandle, QueryHandle};
+
+use std::future::{Future, poll_fn};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
+use std::task::Poll;
+use std::time::Duration;
 
-use tokio::sync::{Notify, oneshot};
-use tokio::task::JoinSet;
+use futures_channel::oneshot;
 
+use crate::Instant;
 use crate::changes::LayerEvent;
-use crate::client::{
-    Client, Fetch, FetchError, FetchId, FetchStatus, QueryError, QueryId, QueryState,
-};
+use crate::client::{Client, Fetch, FetchError, FetchStatus, QueryError, QueryId};
 use crate::layer::LayerId;
 use crate::mutation::{Mutation, MutationStatus, Outcome, Outgoing};
 use crate::patch::PatchError;
 #[cfg(doc)]
 use crate::store::Store;
 use crate::watch::WatchId;
+use flights::{Done, Flights};
+use handles::{QueryWaiters, Waiters};
+use wake::Wake;
 
-/// A fetch's answer as the app's fetch function returns it: the response's text (normalized
-/// as it is read, with no JSON tree), or JSON already parsed (a GraphQL response's `data`).
-///
-/// ```
-/// # #[cfg(feature = "tokio")] {
-/// let text: optimist::FetchBody = String::from("[]").into();
-/// let json: optimist::FetchBody = serde_json::json!([]).into();
-/// # let _ = (text, json);
-/// # }
-/// ```
-#[derive(Clone, Debug)]
-pub enum FetchBody {
-    /// JSON text.
-    Text(String),
-    /// Parsed JSON.
-    Json(serde_json::Value),
-}
-
-impl From<String> for FetchBody {
-    fn from(text: String) -> FetchBody {
-        FetchBody::Text(text)
-    }
-}
-
-impl From<serde_json::Value> for FetchBody {
-    fn from(json: serde_json::Value) -> FetchBody {
-        FetchBody::Json(json)
-    }
-}
-
-/// The driver stopped (it was dropped) before the awaited mutation settled; the mutation is
-/// still in the store's queue (and its outbox, once saved), to be sent by the next driver.
-///
-/// ```
-/// # #[cfg(feature = "tokio")]
-/// assert_eq!(optimist::DriverStopped.to_string(), "the driver stopped before the mutation settled");
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct DriverStopped;
-
-impl fmt::Display for DriverStopped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the driver stopped before the mutation settled")
-    }
-}
-
-impl std::error::Error for DriverStopped {}
-
-/// A mutation to await ([`Driver::mutate`], [`Driver::settled`]): resolves to its settled
-/// status, [`Committed`](MutationStatus::Committed), [`Failed`](MutationStatus::Failed) or
-/// [`Abandoned`](MutationStatus::Abandoned) (a mutation coalesced into a later one resolves
-/// with that one), once the running driver has seen it settle (Apollo's
-/// `await client.mutate()`).
-pub struct MutationHandle {
-    id: LayerId,
-    receiver: oneshot::Receiver<MutationStatus>,
-}
-
-impl MutationHandle {
-    /// The mutation's id.
-    pub fn id(&self) -> LayerId {
-        self.id
-    }
-}
-
-impl fmt::Debug for MutationHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MutationHandle")
-            .field("id", &self.id)
-            .finish()
-    }
-}
-
-impl Future for MutationHandle {
-    type Output = Result<MutationStatus, DriverStopped>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.receiver)
-            .poll(cx)
-            .map(|status| status.map_err(|_| DriverStopped))
-    }
-}
-
-type Waiters = Arc<Mutex<HashMap<LayerId, Vec<oneshot::Sender<MutationStatus>>>>>;
-type QueryWaiters = Arc<Mutex<HashMap<QueryId, Vec<oneshot::Sender<QueryState>>>>>;
-
-/// A refetch to await ([`Driver::refetch`]): resolves to the query's state once its fetch has
-/// settled (answered, or failed for good; retries are waited for), or `None` if the query was
-/// collected or the driver stopped first (Apollo's `await refetch()`).
-pub struct QueryHandle {
-    query: QueryId,
-    receiver: oneshot::Receiver<QueryState>,
-}
-
-impl QueryHandle {
-    /// The query.
-    pub fn query(&self) -> QueryId {
-        self.query
-    }
-}
-
-impl fmt::Debug for QueryHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QueryHandle")
-            .field("query", &self.query)
-            .finish()
-    }
-}
-
-impl Future for QueryHandle {
-    type Output = Option<QueryState>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.receiver).poll(cx).map(Result::ok)
-    }
-}
-
-/// Runs a shared client's fetches and mutations (feature `tokio`).
+/// Runs a shared client's fetches and mutations (feature `driver`; `run` with `tokio`).
 ///
 /// [`run`](Driver::run) loops for ever: it takes every fetch that is due (one per query) and
 /// every mutation that is ready (one per scope, in request order), runs the app's `fetch` and
@@ -191,7 +84,7 @@ impl Future for QueryHandle {
 /// ```
 pub struct Driver {
     client: Arc<Mutex<Client>>,
-    wake: Arc<Notify>,
+    wake: Arc<Wake>,
     watcher: WatchId,
     waiters: Waiters,
     queries: QueryWaiters,
@@ -213,13 +106,13 @@ impl Driver {
     /// # }
     /// ```
     pub fn new(client: Arc<Mutex<Client>>) -> Driver {
-        let wake = Arc::new(Notify::new());
+        let wake = Arc::new(Wake::default());
         let settled = Arc::new(Mutex::new(Vec::new()));
         let (woken, settling) = (wake.clone(), settled.clone());
         let watcher = {
             let mut client = lock(&client);
             let waker = wake.clone();
-            client.set_waker(move || waker.notify_one());
+            client.set_waker(move || waker.notify());
             let mut store = client.store_mut();
             store.watch_layers(move |events| {
                 let mut settling = lock(&settling);
@@ -238,7 +131,7 @@ impl Driver {
                     }
                 }
                 if wake {
-                    woken.notify_one();
+                    woken.notify();
                 }
             })
         };
@@ -307,11 +200,10 @@ impl Driver {
     /// # Ok::<(), optimist::QueryError>(())
     /// ```
     pub fn refetch(&self, id: QueryId) -> Result<QueryHandle, QueryError> {
-        let now = tokio::time::Instant::now().into_std();
-        lock(&self.client).refetch(id, now)?;
+        lock(&self.client).refetch(id, now())?;
         let (sender, receiver) = oneshot::channel();
         lock(&self.queries).entry(id).or_default().push(sender);
-        self.wake.notify_one();
+        self.wake.notify();
         Ok(QueryHandle {
             query: id,
             receiver,
@@ -322,13 +214,14 @@ impl Driver {
         let (sender, receiver) = oneshot::channel();
         lock(&self.waiters).entry(id).or_default().push(sender);
         lock(&self.settled).push(id);
-        self.wake.notify_one();
+        self.wake.notify();
         MutationHandle { id, receiver }
     }
 
-    /// Runs both queues for ever (see [`Driver`]): `fetch` makes one query request and
-    /// returns its body or how it failed; `send` makes one mutation request and says how it
-    /// ended. Needs a tokio runtime with time enabled.
+    /// Runs both queues for ever (see [`Driver`]) on tokio's timer (feature `tokio`): `fetch`
+    /// makes one query request and returns its body or how it failed; `send` makes one
+    /// mutation request and says how it ended. Needs a tokio runtime with time enabled; on
+    /// another executor, or in a browser, use [`run_with`](Driver::run_with).
     ///
     /// ```
     /// # #[cfg(feature = "tokio")] {
@@ -347,20 +240,53 @@ impl Driver {
     /// # drop(run);
     /// # }
     /// ```
-    pub async fn run<F, FFut, S, SFut>(&self, mut fetch: F, mut send: S)
+    #[cfg(feature = "tokio")]
+    pub async fn run<F, FFut, S, SFut>(&self, fetch: F, send: S)
     where
         F: FnMut(Fetch) -> FFut,
-        FFut: Future<Output = Result<FetchBody, FetchError>> + Send + 'static,
+        FFut: Future<Output = Result<FetchBody, FetchError>>,
         S: FnMut(Outgoing) -> SFut,
-        SFut: Future<Output = Outcome> + Send + 'static,
+        SFut: Future<Output = Outcome>,
     {
-        let mut flights = Flights {
-            client: &self.client,
-            requests: HashMap::new(),
-            tasks: JoinSet::new(),
-        };
+        self.run_with(tokio::time::sleep, fetch, send).await;
+    }
+
+    /// Runs both queues for ever (see [`Driver`]) on any executor: `sleep` waits for a
+    /// duration (in a browser, `gloo_timers::future::sleep`; on tokio, `tokio::time::sleep`,
+    /// which is what [`run`](Driver::run) gives); `fetch` and `send` as in `run`. The
+    /// requests' futures are polled by this one, concurrently, so they need not be `Send`
+    /// (a browser's are not), and nothing is spawned: await it on the app's executor
+    /// (`wasm_bindgen_futures::spawn_local`, Leptos' `spawn_local`, Dioxus' `spawn`).
+    ///
+    /// ```
+    /// # let client = std::sync::Arc::new(std::sync::Mutex::new(optimist::Client::new(optimist::Store::new())));
+    /// use std::time::Duration;
+    /// let driver = optimist::Driver::new(client);
+    /// // An executor's timer; here a stand-in that never fires.
+    /// let sleep = |_: Duration| std::future::pending::<()>();
+    /// let run = driver.run_with(
+    ///     sleep,
+    ///     |_fetch| async { Err(optimist::FetchError::offline("no network in this example")) },
+    ///     |_sent| async { optimist::Outcome::promote() },
+    /// );
+    /// # drop(run);
+    /// ```
+    pub async fn run_with<Sl, SlFut, F, FFut, S, SFut>(
+        &self,
+        mut sleep: Sl,
+        mut fetch: F,
+        mut send: S,
+    ) where
+        Sl: FnMut(Duration) -> SlFut,
+        SlFut: Future<Output = ()>,
+        F: FnMut(Fetch) -> FFut,
+        FFut: Future<Output = Result<FetchBody, FetchError>>,
+        S: FnMut(Outgoing) -> SFut,
+        SFut: Future<Output = Outcome>,
+    {
+        let mut flights = Flights::new(&self.client);
         loop {
-            let now = tokio::time::Instant::now().into_std();
+            let now = now();
             let (fetches, ready, next) = {
                 let mut client = lock(&self.client);
                 client.tick(now);
@@ -384,63 +310,43 @@ impl Driver {
             };
             for due in fetches {
                 let id = due.id;
-                let request = fetch(due);
-                let task = flights
-                    .tasks
-                    .spawn(async move { Done::Fetch(id, request.await) });
-                flights.requests.insert(task.id(), Request::Fetch(id));
+                flights.fetch(id, fetch(due));
             }
             for out in ready {
                 let id = out.id;
-                let request = send(out);
-                let task = flights
-                    .tasks
-                    .spawn(async move { Done::Send(id, request.await) });
-                flights.requests.insert(task.id(), Request::Send(id));
+                flights.send(id, send(out));
             }
-            let sleep = async {
-                match next {
-                    Some(at) => tokio::time::sleep_until(at.into()).await,
-                    None => std::future::pending().await,
+            let mut nap = std::pin::pin!(next.map(|at| sleep(at.saturating_duration_since(now))));
+            let done = poll_fn(|cx| {
+                if let Poll::Ready(done) = flights.poll_next(cx) {
+                    return Poll::Ready(Some(done));
                 }
-            };
-            tokio::select! {
-                Some(done) = flights.tasks.join_next_with_id() => {
-                    let now = tokio::time::Instant::now().into_std();
-                    let (task, done) = match done {
-                        Ok((task, done)) => (task, done),
-                        // The app's request panicked: an attempt with no answer, retried by
-                        // its policy (a request that always panics gives up in the end).
-                        Err(error) => {
-                            let why = "the request's task panicked";
-                            let done = match flights.requests.get(&error.id()) {
-                                Some(Request::Fetch(id)) => Done::Fetch(*id, Err(FetchError::transient(why))),
-                                Some(Request::Send(id)) => Done::Send(*id, Outcome::Ambiguous(why.into())),
-                                None => continue,
-                            };
-                            (error.id(), done)
-                        }
-                    };
-                    flights.requests.remove(&task);
-                    let mut client = lock(&self.client);
-                    // Refused only if the app settled or cancelled it meanwhile: nothing to do.
-                    match done {
-                        Done::Fetch(id, Ok(FetchBody::Text(text))) => {
-                            let _ = client.resolve(id, &text, now);
-                        }
-                        Done::Fetch(id, Ok(FetchBody::Json(json))) => {
-                            let _ = client.resolve(id, &json, now);
-                        }
-                        Done::Fetch(id, Err(error)) => {
-                            let _ = client.reject(id, error, now);
-                        }
-                        Done::Send(id, outcome) => {
-                            let _ = client.store_mut().report(id, outcome, now);
-                        }
-                    }
+                if self.wake.poll(cx).is_ready() {
+                    return Poll::Ready(None);
                 }
-                () = self.wake.notified() => {}
-                () = sleep => {}
+                match nap.as_mut().as_pin_mut() {
+                    Some(nap) => nap.poll(cx).map(|()| None),
+                    None => Poll::Pending,
+                }
+            })
+            .await;
+            let Some(done) = done else { continue };
+            let now = self::now();
+            let mut client = lock(&self.client);
+            // Refused only if the app settled or cancelled it meanwhile: nothing to do.
+            match done {
+                Done::Fetch(id, Ok(FetchBody::Text(text))) => {
+                    let _ = client.resolve(id, &text, now);
+                }
+                Done::Fetch(id, Ok(FetchBody::Json(json))) => {
+                    let _ = client.resolve(id, &json, now);
+                }
+                Done::Fetch(id, Err(error)) => {
+                    let _ = client.reject(id, error, now);
+                }
+                Done::Send(id, outcome) => {
+                    let _ = client.store_mut().report(id, outcome, now);
+                }
             }
         }
     }
@@ -499,41 +405,13 @@ impl Drop for Driver {
     }
 }
 
-/// A request's end, as its task returns it.
-enum Done {
-    Fetch(FetchId, Result<FetchBody, FetchError>),
-    Send(LayerId, Outcome),
-}
-
-/// What a request's task is for.
-enum Request {
-    Fetch(FetchId),
-    Send(LayerId),
-}
-
-/// The requests in flight of one `run`, by task; dropped with it, it puts them back.
-struct Flights<'a> {
-    client: &'a Mutex<Client>,
-    requests: HashMap<tokio::task::Id, Request>,
-    tasks: JoinSet<Done>,
-}
-
-impl Drop for Flights<'_> {
-    fn drop(&mut self) {
-        self.tasks.abort_all();
-        let mut client = lock(self.client);
-        for (_, request) in self.requests.drain() {
-            // Refused if it was settled meanwhile: nothing to do.
-            match request {
-                Request::Fetch(id) => {
-                    let _ = client.interrupt(id);
-                }
-                Request::Send(id) => {
-                    let _ = client.store_mut().interrupt(id);
-                }
-            }
-        }
-    }
+/// The time the loop runs on: tokio's clock with feature `tokio` (so a paused clock in tests
+/// drives it), else [`Instant`]'s.
+fn now() -> Instant {
+    #[cfg(feature = "tokio")]
+    return tokio::time::Instant::now().into_std();
+    #[cfg(not(feature = "tokio"))]
+    return Instant::now();
 }
 
 /// The client, even if a thread panicked while holding it (its calls leave it consistent).
