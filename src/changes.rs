@@ -93,6 +93,9 @@ pub enum LayerEvent {
     Retrying,
     /// The intent was merged into a later one of its scope before it was sent, and is gone.
     Coalesced,
+    /// The settled mutation's record was dismissed ([`Store::dismiss`](crate::Store::dismiss);
+    /// its layer was gone already). Layer watchers are told at once.
+    Dismissed,
 }
 
 /// What one call (or a batch of calls) did: the keys of the merged view that changed and how,

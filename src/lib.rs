@@ -235,7 +235,7 @@ pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Str, Value};
 pub use version::{BadVersion, Version};
 pub use view::Snapshot;
-pub use watch::WatchId;
+pub use watch::{MutationsChanged, WatchId};
 #[cfg(feature = "graphql")]
 pub use watch::{QueryResult, TreeResult};
 /// The time every call that schedules takes as `now` (retries, freshness, polling):

@@ -139,8 +139,8 @@ impl Store {
     /// registered here, a version field of the wrong type, layers or records that contradict
     /// each other (two at one place, an anchor its place contradicts, an intent out of its
     /// place). Normalised, as meaning nothing: a retained count of 0 (dropped), a key retained
-    /// twice (its counts summed), a stale mark on a key neither base nor any layer has
-    /// (dropped), the layers' order in the saved list (their places order them).
+    /// twice (its counts summed), the layers' order in the saved list (their places order
+    /// them). Kept as saved: a stale mark on a key no entity has (the store makes those).
     ///
     /// Cost: O(N + L + M) to build and to diff the view against the old one.
     ///
@@ -291,12 +291,10 @@ impl Store {
             }
             fresh.mutations.restore(record);
         }
+        // A mark on a key neither base nor any layer has is kept: the store makes such marks
+        // (an entity only a layer held was invalidated, then the layer settled without it).
         for (key, fields) in saved.stale {
-            // A mark on an entity neither base nor any layer has is one no call makes
-            // (invalidating a missing key marks nothing): dropped, as it means nothing.
-            if fresh.base.get(&key).is_some() || !fresh.stack.touching(&key).is_empty() {
-                fresh.stale.mark(&key, fields);
-            }
+            fresh.stale.mark(&key, fields);
         }
         for (key, times) in saved.retained {
             fresh.retained.add(key, times);

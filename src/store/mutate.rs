@@ -529,8 +529,9 @@ impl Store {
             .filter(|info| matches!(info.status(), MutationStatus::Failed(_)))
     }
 
-    /// Forgets a settled mutation's record (a failure the user has seen). Returns false, and
-    /// does nothing, for a pending or unknown mutation. O(S) for S settled records kept.
+    /// Forgets a settled mutation's record (a failure the user has seen), and tells the layer
+    /// and mutation watchers ([`LayerEvent::Dismissed`]). Returns false, and does nothing, for
+    /// a pending or unknown mutation. O(S) for S settled records kept.
     ///
     /// ```
     /// use optimist::{Patch, Store};
@@ -543,7 +544,14 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn dismiss(&mut self, id: LayerId) -> bool {
-        self.mutations.dismiss(id)
+        let dismissed = self.mutations.dismiss(id);
+        if dismissed {
+            // Every handle showing it is told: layer watchers of a `Dismissed` event, mutation
+            // watchers of its record gone.
+            self.events.push((id, LayerEvent::Dismissed));
+            self.notify_unreported(Changes::default());
+        }
+        dismissed
     }
 
     /// The retry policy of mutations made without one of their own.

@@ -19,6 +19,8 @@
 //! It stands apart from the store because it is derived state: it reads the store and the
 //! [`Changes`] each call returns, and never changes the store.
 
+mod mutations;
+pub use mutations::MutationsChanged;
 mod notify;
 mod register;
 #[cfg(feature = "graphql")]
@@ -122,6 +124,9 @@ enum Watcher {
     Layers {
         callback: Arc<LayersFn>,
     },
+    Mutations {
+        callback: Arc<mutations::MutationsFn>,
+    },
 }
 
 /// The registered watchers of a store.
@@ -191,7 +196,7 @@ impl Watchers {
         for key in deps {
             self.by_key.entry(key.clone()).or_default().push(id);
         }
-        if matches!(watcher, Watcher::Layers { .. }) {
+        if matches!(watcher, Watcher::Layers { .. } | Watcher::Mutations { .. }) {
             self.layers.push(id);
         }
         self.entries.insert(id, watcher);
@@ -234,7 +239,7 @@ impl Watchers {
     pub(crate) fn query(&self, id: WatchId) -> Option<&Query> {
         match self.entries.get(&id)? {
             Watcher::Query { query, .. } | Watcher::Tree { query, .. } => Some(query),
-            Watcher::Entity { .. } | Watcher::Layers { .. } => None,
+            Watcher::Entity { .. } | Watcher::Layers { .. } | Watcher::Mutations { .. } => None,
         }
     }
 
@@ -320,7 +325,9 @@ impl Store {
             Watcher::Query { deps, .. } => unindex(&mut self.watchers.by_key, id, &deps),
             #[cfg(feature = "graphql")]
             Watcher::Tree { deps, .. } => unindex(&mut self.watchers.by_key, id, &deps),
-            Watcher::Layers { .. } => self.watchers.layers.retain(|w| *w != id),
+            Watcher::Layers { .. } | Watcher::Mutations { .. } => {
+                self.watchers.layers.retain(|w| *w != id)
+            }
         }
         #[cfg(feature = "graphql")]
         self.watchers.untag(id);

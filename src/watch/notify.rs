@@ -76,9 +76,19 @@ impl Store {
         let (store, watchers) = (&*telling.store, &mut telling.watchers);
         let events = changes.layers().get(skip..).unwrap_or_default();
         if !events.is_empty() {
+            // Read once, for every mutations watcher, after the call.
+            let mut mutations = None;
             for id in &watchers.layers {
-                if let Some(Watcher::Layers { callback }) = watchers.entries.get(id) {
-                    callback(events);
+                match watchers.entries.get(id) {
+                    Some(Watcher::Layers { callback }) => callback(events),
+                    Some(Watcher::Mutations { callback }) => {
+                        let told = mutations
+                            .get_or_insert_with(|| super::mutations::changed(store, events));
+                        if let Some(told) = told {
+                            callback(told);
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -197,7 +207,7 @@ impl Store {
                         callback(last);
                     }
                 }
-                Some(Watcher::Layers { .. }) | None => {}
+                Some(Watcher::Layers { .. } | Watcher::Mutations { .. }) | None => {}
             }
         }
         watchers.moved.clear();

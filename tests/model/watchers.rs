@@ -131,6 +131,15 @@ impl Watching {
         };
         for (id, event) in told.into_iter().flatten() {
             let history = self.history.entry(id).or_default();
+            if event == LayerEvent::Dismissed {
+                // A mutation's record, gone once it is told.
+                assert!(
+                    store.mutation(id).is_none(),
+                    "{id:?}: dismissed, yet its record is there, by {step:?}"
+                );
+                history.push(event);
+                continue;
+            }
             assert_eq!(
                 history.is_empty(),
                 is_start(&event),

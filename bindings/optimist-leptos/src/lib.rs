@@ -51,6 +51,7 @@
 
 mod context;
 mod entity;
+#[cfg(feature = "graphql")]
 mod fragment;
 mod key;
 mod mutating;
@@ -60,6 +61,7 @@ mod suspense;
 
 pub use context::{SharedClient, provide_client, try_use_client, use_client};
 pub use entity::{use_entity, use_entity_fields};
+#[cfg(feature = "graphql")]
 pub use fragment::use_fragment;
 pub use key::KeySource;
 pub use mutating::use_is_mutating;
