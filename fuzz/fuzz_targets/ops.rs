@@ -4,10 +4,25 @@
 //! the fold of base and the live layers, the key index and the kept count are right, no
 //! confirmed layer waits at the bottom); a refused call left the store `==` its clone; and at
 //! chosen steps a layer pushed then failed leaves the store `==` as it was.
+//!
+//! The mutation queue with every outcome (mutate with scopes, coalescing and small retry
+//! policies, next_to_send on a clock the program moves, report of a promote, a confirm, a
+//! confirm keeping relative ops, a rejection, an ambiguous answer, a request not sent, a
+//! conflict, interrupt, dismiss); remaps onto the versioned type `Note`; panicking updaters (a
+//! call whose patch runs `boom` panics and leaves the store `==` as before) and panicking
+//! watchers (the call is applied, every watcher stays registered); and a save and load at any
+//! step (the store saved as text loads, saves again the same, and equals the saved one when
+//! nothing is in flight or waiting to retry).
 #![no_main]
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
 use libfuzzer_sys::fuzz_target;
-use optimist::{Key, LayerId, ListPosition, Patch, Policies, Store, Value};
+use optimist::{
+    Instant, Key, LayerId, ListPosition, Mutation, MutationStatus, Outcome, Patch, Policies,
+    RetryPolicy, Scope, Store, Value,
+};
 
 /// Reads the input a byte at a time; past the end every byte reads 0.
 struct Bytes<'a>(&'a [u8]);
@@ -42,6 +57,9 @@ struct Run {
     ids: Vec<LayerId>,
     temps: Vec<Key>,
     foreign: LayerId,
+    /// The program's clock: a start and how far it moved.
+    start: Instant,
+    elapsed: Duration,
 }
 
 impl Run {
@@ -135,9 +153,156 @@ impl Run {
         }
     }
 
+    fn now(&self) -> Instant {
+        self.start + self.elapsed
+    }
+
+    fn outcome(&mut self, bytes: &mut Bytes<'_>) -> Outcome {
+        match bytes.byte() % 7 {
+            0 => Outcome::promote(),
+            1 => Outcome::confirm(self.patch(bytes)),
+            2 => Outcome::confirm_keeping_relative(self.patch(bytes)),
+            3 => Outcome::Rejected("refused".into()),
+            4 => Outcome::Ambiguous("no answer".into()),
+            5 => Outcome::NotSent("offline".into()),
+            _ => Outcome::Conflict {
+                message: "412".into(),
+                current: self.patch(bytes),
+            },
+        }
+    }
+
+    /// The mutation queue, panics and saves; returns whether the call was refused.
+    fn queue_step(&mut self, op: u8, bytes: &mut Bytes<'_>) -> bool {
+        match op {
+            18 => {
+                let patch = self.patch(bytes);
+                let mut mutation = Mutation::new("mutate", patch);
+                let b = bytes.byte();
+                if b % 2 == 0 {
+                    let key = self.key(bytes);
+                    mutation = mutation.scope(Scope::Item(key));
+                }
+                if b % 3 == 0 {
+                    mutation = mutation.coalesce();
+                }
+                if b % 5 == 0 {
+                    mutation = mutation.retry(RetryPolicy {
+                        max_attempts: Some(u32::from(bytes.byte() % 4)),
+                        initial_delay: Duration::from_millis(u64::from(bytes.byte())),
+                        factor: 2,
+                        max_delay: Duration::from_secs(1),
+                    });
+                }
+                match self.store.mutate(mutation) {
+                    Ok((id, _)) => {
+                        self.ids.push(id);
+                        false
+                    }
+                    Err(_) => true,
+                }
+            }
+            19 => {
+                let _ = self.store.next_to_send(self.now());
+                false
+            }
+            20 => {
+                let (id, outcome) = (self.id(bytes), self.outcome(bytes));
+                self.store.report(id, outcome, self.now()).is_err()
+            }
+            21 => match bytes.byte() % 3 {
+                0 => {
+                    let id = self.id(bytes);
+                    self.store.interrupt(id).is_err()
+                }
+                1 => {
+                    let id = self.id(bytes);
+                    let settled = self
+                        .store
+                        .mutation(id)
+                        .is_some_and(|m| !m.status().is_pending());
+                    assert_eq!(self.store.dismiss(id), settled, "dismiss of {id}");
+                    false
+                }
+                _ => {
+                    self.elapsed += Duration::from_millis(u64::from(bytes.byte()) * 20);
+                    false
+                }
+            },
+            22 => {
+                // A panicking updater: the call is put back whole.
+                let before = self.store.clone();
+                let key = self.key(bytes);
+                let patch = self.patch(bytes).update(&key, "boom", Value::Null);
+                let kind = bytes.byte() % 3;
+                let id = self.id(bytes);
+                let store = &mut self.store;
+                let caught = expected_panic(|| match kind {
+                    0 => store.write(patch).is_err(),
+                    1 => store.push("boom", patch).is_err(),
+                    _ => store.confirm(id, patch).is_err(),
+                });
+                // Refused before anything ran (a bad key, a settled id), or the updater
+                // panicked: either way the store is as it was.
+                assert!(self.store == before, "a panicking updater changed the store");
+                if let Err(panic) = caught {
+                    let message = panic.downcast_ref::<&str>().copied().unwrap_or_default();
+                    assert_eq!(message, "boom", "the updater's own panic");
+                }
+                false
+            }
+            23 => {
+                // A panicking watcher: the call is applied in full, every watcher registered.
+                let key = self.key(bytes);
+                let Ok(watch) = self.store.watch_entity(&key, |_| panic!("watcher")) else {
+                    return true;
+                };
+                let patch = self.patch(bytes);
+                let store = &mut self.store;
+                let _ = expected_panic(|| drop(store.write(patch)));
+                assert!(self.store.unwatch(watch), "the watcher stays registered");
+                false
+            }
+            _ => {
+                self.save_and_load();
+                false
+            }
+        }
+    }
+
+    /// Saves the store as text and loads it into a fresh one, which replaces it: the text
+    /// loads, saves again the same, and the loaded store equals the saved one unless a restart
+    /// normalises something (a mutation in flight or waiting to retry, a query's slot).
+    fn save_and_load(&mut self) {
+        let text = self.store.save_json().expect("a store saves");
+        let mut loaded = store();
+        loaded.load_json(&text).expect("a saved store loads");
+        let again = loaded.save_json().expect("a loaded store saves");
+        let mut twice = store();
+        twice.load_json(&again).expect("and loads");
+        assert!(twice == loaded, "a loaded store does not round-trip");
+        let normalised = self.store.mutations().any(|m| {
+            m.retry_at().is_some() || matches!(m.status(), MutationStatus::InFlight { .. })
+        }) || self
+            .store
+            .layers()
+            .any(|l| l.kind() == optimist::LayerKind::Observation);
+        if !normalised {
+            assert!(loaded == self.store, "the store does not round-trip");
+        }
+        // Ids are the loaded store's now: the live layers', and the records' (by request).
+        self.ids = loaded.layers().map(|l| l.id()).collect();
+        self.ids.extend(loaded.mutations().map(|m| m.id()));
+        self.store = loaded;
+    }
+
     /// Runs one call; returns whether it was refused.
     fn step(&mut self, bytes: &mut Bytes<'_>) -> bool {
-        match bytes.byte() % 18 {
+        let op = bytes.byte() % 25;
+        if op >= 18 {
+            return self.queue_step(op, bytes);
+        }
+        match op {
             0 => {
                 let patch = self.patch(bytes);
                 self.store.write(patch).is_err()
@@ -291,6 +456,16 @@ impl Run {
     }
 }
 
+/// Runs `call`, which may panic on purpose, with libFuzzer's hook (which aborts the process on
+/// any panic, to report it) set aside meanwhile.
+fn expected_panic<T>(call: impl FnOnce() -> T) -> std::thread::Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = catch_unwind(AssertUnwindSafe(call));
+    std::panic::set_hook(hook);
+    result
+}
+
 fn store() -> Store {
     let mut store = Store::with_policies(Policies::new().version_field("Note", "v"));
     store
@@ -319,6 +494,9 @@ fn store() -> Store {
         })
         .expect("a fresh name");
     store
+        .register_updater("boom", |_, _| panic!("boom"))
+        .expect("a fresh name");
+    store
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -329,6 +507,8 @@ fuzz_target!(|data: &[u8]| {
         ids: Vec::new(),
         temps: Vec::new(),
         foreign: foreign_id,
+        start: Instant::now(),
+        elapsed: Duration::ZERO,
     };
     let mut bytes = Bytes(data);
     let mut steps = 0;
