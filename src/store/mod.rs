@@ -201,7 +201,8 @@ impl Store {
     }
 
     /// The keys whose view changed since `revision`, if `revision` is one of this store's recent
-    /// revisions (the last 64, fewer after changes of more than 65,536 keys in all); `None` if
+    /// revisions (the last 64, fewer after changes of more than 65,536 keys in all; none before
+    /// a single call that changed more than 65,536 keys, whose keys are not copied); `None` if
     /// it is older or not of this store's lineage. Keys may repeat.
     ///
     /// ```

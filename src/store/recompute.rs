@@ -184,10 +184,18 @@ impl Store {
         if !changes.is_empty() {
             let from = self.revision;
             self.revision = next_revision();
+            if changes.len() > RECENT_KEYS {
+                // Too many to remember: no revision before this one has a known change set
+                // (`changed_since` says `None`, and kept reads compare what they read). Not
+                // copying the keys spares this call O(n) and the next one dropping them.
+                self.recent.clear();
+                self.recent_keys = 0;
+                return;
+            }
             self.recent
                 .push_back((from, self.revision, Arc::from(changes.keys())));
             // Bounded in revisions and in keys, so a few huge writes cannot pin memory; the
-            // newest entry always stays.
+            // newest entry always stays (it holds at most RECENT_KEYS keys).
             self.recent_keys += changes.len();
             while self.recent.len() > 1
                 && (self.recent.len() > RECENT_REVISIONS || self.recent_keys > RECENT_KEYS)
