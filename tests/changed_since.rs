@@ -16,7 +16,10 @@ fn a_write_of_more_keys_than_kept_is_not_recorded() {
     let changes = store.write(big).unwrap();
     assert_eq!(changes.len(), 70_000);
     let after = store.revision();
-    assert!(store.changed_since(before).is_none(), "its keys were not kept");
+    assert!(
+        store.changed_since(before).is_none(),
+        "its keys were not kept"
+    );
     assert_eq!(store.changed_since(after).map(Iterator::count), Some(0));
     store.write(Patch::new().set("A:1", "x", 2)).unwrap();
     let since: Vec<&str> = store
