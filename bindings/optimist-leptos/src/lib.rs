@@ -7,10 +7,12 @@
 //!   lives, its data, loading, fetching and error as signals, a resource for `<Suspense>`;
 //! * [`use_entity`] / [`use_entity_fields`]: one entity of the merged view; [`use_fragment`]:
 //!   a GraphQL fragment on one entity, typed;
-//! * [`use_mutation`]: a function to fire, the latest mutation's status, error and
-//!   idempotency key; [`use_is_mutating`]: whether anything is pending.
+//! * [`use_mutation`]: a function to fire, the status, error and idempotency key of the latest
+//!   mutation it made (or of the one that was coalesced into); [`use_is_mutating`]: whether
+//!   anything is pending.
 //!
-//! Every signal is set only when what it shows changed. Every observer and watcher is removed
+//! Every signal is set only when what it shows changed, with the value the store's listener or
+//! watcher was handed inside the call that changed it. Every observer and watcher is removed
 //! when its component goes; a query's last observer leaving cancels its fetch in flight.
 //!
 //! The binding does no I/O: the app's `optimist::Driver` sends the fetches and mutations (on

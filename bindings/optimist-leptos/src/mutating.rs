@@ -7,8 +7,9 @@ use crate::context::use_client;
 use crate::entity::unwatch_on_cleanup;
 
 /// Whether any mutation is pending (queued, in flight or retrying) in the store, as a signal
-/// told only when it flips. A layer watcher notifies a trigger on every batch of layer events
-/// (inside the store call); the store is read when the signal is (a memo), outside that call.
+/// set only when it flips. The store's mutation watcher ([`optimist::Store::watch_mutations`])
+/// hands it the answer inside every call that changed a mutation's status; it never reads the
+/// store again.
 ///
 /// # Panics
 ///
@@ -33,18 +34,19 @@ use crate::entity::unwatch_on_cleanup;
 #[track_caller]
 pub fn use_is_mutating() -> Signal<bool> {
     let client = use_client();
-    let changed = ArcTrigger::new();
+    let saving = ArcRwSignal::new(false);
     let watch = {
-        let changed = changed.clone();
-        client
-            .lock()
-            .store_mut()
-            .watch_layers(move |_| changed.notify())
+        let told = saving.clone();
+        let mut client = client.lock();
+        let mut store = client.store_mut();
+        let watch = store.watch_mutations(move |changed| {
+            if told.get_untracked() != changed.is_mutating {
+                told.set(changed.is_mutating);
+            }
+        });
+        saving.set(store.is_mutating());
+        watch
     };
-    unwatch_on_cleanup(client.clone(), watch);
-    Memo::new(move |_| {
-        changed.track();
-        client.lock().store().is_mutating()
-    })
-    .into()
+    unwatch_on_cleanup(client, watch);
+    saving.into()
 }
