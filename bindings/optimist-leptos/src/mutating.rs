@@ -35,16 +35,23 @@ use crate::entity::unwatch_on_cleanup;
 pub fn use_is_mutating() -> Signal<bool> {
     let client = use_client();
     let saving = ArcRwSignal::new(false);
+    let show = {
+        let (saving, deliver) = (saving.clone(), client.deliver().clone());
+        move |now: bool| {
+            let saving = saving.clone();
+            deliver.run(move || {
+                if saving.get_untracked() != now {
+                    saving.set(now);
+                }
+            });
+        }
+    };
     let watch = {
-        let told = saving.clone();
-        let mut client = client.lock();
-        let mut store = client.store_mut();
-        let watch = store.watch_mutations(move |changed| {
-            if told.get_untracked() != changed.is_mutating {
-                told.set(changed.is_mutating);
-            }
-        });
-        saving.set(store.is_mutating());
+        let mut locked = client.lock();
+        let mut store = locked.store_mut();
+        let tell = show.clone();
+        let watch = store.watch_mutations(move |changed| tell(changed.is_mutating));
+        show(store.is_mutating());
         watch
     };
     unwatch_on_cleanup(client, watch);

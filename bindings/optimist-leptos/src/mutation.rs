@@ -2,8 +2,8 @@
 //! input and follows the latest one's record as it moves through the outbox.
 //!
 //! The store's mutation watcher runs inside the store call, under the app's lock, and is handed
-//! every status that call changed: it sets the handle's signals with them, and never reads the
-//! store (or locks the client) again.
+//! every status that call changed: it sets the handle's signals with them (where the context
+//! sets signals: see `crate::home`), and never reads the store (or locks the client) again.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -272,7 +272,7 @@ where
         id: ArcRwSignal::new(None),
     };
     let watch = {
-        let (follow, shown) = (follow.clone(), shown.clone());
+        let (follow, shown, deliver) = (follow.clone(), shown.clone(), client.deliver().clone());
         client.lock().store_mut().watch_mutations(move |told| {
             let mut follow = lock(&follow);
             let Some(id) = follow.id.filter(|_| !follow.making) else {
@@ -282,24 +282,25 @@ where
                 return;
             };
             follow.id = Some(now);
-            if now != id {
-                // Coalesced into a mutation made elsewhere (or by this handle's `mutate`, which
-                // is `making` then): its key is not told.
-                shown.followed(now, None);
+            if matches!(status, Some(None)) {
+                // Dismissed, here or anywhere: nothing to show.
+                follow.refused = None;
             }
-            match status {
-                Some(None) => {
-                    // Dismissed, here or anywhere: nothing to show.
-                    follow.refused = None;
-                    shown.status(None);
-                    shown.error(None);
+            let error = status
+                .as_ref()
+                .map(|status| error_of(&follow.refused, status.as_ref()));
+            let shown = shown.clone();
+            deliver.run(move || {
+                if now != id {
+                    // Coalesced into a mutation another handle or the app made (this handle's
+                    // own `mutate` shows its new mutation itself): its key is not told.
+                    shown.followed(now, None);
                 }
-                Some(Some(status)) => {
-                    shown.error(error_of(&follow.refused, Some(&status)));
-                    shown.status(Some(status));
+                if let (Some(status), Some(error)) = (status, error) {
+                    shown.error(error);
+                    shown.status(status);
                 }
-                None => {}
-            }
+            });
         })
     };
     unwatch_on_cleanup(client.clone(), watch);
@@ -391,18 +392,23 @@ impl<I: 'static, E: Clone + Send + Sync + 'static> UseMutation<I, E> {
             };
             // Still under the lock: in the store's order with what the watcher is told.
             let mut follow = lock(&inner.follow);
+            let shown = inner.shown.clone();
+            let deliver = inner.client.deliver();
             match made {
                 Ok((id, key, status)) => {
                     follow.id = Some(id);
                     follow.refused = None;
-                    inner.shown.followed(id, key);
-                    inner.shown.error(error_of(&None, status.as_ref()));
-                    inner.shown.status(status);
+                    deliver.run(move || {
+                        shown.followed(id, key);
+                        shown.error(error_of(&None, status.as_ref()));
+                        shown.status(status);
+                    });
                     Ok(id)
                 }
                 Err(error) => {
                     follow.refused = Some(error.clone());
-                    inner.shown.error(Some(error.clone()));
+                    let refused = error.clone();
+                    deliver.run(move || shown.error(Some(refused)));
                     Err(error)
                 }
             }
