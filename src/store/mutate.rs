@@ -320,10 +320,11 @@ impl Store {
                 })
             }
             Outcome::Rejected(message) => {
-                let changes = self.fail_now(id)?;
+                // The failure is restated with its message before the watchers are told.
+                let changed = self.remove_layer(id, LayerEvent::Failed)?;
                 self.mutations
                     .restate(id, failed(FailureKind::Rejected, message));
-                Ok(changes)
+                Ok(self.finish(changed, Vec::new()))
             }
             Outcome::Ambiguous(reason) => self.retry_later(id, reason, true, now),
             Outcome::NotSent(reason) => self.retry_later(id, reason, false, now),
@@ -370,7 +371,9 @@ impl Store {
             record.unsent = record.unsent.saturating_add(1);
         }
         if counted && !record.retry.allows(record.attempts) {
-            let changes = self.fail_now(id)?;
+            // Restated with its reason before the watchers are told (as a rejection).
+            self.drain_abandoned();
+            let changed = self.remove_layer(id, LayerEvent::Failed)?;
             self.mutations.restate(
                 id,
                 MutationStatus::Failed(Failure {
@@ -378,7 +381,7 @@ impl Store {
                     message: reason,
                 }),
             );
-            return Ok(changes);
+            return Ok(self.finish(changed, Vec::new()));
         }
         let waits = record.attempts.saturating_add(record.unsent).max(1);
         record.retry_at = Some(not_before(

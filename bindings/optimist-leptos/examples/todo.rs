@@ -18,11 +18,11 @@ mod screen;
 
 use flows::{FlowError, World};
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), FlowError> {
-    // One thread, as in a browser: the server, the client's driver and the screen's effects
-    // (this thread's LocalSet) take turns, so every listener sets its signal on the thread
-    // Leptos reads it on.
+    // The server and the client's driver run on tokio's worker threads; the screen's effects
+    // on this thread's LocalSet. The screen is mounted with `provide_threaded_client`: what
+    // the driver tells the hooks on a worker thread is handed to this one and set here.
     any_spawner::Executor::init_tokio().map_err(|error| FlowError(error.to_string()))?;
     let local = tokio::task::LocalSet::new();
     local

@@ -88,17 +88,23 @@ fn watch(
     let client = use_client();
     let key = key.into_key()?;
     let shown = ArcRwSignal::new(None);
-    let told = shown.clone();
-    let tell = move |entity: Option<&Entity>| told.set(entity.cloned());
+    let tell = {
+        let (shown, deliver) = (shown.clone(), client.deliver().clone());
+        move |entity: Option<&Entity>| {
+            let (shown, entity) = (shown.clone(), entity.cloned());
+            deliver.run(move || shown.set(entity));
+        }
+    };
     let id = {
-        let mut client = client.lock();
-        let mut store = client.store_mut();
+        let mut locked = client.lock();
+        let mut store = locked.store_mut();
         let id = match fields {
             None => store.watch_entity(&key, tell)?,
             Some(fields) => store.watch_fields(&key, fields, tell)?,
         };
         let now = store.resolve(key.as_str()).unwrap_or(&key);
-        shown.set(store.get(now).cloned());
+        let (shown, entity) = (shown.clone(), store.get(now).cloned());
+        client.deliver().run(move || shown.set(entity));
         id
     };
     unwatch_on_cleanup(client, id);

@@ -58,14 +58,19 @@ where
 {
     let client = use_client();
     let shown = ArcRwSignal::new(None);
-    let told = shown.clone();
+    let tell = {
+        let (shown, deliver) = (shown.clone(), client.deliver().clone());
+        move |result: &QueryResult| {
+            let (shown, typed) = (shown.clone(), typed(result));
+            deliver.run(move || shown.set(Some(typed)));
+        }
+    };
     let id = {
-        let mut client = client.lock();
-        let mut store = client.store_mut();
-        let id = store.watch_fragment(doc, fragment, key, variables, move |result| {
-            told.set(Some(typed(result)));
-        })?;
-        shown.set(store.watched(id).map(typed));
+        let mut locked = client.lock();
+        let mut store = locked.store_mut();
+        let id = store.watch_fragment(doc, fragment, key, variables, tell)?;
+        let (shown, now) = (shown.clone(), store.watched(id).map(typed));
+        client.deliver().run(move || shown.set(now));
         id
     };
     unwatch_on_cleanup(client, id);

@@ -7,16 +7,22 @@
 //!   lives, its data, loading, fetching and error as signals, a resource for `<Suspense>`;
 //! * [`use_entity`] / [`use_entity_fields`]: one entity of the merged view; [`use_fragment`]:
 //!   a GraphQL fragment on one entity, typed;
-//! * [`use_mutation`]: a function to fire, the latest mutation's status, error and
-//!   idempotency key; [`use_is_mutating`]: whether anything is pending.
+//! * [`use_mutation`]: a function to fire, the status, error and idempotency key of the latest
+//!   mutation it made (or of the one that was coalesced into); [`use_is_mutating`]: whether
+//!   anything is pending.
 //!
-//! Every signal is set only when what it shows changed. Every observer and watcher is removed
+//! Every signal is set only when what it shows changed, with the value the store's listener or
+//! watcher was handed inside the call that changed it. Every observer and watcher is removed
 //! when its component goes; a query's last observer leaving cancels its fetch in flight.
 //!
 //! The binding does no I/O: the app's `optimist::Driver` sends the fetches and mutations (on
 //! native, `Driver::run` on tokio; in a browser, `Driver::run_with` with the browser's timer,
 //! spawned with `leptos::task::spawn_local`), or the app's own loop over
-//! [`optimist::Client::next_fetch`] and [`optimist::Store::next_to_send`].
+//! [`optimist::Client::next_fetch`] and [`optimist::Store::next_to_send`]. When that I/O calls
+//! the client from other threads than the components' (a multi-thread tokio runtime), provide
+//! it with [`provide_threaded_client`]: what those threads tell the hooks is set on the
+//! components' thread (reactive_graph 0.2's memos can keep a stale value when a source is set
+//! from another thread while they compute).
 //!
 //! ```
 //! use leptos::prelude::*;
@@ -53,13 +59,16 @@ mod context;
 mod entity;
 #[cfg(feature = "graphql")]
 mod fragment;
+mod home;
 mod key;
 mod mutating;
 mod mutation;
 mod query;
 mod suspense;
 
-pub use context::{SharedClient, provide_client, try_use_client, use_client};
+pub use context::{
+    SharedClient, provide_client, provide_threaded_client, try_use_client, use_client,
+};
 pub use entity::{use_entity, use_entity_fields};
 #[cfg(feature = "graphql")]
 pub use fragment::use_fragment;

@@ -7,8 +7,9 @@ use crate::context::use_client;
 use crate::entity::unwatch_on_cleanup;
 
 /// Whether any mutation is pending (queued, in flight or retrying) in the store, as a signal
-/// told only when it flips. A layer watcher notifies a trigger on every batch of layer events
-/// (inside the store call); the store is read when the signal is (a memo), outside that call.
+/// set only when it flips. The store's mutation watcher ([`optimist::Store::watch_mutations`])
+/// hands it the answer inside every call that changed a mutation's status; it never reads the
+/// store again.
 ///
 /// # Panics
 ///
@@ -33,18 +34,26 @@ use crate::entity::unwatch_on_cleanup;
 #[track_caller]
 pub fn use_is_mutating() -> Signal<bool> {
     let client = use_client();
-    let changed = ArcTrigger::new();
-    let watch = {
-        let changed = changed.clone();
-        client
-            .lock()
-            .store_mut()
-            .watch_layers(move |_| changed.notify())
+    let saving = ArcRwSignal::new(false);
+    let show = {
+        let (saving, deliver) = (saving.clone(), client.deliver().clone());
+        move |now: bool| {
+            let saving = saving.clone();
+            deliver.run(move || {
+                if saving.get_untracked() != now {
+                    saving.set(now);
+                }
+            });
+        }
     };
-    unwatch_on_cleanup(client.clone(), watch);
-    Memo::new(move |_| {
-        changed.track();
-        client.lock().store().is_mutating()
-    })
-    .into()
+    let watch = {
+        let mut locked = client.lock();
+        let mut store = locked.store_mut();
+        let tell = show.clone();
+        let watch = store.watch_mutations(move |changed| tell(changed.is_mutating));
+        show(store.is_mutating());
+        watch
+    };
+    unwatch_on_cleanup(client, watch);
+    saving.into()
 }

@@ -110,30 +110,34 @@ pub fn use_query(key: impl KeySource, options: QueryOptions) -> UseQuery {
     let key = ArcMemo::new(move |_| key.key());
     let state = ArcRwSignal::new(QueryState::default());
     let waiters = Waiters::default();
-    let listener = {
-        let state = state.clone();
-        let waiters = waiters.clone();
-        move |shown: &QueryState| {
-            state.set(shown.clone());
-            waiters.wake();
+    // Sets the state and wakes the resources waiting for data, where the context sets signals.
+    let show = {
+        let (state, waiters, deliver) = (state.clone(), waiters.clone(), client.deliver().clone());
+        move |shown: QueryState| {
+            let (state, waiters) = (state.clone(), waiters.clone());
+            deliver.run(move || {
+                state.set(shown);
+                waiters.wake();
+            });
         }
     };
-    let observed = client
-        .lock()
-        .observe(key.get_untracked(), options, Instant::now(), listener);
-    state.set(observed.state);
-    let observer = observed.observer;
-    let query = Arc::new(std::sync::Mutex::new(observed.query));
+    let observed = {
+        let tell = show.clone();
+        let mut locked = client.lock();
+        let observed = locked.observe(key.get_untracked(), options, Instant::now(), move |shown| {
+            tell(shown.clone())
+        });
+        // Under the lock: in order with what the listener is told by the next calls.
+        show(observed.state);
+        (observed.observer, observed.query)
+    };
+    let (observer, query) = observed;
+    let query = Arc::new(std::sync::Mutex::new(query));
 
     // A new key moves the observer (the effect's first run is the key just observed). What
     // the moved observer shows first is returned by the switch, not told to the listener.
     if !fixed {
-        let (client, query, state, waiters) = (
-            client.clone(),
-            query.clone(),
-            state.clone(),
-            waiters.clone(),
-        );
+        let (client, query) = (client.clone(), query.clone());
         let key = key.clone();
         Effect::watch(
             move || key.get(),
@@ -141,11 +145,10 @@ pub fn use_query(key: impl KeySource, options: QueryOptions) -> UseQuery {
                 if !previous.is_some_and(|previous| previous != key) {
                     return;
                 }
-                let moved = client.lock().switch(observer, key.clone(), Instant::now());
-                if let Ok(moved) = moved {
+                let mut locked = client.lock();
+                if let Ok(moved) = locked.switch(observer, key.clone(), Instant::now()) {
                     *lock(&query) = moved.query;
-                    state.set(moved.state);
-                    waiters.wake();
+                    show(moved.state);
                 }
             },
             false,

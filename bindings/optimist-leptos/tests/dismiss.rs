@@ -103,3 +103,65 @@ fn a_failure_stays_until_dismissed() {
         root.cleanup();
     });
 }
+
+/// A failure dismissed through the store (the app's list of failures, another handle), not
+/// the handle: the handle learns it inside that call, and its error component renders once.
+#[test]
+fn a_dismiss_through_the_store_clears_the_handles_error() {
+    run(|| async {
+        let client = client();
+        let renders = Renders::default();
+        let root = Owner::new();
+        root.set();
+        provide_client(client.clone());
+        let (_component, delete) = mount(|| {
+            let delete = use_mutation(|_: &mut Store, id: i64| {
+                Mutation::new("delete", Patch::new().delete(format!("Todo:{id}").as_str()))
+            });
+            renders.component("error", move || match delete.error.get() {
+                None => "".into(),
+                Some(error) => format!("<p class=error>{error}</p>"),
+            });
+            delete
+        });
+        settle().await;
+        let id = delete.mutate(1).unwrap();
+        let now = Instant::now();
+        client
+            .lock()
+            .unwrap()
+            .store_mut()
+            .next_to_send(now)
+            .unwrap();
+        client
+            .lock()
+            .unwrap()
+            .store_mut()
+            .report(id, Outcome::Rejected("403: not yours".into()), now)
+            .unwrap();
+        settle().await;
+        assert!(delete.error.get_untracked().is_some());
+
+        let failed: Vec<_> = client
+            .lock()
+            .unwrap()
+            .store()
+            .failed_mutations()
+            .map(|m| m.id())
+            .collect();
+        assert_eq!(failed, [id]);
+        assert!(client.lock().unwrap().store_mut().dismiss(id));
+        assert_eq!(
+            (delete.status.get_untracked(), delete.error.get_untracked()),
+            (None, None),
+            "cleared inside the dismiss"
+        );
+        settle().await;
+        assert_eq!(
+            renders.of("error"),
+            ["", "<p class=error>rejected: 403: not yours</p>", ""]
+        );
+        assert!(!delete.dismiss(), "nothing left to dismiss");
+        root.cleanup();
+    });
+}

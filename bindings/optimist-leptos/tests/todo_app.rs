@@ -13,10 +13,11 @@ use std::sync::Once;
 
 use flows::World;
 
-/// Runs one flow on a fresh world, on one thread: the server, the client's driver and the
-/// screen's effects (a LocalSet) share the test's current-thread runtime, as a browser app's
-/// loop shares its page's thread. On failure the timeline (every step's page) is in the
-/// panic message.
+/// Runs one flow on a fresh world: the server and the client's driver on a multi-thread
+/// runtime's two workers, the screen's effects on the test's thread (a LocalSet), the screen
+/// mounted with `provide_threaded_client`, so what the driver tells the hooks on a worker is
+/// set on the test's thread. On failure the timeline (every step's page) is in the panic
+/// message.
 async fn flow<F>(run: F)
 where
     F: AsyncFnOnce(&mut World) -> Result<(), flows::FlowError>,
@@ -39,33 +40,33 @@ where
         .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create() {
     flow(async |world| world.create().await).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn toggle() {
     flow(async |world| world.toggle().await).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_renames() {
     flow(async |world| world.two_renames().await).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_delete() {
     flow(async |world| world.failed_delete().await).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn version_conflict() {
     flow(async |world| world.version_conflict().await).await;
 }
 
 /// All the flows one after the other on one server, as the example runs them.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_flow_in_sequence() {
     flow(async |world| world.every_flow().await).await;
 }

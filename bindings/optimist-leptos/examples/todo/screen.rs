@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use leptos::prelude::*;
 use optimist::{Key, MutationStatus, Store, Value};
 use optimist_leptos::{
-    UseMutation, provide_client, use_entity_fields, use_is_mutating, use_mutation, use_query,
+    UseMutation, provide_threaded_client, use_entity_fields, use_is_mutating, use_mutation,
+    use_query,
 };
 use todo_client::{list_options, list_query, mutations, status_text};
 
@@ -59,12 +60,14 @@ pub struct Screen {
 }
 
 impl Screen {
-    /// Mounts the screen over the app's shared client.
+    /// Mounts the screen over the app's shared client, on this thread (a `LocalSet`'s): the
+    /// client's driver runs on other threads, and what it tells the hooks is handed to this
+    /// one ([`provide_threaded_client`]).
     pub fn mount(client: Arc<Mutex<optimist::Client>>) -> Screen {
         let root = Owner::new();
         let rendered = Rendered::default();
         let (add, delete) = root.with(|| {
-            provide_client(client);
+            provide_threaded_client(client);
             header(&rendered);
             let add = new_todo(&rendered);
             let delete = use_mutation(|_: &mut Store, key: Key| mutations::delete(&key));
