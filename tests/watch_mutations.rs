@@ -61,7 +61,8 @@ fn a_mutation_is_followed_from_made_to_dismissed() {
         .unwrap();
     let told = take(&log);
     assert!(
-        matches!(told[..], [(ref changed, false)] if matches!(changed[..], [(i, Some(MutationStatus::Failed(_)))] if i == id))
+        matches!(told[..], [(ref changed, false)] if matches!(changed[..], [(i, Some(MutationStatus::Failed(ref failure)))] if i == id && &*failure.message == "no")),
+        "told failed with its message: {told:?}"
     );
     assert!(store.dismiss(id));
     assert_eq!(take(&log), [(vec![(id, None)], false)]);
