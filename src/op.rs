@@ -282,9 +282,21 @@ pub fn apply<'a>(
     ops: impl IntoIterator<Item = &'a Op>,
     updaters: &Updaters,
 ) -> Option<Entity> {
+    apply_versioned(entity, ops, updaters, None)
+}
+
+/// [`apply`] to an entity of a versioned type (`version`: its version field): an updater whose
+/// result holds something other than a version there changes nothing (the store lets no
+/// invalid version in, and an updater's result is the one value no patch check sees).
+pub(crate) fn apply_versioned<'a>(
+    entity: Option<&Entity>,
+    ops: impl IntoIterator<Item = &'a Op>,
+    updaters: &Updaters,
+    version: Option<&str>,
+) -> Option<Entity> {
     let mut state = State::Frozen(entity.cloned());
     for op in ops {
-        state.apply(op, updaters);
+        state.apply(op, updaters, version);
     }
     state.finish()
 }
@@ -329,7 +341,7 @@ impl State {
         !matches!(self, State::Frozen(None))
     }
 
-    fn apply(&mut self, op: &Op, updaters: &Updaters) {
+    fn apply(&mut self, op: &Op, updaters: &Updaters, version: Option<&str>) {
         match op {
             Op::Write(written) => match self {
                 State::Frozen(None) => *self = State::Frozen(Some(written.clone())),
@@ -432,6 +444,15 @@ impl State {
                 let current = std::mem::replace(self, State::Frozen(None)).finish();
                 let result = catch_unwind(AssertUnwindSafe(|| updater(current.as_ref(), args)));
                 match result {
+                    Ok(Some(entity))
+                        if version
+                            .and_then(|field| entity.get(field))
+                            .is_some_and(|value| {
+                                crate::version::Version::parse(value).is_err()
+                            }) =>
+                    {
+                        *self = State::Frozen(current);
+                    }
                     Ok(entity) => *self = State::Frozen(entity),
                     // Marked, so the store call that ran it knows to put itself back.
                     Err(payload) => resume_unwind(Box::new(UpdaterPanic(payload))),

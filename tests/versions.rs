@@ -207,3 +207,68 @@ fn unversioned_types_keep_arrival_order() {
         .unwrap();
     assert_eq!(store.get_field("User:1", "name"), Some(&Value::from("old")));
 }
+
+/// An updater's result is the one value no patch check sees: on a versioned type, a result
+/// whose version field holds no version changes nothing (issue 27), wherever it is applied
+/// (a push, a write into base, the fold into base), and the store still saves and loads.
+#[test]
+fn an_updater_cannot_write_an_invalid_version() {
+    let mut store = Store::with_policies(Policies::new().version_field("Todo", "version"));
+    store
+        .register_updater("stamp", |entity, args| {
+            Some(
+                entity
+                    .cloned()
+                    .unwrap_or_default()
+                    .with("version", args.clone()),
+            )
+        })
+        .unwrap();
+    store
+        .write(
+            Patch::new()
+                .set("Todo:1", "version", 1)
+                .set("Todo:1", "title", "a"),
+        )
+        .unwrap();
+    let before = store.get("Todo:1").cloned();
+    let (bad, _) = store
+        .push(
+            "stamp",
+            Patch::new().update("Todo:1", "stamp", "2026-13-45T99:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(
+        store.get("Todo:1").cloned(),
+        before,
+        "the bad stamp changed nothing"
+    );
+    store
+        .write(Patch::new().update("Todo:1", "stamp", true))
+        .unwrap();
+    assert_eq!(store.get_confirmed("Todo:1").cloned(), before);
+    store.promote(bad).unwrap();
+    assert_eq!(
+        store.get_confirmed("Todo:1").cloned(),
+        before,
+        "nor folded into base"
+    );
+    // A valid version goes through.
+    store
+        .push("stamp", Patch::new().update("Todo:1", "stamp", 2))
+        .unwrap();
+    assert_eq!(store.get_field("Todo:1", "version"), Some(&Value::from(2)));
+    let mut loaded = Store::with_policies(Policies::new().version_field("Todo", "version"));
+    loaded
+        .register_updater("stamp", |entity, args| {
+            Some(
+                entity
+                    .cloned()
+                    .unwrap_or_default()
+                    .with("version", args.clone()),
+            )
+        })
+        .unwrap();
+    loaded.load_json(&store.save_json().unwrap()).unwrap();
+    assert!(loaded == store, "saves and loads");
+}

@@ -36,7 +36,7 @@ use crate::key::Key;
 use crate::layer::{LayerId, LayerInfo, Stack};
 use crate::mutation::RetryPolicy;
 use crate::mutation::records::Records;
-use crate::op::{DuplicateUpdater, Updaters, apply};
+use crate::op::{DuplicateUpdater, Updaters, apply_versioned};
 use crate::patch::{OpsByKey, Patch, PatchError};
 use crate::policy::Policies;
 use crate::stale::Marks;
@@ -273,6 +273,10 @@ impl Store {
     /// updaters pays nothing. (A watcher, by contrast, runs once the call is applied: its
     /// panic leaves the call applied in full; see [`watch_entity`](Store::watch_entity).)
     ///
+    /// On a versioned type ([`Policies::version_field`]), an updater whose result holds
+    /// something other than a version in the version field changes nothing: the store lets no
+    /// invalid version in, and a patch's checks cannot see what an updater will return.
+    ///
     /// ```
     /// use optimist::{Patch, Store, Value};
     ///
@@ -468,7 +472,8 @@ impl Store {
                 ignored.push(key.clone());
                 continue;
             }
-            let written = apply(old, key_ops, &self.updaters);
+            let version = self.policies.version_field_of_key(key).map(|f| f.as_str());
+            let written = apply_versioned(old, key_ops, &self.updaters, version);
             self.stale.clear_written(key, key_ops, u64::MAX);
             if self.stack.touching(key).is_empty() {
                 // No layer touches the key: its view is base, before and after.
@@ -505,7 +510,8 @@ impl Store {
                     (base, Some(base.is_some()))
                 }
             };
-            let after = apply(before, key_ops, &self.updaters);
+            let version = self.policies.version_field_of_key(key).map(|f| f.as_str());
+            let after = apply_versioned(before, key_ops, &self.updaters, version);
             record(&mut changes, key, before, after.as_ref());
             updates.push((key.clone(), after, in_base));
         }

@@ -12,7 +12,7 @@ use crate::changes::{Changed, Changes, LayerEvent, record};
 use crate::entity::Entity;
 use crate::key::Key;
 use crate::layer::{LayerError, LayerId, LayerInfo, LayerState, Slot};
-use crate::op::apply;
+use crate::op::{apply, apply_versioned};
 use crate::version;
 use crate::view::Map;
 
@@ -82,7 +82,7 @@ impl Store {
                 probed |= Some(slot) == probe;
                 continue;
             }
-            entity = apply(entity.as_ref(), ops, &self.updaters);
+            entity = apply_versioned(entity.as_ref(), ops, &self.updaters, Some(field));
         }
         (entity, probed, in_base)
     }
@@ -234,7 +234,8 @@ impl Store {
                 // Left out in the view already (the fold applies the same rule), and reported by
                 // the call that wrote it if it was stale then.
                 if !stale {
-                    let folded = apply(self.base.get(key), ops, &self.updaters);
+                    let version = self.policies.version_field_of_key(key).map(|f| f.as_str());
+                    let folded = apply_versioned(self.base.get(key), ops, &self.updaters, version);
                     self.stale.clear_written(key, ops, answered);
                     self.set_base(key, folded);
                 }
