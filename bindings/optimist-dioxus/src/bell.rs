@@ -1,7 +1,7 @@
-//! A bell a store callback rings and a Dioxus task awaits: how a value that only a later read
-//! of the store can give (a mutation's status, whether any is pending) leaves the store call
-//! that announced it. Ringing is all a callback may do under the app's lock; the task reads
-//! the store once the call is over, on the UI's thread, outside every render.
+//! A bell a store callback rings and a Dioxus task awaits: how a suspended component learns
+//! that its query has settled (the query's listener rings it inside the client call that
+//! settled it; the task the `SuspenseBoundary` waits on ends then). Ringing is all a callback
+//! may do under the app's lock.
 //!
 //! No channel crate: a flag and a waker behind a mutex, as small as it gets, and the same on
 //! every executor Dioxus runs on (wasm32 included).
@@ -21,8 +21,6 @@ struct Inner {
     rung: bool,
     /// The task waiting, to wake when rung.
     waiter: Option<Waker>,
-    /// No ring will come any more (the bell's owner left): the wait ends.
-    closed: bool,
 }
 
 impl Bell {
@@ -39,15 +37,6 @@ impl Bell {
         }
     }
 
-    /// Ends every wait for good: `rung` answers `false` from now on.
-    pub(crate) fn close(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .closed = true;
-        self.ring();
-    }
-
     /// Forgets a ring no wait heard yet.
     pub(crate) fn reset(&self) {
         self.inner
@@ -56,14 +45,13 @@ impl Bell {
             .rung = false;
     }
 
-    /// Waits until rung since the last wait ended (`true`), or closed (`false`).
-    pub(crate) async fn rung(&self) -> bool {
+    /// Waits until rung since the last wait ended. (A component that leaves drops its tasks,
+    /// and the wait with them.)
+    pub(crate) async fn rung(&self) {
         poll_fn(|cx| {
             let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-            if inner.closed {
-                Poll::Ready(false)
-            } else if std::mem::take(&mut inner.rung) {
-                Poll::Ready(true)
+            if std::mem::take(&mut inner.rung) {
+                Poll::Ready(())
             } else {
                 inner.waiter = Some(cx.waker().clone());
                 Poll::Pending

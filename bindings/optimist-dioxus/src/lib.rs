@@ -13,16 +13,18 @@
 //!   typed GraphQL fragment on one, as a signal written only when it changed (a pending guess,
 //!   its failure, a server write).
 //! * [`use_mutation`]: a function to fire, and the mutation's status, error and idempotency
-//!   key as signals, following the store's layer events until the failure is dismissed;
-//!   [`use_is_mutating`]: whether anything is still being saved.
+//!   key as signals, following its record (into the mutation it was merged into, if
+//!   coalesced) until it is dismissed, here or anywhere; [`use_is_mutating`]: whether anything
+//!   is still being saved. Both follow the store's mutation watcher.
 //!
 //! # Model
 //!
 //! The store calls the hooks' callbacks inside the call that changed what they watch, under
-//! the app's lock, maybe on the I/O thread: a callback only writes a thread-safe signal
-//! ([`SyncReadSignal`]), and only when the value changed, so Dioxus re-renders exactly the
-//! components that read it. What a callback cannot be told (a mutation's new status comes as a
-//! bare layer event) is read by a task of the component once the call is over.
+//! the app's lock, maybe on the I/O thread, and hands each what it shows (an entity, a
+//! fragment's data, a query's state, a mutation's status): a callback only writes a
+//! thread-safe signal ([`SyncReadSignal`]), and only when the value changed, so Dioxus
+//! re-renders exactly the components that read it, a mutation's status in the same render as
+//! the data its call changed.
 //!
 //! The hooks do no I/O: the app's loop sends what [`optimist::Client::next_fetch`] and
 //! [`optimist::Store::next_to_send`] hand out and reports the answers (on native, the core's
@@ -79,9 +81,9 @@ mod fragment;
 mod mutating;
 mod mutation;
 mod query;
-mod refresh;
 mod signals;
 mod suspense;
+mod watch;
 
 pub use context::{
     SharedClient, lock, provide_client, shared, try_use_client, use_client, use_client_provider,

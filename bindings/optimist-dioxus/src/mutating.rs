@@ -1,17 +1,16 @@
 //! Whether any mutation is pending: the store's `is_mutating`, as a signal (TanStack Query's
 //! `useIsMutating`, as a yes or no).
 
-use optimist::Store;
+use optimist::MutationsChanged;
 
-use dioxus_core::use_hook;
-
-use crate::context::{lock, use_client};
-use crate::refresh::{settles, use_refresh};
+use crate::context::use_client;
 use crate::signals::{SyncReadSignal, pair, set_if_changed};
+use crate::watch::use_mutations_watcher;
 
 /// Whether any mutation is pending (queued, in flight or retrying): a "saving…" indicator.
-/// Re-read after every store call that made or settled a mutation; written only when it
-/// changed.
+/// Written inside the store call that made the first pending mutation or settled the last one
+/// (the store's mutation watcher hands the answer over), so it shows in the same render as the
+/// data that call changed; written only when it changed.
 ///
 /// # Panics
 ///
@@ -32,16 +31,18 @@ use crate::signals::{SyncReadSignal, pair, set_if_changed};
 /// dom.rebuild_in_place();
 /// assert_eq!(dioxus_ssr::render(&dom), "saved");
 /// let (id, _) = lock(&client).store_mut().push("save", Patch::new().set("A:1", "x", 1))?;
-/// dom.process_events(); // the hook's task reads the store
 /// dom.render_immediate(&mut dioxus::core::NoOpMutations);
 /// assert_eq!(dioxus_ssr::render(&dom), "saving");
+/// lock(&client).store_mut().fail(id)?;
+/// dom.render_immediate(&mut dioxus::core::NoOpMutations);
+/// assert_eq!(dioxus_ssr::render(&dom), "saved");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn use_is_mutating() -> SyncReadSignal<bool> {
     let client = use_client();
-    let (signal, view) = use_hook(|| pair(lock(&client).store().is_mutating()));
-    use_refresh(&client, settles, move |store: &Store| {
-        set_if_changed(signal, store.is_mutating());
-    });
-    view
+    use_mutations_watcher(&client, |store| {
+        let (signal, view) = pair(store.is_mutating());
+        let callback = move |told: &MutationsChanged| set_if_changed(signal, told.is_mutating);
+        (view, callback)
+    })
 }

@@ -1,6 +1,7 @@
 //! Mutations: a handle that builds a mutation from the component's input, makes it in the
 //! store (its guess shows at once, its record joins the outbox), and follows the record's
-//! status through the store's layer events until the app dismisses it.
+//! status through the store's mutation watcher, which hands each new status over inside the
+//! call that made it, until the record is dismissed.
 //!
 //! The store sends nothing: the app's I/O loop takes each mutation with `next_to_send` and
 //! reports how it went; the handle only shows where it stands.
@@ -9,13 +10,17 @@ use std::convert::Infallible;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dioxus_core::use_hook;
+use dioxus_core::spawn;
 use dioxus_signals::{CopyValue, ReadableExt, SyncSignal};
-use optimist::{Failure, LayerId, Mutation, MutationStatus, PatchError, Store};
+use optimist::{
+    Client, Failure, FailureKind, LayerId, Mutation, MutationStatus, MutationsChanged, PatchError,
+    Store,
+};
 
+use crate::bell::Bell;
 use crate::context::{SharedClient, lock, use_client};
-use crate::refresh::{names, use_refresh};
 use crate::signals::{SyncReadSignal, pair, set, set_if_changed};
+use crate::watch::use_mutations_watcher;
 
 /// What a builder given to [`use_mutation`] returns: a [`Mutation`], or a `Result` of one
 /// (the builder may refuse the input, or fail to make a temporary key).
@@ -77,18 +82,32 @@ impl<E: fmt::Display> fmt::Display for MutateError<E> {
 impl<E: fmt::Debug + fmt::Display> std::error::Error for MutateError<E> {}
 
 /// What [`use_mutation`] gives: a function to fire ([`mutate`](UseMutation::mutate)) and the
-/// last mutation's state as signals. `Copy`: move it into event handlers freely.
+/// state of the mutation it follows as signals. `Copy`: move it into event handlers freely.
 ///
 /// The signals follow the mutation made last: a second `mutate` while the first is pending
-/// moves the handle to the second (the first goes on in the store, shown by the data).
+/// moves the handle to the second (the first goes on in the store, shown by the data). A
+/// mutation merged into a later one of its scope ([`Mutation::coalesce`]) is followed into
+/// that one: its request is the one sent, so its status is the one that tells whether the
+/// value was saved.
 pub struct UseMutation<I: 'static, E: 'static = Infallible> {
-    /// The last mutation's status: `Queued`, `InFlight`, `Retrying`, `Committed`, `Failed`
-    /// (kept until [`dismiss`](UseMutation::dismiss)ed), `Coalesced` or `Abandoned`; `None`
-    /// before the first, after a refused one and after `dismiss`.
+    /// The followed mutation's status: `Queued`, `InFlight`, `Retrying`, `Committed`, `Failed`
+    /// (kept until dismissed, here or anywhere else: [`Store::dismiss`]) or `Abandoned`;
+    /// `None` before the first, after a refused one and after a dismiss. Written inside the
+    /// store call that changed it, so it shows in the same render as the data that call
+    /// changed. (`Coalesced` shows only if the store ever merged it into a mutation it did not
+    /// tell of in the same call; it always does.)
     pub status: SyncReadSignal<Option<MutationStatus>>,
-    /// Why the last mutation did not go through: refused when made, or failed later.
+    /// Why the followed mutation did not go through: refused when made, or failed later
+    /// (until dismissed). A server's rejection, or retries run out, is written at once as a
+    /// bare `rejected`; its message and kind follow once the store call is over (optimist
+    /// 0.1's `report` records them after telling watchers): a task of the component reads the
+    /// record, and Dioxus runs a component's woken task before re-rendering it, so the
+    /// render that shows the failure normally shows the message.
     pub error: SyncReadSignal<Option<MutateError<E>>>,
-    /// The last mutation's idempotency key (sent with every attempt).
+    /// The idempotency key of the followed mutation, when this handle made it (sent with every
+    /// attempt). `None` after its mutation was merged into one made elsewhere (another
+    /// handle, or the app's code): the store's mutation watcher is not told keys; read it with
+    /// [`id`](UseMutation::id) and [`Store::mutation`].
     pub idempotency_key: SyncReadSignal<Option<Arc<str>>>,
     handle: CopyValue<Handle<I, E>>,
 }
@@ -113,18 +132,39 @@ type Build<I, E> = Box<dyn Fn(&mut Store, I) -> Result<Mutation, E>>;
 struct Handle<I: 'static, E: 'static> {
     client: SharedClient,
     build: Build<I, E>,
-    /// The mutation followed (read by the layer watcher, inside store calls).
+    shown: Shown<E>,
+}
+
+/// What the handle follows and its signals: shared with its mutation watcher, which writes
+/// them inside store calls (on any thread).
+struct Shown<E: 'static> {
+    /// The mutation followed. Locked after the client, never held across a store call (the
+    /// watcher locks it inside them).
     current: Arc<Mutex<Option<LayerId>>>,
     status: SyncSignal<Option<MutationStatus>>,
     error: SyncSignal<Option<MutateError<E>>>,
     idempotency_key: SyncSignal<Option<Arc<str>>>,
+    /// Rung when the watcher was told a failure the store may not have written in full yet
+    /// (see [`placeholder`]): a task of the component reads the record once the call is over.
+    recheck: Bell,
+}
+
+impl<E> Clone for Shown<E> {
+    fn clone(&self) -> Self {
+        Shown {
+            current: self.current.clone(),
+            recheck: self.recheck.clone(),
+            ..*self
+        }
+    }
 }
 
 /// A mutation to fire from the component (TanStack Query's and dioxus-query's
 /// `use_mutation`): `build` turns the input into a [`Mutation`] (its guess, request data,
 /// scope), with the store at hand for temporary keys and current values; `mutate(input)`
-/// makes it, and the handle's signals follow its record (the store's layer events), until a
-/// failure is [`dismiss`](UseMutation::dismiss)ed.
+/// makes it, and the handle's signals follow its record (the store's mutation watcher,
+/// [`Store::watch_mutations`]), written inside the store call that changed it, until it is
+/// dismissed (by [`dismiss`](UseMutation::dismiss) or any [`Store::dismiss`]).
 ///
 /// `build` runs inside the client's lock: it must not lock the client itself.
 ///
@@ -134,25 +174,35 @@ struct Handle<I: 'static, E: 'static> {
 ///
 /// ```
 /// use dioxus::prelude::*;
-/// use optimist::{Client, Mutation, Patch, Store};
-/// use optimist_dioxus::{shared, use_mutation};
+/// use optimist::{Client, Instant, Mutation, Outcome, Patch, Store};
+/// use optimist_dioxus::{lock, shared, use_mutation};
 ///
 /// fn Tick() -> Element {
 ///     let tick = use_mutation(|_store: &mut Store, done: bool| {
 ///         Mutation::new("tick", Patch::new().set("Todo:1", "done", done))
 ///     });
+///     // A click, made here on mount (a button's `onclick` calls the same).
+///     use_hook(|| tick.mutate(true).ok());
 ///     let status = match &*tick.status.read() {
 ///         Some(status) => format!("{status:?}"),
 ///         None => "idle".into(),
 ///     };
 ///     rsx! { button { onclick: move |_| { let _ = tick.mutate(true); }, "{status}" } }
 /// }
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+///
 /// let client = shared(Client::new(Store::new()));
 /// let mut dom = VirtualDom::new(Tick).with_root_context(client.clone());
 /// dom.rebuild_in_place();
-/// assert!(dioxus_ssr::render(&dom).contains("idle"));
-/// # Ok(()) }
+/// assert_eq!(dioxus_ssr::render(&dom), "<button>Queued</button>");
+///
+/// // The app's I/O loop sends it, and the server accepts it: each shows at the next render.
+/// let sent = lock(&client).store_mut().next_to_send(Instant::now()).expect("queued");
+/// dom.render_immediate(&mut dioxus::core::NoOpMutations);
+/// assert_eq!(dioxus_ssr::render(&dom), "<button>InFlight { attempt: 1 }</button>");
+/// lock(&client).store_mut().report(sent.id, Outcome::promote(), Instant::now())?;
+/// dom.render_immediate(&mut dioxus::core::NoOpMutations);
+/// assert_eq!(dioxus_ssr::render(&dom), "<button>Committed</button>");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn use_mutation<I, R, F>(build: F) -> UseMutation<I, R::Error>
 where
@@ -162,70 +212,146 @@ where
     F: Fn(&mut Store, I) -> R + 'static,
 {
     let client = use_client();
-    let mutation = use_hook(|| {
+    use_mutations_watcher(&client, |_store| {
         let (status, status_view) = pair(None);
         let (error, error_view) = pair(None);
         let (idempotency_key, key_view) = pair(None);
-        UseMutation {
+        let shown = Shown {
+            current: Arc::new(Mutex::new(None)),
+            status,
+            error,
+            idempotency_key,
+            recheck: Bell::default(),
+        };
+        // Ends with the component (Dioxus drops a scope's tasks with it).
+        spawn({
+            let (client, shown) = (client.clone(), shown.clone());
+            async move {
+                loop {
+                    shown.recheck.rung().await;
+                    shown.reread(&lock(&client));
+                }
+            }
+        });
+        let mutation = UseMutation {
             status: status_view,
             error: error_view,
             idempotency_key: key_view,
             handle: CopyValue::new(Handle {
                 client: client.clone(),
                 build: Box::new(move |store, input| build(store, input).into_mutation()),
-                current: Arc::new(Mutex::new(None)),
-                status,
-                error,
-                idempotency_key,
+                shown: shown.clone(),
             }),
-        }
-    });
-    let (current, status, error) = {
-        let handle = mutation.handle.peek();
-        (handle.current.clone(), handle.status, handle.error)
-    };
-    let watched = current.clone();
-    use_refresh(
-        &client,
-        move |events| {
-            names(
-                events,
-                *watched.lock().unwrap_or_else(PoisonError::into_inner),
-            )
-        },
-        move |store| {
-            let id = *current.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(id) = id {
-                show(store, id, status, error);
-            }
-        },
-    );
-    mutation
+        };
+        (mutation, move |told: &MutationsChanged| shown.told(told))
+    })
 }
 
-/// Shows the record of `id`: its status, and its failure as the error.
-fn show<E: Send + Sync + 'static>(
-    store: &Store,
-    id: LayerId,
-    status: SyncSignal<Option<MutationStatus>>,
-    error: SyncSignal<Option<MutateError<E>>>,
-) {
-    let now = store.mutation(id).map(|record| record.status().clone());
-    let failure = match &now {
-        Some(MutationStatus::Failed(failure)) => Some(failure.clone()),
-        _ => None,
-    };
-    let shown = error
-        .try_peek()
-        .is_ok_and(|error| match (&*error, &failure) {
-            (Some(MutateError::Failed(old)), Some(new)) => old == new,
-            (None, None) => true,
-            _ => false,
-        });
-    if !shown {
-        set(error, failure.map(MutateError::Failed));
+impl<E: Send + Sync + 'static> Shown<E> {
+    /// What the mutation watcher does with a call's news: when the followed mutation is among
+    /// them, shows its status after the call (following it into the mutation it was merged
+    /// into, and forgetting it when dismissed). Runs inside the store call: never locks the
+    /// client.
+    fn told(&self, told: &MutationsChanged) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(id) = *current else {
+            return;
+        };
+        let Some((now, status)) = follow(&told.changed, id) else {
+            return;
+        };
+        match status {
+            None => {
+                *current = None;
+                set_if_changed(self.idempotency_key, None);
+                self.show(None);
+            }
+            Some(status) => {
+                if now != id {
+                    *current = Some(now);
+                    // Its key is not told; `mutate` writes it when this handle made `now`.
+                    set_if_changed(self.idempotency_key, None);
+                }
+                if placeholder(&status) {
+                    self.recheck.ring();
+                }
+                self.show(Some(status));
+            }
+        }
     }
-    set_if_changed(status, now);
+
+    /// Shows the followed mutation's record as the store holds it now (the recheck's task,
+    /// once the call that rang is over).
+    fn reread(&self, client: &Client) {
+        let current = *self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(record) = current.and_then(|id| client.store().mutation(id)) {
+            self.show(Some(record.status().clone()));
+        }
+    }
+
+    /// Shows `status`, and its failure as the error (any other error cleared).
+    fn show(&self, status: Option<MutationStatus>) {
+        let failure = match &status {
+            Some(MutationStatus::Failed(failure)) => Some(failure),
+            _ => None,
+        };
+        let shown = self
+            .error
+            .try_peek()
+            .is_ok_and(|error| match (&*error, failure) {
+                (Some(MutateError::Failed(old)), Some(new)) => old == new,
+                (None, None) => true,
+                _ => false,
+            });
+        if !shown {
+            set(self.error, failure.cloned().map(MutateError::Failed));
+        }
+        set_if_changed(self.status, status);
+    }
+}
+
+/// Whether `status` is the failure the store writes when a mutation's layer fails, before
+/// the call records the failure it was given: `report` with `Outcome::Rejected(message)`, and
+/// a retry policy giving up, tell mutation watchers this placeholder (kind `Rejected`, no
+/// message) and write the real failure after (optimist 0.1: `Store::report` restates the
+/// record after `fail_now` has notified). A bare [`Store::fail`] leaves it as is: the re-read
+/// then finds the same and writes nothing.
+fn placeholder(status: &MutationStatus) -> bool {
+    matches!(status, MutationStatus::Failed(failure)
+        if failure.kind == FailureKind::Rejected && failure.message.is_empty())
+}
+
+/// Where `id` stands in `changed` (a call's news): the mutation that now carries it (itself,
+/// or the one it was merged into, and so on) and that one's status, or `None` when the call
+/// did not change it.
+fn follow(
+    changed: &[(LayerId, Option<MutationStatus>)],
+    id: LayerId,
+) -> Option<(LayerId, Option<MutationStatus>)> {
+    let status_of = |id: LayerId| {
+        changed
+            .iter()
+            .find(|(changed, _)| *changed == id)
+            .map(|(_, status)| status)
+    };
+    let mut status = status_of(id)?;
+    let mut now = id;
+    // Each step goes to a later mutation: at most one per entry.
+    for _ in 0..changed.len() {
+        match status {
+            Some(MutationStatus::Coalesced { into }) if *into != now => {
+                now = *into;
+                match status_of(now) {
+                    Some(next) => status = next,
+                    // Merged into one this call did not tell of (the store tells both in the
+                    // call that merges them): follow it, shown as merged until it is told.
+                    None => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    Some((now, status.clone()))
 }
 
 impl<I: 'static, E: Clone + Send + Sync + 'static> UseMutation<I, E> {
@@ -255,6 +381,7 @@ impl<I: 'static, E: Clone + Send + Sync + 'static> UseMutation<I, E> {
     /// ```
     pub fn mutate(&self, input: I) -> Result<LayerId, MutateError<E>> {
         let handle = self.handle.peek();
+        let shown = &handle.shown;
         let mut client = lock(&handle.client);
         let mut store = client.store_mut();
         let made = match (handle.build)(&mut store, input) {
@@ -264,30 +391,30 @@ impl<I: 'static, E: Clone + Send + Sync + 'static> UseMutation<I, E> {
                 .map(|(id, _changes)| id)
                 .map_err(MutateError::Refused),
         };
-        let mut current = handle
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        // The watcher was told of it inside `mutate`, before the handle knew its id: shown here.
+        let mut current = shown.current.lock().unwrap_or_else(PoisonError::into_inner);
         match &made {
             Ok(id) => {
                 *current = Some(*id);
-                let key = store.mutation(*id).map(|m| Arc::from(m.idempotency_key()));
-                set_if_changed(handle.idempotency_key, key);
-                show(&store, *id, handle.status, handle.error);
+                let record = store.mutation(*id);
+                let key = record.map(|m| Arc::from(m.idempotency_key()));
+                set_if_changed(shown.idempotency_key, key);
+                shown.show(record.map(|m| m.status().clone()));
             }
             Err(error) => {
                 *current = None;
-                set_if_changed(handle.status, None);
-                set_if_changed(handle.idempotency_key, None);
-                set(handle.error, Some(error.clone()));
+                set_if_changed(shown.status, None);
+                set_if_changed(shown.idempotency_key, None);
+                set(shown.error, Some(error.clone()));
             }
         }
         made
     }
 
-    /// Forgets the last mutation once settled (a failure the user has seen): its record
-    /// leaves the store and the signals go back to `None`. Returns false, and does nothing,
-    /// while it is pending or when there is none.
+    /// Forgets the followed mutation once settled (a failure the user has seen): its record
+    /// leaves the store ([`Store::dismiss`]) and the signals go back to `None`, this handle's
+    /// and those of every other handle following it. Returns false, and does nothing, while
+    /// it is pending or when there is none.
     ///
     /// ```
     /// use dioxus::prelude::*;
@@ -313,21 +440,14 @@ impl<I: 'static, E: Clone + Send + Sync + 'static> UseMutation<I, E> {
     pub fn dismiss(&self) -> bool {
         let handle = self.handle.peek();
         let mut client = lock(&handle.client);
-        let mut current = handle
+        let current = *handle
+            .shown
             .current
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let Some(id) = *current else {
-            return false;
-        };
-        if !client.store_mut().dismiss(id) {
-            return false;
-        }
-        *current = None;
-        set_if_changed(handle.status, None);
-        set(handle.error, None);
-        set_if_changed(handle.idempotency_key, None);
-        true
+        // The watcher, told of the dismiss inside the call, clears the signals (as for a
+        // dismiss made anywhere else).
+        current.is_some_and(|id| client.store_mut().dismiss(id))
     }
 
     /// The mutation the handle follows, if any.
@@ -351,6 +471,7 @@ impl<I: 'static, E: Clone + Send + Sync + 'static> UseMutation<I, E> {
         *self
             .handle
             .peek()
+            .shown
             .current
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

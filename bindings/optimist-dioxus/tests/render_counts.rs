@@ -1,14 +1,17 @@
 //! A component tree over a real store renders, and a layer pushed then failed re-renders
 //! exactly the components that show what it changed: the row of the entity it touched and the
 //! "saving" badge, not the other row, not their parent; a fragment selecting `done` is not
-//! re-rendered by a rename, only by a tick.
+//! re-rendered by a rename, only by a tick; the badge re-renders when the first mutation is
+//! made and when the last one settles, not at the steps in between.
 
 mod common;
 
-use common::{Renders, counts, html, mount, rendered, settle};
+use common::{Renders, Slot, counts, hand, html, mount, rendered, settle};
 use dioxus::prelude::*;
-use optimist::{Document, Key, Patch, ReadError};
-use optimist_dioxus::{lock, use_entity, use_fragment, use_is_mutating};
+use std::time::Duration;
+
+use optimist::{Document, Instant, Key, Mutation, Outcome, Patch, ReadError};
+use optimist_dioxus::{SyncReadSignal, lock, use_entity, use_fragment, use_is_mutating};
 
 #[component]
 fn App() -> Element {
@@ -238,4 +241,76 @@ fn a_second_pending_layer_re_renders_its_row_and_leaves_the_badge_alone() {
     );
     let saved = counts(&[("App", 1), ("Row 1", 2), ("Row 2", 2), ("Badge", 3)]);
     assert_eq!(renders.counts(), saved);
+}
+
+/// A "saving" indicator alone, handing its signal to the test.
+#[component]
+fn Indicator() -> Element {
+    rendered("Indicator");
+    let saving = use_is_mutating();
+    hand(saving);
+    rsx! { p { if saving() { "saving" } else { "saved" } } }
+}
+
+#[test]
+fn the_badge_flips_at_the_first_mutation_made_and_the_last_settled_only() {
+    let client = common::client();
+    let renders = Renders::default();
+    let slot: Slot<SyncReadSignal<bool>> = Slot::new();
+    let mut dom = VirtualDom::new(Indicator)
+        .with_root_context(client.clone())
+        .with_root_context(renders.clone())
+        .with_root_context(slot.clone());
+    dom.rebuild_in_place();
+    let saving = slot.get();
+    // The signal as the store call left it (before any task or render runs), what shows
+    // after a render, and the renders so far.
+    let step = |dom: &mut VirtualDom| {
+        let written = dom.in_runtime(|| *saving.peek());
+        dom.render_immediate(&mut dioxus::core::NoOpMutations);
+        (written, html(dom), renders.of("Indicator"))
+    };
+    let saved = |renders| (false, "<p>saved</p>".to_owned(), renders);
+    let pending = |renders| (true, "<p>saving</p>".to_owned(), renders);
+    let made = |title: &str, key: &str| {
+        let mutation = Mutation::new("rename", Patch::new().set(key, "title", title));
+        lock(&client).store_mut().mutate(mutation).unwrap().0
+    };
+    let now = Instant::now();
+    assert_eq!(step(&mut dom), saved(1));
+
+    let first = made("oat milk", "Todo:1");
+    assert_eq!(step(&mut dom), pending(2), "the first one made");
+    let second = made("brown eggs", "Todo:2");
+    assert_eq!(step(&mut dom), pending(2));
+    let sent = lock(&client).store_mut().next_to_send(now).unwrap();
+    assert_eq!(sent.id, first);
+    assert_eq!(step(&mut dom), pending(2), "sent");
+    lock(&client)
+        .store_mut()
+        .report(first, Outcome::Ambiguous("timeout".into()), now)
+        .unwrap();
+    assert_eq!(step(&mut dom), pending(2), "retrying");
+    let later = now + Duration::from_secs(600);
+    {
+        let mut client = lock(&client);
+        let mut store = client.store_mut();
+        let resent = store.next_to_send(later).unwrap();
+        let other = store.next_to_send(later).unwrap();
+        assert_eq!((resent.id, other.id), (first, second));
+        store.report(first, Outcome::promote(), later).unwrap();
+    }
+    assert_eq!(step(&mut dom), pending(2), "one of two settled");
+
+    lock(&client)
+        .store_mut()
+        .report(second, Outcome::Rejected("no".into()), later)
+        .unwrap();
+    assert_eq!(step(&mut dom), saved(3), "the last one settled");
+    assert!(lock(&client).store_mut().dismiss(second));
+    assert_eq!(
+        step(&mut dom),
+        saved(3),
+        "a dismiss changes nothing pending"
+    );
 }

@@ -62,7 +62,7 @@ fn the_last_observer_leaving_cancels_the_fetch_and_every_watcher_goes() {
     let now = Instant::now();
     let fetch = lock(&client).next_fetch(Instant::now()).expect("due");
     assert_eq!(lock(&client).observer_count(fetch.query), 2);
-    // Per panel: the entity and fragment watchers, and a layer watcher each for
+    // Per panel: the entity and fragment watchers, and a mutation watcher each for
     // use_is_mutating and use_mutation.
     assert_eq!(lock(&client).store().watcher_count(), watchers_before + 8);
 
