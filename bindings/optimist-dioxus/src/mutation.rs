@@ -10,14 +10,9 @@ use std::convert::Infallible;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dioxus_core::spawn;
 use dioxus_signals::{CopyValue, ReadableExt, SyncSignal};
-use optimist::{
-    Client, Failure, FailureKind, LayerId, Mutation, MutationStatus, MutationsChanged, PatchError,
-    Store,
-};
+use optimist::{Failure, LayerId, Mutation, MutationStatus, MutationsChanged, PatchError, Store};
 
-use crate::bell::Bell;
 use crate::context::{SharedClient, lock, use_client};
 use crate::signals::{SyncReadSignal, pair, set, set_if_changed};
 use crate::watch::use_mutations_watcher;
@@ -144,16 +139,12 @@ struct Shown<E: 'static> {
     status: SyncSignal<Option<MutationStatus>>,
     error: SyncSignal<Option<MutateError<E>>>,
     idempotency_key: SyncSignal<Option<Arc<str>>>,
-    /// Rung when the watcher was told a failure the store may not have written in full yet
-    /// (see [`placeholder`]): a task of the component reads the record once the call is over.
-    recheck: Bell,
 }
 
 impl<E> Clone for Shown<E> {
     fn clone(&self) -> Self {
         Shown {
             current: self.current.clone(),
-            recheck: self.recheck.clone(),
             ..*self
         }
     }
@@ -221,18 +212,7 @@ where
             status,
             error,
             idempotency_key,
-            recheck: Bell::default(),
         };
-        // Ends with the component (Dioxus drops a scope's tasks with it).
-        spawn({
-            let (client, shown) = (client.clone(), shown.clone());
-            async move {
-                loop {
-                    shown.recheck.rung().await;
-                    shown.reread(&lock(&client));
-                }
-            }
-        });
         let mutation = UseMutation {
             status: status_view,
             error: error_view,
@@ -272,20 +252,8 @@ impl<E: Send + Sync + 'static> Shown<E> {
                     // Its key is not told; `mutate` writes it when this handle made `now`.
                     set_if_changed(self.idempotency_key, None);
                 }
-                if placeholder(&status) {
-                    self.recheck.ring();
-                }
                 self.show(Some(status));
             }
-        }
-    }
-
-    /// Shows the followed mutation's record as the store holds it now (the recheck's task,
-    /// once the call that rang is over).
-    fn reread(&self, client: &Client) {
-        let current = *self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(record) = current.and_then(|id| client.store().mutation(id)) {
-            self.show(Some(record.status().clone()));
         }
     }
 
@@ -308,17 +276,6 @@ impl<E: Send + Sync + 'static> Shown<E> {
         }
         set_if_changed(self.status, status);
     }
-}
-
-/// Whether `status` is the failure the store writes when a mutation's layer fails, before
-/// the call records the failure it was given: `report` with `Outcome::Rejected(message)`, and
-/// a retry policy giving up, tell mutation watchers this placeholder (kind `Rejected`, no
-/// message) and write the real failure after (optimist 0.1: `Store::report` restates the
-/// record after `fail_now` has notified). A bare [`Store::fail`] leaves it as is: the re-read
-/// then finds the same and writes nothing.
-fn placeholder(status: &MutationStatus) -> bool {
-    matches!(status, MutationStatus::Failed(failure)
-        if failure.kind == FailureKind::Rejected && failure.message.is_empty())
 }
 
 /// Where `id` stands in `changed` (a call's news): the mutation that now carries it (itself,
