@@ -2,6 +2,7 @@
 //! writing answers, retries with backoff, supersession, and the triggers (focus, reconnect,
 //! interval, invalidation, explicit refetch, the next page).
 
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,7 +126,11 @@ impl Client {
             .records
             .get_mut(&query)
             .expect("fetches are of records");
-        let written: Result<Changes, FetchError> = match (&record.read, flight.slot) {
+        let store = &mut self.store;
+        // The app's code runs here (key and type functions while normalizing, updaters while
+        // confirming): if it panics, the store is as it was (see `Store::exact`), and the
+        // fetch is put back as it was, so the client is too.
+        let written = catch_unwind(AssertUnwindSafe(|| match (&record.read, flight.slot) {
             (Read::Own, _) | (_, None) => match to_json(answer) {
                 Ok(json) => {
                     record.data = Some(Arc::new(json));
@@ -135,14 +140,18 @@ impl Client {
                 Err(error) => Err(malformed(error)),
             },
             (_, Some(slot)) => {
-                let patch = normalize(&record.key, flight.page.as_ref(), &self.store, answer);
+                let patch = normalize(&record.key, flight.page.as_ref(), store, answer);
                 match patch {
-                    Ok(patch) => self
-                        .store
-                        .confirm(slot, patch)
-                        .map_err(FetchError::malformed),
+                    Ok(patch) => store.confirm(slot, patch).map_err(FetchError::malformed),
                     Err(error) => Err(malformed(error)),
                 }
+            }
+        }));
+        let written: Result<Changes, FetchError> = match written {
+            Ok(written) => written,
+            Err(panic) => {
+                self.put_back_fetch(id, query, flight, superseded);
+                resume_unwind(panic)
             }
         };
         match written {
@@ -692,6 +701,15 @@ impl Client {
             .expect("fetches are of records");
         let superseded = std::mem::take(&mut record.supersede);
         Ok((query, flight, superseded))
+    }
+
+    /// Puts a fetch taken by [`take_fetch`](Client::take_fetch) back as it was.
+    fn put_back_fetch(&mut self, id: FetchId, query: QueryId, flight: InFlight, superseded: bool) {
+        self.fetches.insert(id, query);
+        if let Some(record) = self.records.get_mut(&query) {
+            record.fetch = Some(flight);
+            record.supersede = superseded;
+        }
     }
 
     /// Cancels an answer's slot (nothing was written in it).
