@@ -21,6 +21,10 @@ pub const TYPENAME: &str = "__typename";
 /// A user function that computes an object's key from its typename and fields: `Some(key text)`
 /// (a whole key, `Type:id`), or `None` to keep the object embedded.
 ///
+/// It runs while a payload is normalized into a patch, before anything is written: a panic in
+/// it propagates and leaves the store as it was (and a [`Client::resolve`](crate::Client::resolve)
+/// with its fetch still in flight).
+///
 /// ```
 /// use std::sync::Arc;
 /// let by_slug: Arc<optimist::KeyFn> =
@@ -103,6 +107,9 @@ impl fmt::Debug for KeyFields {
 ///
 /// The name is `'static` (a literal, or one picked from a fixed table), so typing an object
 /// allocates nothing.
+///
+/// Like a [`KeyFn`], it runs before anything is written: a panic in it leaves the store as it
+/// was.
 ///
 /// ```
 /// use std::sync::Arc;
