@@ -8,8 +8,9 @@ use optimist::{Driver, FetchError, Key, Mutation, Observed, QueryStatus, Store};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::http::{Http, build, send};
+use crate::http::{Http, send};
 use crate::mutations;
+use crate::requests::build;
 use crate::rows::{
     Shown, Todo, confirmed, list_options, list_query, policies, retry_policy, shown, status_text,
 };

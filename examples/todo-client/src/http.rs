@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use optimist::{
     Fetch, FetchBody, FetchError, Key, ListPosition, Outcome, Outgoing, Patch, Policies, Store,
-    Value,
 };
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use crate::client::{ClientError, lock};
+use crate::requests::{Write, fetch_path};
 use crate::rows::{LIST, TYPE};
 
 /// What every request needs.
@@ -20,102 +20,28 @@ pub(crate) struct Http {
     pub(crate) client_id: Arc<str>,
 }
 
-/// A mutation's HTTP request, decoded from its request data.
-pub(crate) enum Request {
-    Create {
-        tmp: Key,
-        title: String,
-    },
-    Update {
-        id: i64,
-        version: Option<i64>,
-        body: Json,
-    },
-    Delete {
-        id: i64,
-        version: Option<i64>,
-    },
-}
-
-/// Builds the request for `out`, or says at once how it ends.
-pub(crate) fn build(store: &Store, out: &Outgoing) -> Result<Request, Outcome> {
-    let data = out.request.to_json();
-    let refused = |why: &str| Outcome::Rejected(format!("{}: {why}", out.label).into());
-    let key = data["todo"]["__ref"]
-        .as_str()
-        .and_then(|key| Key::new(key).ok())
-        .ok_or_else(|| refused("no todo in the request"))?;
-    let op = data["op"].as_str().unwrap_or_default();
-    if op == "create" {
-        let title = data["title"].as_str().ok_or_else(|| refused("no title"))?;
-        return Ok(Request::Create {
-            tmp: key,
-            title: title.to_owned(),
-        });
-    }
-    // An edit of an item whose create failed still names its temporary key.
-    if store.is_temporary(key.as_str()) {
-        return Err(refused("its create did not succeed"));
-    }
-    let id = key
-        .id()
-        .and_then(|id| id.parse::<i64>().ok())
-        .ok_or_else(|| refused("not a server id"))?;
-    let version = store
-        .get_confirmed(key.as_str())
-        .and_then(|row| row.get("version"))
-        .and_then(Value::as_i64);
-    match op {
-        "update" => Ok(Request::Update {
-            id,
-            version,
-            body: data["body"].clone(),
-        }),
-        "delete" => Ok(Request::Delete { id, version }),
-        _ => Err(refused("unknown operation")),
-    }
-}
-
 /// Sends one mutation's request and says how it ended.
 pub(crate) async fn send(
     http: &Http,
     client: &Mutex<optimist::Client>,
     out: &Outgoing,
-    request: Request,
+    request: Write,
 ) -> Outcome {
-    let key = &*out.idempotency_key;
-    let answer = match &request {
-        Request::Create { title, .. } => {
-            http.write(
-                reqwest::Method::POST,
-                "/todos".into(),
-                key,
-                None,
-                json!({"title": title}),
-            )
-            .await
-        }
-        Request::Update { id, version, body } => {
-            http.write(
-                reqwest::Method::PATCH,
-                format!("/todos/{id}"),
-                key,
-                *version,
-                body.clone(),
-            )
-            .await
-        }
-        Request::Delete { id, version } => {
-            http.write(
-                reqwest::Method::DELETE,
-                format!("/todos/{id}"),
-                key,
-                *version,
-                Json::Null,
-            )
-            .await
-        }
+    let method = match request.method() {
+        "POST" => reqwest::Method::POST,
+        "PATCH" => reqwest::Method::PATCH,
+        _ => reqwest::Method::DELETE,
     };
+    let body = request.body().unwrap_or(Json::Null);
+    let answer = http
+        .write(
+            method,
+            request.path(),
+            &out.idempotency_key,
+            request.if_match(),
+            body,
+        )
+        .await;
     let (status, body) = match answer {
         Ok(answer) => answer,
         Err(error) => return transport_outcome(&error),
@@ -123,7 +49,7 @@ pub(crate) async fn send(
     let mut client = lock(client);
     let mut store = client.store_mut();
     match (status, &request) {
-        (200 | 201, Request::Create { tmp, .. }) => {
+        (200 | 201, Write::Create { tmp, .. }) => {
             let (real, patch) = match entity_patch(store.policies(), &body) {
                 Ok(found) => found,
                 Err(error) => return Outcome::Ambiguous(error.to_string().into()),
@@ -138,11 +64,11 @@ pub(crate) async fn send(
             // The row replaces the guess's fields; the guess's list insert stays.
             Outcome::confirm_keeping_relative(patch)
         }
-        (200, Request::Update { .. }) => match row_patch(store.policies(), &body) {
+        (200, Write::Update { .. }) => match row_patch(store.policies(), &body) {
             Ok(patch) => Outcome::confirm(patch),
             Err(error) => Outcome::Ambiguous(error.to_string().into()),
         },
-        (200 | 204 | 404, Request::Delete { .. }) => {
+        (200 | 204 | 404, Write::Delete { .. }) => {
             refetch_list(&mut store);
             Outcome::promote()
         }
@@ -185,11 +111,7 @@ impl Http {
     /// normalized as it is read, with no JSON tree). A refused connection is retried as any
     /// failure (this app has no other signal that the network is back).
     pub(crate) async fn fetch(&self, fetch: &Fetch) -> Result<FetchBody, FetchError> {
-        let path = fetch
-            .key
-            .app_key()
-            .and_then(|key| key.strip_prefix("GET "))
-            .ok_or_else(|| FetchError::permanent(format!("not a GET: {:?}", fetch.key)))?;
+        let path = fetch_path(fetch)?;
         let response = self
             .client
             .get(format!("{}{path}", self.base))

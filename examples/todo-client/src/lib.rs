@@ -13,6 +13,7 @@
 //!
 //! * `rows.rs`: the rows, the list query and what the user sees;
 //! * `mutations.rs`: the mutations, as data (what a UI binding's `use_mutation` builds);
+//! * `requests.rs`: a mutation's HTTP request decoded from its data, a fetch's path (pure);
 //! * `http.rs`: the requests and the event stream;
 //! * `client.rs`: [`Client`], which opens the outbox and runs the driver, the stream and the
 //!   saver.
@@ -27,6 +28,7 @@ mod client;
 #[cfg(feature = "io")]
 mod http;
 pub mod mutations;
+pub mod requests;
 mod rows;
 
 #[cfg(feature = "io")]

@@ -21,7 +21,8 @@
 //! at least the deadline it was asked for (see [`Clock`]).
 //!
 //! Layout, pure pieces first: `rows.rs` (the data, the policies and the list query, shared with
-//! `todo_client`'s pure part, as [`mutations`] is: the intents as data), `requests.rs` (mutations and fetches as HTTP requests), `answers.rs`
+//! `todo_client`'s pure part, as [`mutations`] (the intents as data) and [`requests`] (mutations
+//! and fetches as HTTP requests) are), `answers.rs`
 //! (HTTP answers as outcomes), `clock.rs`, `model.rs`, `event.rs`, `effect.rs`, `view.rs`,
 //! `commands.rs` (Crux's HTTP and timer commands), `app.rs` (the update). With the `shell`
 //! feature (on by default), `shell/` is a native shell on tokio and reqwest; the core itself
@@ -49,7 +50,6 @@ mod commands;
 mod effect;
 mod event;
 mod model;
-pub mod requests;
 mod rows;
 #[cfg(feature = "shell")]
 pub mod shell;
@@ -61,5 +61,5 @@ pub use effect::Effect;
 pub use event::Event;
 pub use model::Model;
 pub use rows::{Todo, confirmed, list_options, list_query, policies, retry_policy, status_text};
-pub use todo_client::mutations;
+pub use todo_client::{mutations, requests};
 pub use view::{Failed, Row, RowState, ViewModel};

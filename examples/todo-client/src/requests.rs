@@ -1,6 +1,6 @@
-//! The HTTP requests the core asks the shell for, as plain data: a query's fetch read from its
-//! key, a mutation's write decoded from the request data it was made with. Nothing here knows
-//! Crux; `commands.rs` turns these into HTTP commands.
+//! The HTTP requests, as plain data: a query's fetch read from its key, a mutation's write
+//! decoded from the request data it was made with. Pure (no I/O): `http.rs` sends them with
+//! reqwest, the Crux core (`examples/todo-crux`) turns them into HTTP commands.
 
 use optimist::{Fetch, FetchError, Key, Outcome, Outgoing, Store, Value};
 use serde_json::Value as Json;
@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 /// A mutation's HTTP request, decoded from its request data when its turn to go comes.
 ///
 /// ```
-/// use todo_crux::requests::Write;
+/// use todo_client::requests::Write;
 /// let write = Write::Update { id: 3, version: Some(2), body: serde_json::json!({"done": true}) };
 /// assert_eq!((write.method(), write.path().as_str(), write.if_match()), ("PATCH", "/todos/3", Some(2)));
 /// ```
@@ -82,10 +82,10 @@ impl Write {
 ///
 /// ```
 /// use optimist::{Instant, Patch, Store};
-/// use todo_crux::requests::{Write, build};
-/// let mut store = Store::with_policies(todo_crux::policies());
+/// use todo_client::requests::{Write, build};
+/// let mut store = Store::with_policies(todo_client::policies());
 /// store.write(Patch::new().set("Todo:1", "title", "a").set("Todo:1", "done", false).set("Todo:1", "version", 4))?;
-/// store.mutate(todo_crux::mutations::set_done(&optimist::Key::new("Todo:1")?, true))?;
+/// store.mutate(todo_client::mutations::set_done(&optimist::Key::new("Todo:1")?, true))?;
 /// let out = store.next_to_send(Instant::now()).unwrap();
 /// let write = build(&store, &out).unwrap();
 /// assert_eq!(write, Write::Update { id: 1, version: Some(4), body: serde_json::json!({"done": true}) });
@@ -134,9 +134,9 @@ pub fn build(store: &Store, out: &Outgoing) -> Result<Write, Outcome> {
 /// ```
 /// use optimist::{Client, Instant, Store};
 /// let mut client = Client::new(Store::new());
-/// client.observe(todo_crux::list_query(), todo_crux::list_options(), Instant::now(), |_| {});
+/// client.observe(todo_client::list_query(), todo_client::list_options(), Instant::now(), |_| {});
 /// let fetch = client.next_fetch(Instant::now()).unwrap();
-/// assert_eq!(todo_crux::requests::fetch_path(&fetch)?, "/todos");
+/// assert_eq!(todo_client::requests::fetch_path(&fetch)?, "/todos");
 /// # Ok::<(), optimist::FetchError>(())
 /// ```
 pub fn fetch_path(fetch: &Fetch) -> Result<String, FetchError> {
