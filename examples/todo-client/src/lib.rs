@@ -35,6 +35,6 @@ mod rows;
 pub use client::{Client, ClientError};
 
 pub use rows::{
-    LIST, RowState, Shown, TYPE, Todo, confirmed, list_options, list_query, policies, retry_policy,
-    shown, status_text,
+    LIST, RowState, Shown, TYPE, Todo, compare_table, confirmed, list_options, list_query,
+    policies, retry_policy, shown, status_text,
 };

@@ -147,3 +147,35 @@ pub fn status_text(status: &MutationStatus) -> String {
         MutationStatus::Abandoned => "abandoned".into(),
     }
 }
+
+/// The server's rows next to the client's confirmed view, a line per row (`same` or
+/// `DIFFERENT`) and a last line saying whether they are equal: what the apps print at the end.
+pub fn compare_table(server: &[Todo], confirmed: &[Todo]) -> String {
+    let mut text = "the server's rows at the end, and the client's confirmed view:".to_owned();
+    text.push_str(&format!(
+        "\n  {:<4} {:<28} {:<6} {:<8} | client",
+        "id", "title", "done", "version"
+    ));
+    for row in server {
+        let same = confirmed.iter().any(|c| c == row);
+        text.push_str(&format!(
+            "\n  {:<4} {:<28} {:<6} {:<8} | {}",
+            row.id,
+            format!("{:?}", row.title),
+            row.done,
+            row.version,
+            if same { "same" } else { "DIFFERENT" }
+        ));
+    }
+    let verdict = if server == confirmed {
+        "equal"
+    } else {
+        "NOT EQUAL"
+    };
+    text.push_str(&format!(
+        "\n  {} rows in the database, {} confirmed in the client: {verdict}",
+        server.len(),
+        confirmed.len(),
+    ));
+    text
+}

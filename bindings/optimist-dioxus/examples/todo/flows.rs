@@ -307,28 +307,7 @@ impl<T: Timeline> World<T> {
     /// Prints the database next to the client's confirmed view.
     pub fn print_final(&mut self) -> Result<(), FlowError> {
         let (db, confirmed) = (self.rows()?, self.alice.confirmed());
-        let mut text = "the server's rows at the end, and the client's confirmed view:".to_owned();
-        for row in &db {
-            let same = confirmed.iter().any(|c| c == row);
-            text.push_str(&format!(
-                "\n  {:<4} {:<28} done: {:<6} version: {:<4} | {}",
-                row.id,
-                format!("{:?}", row.title),
-                row.done,
-                row.version,
-                if same { "same" } else { "DIFFERENT" }
-            ));
-        }
-        text.push_str(&format!(
-            "\n  {} rows in the database, {} confirmed in the client: {}",
-            db.len(),
-            confirmed.len(),
-            if db == confirmed {
-                "equal"
-            } else {
-                "NOT EQUAL"
-            }
-        ));
+        let text = todo_client::compare_table(&db, &confirmed);
         self.say(&text);
         Ok(())
     }
