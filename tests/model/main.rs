@@ -465,3 +465,20 @@ fn a_ref_overwritten_in_the_same_patch_does_not_keep_its_entity() {
         Gc,
     ]);
 }
+
+/// Found by CI's run of the model test: a reservation cancelled an abandoned layer (its
+/// change is reported by the store's next call that returns `Changes`), then the store was
+/// saved and loaded into a new one, which has nothing to report; the reference still carried
+/// the cancel into the next write's report.
+#[test]
+fn a_cancel_not_yet_reported_is_not_reported_by_a_loaded_store() {
+    use Transition::*;
+    replay(vec![
+        Push(1, vec![write("Item:1", [])]),
+        Guard(1),
+        DropGuard(1),
+        Reserve(2),
+        SaveLoad,
+        Write(vec![remove_field("Item:1", "a")]),
+    ]);
+}

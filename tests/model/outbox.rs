@@ -370,6 +370,9 @@ impl Model {
             self.remove(name);
         }
         self.squash();
+        // The loaded store is a new one: the cancels the old one had not reported yet (a
+        // reservation's drain of dropped guards) are not its to report.
+        self.carry = None;
         // A loaded store does not know when its confirmed layers were confirmed: their fold
         // clears every mark they write.
         for layer in &mut self.layers {
