@@ -133,3 +133,26 @@ fn a_coalesced_mutation_is_told_with_the_one_it_went_into() {
         "{changed:?}"
     );
 }
+
+#[test]
+fn a_load_tells_the_old_records_gone_and_the_loaded_ones() {
+    let mut saved = Store::new();
+    saved
+        .push("offline edit", Patch::new().set("Todo:2", "done", true))
+        .unwrap();
+    let text = saved.save_json().unwrap();
+    let (mut store, log) = watched();
+    let (old, _) = store
+        .push("save", Patch::new().set("Todo:1", "done", true))
+        .unwrap();
+    take(&log);
+    store.load_json(&text).unwrap();
+    let loaded = store.mutations().next().expect("the offline edit").id();
+    assert_eq!(
+        take(&log),
+        [(
+            vec![(old, None), (loaded, Some(MutationStatus::Queued))],
+            true
+        )]
+    );
+}

@@ -173,9 +173,17 @@ impl Store {
                     record(&mut changed, key, None, Some(new));
                 }
             }
+            let gone: Vec<LayerId> = this.mutations().map(|m| m.id()).collect();
             fresh.watchers = std::mem::take(&mut this.watchers);
             *this = fresh;
-            Ok(this.finish(changed, Vec::new()))
+            let changes = this.finish(changed, Vec::new());
+            // Mutation watchers learn that the old records went and the loaded ones came.
+            let mut told: Vec<_> = gone.into_iter().map(|id| (id, None)).collect();
+            told.extend(this.mutations().map(|m| (m.id(), Some(m.status().clone()))));
+            if !told.is_empty() {
+                this.tell_mutations(told);
+            }
+            Ok(changes)
         })
     }
 

@@ -46,7 +46,8 @@ impl Store {
     /// not do: it runs under the app's lock). Query slots (observations) are not mutations and
     /// are not told. Like [`watch_layers`](Store::watch_layers), a call that returns no
     /// `Changes` (a [`next_to_send`](Store::next_to_send), a [`dismiss`](Store::dismiss)) tells
-    /// it on that call.
+    /// it on that call. A [`load`](Store::load) tells it every old record gone (`None`) and
+    /// every loaded one with its status.
     ///
     /// # Panics
     ///
@@ -89,6 +90,29 @@ impl Store {
             },
             &[],
         )
+    }
+}
+
+impl Store {
+    /// Tells every mutation watcher `changed` (a load, which replaces the records without layer
+    /// events), with whether any mutation is pending now.
+    pub(crate) fn tell_mutations(&mut self, changed: Vec<(LayerId, Option<MutationStatus>)>) {
+        let told = MutationsChanged {
+            changed,
+            is_mutating: self.is_mutating(),
+        };
+        let callbacks: Vec<Arc<MutationsFn>> = self
+            .watchers
+            .layers
+            .iter()
+            .filter_map(|id| match self.watchers.entries.get(id) {
+                Some(Watcher::Mutations { callback }) => Some(callback.clone()),
+                _ => None,
+            })
+            .collect();
+        for callback in callbacks {
+            callback(&told);
+        }
     }
 }
 
