@@ -57,6 +57,11 @@ impl Abandoned {
         self.inner.dirty.store(true, Ordering::Release);
     }
 
+    /// Whether an id may be queued (one atomic load).
+    pub(crate) fn is_queued(&self) -> bool {
+        self.inner.dirty.load(Ordering::Acquire)
+    }
+
     /// Takes every queued id (cheap when none is queued).
     pub(crate) fn take(&self) -> Vec<LayerId> {
         if !self.inner.dirty.swap(false, Ordering::AcqRel) {

@@ -162,31 +162,33 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn next_to_send(&mut self, now: Instant) -> Option<Outgoing> {
-        self.exact(|this| {
-            this.drain_abandoned();
-            let id = this.ready(now).next().map(|record| record.id);
-            let sent = id.and_then(|id| {
-                let record = this.mutations.get_mut(id)?;
-                record.attempts = record.attempts.saturating_add(1);
-                record.status = MutationStatus::InFlight {
-                    attempt: record.attempts,
-                };
-                record.retry_at = None;
-                Some(Outgoing {
-                    id,
-                    label: record.label.clone(),
-                    request: record.request.clone(),
-                    idempotency_key: record.idempotency_key.clone(),
-                    scope: record.scope.clone(),
-                    attempt: record.attempts,
-                })
-            });
-            if let Some(out) = &sent {
-                this.events.push((out.id, LayerEvent::Sent));
-            }
-            this.report_drained();
-            sent
-        })
+        // Only the cancels of dropped guards run the app's updaters here (the rest marks one
+        // record): the copy `exact` keeps is paid for them alone, not on every poll.
+        if self.abandoned.is_queued() {
+            self.exact(Store::drain_abandoned);
+        }
+        let id = self.ready(now).next().map(|record| record.id);
+        let sent = id.and_then(|id| {
+            let record = self.mutations.get_mut(id)?;
+            record.attempts = record.attempts.saturating_add(1);
+            record.status = MutationStatus::InFlight {
+                attempt: record.attempts,
+            };
+            record.retry_at = None;
+            Some(Outgoing {
+                id,
+                label: record.label.clone(),
+                request: record.request.clone(),
+                idempotency_key: record.idempotency_key.clone(),
+                scope: record.scope.clone(),
+                attempt: record.attempts,
+            })
+        });
+        if let Some(out) = &sent {
+            self.events.push((out.id, LayerEvent::Sent));
+        }
+        self.report_drained();
+        sent
     }
 
     /// The mutations [`next_to_send`](Store::next_to_send) would hand out at `now`, oldest

@@ -119,8 +119,11 @@ impl Store {
 /// What `events` did to the mutation records, read from `store` after the call; `None` if they
 /// changed no mutation's status.
 pub(super) fn changed(store: &Store, events: &[(LayerId, LayerEvent)]) -> Option<MutationsChanged> {
+    // Each mutation once, where its last event of the call puts it: read newest first, keeping
+    // the first seen, then turned back (O(events), however many one call has).
+    let mut seen = std::collections::HashSet::new();
     let mut changed: Vec<(LayerId, Option<MutationStatus>)> = Vec::new();
-    for (id, event) in events {
+    for (id, event) in events.iter().rev() {
         let status = match event {
             LayerEvent::Dismissed => None,
             LayerEvent::Pushed
@@ -135,9 +138,11 @@ pub(super) fn changed(store: &Store, events: &[(LayerId, LayerEvent)]) -> Option
             },
             LayerEvent::Reserved | LayerEvent::Squashed | LayerEvent::Remapped => continue,
         };
-        changed.retain(|(seen, _)| seen != id);
-        changed.push((*id, status));
+        if seen.insert(*id) {
+            changed.push((*id, status));
+        }
     }
+    changed.reverse();
     (!changed.is_empty()).then(|| MutationsChanged {
         changed,
         is_mutating: store.is_mutating(),
