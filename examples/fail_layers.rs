@@ -1,6 +1,7 @@
 //! Failing every one of L layers on one key, bottom first or top first, each layer a `set`, an
-//! `increment` or a list `insert` (issue 27, item 7): how the time grows with L. Prints one line
-//! per case and L.
+//! `increment`, a list `insert` at the end, or a unique insert of an item of its own (an offline
+//! create's new row; the list below holds 50 other items) (issue 27, item 7): how the time grows
+//! with L. Prints one line per case and L.
 //!
 //! ```sh
 //! cargo run --release --example fail_layers            # L = 500, 1000, 2000, 4000, 8000
@@ -17,13 +18,20 @@ enum Edit {
     Set,
     Increment,
     Insert,
+    InsertUnique,
 }
 
 /// A store with `layers` pending layers on `A:1` (and the key in base).
 fn stacked(layers: usize, edit: Edit) -> (Store, Vec<LayerId>) {
     let mut store = Store::new();
+    let below: Vec<String> = (0..50).map(|i| format!("row {i}")).collect();
     store
-        .write(Patch::new().set("A:1", "n", 0).set("A:1", "other", "kept"))
+        .write(
+            Patch::new()
+                .set("A:1", "n", 0)
+                .set("A:1", "other", "kept")
+                .set("A:1", "rows", below),
+        )
         .expect("a valid patch");
     let ids = (0..layers)
         .map(|i| {
@@ -31,6 +39,9 @@ fn stacked(layers: usize, edit: Edit) -> (Store, Vec<LayerId>) {
                 Edit::Set => Patch::new().set("A:1", "n", i),
                 Edit::Increment => Patch::new().increment("A:1", "n", 1),
                 Edit::Insert => Patch::new().insert("A:1", "list", i, ListPosition::End),
+                Edit::InsertUnique => {
+                    Patch::new().insert_unique("A:1", "rows", format!("new {i}"), ListPosition::End)
+                }
             };
             store.push("edit", patch).expect("a valid patch").0
         })
@@ -67,6 +78,7 @@ fn main() {
         (Edit::Set, "set"),
         (Edit::Increment, "increment"),
         (Edit::Insert, "insert"),
+        (Edit::InsertUnique, "insert unique"),
     ] {
         for (top_first, order) in [(false, "bottom first"), (true, "top first")] {
             for &layers in &series {

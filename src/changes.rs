@@ -96,6 +96,11 @@ pub enum LayerEvent {
     /// The settled mutation's record was dismissed ([`Store::dismiss`](crate::Store::dismiss);
     /// its layer was gone already). Layer watchers are told at once.
     Dismissed,
+    /// The layer went with the contents [`Store::load`](crate::Store::load) replaced (its
+    /// mutation's record, if any, too).
+    Unloaded,
+    /// The layer came with the contents [`Store::load`](crate::Store::load) put in.
+    Loaded,
 }
 
 /// What one call (or a batch of calls) did: the keys of the merged view that changed and how,

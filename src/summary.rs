@@ -7,18 +7,24 @@
 //! which is what lets a tree of them (`fold_tree.rs`) fold a key in a few steps and take one
 //! layer out by composing again along one path.
 //!
-//! Only ops whose effect can be stated per field compile: writes, field removals, deletes and
-//! integer increments. List edits, updaters and float increments make a run opaque (`None`):
-//! their effect depends on the whole value below them. Integer increments merge into one sum
-//! with the least and greatest partial sums, so the merge is used only where every partial sum
-//! stays an integer, as applying them one by one would keep it (past 64 bits they turn into
-//! floats, whose sums depend on their order). It knows nothing of layers or of the store.
+//! Only ops whose effect can be stated per field compile: writes, field removals, deletes,
+//! integer increments, and list inserts at the start or the end. Inserts at an index or next to
+//! an item, list removals, updaters and float increments make a run opaque (`None`): their effect
+//! depends on the whole value below them. Integer increments merge into one sum with the least
+//! and greatest partial sums, so the merge is used only where every partial sum stays an
+//! integer, as applying them one by one would keep it (past 64 bits they turn into floats, whose
+//! sums depend on their order). Inserts at the ends merge into the items put before and after
+//! the list below, two persistent vectors joined in O(log n). A `unique` insert depends on
+//! whether its item is in the list already: a summary holding one applies only when its caller
+//! vouches that none of those items is there ([`Below::Unseen`]), as the fold tree can for a
+//! key's layers (`fold_tree.rs`). It knows nothing of layers or of the store.
 
+use imbl::Vector;
 use serde_json::Number;
 
 use crate::entity::{Entity, set_field};
 use crate::field::FieldName;
-use crate::op::Op;
+use crate::op::{ListPosition, Op};
 use crate::value::Value;
 
 /// The most field effects a summary keeps: past this it is opaque, so a run that writes many
@@ -55,6 +61,60 @@ pub(crate) enum Effect {
     Set(Value),
     /// Increments it by integers (see [`Sum`]).
     Add(Sum),
+    /// Inserts items at the ends of the list it holds (see [`Inserts`]).
+    Insert(Inserts),
+}
+
+/// A run of list inserts at the start and at the end of one field: the items it puts before the
+/// list below and after it, in the order they end up in.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Inserts {
+    front: Vector<Value>,
+    back: Vector<Value>,
+    /// Whether some insert is `unique`: its item is left out if the list already holds it (from
+    /// below, or from an insert before it). The summary says nothing of which, so it applies
+    /// only under [`Below::Unseen`].
+    unique: bool,
+}
+
+/// What the caller of [`Summary::apply`] knows of the lists below the run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Below {
+    /// Nothing: a run with a `unique` insert cannot be said.
+    Unknown,
+    /// The item of each `unique` insert in the run is neither in the list below nor put there
+    /// by an op of the run before it, so each is inserted (the fold tree's promise,
+    /// `fold_tree.rs`).
+    Unseen,
+}
+
+impl Inserts {
+    /// This run, then `next`.
+    fn then(&self, next: &Inserts) -> Inserts {
+        let mut front = next.front.clone();
+        front.append(self.front.clone());
+        let mut back = self.back.clone();
+        back.append(next.back.clone());
+        Inserts {
+            front,
+            back,
+            unique: self.unique || next.unique,
+        }
+    }
+
+    /// The run on the list `list` (`None`: absent or null, which counts as empty); `None` if
+    /// that cannot be said.
+    fn on(&self, list: Option<&Vector<Value>>, below: Below) -> Option<Value> {
+        if self.unique && below == Below::Unknown {
+            return None;
+        }
+        let mut items = self.front.clone();
+        if let Some(list) = list {
+            items.append(list.clone());
+        }
+        items.append(self.back.clone());
+        Some(Value::List(items.into()))
+    }
 }
 
 /// A run of integer increments: their sum, and the least and greatest partial sums (each
@@ -106,17 +166,29 @@ fn integer(n: &Number) -> Option<i128> {
 /// What `effect` then `next` do to one field; `None` if that cannot be said without the value
 /// below (increments on a float).
 fn compose(effect: &Effect, next: &Effect) -> Option<Effect> {
-    let Effect::Add(sum) = next else {
+    Some(match (effect, next) {
         // A removal or a set does not look at what lies below it.
-        return Some(next.clone());
-    };
-    Some(match effect {
-        Effect::Add(first) => Effect::Add(first.then(*sum)?),
+        (_, Effect::Remove | Effect::Set(_)) => next.clone(),
+        (Effect::Add(first), Effect::Add(sum)) => Effect::Add(first.then(*sum)?),
         // An absent or null field counts as 0.
-        Effect::Remove | Effect::Set(Value::Null) => Effect::Set(Value::Number(sum.on(0)?)),
-        Effect::Set(Value::Number(n)) => Effect::Set(Value::Number(sum.on(integer(n)?)?)),
-        // Increments leave any other value as it is.
-        Effect::Set(other) => Effect::Set(other.clone()),
+        (Effect::Remove | Effect::Set(Value::Null), Effect::Add(sum)) => {
+            Effect::Set(Value::Number(sum.on(0)?))
+        }
+        (Effect::Set(Value::Number(n)), Effect::Add(sum)) => {
+            Effect::Set(Value::Number(sum.on(integer(n)?)?))
+        }
+        (Effect::Insert(first), Effect::Insert(inserts)) => Effect::Insert(first.then(inserts)),
+        // An absent or null field counts as an empty list.
+        (Effect::Remove | Effect::Set(Value::Null), Effect::Insert(inserts)) => {
+            Effect::Set(inserts.on(None, Below::Unknown)?)
+        }
+        (Effect::Set(Value::List(list)), Effect::Insert(inserts)) => {
+            Effect::Set(inserts.on(Some(list), Below::Unknown)?)
+        }
+        // Increments leave any value but a number as it is, and inserts any but a list.
+        (Effect::Set(other), Effect::Add(_) | Effect::Insert(_)) => Effect::Set(other.clone()),
+        // Whether an increment meets a list, or an insert a number, depends on what is below.
+        (Effect::Insert(_), Effect::Add(_)) | (Effect::Add(_), Effect::Insert(_)) => return None,
     })
 }
 
@@ -143,8 +215,12 @@ fn merge(first: &Effects, next: &Effects) -> Option<Effects> {
 }
 
 /// Applies `effects` to the fields of an entity that exists; `None` if one cannot be applied
-/// without the ops (an increment of a float).
-fn apply_effects(fields: &mut Vec<(FieldName, Value)>, effects: &Effects) -> Option<()> {
+/// without the ops (an increment of a float, a unique insert into a list that is not empty).
+fn apply_effects(
+    fields: &mut Vec<(FieldName, Value)>,
+    effects: &Effects,
+    below: Below,
+) -> Option<()> {
     for (name, effect) in effects {
         let at = fields.binary_search_by(|(n, _)| n.cmp(name));
         match effect {
@@ -166,6 +242,19 @@ fn apply_effects(fields: &mut Vec<(FieldName, Value)>, effects: &Effects) -> Opt
                 if let Some(x) = below {
                     set_field(fields, name.clone(), Value::Number(sum.on(x)?));
                 }
+            }
+            Effect::Insert(inserts) => {
+                let list = match at {
+                    Err(_) => None,
+                    Ok(at) => match &fields[at].1 {
+                        Value::Null => None,
+                        Value::List(list) => Some(&**list),
+                        // Inserts leave any other value as it is.
+                        _ => continue,
+                    },
+                };
+                let value = inserts.on(list, below)?;
+                set_field(fields, name.clone(), value);
             }
         }
     }
@@ -219,6 +308,28 @@ impl Summary {
                     post: Vec::new(),
                 }
             }
+            Op::ListInsert {
+                field,
+                item,
+                at: at @ (ListPosition::Start | ListPosition::End),
+                unique,
+            } => {
+                let one = Vector::unit(item.clone());
+                let (front, back) = match at {
+                    ListPosition::Start => (one, Vector::new()),
+                    _ => (Vector::new(), one),
+                };
+                let inserts = Inserts {
+                    front,
+                    back,
+                    unique: *unique,
+                };
+                Summary::Effects {
+                    writes: false,
+                    pre: effects(field, Effect::Insert(inserts)),
+                    post: Vec::new(),
+                }
+            }
             Op::ListInsert { .. } | Op::ListRemove { .. } | Op::Update { .. } => return None,
         })
     }
@@ -236,7 +347,9 @@ impl Summary {
         let (pre, post, next_pre, next_post, writes) = match (self, next) {
             (_, Summary::Const(entity)) => return Some(Summary::Const(entity.clone())),
             (Summary::Const(entity), next) => {
-                return next.apply(entity.as_ref()).map(Summary::Const);
+                return next
+                    .apply(entity.as_ref(), Below::Unknown)
+                    .map(Summary::Const);
             }
             (
                 Summary::Effects { writes, pre, post },
@@ -270,7 +383,7 @@ impl Summary {
     /// The run applied to `entity` (`None`: absent), exactly as [`apply`](crate::apply) applies
     /// its ops; `None` if it cannot be said without them (an increment of a float, or one that
     /// leaves 64-bit integers on the way).
-    pub(crate) fn apply(&self, entity: Option<&Entity>) -> Option<Option<Entity>> {
+    pub(crate) fn apply(&self, entity: Option<&Entity>, below: Below) -> Option<Option<Entity>> {
         let (writes, pre, post) = match self {
             Summary::Const(entity) => return Some(entity.clone()),
             Summary::Effects { writes, pre, post } => (*writes, pre, post),
@@ -281,13 +394,13 @@ impl Summary {
         let mut fields = match entity {
             Some(entity) => {
                 let mut fields = entity.to_vec();
-                apply_effects(&mut fields, pre)?;
+                apply_effects(&mut fields, pre, below)?;
                 fields
             }
             None if !writes => return Some(None),
             None => Vec::new(),
         };
-        apply_effects(&mut fields, post)?;
+        apply_effects(&mut fields, post, below)?;
         Some(Some(Entity::from_sorted(fields)))
     }
 }

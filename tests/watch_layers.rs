@@ -182,3 +182,26 @@ fn sending_and_interrupting_a_mutation_tell_layer_watchers_at_once() {
             .all(|(_, e)| !matches!(e, LayerEvent::Sent | LayerEvent::Retrying))
     );
 }
+
+// BUG: `Store::load` replaced every layer and told layer watchers nothing: a pending count kept
+// from them (or a driver waiting on them) went on counting the old layers and never saw the
+// loaded ones. Fixed: the load's one notification (and its `Changes`) lists each old layer
+// `Unloaded` and each loaded one `Loaded`.
+#[test]
+fn a_load_tells_layer_watchers_the_old_layers_went_and_the_loaded_ones_came() {
+    let mut saved = Store::new();
+    saved
+        .push("offline edit", Patch::new().set("Todo:2", "done", true))
+        .unwrap();
+    let text = saved.save_json().unwrap();
+    let mut store = Store::new();
+    let (old, _) = store
+        .push("save", Patch::new().set("Todo:1", "done", true))
+        .unwrap();
+    let layers = layer_log(&mut store);
+    let changes = store.load_json(&text).unwrap();
+    let loaded = store.layers().next().expect("the offline edit").id();
+    let expected = vec![(old, LayerEvent::Unloaded), (loaded, LayerEvent::Loaded)];
+    assert_eq!(changes.layers(), expected);
+    assert_eq!(*layers.lock().unwrap(), [expected]);
+}

@@ -122,11 +122,14 @@ impl Driver {
                         LayerEvent::Confirmed
                         | LayerEvent::Failed
                         | LayerEvent::Cancelled
-                        | LayerEvent::Coalesced => {
+                        | LayerEvent::Coalesced
+                        | LayerEvent::Unloaded => {
                             settling.push(*id);
                             wake = true;
                         }
-                        LayerEvent::Pushed | LayerEvent::Retrying => wake = true,
+                        LayerEvent::Pushed | LayerEvent::Retrying | LayerEvent::Loaded => {
+                            wake = true;
+                        }
                         _ => {}
                     }
                 }

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::changes::{Changes, record};
+use crate::changes::{Changes, LayerEvent, record};
 use crate::key::Key;
 use crate::layer::{Layer, LayerId, LayerKind, LayerState, Slot, issue_layer_seqs_after};
 use crate::mutation::records::Record;
@@ -133,7 +133,9 @@ impl Store {
     /// base. Loaded layers keep their request numbers, so the loaded store `==` the saved one
     /// after those steps, and the ids the app kept of its mutations
     /// are the loaded store's ones only through their records ([`mutations`](Store::mutations),
-    /// by idempotency key).
+    /// by idempotency key). The returned [`Changes`] and layer watchers list each old layer
+    /// [`Unloaded`](LayerEvent::Unloaded) and each loaded one [`Loaded`](LayerEvent::Loaded);
+    /// mutation watchers are told the old records gone and the loaded ones' statuses.
     ///
     /// Refused, changing nothing: another format version, an op naming an updater not
     /// registered here, a version field of the wrong type, layers or records that contradict
@@ -174,6 +176,13 @@ impl Store {
                 }
             }
             let gone: Vec<LayerId> = this.mutations().map(|m| m.id()).collect();
+            // Layer watchers learn that the old layers went and the loaded ones came.
+            let unloaded = this
+                .layers()
+                .map(|layer| (layer.id(), LayerEvent::Unloaded));
+            let mut events: Vec<_> = unloaded.collect();
+            events.extend(fresh.layers().map(|layer| (layer.id(), LayerEvent::Loaded)));
+            fresh.events = events;
             fresh.watchers = std::mem::take(&mut this.watchers);
             *this = fresh;
             let changes = this.finish(changed, Vec::new());

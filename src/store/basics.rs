@@ -140,8 +140,13 @@ impl Store {
     /// the layers left on it. Under fewer than 32 layers that applies their ops; under more,
     /// the key's layers are kept as a tree of summaries, and writes, field removals, deletes
     /// and integer increments refold in O(log M) summary steps, exactly as applying them would
-    /// (so failing each of L such layers on one key costs O(L log L), not O(L^2)). List edits,
-    /// updaters, float increments and versioned types are applied op by op. Then the fold into
+    /// (so failing each of L such layers on one key costs O(L log L), not O(L^2)). List inserts
+    /// at the start or the end (a unique one included, when its item is new to the list) refold
+    /// in O(log M) joins of persistent vectors (each O(log n) in the list's length, with
+    /// imbl's constant: tens of microseconds on lists of thousands) plus one pass over the list
+    /// below the layers. Inserts elsewhere in a list, list removals, updaters, float increments
+    /// and versioned types are applied op by op: an updater is a function of the whole entity
+    /// and a float sum depends on its order, so no summary of them is exact. Then the fold into
     /// base of the confirmed run the removal settles at the bottom, linear in its ops.
     ///
     /// ```

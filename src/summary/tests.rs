@@ -26,6 +26,7 @@ fn value() -> impl Strategy<Value = Value> {
         1 => Just(Value::Null),
         1 => Just(Value::from("text")),
         1 => Just(Value::from(vec![1])),
+        1 => Just(Value::from(Vec::<i64>::new())),
     ]
 }
 
@@ -43,12 +44,15 @@ fn op() -> impl Strategy<Value = Op> {
         1 => name().prop_map(Op::RemoveField),
         1 => Just(Op::Delete),
         4 => (name(), number()).prop_map(|(field, by)| Op::Increment { field, by }),
-        1 => name().prop_map(|field| Op::ListInsert {
-            field,
-            item: Value::from(1),
-            at: ListPosition::End,
-            unique: false,
+        3 => (name(), 1..3, any::<bool>(), any::<bool>()).prop_map(|(field, item, end, unique)| {
+            Op::ListInsert {
+                field,
+                item: Value::from(item),
+                at: if end { ListPosition::End } else { ListPosition::Start },
+                unique,
+            }
         }),
+        1 => name().prop_map(|field| Op::ListRemove { field, item: Value::from(1) }),
     ]
 }
 
@@ -65,8 +69,40 @@ fn composed(ops: &[Op], cuts: &[usize]) -> Option<Summary> {
         })
 }
 
+/// Ops on one list field, mostly inserts at its ends.
+fn list_op() -> impl Strategy<Value = Op> {
+    let list = proptest::collection::vec(0i64..4, 0..3).prop_map(Value::from);
+    prop_oneof![
+        8 => (0i64..4, any::<bool>(), 0..4).prop_map(|(item, end, unique)| Op::ListInsert {
+            field: "l".into(),
+            item: Value::from(item),
+            at: if end { ListPosition::End } else { ListPosition::Start },
+            unique: unique == 0,
+        }),
+        1 => list.prop_map(|l| Op::Write(Entity::new().with("l", l))),
+        1 => Just(Op::RemoveField("l".into())),
+        1 => Just(Op::Delete),
+        1 => Just(Op::Write(Entity::new().with("l", 5))),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn a_summary_of_list_inserts_applies_as_its_ops_do(
+        below in proptest::option::of(proptest::collection::vec(0i64..4, 0..3)),
+        ops in proptest::collection::vec(list_op(), 0..12),
+        cuts in proptest::collection::vec(any::<usize>(), 0..4),
+    ) {
+        let below = below.map(|l| Entity::new().with("l", Value::from(l)));
+        let expected = apply(below.as_ref(), &ops, &Updaters::new());
+        for summary in [Summary::of(&ops), composed(&ops, &cuts)].into_iter().flatten() {
+            if let Some(got) = summary.apply(below.as_ref(), Below::Unknown) {
+                prop_assert_eq!(&got, &expected, "{:?}", summary);
+            }
+        }
+    }
 
     #[test]
     fn a_summary_applies_as_its_ops_do(
@@ -76,7 +112,7 @@ proptest! {
     ) {
         let expected = apply(below.as_ref(), &ops, &Updaters::new());
         for summary in [Summary::of(&ops), composed(&ops, &cuts)].into_iter().flatten() {
-            if let Some(got) = summary.apply(below.as_ref()) {
+            if let Some(got) = summary.apply(below.as_ref(), Below::Unknown) {
                 prop_assert_eq!(&got, &expected, "{:?}", summary);
             }
         }
@@ -104,12 +140,51 @@ fn writes_and_small_increments_summarise_into_one_step() {
     }
     let below = Entity::new().with("n", 7).with("x", "kept");
     let expected = apply(Some(&below), &ops, &Updaters::new());
-    assert_eq!(summary.apply(Some(&below)), Some(expected.clone()));
+    assert_eq!(
+        summary.apply(Some(&below), Below::Unknown),
+        Some(expected.clone())
+    );
     assert_eq!(expected.unwrap().get("t"), Some(&Value::from(999)));
     // An increment past u64::MAX on the way cannot be summarised: it would turn into a float.
     let big = Entity::new().with("n", u64::MAX - 1);
     let up_and_down = [inc(2), inc(-2)];
-    assert_eq!(Summary::of(&up_and_down).unwrap().apply(Some(&big)), None);
+    assert_eq!(
+        Summary::of(&up_and_down)
+            .unwrap()
+            .apply(Some(&big), Below::Unknown),
+        None
+    );
+    // Inserts at the ends summarise into the items before and after the list below...
+    let ends = [
+        Op::ListInsert {
+            field: "l".into(),
+            item: 1.into(),
+            at: ListPosition::End,
+            unique: false,
+        },
+        Op::ListInsert {
+            field: "l".into(),
+            item: 2.into(),
+            at: ListPosition::Start,
+            unique: false,
+        },
+    ];
+    let list = Entity::new().with("l", Value::from(vec![7]));
+    let summary = Summary::of(&ends).unwrap();
+    let got = summary.apply(Some(&list), Below::Unknown).unwrap().unwrap();
+    assert_eq!(got.get("l"), Some(&Value::from(vec![2, 7, 1])));
+    // ...and a unique one applies only where the caller vouches its item is not there yet.
+    let unique = [Op::ListInsert {
+        field: "l".into(),
+        item: 7.into(),
+        at: ListPosition::End,
+        unique: true,
+    }];
+    let summary = Summary::of(&unique).unwrap();
+    assert_eq!(summary.apply(Some(&list), Below::Unknown), None);
+    let fresh = Entity::new().with("l", Value::from(vec![8]));
+    let got = summary.apply(Some(&fresh), Below::Unseen).unwrap().unwrap();
+    assert_eq!(got.get("l"), Some(&Value::from(vec![8, 7])));
     // Nor can the ops that depend on the whole value.
     assert!(
         Summary::of(&[Op::Update {

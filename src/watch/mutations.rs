@@ -136,7 +136,12 @@ pub(super) fn changed(store: &Store, events: &[(LayerId, LayerEvent)]) -> Option
                 Some(info) => Some(info.status().clone()),
                 None => continue, // a query's slot, or a record already gone
             },
-            LayerEvent::Reserved | LayerEvent::Squashed | LayerEvent::Remapped => continue,
+            // A load tells mutation watchers itself, of the records that went and came.
+            LayerEvent::Reserved
+            | LayerEvent::Squashed
+            | LayerEvent::Remapped
+            | LayerEvent::Unloaded
+            | LayerEvent::Loaded => continue,
         };
         if seen.insert(*id) {
             changed.push((*id, status));

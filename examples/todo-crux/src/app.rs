@@ -113,6 +113,8 @@ fn shows(event: LayerEvent) -> bool {
             | LayerEvent::Cancelled
             | LayerEvent::Remapped
             | LayerEvent::Coalesced
+            | LayerEvent::Unloaded
+            | LayerEvent::Loaded
     )
 }
 
