@@ -65,16 +65,47 @@ impl QueryKey {
     /// assert!(optimist::QueryKey::graphql("{ todos { id", serde_json::Value::Null).is_err());
     /// ```
     pub fn graphql(text: &str, variables: serde_json::Value) -> Result<QueryKey, DocumentError> {
-        let doc = Document::parse(text)?;
-        let identity = graphql_identity(text, &variables);
-        Ok(QueryKey {
+        Ok(QueryKey::of_document(
+            text,
+            Document::parse(text)?,
+            variables,
+        ))
+    }
+
+    #[cfg(feature = "graphql")]
+    /// A GraphQL query from a text holding several operations: the one named `operation`
+    /// ([`Document::parse_operation`]), as graphql_client's generated `QUERY` and
+    /// `OPERATION_NAME` give it.
+    ///
+    /// ```
+    /// use optimist::QueryKey;
+    /// use serde_json::json;
+    /// let file = "query Me { me { id } } query Todos { todos { id } }";
+    /// let me = QueryKey::graphql_operation(file, "Me", json!({}))?;
+    /// assert_eq!(me.operation_name(), Some("Me"));
+    /// assert_eq!(me.body().unwrap()["query"], "query Me { me { __typename id } }");
+    /// assert_ne!(me, QueryKey::graphql_operation(file, "Todos", json!({}))?);
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn graphql_operation(
+        text: &str,
+        operation: &str,
+        variables: serde_json::Value,
+    ) -> Result<QueryKey, DocumentError> {
+        let doc = Document::parse_operation(text, operation)?;
+        Ok(QueryKey::of_document(text, doc, variables))
+    }
+
+    #[cfg(feature = "graphql")]
+    fn of_document(text: &str, doc: Document, variables: serde_json::Value) -> QueryKey {
+        QueryKey {
+            identity: graphql_identity(text, doc.operation_name(), &variables),
             source: Arc::new(Source::Document {
                 text: Arc::from(text),
                 doc,
                 variables,
             }),
-            identity,
-        })
+        }
     }
 
     #[cfg(feature = "graphql")]
@@ -96,7 +127,7 @@ impl QueryKey {
             return self.clone();
         };
         QueryKey {
-            identity: graphql_identity(text, &variables),
+            identity: graphql_identity(text, doc.operation_name(), &variables),
             source: Arc::new(Source::Document {
                 text: text.clone(),
                 doc: doc.clone(),
@@ -209,31 +240,22 @@ impl QueryKey {
     }
 
     #[cfg(feature = "graphql")]
-    /// The body of a GraphQL request over HTTP: `{"query", "variables", "operationName"}`
-    /// (the name only when the document gives one); `None` for a REST query.
+    /// The body of a GraphQL request over HTTP: `{"query", "variables", "operationName"}`,
+    /// the query being the document's [`request_text`](Document::request_text) (`__typename`
+    /// added to its selection sets, only the fragments its operation uses) and the name given
+    /// only when the operation has one; `None` for a REST query.
     ///
     /// ```
     /// use serde_json::json;
     /// let key = optimist::QueryKey::graphql("query Me { me { id } }", json!({}))?;
-    /// assert_eq!(key.body(), Some(json!({"query": "query Me { me { id } }", "variables": {}, "operationName": "Me"})));
+    /// assert_eq!(key.body(), Some(json!({"query": "query Me { me { __typename id } }", "variables": {}, "operationName": "Me"})));
     /// # Ok::<(), optimist::DocumentError>(())
     /// ```
     pub fn body(&self) -> Option<serde_json::Value> {
-        let Source::Document {
-            text,
-            doc,
-            variables,
-        } = &*self.source
-        else {
+        let Source::Document { doc, variables, .. } = &*self.source else {
             return None;
         };
-        let mut body = serde_json::Map::new();
-        body.insert("query".into(), serde_json::Value::from(&**text));
-        body.insert("variables".into(), variables.clone());
-        if let Some(name) = doc.operation_name() {
-            body.insert("operationName".into(), name.into());
-        }
-        Some(serde_json::Value::Object(body))
+        Some(doc.request_body(variables.clone()))
     }
 }
 
@@ -266,6 +288,15 @@ impl fmt::Debug for QueryKey {
 
 #[cfg(feature = "graphql")]
 /// A GraphQL key's identity: its text and its variables as JSON.
-fn graphql_identity(text: &str, variables: &serde_json::Value) -> Arc<str> {
-    Arc::from(format!("graphql\u{0}{text}\u{0}{variables}"))
+/// The identity of a GraphQL query: the text as given, the operation chosen (a text may hold
+/// several) and the variables.
+fn graphql_identity(
+    text: &str,
+    operation: Option<&str>,
+    variables: &serde_json::Value,
+) -> Arc<str> {
+    let operation = operation.unwrap_or_default();
+    Arc::from(format!(
+        "graphql\u{0}{text}\u{0}{operation}\u{0}{variables}"
+    ))
 }

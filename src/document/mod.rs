@@ -9,6 +9,7 @@
 //! Nothing here touches the store.
 
 mod build;
+mod request;
 mod strings;
 #[cfg(test)]
 mod tests;
@@ -42,6 +43,8 @@ pub struct Document {
 
 struct Inner {
     operation: Option<Operation>,
+    /// What is sent (see `request.rs`).
+    request: String,
     /// Every fragment of the document, resolved.
     fragments: HashMap<String, Fragment>,
     /// Fragment names in document order, for "the only fragment" lookups.
@@ -200,6 +203,30 @@ impl Document {
     /// ));
     /// ```
     pub fn parse(text: &str) -> Result<Document, DocumentError> {
+        Document::parse_picking(text, None)
+    }
+
+    /// Parses a document that may hold several operations, and keeps the one named `name` (and
+    /// the fragments): what graphql_client's generated `QUERY` holds (every operation of its
+    /// file), which its users send with `operationName`. The other operations are checked for
+    /// syntax only. An operation of that name missing is
+    /// [`DocumentError::UnknownOperation`]; otherwise as [`parse`](Document::parse).
+    ///
+    /// ```
+    /// use optimist::{Document, DocumentError};
+    /// let file = "query Todos { todos { id ...Row } } mutation Add { add { id } } fragment Row on Todo { title }";
+    /// let doc = Document::parse_operation(file, "Todos")?;
+    /// assert_eq!(doc.operation_name(), Some("Todos"));
+    /// assert_eq!(doc.request_text(), "query Todos { todos { __typename id ...Row } }\nfragment Row on Todo { __typename title }");
+    /// assert!(matches!(Document::parse(file), Err(DocumentError::MultipleOperations { count: 2 })));
+    /// assert!(matches!(Document::parse_operation(file, "Gone"), Err(DocumentError::UnknownOperation { .. })));
+    /// # Ok::<(), DocumentError>(())
+    /// ```
+    pub fn parse_operation(text: &str, name: &str) -> Result<Document, DocumentError> {
+        Document::parse_picking(text, Some(name))
+    }
+
+    fn parse_picking(text: &str, pick: Option<&str>) -> Result<Document, DocumentError> {
         let tree = apollo_parser::Parser::new(text)
             .recursion_limit(PARSER_RECURSION_LIMIT)
             .parse();
@@ -234,11 +261,30 @@ impl Document {
                 }
             }
         }
-        if operations.len() > 1 {
-            return Err(DocumentError::MultipleOperations {
-                count: operations.len(),
-            });
-        }
+        let operation = match pick {
+            Some(name) => {
+                let named = |operation: &cst::OperationDefinition| {
+                    operation
+                        .name()
+                        .is_some_and(|given| given.text().as_str() == name)
+                };
+                match operations.iter().position(named) {
+                    Some(at) => Some(operations.swap_remove(at)),
+                    None => {
+                        return Err(DocumentError::UnknownOperation {
+                            name: name.to_owned(),
+                        });
+                    }
+                }
+            }
+            None if operations.len() > 1 => {
+                return Err(DocumentError::MultipleOperations {
+                    count: operations.len(),
+                });
+            }
+            None => operations.pop(),
+        };
+        let request = request::request_text(operation.as_ref(), &raw_fragments, &fragment_order);
         let mut builder = Builder {
             raw: raw_fragments,
             resolved: HashMap::new(),
@@ -247,7 +293,7 @@ impl Document {
         for name in &fragment_order {
             builder.fragment(name, 0)?;
         }
-        let operation = match operations.pop() {
+        let operation = match operation {
             None => None,
             Some(operation) => Some(operation_of(&mut builder, &operation)?),
         };
@@ -257,6 +303,7 @@ impl Document {
         Ok(Document {
             inner: Arc::new(Inner {
                 operation,
+                request,
                 fragments: builder.resolved,
                 fragment_order,
             }),
@@ -271,6 +318,45 @@ impl Document {
     /// ```
     pub fn operation_name(&self) -> Option<&str> {
         self.inner.operation.as_ref()?.name.as_deref()
+    }
+
+    /// The text to send for this document: its operation and the fragments it uses (every
+    /// fragment, for a document of fragments only), with `__typename` added to each selection
+    /// set but the operation's own, as Apollo Client sends documents. The server then answers
+    /// the typenames that identity is read from, so a document written without them
+    /// normalizes its objects into entities. The text is otherwise as written.
+    ///
+    /// ```
+    /// let doc = optimist::Document::parse("query Me { me { id name } }")?;
+    /// assert_eq!(doc.request_text(), "query Me { me { __typename id name } }");
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn request_text(&self) -> &str {
+        &self.inner.request
+    }
+
+    /// The body of a GraphQL request over HTTP for this document's operation:
+    /// `{"query", "variables", "operationName"}`, the query being the
+    /// [`request_text`](Document::request_text) and the name given only when the operation has
+    /// one.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let doc = optimist::Document::parse("mutation Add($t: String!) { add(title: $t) { id } }")?;
+    /// assert_eq!(
+    ///     doc.request_body(json!({"t": "milk"})),
+    ///     json!({"query": "mutation Add($t: String!) { add(title: $t) { __typename id } }", "variables": {"t": "milk"}, "operationName": "Add"})
+    /// );
+    /// # Ok::<(), optimist::DocumentError>(())
+    /// ```
+    pub fn request_body(&self, variables: serde_json::Value) -> serde_json::Value {
+        let mut body = serde_json::Map::new();
+        body.insert("query".into(), self.request_text().into());
+        body.insert("variables".into(), variables);
+        if let Some(name) = self.operation_name() {
+            body.insert("operationName".into(), name.into());
+        }
+        serde_json::Value::Object(body)
     }
 
     /// The operation's kind, or `None` for a document of fragments only.
@@ -518,10 +604,16 @@ pub enum DocumentError {
     },
     /// The document has neither an operation nor a fragment.
     Empty,
-    /// The document has several operations; it must have at most one.
+    /// The document has several operations and none was named: it must have at most one, or
+    /// be parsed with [`Document::parse_operation`].
     MultipleOperations {
         /// How many it has.
         count: usize,
+    },
+    /// No operation of the name given to [`Document::parse_operation`].
+    UnknownOperation {
+        /// The name.
+        name: String,
     },
     /// An operation was needed, but the document holds fragments only.
     NoOperation,
@@ -572,8 +664,12 @@ impl fmt::Display for DocumentError {
             DocumentError::MultipleOperations { count } => {
                 write!(
                     f,
-                    "the document has {count} operations; it must have at most one"
+                    "the document has {count} operations and none was named \
+                     (Document::parse_operation takes its name)"
                 )
+            }
+            DocumentError::UnknownOperation { name } => {
+                write!(f, "the document has no operation named `{name}`")
             }
             DocumentError::NoOperation => {
                 f.write_str("the document has no operation, only fragments")
