@@ -283,24 +283,29 @@ pub const W7_LIST_WATCHERS: usize = 100;
 pub const W7_ITEM_QUERY: &str =
     "query WatchItem($id: ID!) { item(id: $id) { id title count done } }";
 
-/// A W7 list watcher's query: the whole listed items.
-pub const W7_LIST_QUERY: &str = "query Items { items { id title count done } }";
+/// A W7 list watcher's query: the whole listed items, under an argument of its own (`w`, the
+/// watcher's number), so no two list watchers share a document and variables and none can
+/// share another's read: each reads its own field `items({"w": w})`, all listing the same items.
+pub const W7_LIST_QUERY: &str = "query Items($w: Int!) { items(w: $w) { id title count done } }";
 
 /// W7's store: `Item:0..W7_ITEMS` in base, `ROOT_QUERY.item({"id":"i"})` referring to each (so
 /// an item watcher's query reads it, as Apollo's `cache.watch` with a root id does), and
-/// `ROOT_QUERY.items` listing the first `W7_LIST`.
+/// `ROOT_QUERY.items({"w": w})`, w in `0..W7_LIST_WATCHERS`, each listing the first `W7_LIST`.
 pub fn w7_store(names: &Names) -> Store {
     let mut store = base_store(names, W7_ITEMS);
-    let mut root = Vec::with_capacity(W7_ITEMS + 1);
+    let mut root = Vec::with_capacity(W7_ITEMS + W7_LIST_WATCHERS);
     for i in 0..W7_ITEMS {
         let field = FieldName::with_args("item", &serde_json::json!({"id": i.to_string()}));
         root.push((field, Value::from(item_key(i))));
     }
-    let list: Vec<Value> = (0..W7_LIST).map(|i| Value::from(item_key(i))).collect();
-    root.push((names.items.clone(), Value::List(list.into_iter().collect())));
+    let list: optimist::List = (0..W7_LIST).map(|i| Value::from(item_key(i))).collect();
+    for w in 0..W7_LIST_WATCHERS {
+        let field = FieldName::with_args("items", &serde_json::json!({"w": w}));
+        root.push((field, Value::List(list.clone())));
+    }
     store
         .write(Patch::new().write(Key::root_query(), Entity::from_fields(root)))
-        .expect("valid root data");
+        .expect("valid W7 data");
     store
 }
 
@@ -325,8 +330,8 @@ pub fn w7_watch(store: &mut Store, told: &std::sync::Arc<std::sync::atomic::Atom
             callback(),
         );
     }
-    for _ in 0..W7_LIST_WATCHERS {
-        store.watch_query_tree(list.clone(), serde_json::json!({}), callback());
+    for w in 0..W7_LIST_WATCHERS {
+        store.watch_query_tree(list.clone(), serde_json::json!({ "w": w }), callback());
     }
 }
 

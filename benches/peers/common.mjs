@@ -35,6 +35,10 @@ export const PLAN = {
   w4WarmFullRead: { samples: 25, batch: 1 },
   w5: { samples: 25, batch: { 1000: 200, 10000: 100 } },
   w7: { samples: 25, batch: 4 },
+  // For a side whose W7 operation takes seconds (Apollo re-reads each of the 100 distinct
+  // lists through the new layer, urql re-runs each list query through its client): fewer
+  // samples of one operation, so the run stays minutes long.
+  w7Slow: { samples: 7, batch: 1 },
   w8: { samples: 5, batch: 1 },
   w9: { samples: 25, batch: 1 },
   w10: { samples: 5, batch: 1 },
@@ -75,9 +79,16 @@ export const W8_LAYERS = 100;
 export const W9 = { list: 10_000, above: 100 };
 
 // W10: N items in base; ROOT_QUERY.items lists Item:0..W10.listed-1; Item:W10.listed ..
-// W10.listed+W10.retained-1 are retained; W10.layers pending layers as W1's (pushLayer with a
-// fresh pick); one op = gc() of that cache, built afresh for each sample (untimed).
-export const W10 = { listed: 10_000, retained: 1_000, layers: 100 };
+// W10.listed+W10.retained-1 are retained; L in W10.layers pending layers as W1's (pushLayer
+// with a fresh pick); one op = gc() of that cache, built afresh for each sample (untimed).
+export const W10 = { listed: 10_000, retained: 1_000, layers: [0, 1, 100] };
+
+/**
+ * W2: whether new request number `serial` is a query whose answer comes later (a reservation
+ * on optimist: `Store::reserve`) rather than an optimistic mutation: every fourth. No PRNG draw;
+ * a reservation draws no items.
+ */
+export const isReserved = (serial) => serial % 4 === 3;
 
 // W11 app trace: W11.items items in base; W11.queries watched queries, page p listing the
 // W11.page items (W11.stride * p + j) % W11.items, j in 0..W11.page, in that order: consecutive

@@ -1,14 +1,22 @@
 // Joins optimist's criterion results with its peers' and prints the side-by-side table.
 //
-// Usage: node benches/peers/report.mjs [TARGET_DIR]      (default: the repository's target/)
+// Usage: node benches/peers/report.mjs [--out OUT_DIR] [RUN_DIR ...]
+//   One RUN_DIR (default: the repository's target/): that run's medians and ratios. Several
+//   (run.sh --repeat: TARGET/runs/1 .. TARGET/runs/N): each figure's median over the runs, each
+//   ratio's median over the runs with its spread (min-max), and a target "met" only when every
+//   run meets it (the worst run decides). OUT_DIR (default: the only RUN_DIR, else the
+//   repository's target/) receives peer-report.json and the SVG.
 //
-// Reads
+// Reads, in each RUN_DIR (TARGET_DIR below)
 //   TARGET_DIR/criterion/<group>/<id>/new/estimates.json   median point estimate, ns per iteration
 //   TARGET_DIR/<peer>.json    from benches/peers/<peer>/bench.mjs, for each peer in PEERS:
 //                             [{workload, <peer>_ns | <peer>_bytes, told?, not_driven?}]
 //   TARGET_DIR/memory.json    from benches/memory.rs: [{workload, optimist_bytes, ...}]
 //   TARGET_DIR/criterion/app_trace/trace.json   W11 on optimist, sampled as the peers sample it
 //                             (benches/workloads.rs): [{workload, optimist_ns, told, calls, ...}]
+//   TARGET_DIR/criterion/persist/saved.json     W8: the bytes optimist saves
+// A peer's workload it cannot do the same way carries `not_driven` (its reason): the cell reads
+// "n/a" and the reason is printed under the table; no ratio is taken.
 // Writes
 //   TARGET_DIR/peer-report.json   [{workload, optimist_ns, <peer>_ns, <peer>_ratio, ...}] (W6 rows:
 //                                 bytes); <peer>_ratio = peer / optimist
@@ -23,7 +31,17 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const target = resolve(process.argv[2] ?? join(here, "..", "..", "target"));
+const args = process.argv.slice(2);
+let outDir = null;
+const runDirs = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--out") outDir = resolve(args[++i]);
+  else runDirs.push(resolve(args[i]));
+}
+if (!runDirs.length) runDirs.push(resolve(join(here, "..", "..", "target")));
+outDir ??= runDirs.length === 1 ? runDirs[0] : resolve(join(here, "..", "..", "target"));
+// The directory being read (loadRun sets it); the SVG is drawn from the last run.
+let target = runDirs[0];
 
 const PEERS = [
   { key: "apollo", name: "Apollo" },
@@ -46,29 +64,34 @@ const all = (...checks) => (f) => {
 const withinBaseline = (x) => (f) => (f.ours == null || f.baseline == null ? null : f.ours <= x * f.baseline);
 
 const W1 = [0, 1, 10, 100, 1000];
+const W10_LAYERS = [0, 1, 100];
 const W11_ROWS = ["refetch_same", "refetch_changed", "mutate", "confirm", "fail", "remount", "mix"];
 const ROWS = [
+  // Field reads: Store::get_field against each peer's own field read (Apollo's
+  // optimisticData.get, Relay's Record.getValue of the merged source, urql's cache.resolve);
+  // the HashMap baseline measured right after each L, on the same keys.
   ...W1.map((L) => ({
     workload: `W1 read_depth L=${L}`,
     ours: `read_depth/${L}`,
-    baseline: "read_depth_baseline/hashmap",
+    baseline: `read_depth_baseline/hashmap/${L}`,
     baselineName: "HashMap get",
     target: {
       text: `<= 1.5x HashMap${L === 0 ? ", >= 10x Apollo" : L === 1000 ? ", >= 1000x Apollo" : ""}, >= 3x Relay`,
       met: all(withinBaseline(1.5), ...(L === 0 ? [atLeast("apollo", 10)] : L === 1000 ? [atLeast("apollo", 1000)] : []), atLeast("relay", 3)),
     },
   })),
-  // The peers' public read APIs on the same reads; ours is the same Store::get_field as above.
+  // Document reads of `fragment F on Item { count }` on every side: Store::read_fragment into
+  // JSON; Apollo's readFragment; Relay's environment.lookup of the fragment; urql's readQuery.
   ...[0, 1000].map((L) => ({
     workload: `W1 readFragment L=${L}`,
-    ours: `read_depth/${L}`,
-    note: "optimist: Store::get_field; Apollo: readFragment; Relay: environment.lookup of a fragment; urql: client.readQuery",
+    ours: `read_fragment/${L}`,
+    note: "optimist: Store::read_fragment; Apollo: readFragment; Relay: environment.lookup of a fragment; urql: client.readQuery",
   })),
   ...[1, 10, 100].map((W) => ({
     workload: `W2 lifecycle W=${W}`,
     ours: `lifecycle/${W}`,
-    baseline: `lifecycle_baseline/snapshot_restore/${W}`,
-    baselineName: "snapshot+restore",
+    baseline: `lifecycle_baseline/undo_log/${W}`,
+    baselineName: "undo log",
     target: W === 100 ? { text: ">= 500x Apollo, >= 300x Relay", met: all(atLeast("apollo", 500), atLeast("relay", 300)) } : undefined,
   })),
   ...[1000, 10000].map((n) => ({
@@ -100,6 +123,7 @@ const ROWS = [
     baseline: `read_query/uncached/${n}`,
     baselineName: "read_query, no cache",
     target: { text: ">= 100x Apollo", met: atLeast("apollo", 100) },
+    note: "Relay and urql: n/a, no result cache (a warm read would be the cold read again)",
   })),
   // A full read straight into structs (read_query_as), against the peers' cold reads.
   ...[1000, 10000].map((n) => ({
@@ -111,8 +135,8 @@ const ROWS = [
   ...[1000, 10000].map((n) => ({
     workload: `W5 list_insert n=${n}`,
     ours: `list_insert/${n}`,
-    baseline: `list_insert_baseline/snapshot_restore/${n}`,
-    baselineName: "snapshot+restore",
+    baseline: `list_insert_baseline/undo_log/${n}`,
+    baselineName: "undo log",
     target: { text: "flat in n, >= 50x Apollo", met: atLeast("apollo", 50) },
   })),
   // ---- W7-W9: an id with no criterion group yet (W8: persistence is being built) prints "—".
@@ -122,14 +146,19 @@ const ROWS = [
     told: true,
     target: { text: "only the affected told, >= 20x Apollo", met: atLeast("apollo", 20) },
   },
-  { workload: "W8 persist", ours: "persist/100000", target: { text: ">= 5x Apollo, layers kept", met: atLeast("apollo", 5) } },
+  { workload: "W8 persist", ours: "persist/100000", savedBytes: true, target: { text: ">= 5x Apollo, layers kept", met: atLeast("apollo", 5) } },
   {
     workload: "W8 persist extract(true)",
     ours: "persist/100000",
+    savedBytes: true,
     note: "Apollo only: extract(true), the merged view with the layers folded in (one sample)",
   },
   { workload: "W9 remap", ours: "remap/10000", target: { text: "proportional to the key's places", met: () => null } },
-  { workload: "W10 gc", ours: "gc/100000", target: { text: "faster than Apollo, nothing a layer needs removed", met: atLeast("apollo", 1) } },
+  ...W10_LAYERS.map((L) => ({
+    workload: `W10 gc L=${L}`,
+    ours: `gc/${L}`,
+    target: { text: "faster than Apollo, nothing a layer needs removed", met: atLeast("apollo", 1) },
+  })),
   // ---- W11: every side samples the one trace per kind and for the mix (ours from
   // app_trace/trace.json, not criterion: the same sampler as the peers'); `told` on every side,
   // ours included. The identical refetch's baseline: a full read of one page, no cache.
@@ -157,7 +186,10 @@ const MEMORY_ROWS = [
     baselineName: "HashMap",
     target: { text: "below Apollo, <= 250 B", met: (f) => (f.ours == null ? null : f.ours <= 250 && (f.ratio.apollo == null || f.ratio.apollo > 1)) },
   },
-  { workload: "W6 bytes/layer(4 keys)" },
+  // Not a like-for-like figure: optimist's layer record and its ops; Apollo's and Relay's a
+  // closure over the drawn items and their layer; urql's a whole client mutation (operation,
+  // subscription, layer). The bytes are shown, no ratio is taken.
+  { workload: "W6 bytes/layer(4 keys)", noRatio: "sides hold different things per layer" },
 ];
 
 // ---------------------------------------------------------------------------
@@ -168,70 +200,139 @@ function readJson(path) {
   return JSON.parse(readFileSync(path, "utf8"));
 }
 
-/** Median ns per iteration of a criterion bench, or null. */
+/** Median ns per iteration of a criterion bench in the run being read, or null. */
 function criterion(id) {
   if (!id) return null;
   const estimates = readJson(join(target, "criterion", ...id.split("/"), "new", "estimates.json"));
   return estimates?.median?.point_estimate ?? null;
 }
 
-const memoryPath = join(target, "memory.json");
-const peerRows = Object.fromEntries(
-  PEERS.map(({ key }) => [key, new Map((readJson(join(target, `${key}.json`)) ?? []).map((r) => [r.workload, r]))]),
-);
-const memory = new Map((readJson(memoryPath) ?? []).map((r) => [r.workload, r]));
-const tracePath = join(target, "criterion", "app_trace", "trace.json");
-const trace = new Map((readJson(tracePath) ?? []).map((r) => [r.workload, r]));
-const missing = [];
-for (const { key } of PEERS) {
-  if (!peerRows[key].size) missing.push(`${join(target, key + ".json")} (run benches/peers/${key}/bench.mjs)`);
-}
-if (!memory.size) missing.push(`${memoryPath} (run cargo bench --bench memory -- ${memoryPath})`);
-if (!trace.size) missing.push(`${tracePath} (run cargo bench --bench workloads -- app_trace)`);
-if (!criterion("read_depth/0")) missing.push(`${join(target, "criterion")} (run cargo bench --bench workloads)`);
-
-// ---------------------------------------------------------------------------
-// Join.
-
 const ratio = (a, b) => (a != null && b != null && b > 0 ? a / b : null);
 const round = (x, digits = 1) =>
   x == null ? null : Math.abs(x) >= 1 ? Number(x.toFixed(digits)) : Number(x.toPrecision(3));
+const median = (xs) => {
+  const s = xs.filter((x) => x != null).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
-function join1(row, unit, ours, baseline) {
-  const json = { workload: row.workload, [`optimist_${unit}`]: round(ours) };
-  const ourTrace = row.trace ? trace.get(row.workload) : undefined;
-  if (row.trace) {
-    json.optimist_told = ourTrace?.told ?? null;
-    // Every call of our observers' listeners, fetch-status changes included (see benches/README.md).
-    json.optimist_calls = ourTrace?.calls ?? null;
+/**
+ * One run's figures, joined: for each row { row, ours, baseline, figures: {peer: x}, ratios:
+ * {peer: x}, told: {optimist?, peer...}, calls, notDriven: {peer: why}, bytes: {side: saved
+ * bytes}, met }.
+ */
+function loadRun(dir) {
+  target = dir;
+  const memoryPath = join(dir, "memory.json");
+  const peerRows = Object.fromEntries(
+    PEERS.map(({ key }) => [key, new Map((readJson(join(dir, `${key}.json`)) ?? []).map((r) => [r.workload, r]))]),
+  );
+  const memory = new Map((readJson(memoryPath) ?? []).map((r) => [r.workload, r]));
+  const tracePath = join(dir, "criterion", "app_trace", "trace.json");
+  const trace = new Map((readJson(tracePath) ?? []).map((r) => [r.workload, r]));
+  const saved = new Map((readJson(join(dir, "criterion", "persist", "saved.json")) ?? []).map((r) => [r.workload, r]));
+  const missing = [];
+  for (const { key } of PEERS) {
+    if (!peerRows[key].size) missing.push(`${join(dir, key + ".json")} (run benches/peers/${key}/bench.mjs)`);
   }
+  if (!memory.size) missing.push(`${memoryPath} (run cargo bench --bench memory -- ${memoryPath})`);
+  if (!trace.size) missing.push(`${tracePath} (run cargo bench --bench workloads -- app_trace)`);
+  if (!criterion("read_depth/0")) missing.push(`${join(dir, "criterion")} (run cargo bench --bench workloads)`);
+
+  const join1 = (row, unit, ours, baseline) => {
+    const out = { row, ours, baseline, figures: {}, ratios: {}, told: {}, notDriven: {}, bytes: {} };
+    if (row.trace) {
+      const ourTrace = trace.get(row.workload);
+      out.told.optimist = ourTrace?.told ?? null;
+      // Every call of our observers' listeners, fetch-status changes included (benches/README.md).
+      out.calls = ourTrace?.calls ?? null;
+    }
+    if (row.savedBytes) out.bytes.optimist = saved.get("W8 persist")?.optimist_bytes ?? null;
+    for (const { key } of PEERS) {
+      const r = peerRows[key].get(row.peer ?? row.workload);
+      out.figures[key] = r?.[`${key}_${unit}`] ?? null;
+      out.ratios[key] = row.noRatio ? null : ratio(out.figures[key], ours);
+      if (row.told && r?.told != null) out.told[key] = r.told;
+      if (r?.not_driven) out.notDriven[key] = r.not_driven;
+      if (row.savedBytes && r?.bytes != null) out.bytes[key] = r.bytes;
+    }
+    out.met = row.target ? row.target.met({ ours, baseline, ratio: out.ratios, told: out.told.optimist ?? null }) : null;
+    return out;
+  };
+  const ours = (row) => (row.trace ? trace.get(row.workload)?.optimist_ns ?? null : criterion(row.ours));
+  const timed = ROWS.map((row) => join1(row, "ns", ours(row), criterion(row.baseline)));
+  const bytes = MEMORY_ROWS.map((row) => {
+    const figures = memory.get(row.workload);
+    const out = join1(row, "bytes", figures?.optimist_bytes ?? null, figures?.baseline_bytes ?? null);
+    out.rss = figures?.optimist_rss_bytes ?? null;
+    out.requested = figures?.optimist_requested_bytes ?? null;
+    return out;
+  });
+  return { dir, timed, bytes, missing, peerRows };
+}
+
+const runs = runDirs.map(loadRun);
+const multi = runs.length > 1;
+
+/**
+ * The runs' results for one row combined: medians of the figures, each ratio's median and
+ * spread (min, max over the runs that have it), and `met` true only when every run met the
+ * target (false when any missed; null when none could tell).
+ */
+function combine(unit, perRun) {
+  const { row } = perRun[0];
+  const spread = (xs) => {
+    const v = xs.filter((x) => x != null);
+    return v.length ? { median: median(v), min: Math.min(...v), max: Math.max(...v), runs: v.length } : null;
+  };
+  const json = { workload: row.workload, runs: perRun.length, [`optimist_${unit}`]: round(median(perRun.map((r) => r.ours))) };
   const ratios = {};
   const notDriven = {};
   for (const { key } of PEERS) {
-    const r = peerRows[key].get(row.peer ?? row.workload);
-    const figure = r?.[`${key}_${unit}`] ?? null;
-    json[`${key}_${unit}`] = round(figure);
-    ratios[key] = ratio(figure, ours);
-    json[`${key}_ratio`] = round(ratios[key], 2);
-    if (row.told && r?.told != null) json[`${key}_told`] = r.told;
-    if (r?.not_driven) notDriven[key] = r.not_driven;
+    json[`${key}_${unit}`] = round(median(perRun.map((r) => r.figures[key])));
+    ratios[key] = spread(perRun.map((r) => r.ratios[key]));
+    json[`${key}_ratio`] = round(ratios[key]?.median ?? null, 2);
+    if (multi && ratios[key]) json[`${key}_ratio_spread`] = [round(ratios[key].min, 2), round(ratios[key].max, 2)];
+    for (const r of perRun) if (r.notDriven[key]) notDriven[key] = r.notDriven[key];
   }
-  if (baseline != null || row.baseline) Object.assign(json, { baseline: row.baselineName, [`baseline_${unit}`]: round(baseline) });
+  for (const side of ["optimist", ...PEERS.map((p) => p.key)]) {
+    const told = median(perRun.map((r) => r.told[side]));
+    if (told != null) json[`${side}_told`] = told;
+    const saved = median(perRun.map((r) => r.bytes[side]));
+    if (saved != null) json[`${side}_saved_bytes`] = saved;
+  }
+  const calls = median(perRun.map((r) => r.calls));
+  if (calls != null) json.optimist_calls = calls;
+  let baselineRatio = null;
+  if (row.baseline || perRun.some((r) => r.baseline != null)) {
+    json.baseline = row.baselineName;
+    json[`baseline_${unit}`] = round(median(perRun.map((r) => r.baseline)));
+    baselineRatio = spread(perRun.map((r) => ratio(r.baseline, r.ours)));
+    json.baseline_ratio = round(baselineRatio?.median ?? null, 2);
+    if (multi && baselineRatio) json.baseline_ratio_spread = [round(baselineRatio.min, 2), round(baselineRatio.max, 2)];
+  }
   if (row.note) json.note = row.note;
+  if (row.noRatio) json.no_ratio = row.noRatio;
   if (Object.keys(notDriven).length) json.not_driven = notDriven;
-  const met = row.target ? row.target.met({ ours, baseline, ratio: ratios, told: json.optimist_told }) : null;
-  if (row.target) Object.assign(json, { target: row.target.text, target_met: met });
-  return { row, json, met };
+  const verdicts = perRun.map((r) => r.met);
+  const met = verdicts.includes(false) ? false : verdicts.every((v) => v === true) ? true : null;
+  if (row.target) {
+    Object.assign(json, { target: row.target.text, target_met: met });
+    if (multi) json.target_met_runs = verdicts.filter((v) => v === true).length;
+  }
+  const last = perRun[perRun.length - 1];
+  if (last.rss != null) json.optimist_rss_bytes = round(median(perRun.map((r) => r.rss)));
+  if (last.requested != null) json.optimist_requested_bytes = round(median(perRun.map((r) => r.requested)));
+  return { row, json, met, ratios, baselineRatio, metRuns: verdicts.filter((v) => v === true).length };
 }
 
-const ours = (row) => (row.trace ? trace.get(row.workload)?.optimist_ns ?? null : criterion(row.ours));
-const timed = ROWS.map((row) => join1(row, "ns", ours(row), criterion(row.baseline)));
-const bytes = MEMORY_ROWS.map((row) => {
-  const ours = memory.get(row.workload);
-  const out = join1(row, "bytes", ours?.optimist_bytes ?? null, ours?.baseline_bytes ?? null);
-  if (ours?.optimist_rss_bytes != null) out.json.optimist_rss_bytes = round(ours.optimist_rss_bytes);
-  return out;
-});
+const timed = ROWS.map((_, i) => combine("ns", runs.map((r) => r.timed[i])));
+const bytes = MEMORY_ROWS.map((_, i) => combine("bytes", runs.map((r) => r.bytes[i])));
+const missing = runs.flatMap((r) => r.missing);
+// The SVG is drawn from the last run.
+const { peerRows } = runs[runs.length - 1];
+target = runs[runs.length - 1].dir;
 
 // ---------------------------------------------------------------------------
 // Table.
@@ -250,7 +351,15 @@ function fmtRatio(x) {
   if (x >= 0.1) return x.toFixed(2) + "x";
   return x.toPrecision(2) + "x";
 }
-const verdict = (row, met) => (!row.target ? "" : met == null ? row.target.text : `${row.target.text}: ${met ? "met" : "MISSED"}`);
+// Several runs: "met" only when every run met it; the count of runs that met it otherwise.
+const verdict = ({ row, met, metRuns }) => {
+  if (!row.target) return "";
+  if (met == null) return row.target.text;
+  const runsNote = multi ? ` (${metRuns}/${runs.length} runs)` : "";
+  return `${row.target.text}: ${met ? "met" : "MISSED"}${runsNote}`;
+};
+// A ratio: the median, and with several runs its spread over them.
+const fmtSpread = (s) => (s == null ? DASH : multi && s.runs > 1 ? `${fmtRatio(s.median)} (${fmtRatio(s.min)}-${fmtRatio(s.max)})` : fmtRatio(s.median));
 
 const header = [
   "workload", "optimist", ...PEERS.map((p) => p.name), ...PEERS.map((p) => `${p.name}/opt`),
@@ -263,15 +372,18 @@ const fmtTold = (x) => (x == null ? DASH : Number.isInteger(x) ? String(x) : Mat
 const toldOf = (json) => [...(json.optimist_told !== undefined ? ["optimist"] : []), ...PEERS.map((p) => p.key)]
   .map((key) => (json.not_driven?.[key] ? DASH : fmtTold(json[`${key}_told`])))
   .join(" / ");
-const line = ({ row, json, met }, unit, fmt) => [
-  json.workload + (row.told ? " (told: " + toldOf(json) + ")" : ""),
-  fmt(json[`optimist_${unit}`]),
-  ...PEERS.map((p) => (json.not_driven?.[p.key] ? "not driven" : fmt(json[`${p.key}_${unit}`]))),
-  ...PEERS.map((p) => fmtRatio(json[`${p.key}_ratio`])),
-  json.baseline ? `${fmt(json[`baseline_${unit}`])} (${json.baseline})` : "",
-  json.baseline ? fmtRatio(ratio(json[`baseline_${unit}`], json[`optimist_${unit}`])) : "",
-  verdict(row, met),
-];
+const line = (combined, unit, fmt) => {
+  const { row, json, ratios, baselineRatio } = combined;
+  return [
+    json.workload + (row.told ? " (told: " + toldOf(json) + ")" : ""),
+    fmt(json[`optimist_${unit}`]),
+    ...PEERS.map((p) => (json.not_driven?.[p.key] ? "n/a" : fmt(json[`${p.key}_${unit}`]))),
+    ...PEERS.map((p) => (json.not_driven?.[p.key] ? "n/a" : row.noRatio ? "no ratio" : fmtSpread(ratios[p.key]))),
+    json.baseline ? `${fmt(json[`baseline_${unit}`])} (${json.baseline})` : "",
+    json.baseline ? fmtSpread(baselineRatio) : "",
+    verdict(combined),
+  ];
+};
 const lines = [...timed.map((r) => line(r, "ns", fmtNs)), ...bytes.map((r) => line(r, "bytes", fmtBytes))];
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 const pad = (cells) =>
@@ -279,13 +391,37 @@ const pad = (cells) =>
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(`optimist vs ${PEERS.map((p) => p.name).join(", ")}: medians; <peer>/opt = peer / optimist (W6: bytes)`);
+if (multi) {
+  console.log(
+    `${runs.length} runs (${runs.map((r) => r.dir).join(", ")}): figures are medians over the runs; each ratio ` +
+      "is its median over the runs with (min-max); a target is met only when every run meets it",
+  );
+}
 console.log(`${cpus().length} x ${cpu}, node ${process.version}, ${new Date().toISOString()}`);
 console.log("");
 console.log(pad(header));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
 for (const l of lines) console.log(pad(l));
 console.log("");
-console.log("W1 readFragment rows: each peer's public read API against the same optimist Store::get_field.");
+console.log("W1 read_depth rows: one field read (optimist Store::get_field; the peers' own field reads); W1 readFragment rows: a document read of `fragment F on Item { count }` on every side (optimist Store::read_fragment).");
+const persist = timed.find(({ json }) => json.workload === "W8 persist")?.json;
+if (persist) {
+  const sides = ["optimist", ...PEERS.map((p) => p.key)].filter((k) => persist[`${k}_saved_bytes`] != null);
+  if (sides.length) {
+    console.log(
+      "W8 bytes saved: " + sides.map((k) => `${k} ${persist[`${k}_saved_bytes`].toLocaleString("en-US")}`).join(", ") +
+        " (optimist keeps its 100 layers as layers; Apollo's extract() and urql keep base only; Relay folds the layers into its records)",
+    );
+  }
+}
+const rss = bytes.find(({ json }) => json.optimist_rss_bytes != null)?.json;
+if (rss) {
+  console.log(
+    `W6 optimist: malloc's chunks (size + header, rounded to its size classes); requested ${fmtBytes(rss.optimist_requested_bytes)}, ` +
+      `resident ${fmtBytes(rss.optimist_rss_bytes)} per entity. bytes/layer: no ratio (optimist a layer record, Apollo and Relay ` +
+      "a closure over the drawn items, urql a whole client mutation).",
+  );
+}
 console.log("W7 (told: a / b / c): watchers told per op (push + fail) on each peer; 202 are affected.");
 console.log("W11 (told: optimist / Apollo / Relay / urql): watchers given new data per operation of that kind.");
 const calls = timed.filter(({ json }) => json.optimist_calls != null);
@@ -307,12 +443,12 @@ for (const { json } of [...timed, ...bytes]) {
     reasons.set(`${name}: ${why}`, [...(reasons.get(`${name}: ${why}`) ?? []), json.workload]);
   }
 }
-for (const [why, workloads] of reasons) console.log(`not driven (${workloads.join(", ")}) on ${why}`);
+for (const [why, workloads] of reasons) console.log(`n/a (${workloads.join(", ")}) on ${why}`);
 for (const m of missing) console.log(`missing: ${m}`);
 
 const report = [...timed, ...bytes].map(({ json }) => json);
-writeFileSync(join(target, "peer-report.json"), JSON.stringify(report, null, 2) + "\n");
-console.log(`wrote ${join(target, "peer-report.json")}`);
+writeFileSync(join(outDir, "peer-report.json"), JSON.stringify(report, null, 2) + "\n");
+console.log(`wrote ${join(outDir, "peer-report.json")}`);
 
 // ---------------------------------------------------------------------------
 // W1 curve as hand-written SVG: x = L (0, 1, 10, 100, 1000 evenly spaced, i.e. a log axis with
@@ -328,6 +464,13 @@ function w1Svg() {
       marker: "circle",
       points: W1.map((L) => [L, criterion(`read_depth/${L}`)]),
     },
+    {
+      name: "optimist Store::read_fragment",
+      color: "#1f6fd1",
+      dash: "6 4",
+      marker: "square-open",
+      points: [0, 1000].map((L) => [L, criterion(`read_fragment/${L}`)]),
+    },
     ...[
       ["apollo", "#d1491f", "Apollo optimisticData.get", "Apollo readFragment"],
       ["relay", "#2a9d3c", "Relay source.get + getValue", "Relay environment.lookup"],
@@ -337,7 +480,8 @@ function w1Svg() {
       { name: api, color, dash: "6 4", marker: "square-open", points: [0, 1000].map((L) => [L, peer(key, `W1 readFragment L=${L}`)]) },
     ]),
   ].map((s) => ({ ...s, points: s.points.filter(([, y]) => y != null && y > 0) }));
-  const hashmap = criterion("read_depth_baseline/hashmap");
+  // The baseline is measured next to each L; the line is their median.
+  const hashmap = median(W1.map((L) => criterion(`read_depth_baseline/hashmap/${L}`)));
 
   const values = [...series.flatMap((s) => s.points.map(([, y]) => y)), ...(hashmap ? [hashmap] : [])];
   if (!values.length) return null;
@@ -430,8 +574,8 @@ function w1Svg() {
 
 const svg = w1Svg();
 if (svg) {
-  writeFileSync(join(target, "w1-read-depth.svg"), svg);
-  console.log(`wrote ${join(target, "w1-read-depth.svg")}`);
+  writeFileSync(join(outDir, "w1-read-depth.svg"), svg);
+  console.log(`wrote ${join(outDir, "w1-read-depth.svg")}`);
 } else {
   console.log("no W1 figures: no SVG drawn");
 }
