@@ -281,3 +281,31 @@ fn invalidating_changes_no_data_and_tells_no_watcher() {
     store.clear_stale();
     assert_eq!(store.stale_count(), 0);
 }
+
+// BUG (issue 24): `invalidate_query` marked the `__typename` its read adds to each entity
+// (a field the document did not ask for), so an answer to the same document, which holds no
+// typename unless asked for one, left the query stale for ever. Fixed: only what the document
+// selects is marked; a `__typename` it selects itself is marked as any field.
+#[test]
+fn invalidating_a_query_leaves_the_typename_the_cache_adds_alone() {
+    let mut store = Store::new();
+    let answer = || {
+        Patch::new()
+            .set(ROOT_QUERY, "todo", Key::new("Todo:1").unwrap())
+            .set("Todo:1", "title", "Buy milk")
+    };
+    store
+        .write(answer().set("Todo:1", "__typename", "Todo"))
+        .unwrap();
+    let query = doc("{ todo { title } }");
+    assert_eq!(store.invalidate_query(&query, &json!({})).unwrap(), 2);
+    assert!(!store.is_field_stale("Todo:1", "__typename"));
+    let kept = Query::new(query, json!({}));
+    assert!(kept.is_stale(&store));
+    store.write(answer()).unwrap();
+    assert!(!kept.is_stale(&store), "the answer is fresh");
+
+    let asks = doc("{ todo { __typename title } }");
+    assert_eq!(store.invalidate_query(&asks, &json!({})).unwrap(), 3);
+    assert!(store.is_field_stale("Todo:1", "__typename"));
+}

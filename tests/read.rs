@@ -204,8 +204,12 @@ fn fragments_apply_by_type_and_merge_their_fields() {
     );
 }
 
+// Issue 24: an entity without a `__typename` read through a fragment with a type condition
+// read as if the fragment did not apply (`Ok`, its fields silently gone). Now the typename the
+// condition needs is a missing field, as in Apollo (whose documents select it everywhere):
+// the read is incomplete, and a partial read says what is missing.
 #[test]
-fn without_a_stored_typename_only_unconditioned_fragments_apply() {
+fn without_a_stored_typename_a_type_condition_leaves_the_read_incomplete() {
     let mut store = Store::new();
     store
         .write(
@@ -214,13 +218,30 @@ fn without_a_stored_typename_only_unconditioned_fragments_apply() {
                 .set("ROOT_QUERY", "thing", key("Thing:1")),
         )
         .unwrap();
-    let read = store
-        .read_query(
-            &doc("{ thing { ... { a } ... on Thing { b } } }"),
-            &Json::Null,
-        )
+    let conditioned = doc("{ thing { ... { a } ... on Thing { b } } }");
+    assert_eq!(
+        store.read_query(&conditioned, &Json::Null),
+        Err(ReadError::MissingField {
+            path: "thing.__typename".into()
+        })
+    );
+    let partial = store.read_query_partial(&conditioned, &Json::Null).unwrap();
+    assert_eq!(partial.missing, ["thing.__typename"]);
+    assert_eq!(partial.data, json!({"thing": {"a": 1}}));
+    // A fragment without a condition needs no typename.
+    let unconditioned = doc("{ thing { ... { a } } }");
+    assert_eq!(
+        store.read_query(&unconditioned, &Json::Null).unwrap(),
+        json!({"thing": {"a": 1}})
+    );
+    // With the typename stored, the condition is matched.
+    store
+        .write(Patch::new().set("Thing:1", "__typename", "Thing"))
         .unwrap();
-    assert_eq!(read, json!({"thing": {"a": 1}}));
+    assert_eq!(
+        store.read_query(&conditioned, &Json::Null).unwrap(),
+        json!({"thing": {"__typename": "Thing", "a": 1, "b": 2}})
+    );
 }
 
 #[test]

@@ -347,7 +347,9 @@ impl<'x, 'p, S: Source + ?Sized> MapAccess<'p> for ObjectAccess<'x, 'p, S> {
     ) -> Result<Option<K::Value>, ReadError> {
         while let Some((field, children, group, optional)) = self.next_field() {
             if let Some(key) = self.key {
-                self.ctx.source.field(key, field.store_name.as_str());
+                self.ctx
+                    .source
+                    .field(key, field.store_name.as_str(), optional);
             }
             let found = match self.entity.get(field.store_name.as_str()) {
                 Some(value) => Some(Node::Value(value)),

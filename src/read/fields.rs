@@ -24,8 +24,13 @@ impl<S: Source> Source for FieldRecording<'_, S> {
         self.source.entity(key)
     }
 
-    fn field(&self, key: &str, field: &str) {
-        self.seen.borrow_mut().push((key.into(), field.into()));
+    /// The `__typename` the cache adds is not something the query asked for: invalidating it
+    /// would leave the query stale until an answer that holds it, which one that does not ask
+    /// for it may never be.
+    fn field(&self, key: &str, field: &str, implicit: bool) {
+        if !implicit {
+            self.seen.borrow_mut().push((key.into(), field.into()));
+        }
     }
 }
 

@@ -74,7 +74,7 @@ impl Source for Recording<'_> {
     }
 
     #[cfg(feature = "graphql")]
-    fn field(&self, key: &str, field: &str) {
+    fn field(&self, key: &str, field: &str, _implicit: bool) {
         self.note_field(key, field);
     }
 }

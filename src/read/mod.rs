@@ -59,9 +59,10 @@ pub(crate) trait Source {
 
     /// Told of each field a document read into JSON or serde types (the engine of `de.rs`)
     /// looks up on the entity `key`, present or not, for a source that records what a read
-    /// depends on field by field (`fields.rs`). Nothing by default.
+    /// depends on field by field (`fields.rs`); `implicit` for a field the document did not
+    /// ask for (the `__typename` the cache adds). Nothing by default.
     #[cfg(feature = "graphql")]
-    fn field(&self, _key: &str, _field: &str) {}
+    fn field(&self, _key: &str, _field: &str, _implicit: bool) {}
 }
 
 impl Source for Map {

@@ -97,9 +97,12 @@ impl Reader<'_> {
     /// let read: Done = store.confirmed().read_fragment_as(&doc, None, "Todo:1", &serde_json::Value::Null)?;
     /// assert!(read.done);
     ///
-    /// // Without a stored `__typename`, a fragment with a type condition does not apply.
+    /// // Without a stored `__typename`, the type condition cannot be matched: it is missing.
     /// store.write(Patch::new().set("Todo:2", "done", true))?;
-    /// assert!(store.confirmed().read_fragment_as::<Done>(&doc, None, "Todo:2", &serde_json::Value::Null).is_err());
+    /// assert_eq!(
+    ///     store.confirmed().read_fragment_as::<Done>(&doc, None, "Todo:2", &serde_json::Value::Null).unwrap_err(),
+    ///     optimist::ReadError::MissingField { path: "__typename".into() }
+    /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read_fragment_as<T: DeserializeOwned>(

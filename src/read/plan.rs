@@ -64,6 +64,17 @@ impl StoreName<'_> {
     }
 }
 
+/// The `__typename` of an object that a fragment's type condition is matched against: required,
+/// so an entity without one reads as incomplete (it is missing), as in Apollo, whose documents
+/// select it everywhere, rather than as an object the fragment silently does not apply to.
+static REQUIRED_TYPENAME: PlanField<'static> = PlanField {
+    response_key: TYPENAME,
+    store_name: StoreName::Plain(TYPENAME),
+    child: None,
+    typename: true,
+    optional: false,
+};
+
 impl PlanField<'static> {
     pub(super) fn implicit_typename() -> PlanField<'static> {
         PlanField {
@@ -184,9 +195,13 @@ impl<'p> Collected<'p> {
             groups: Vec::new(),
             index: HashMap::new(),
             visited: SmallVec::new(),
+            unmatched: false,
         };
         for &set in sel {
             builder.collect(set);
+        }
+        if builder.unmatched {
+            builder.require_typename();
         }
         let groups: Rc<[Group<'p>]> = builder.groups.into();
         if self.entries.len() < COLLECTED_LIMIT {
@@ -221,9 +236,27 @@ struct Collector<'p, 't> {
     /// Sets already collected: a set spread twice adds nothing the second time (and a document
     /// that spreads fragments twice at every level would otherwise cost 2^depth).
     visited: SmallVec<[usize; 8]>,
+    /// Whether a fragment's type condition met an object without a typename.
+    unmatched: bool,
 }
 
 impl<'p> Collector<'p, '_> {
+    /// Makes the object's `__typename` a required field: selected (or added by the cache, and
+    /// optional) already, or added.
+    fn require_typename(&mut self) {
+        match self.index.get(TYPENAME) {
+            Some(&at) => self.groups[at].optional = false,
+            None => {
+                self.index.insert(TYPENAME, self.groups.len());
+                self.groups.push(Group {
+                    field: &REQUIRED_TYPENAME,
+                    children: SmallVec::new(),
+                    optional: false,
+                });
+            }
+        }
+    }
+
     fn collect(&mut self, set: usize) {
         if self.visited.contains(&set) {
             return;
@@ -259,7 +292,10 @@ impl<'p> Collector<'p, '_> {
                         (Some(condition), Some(typename)) => {
                             self.policies.type_matches(condition, typename)
                         }
-                        (Some(_), None) => false,
+                        (Some(_), None) => {
+                            self.unmatched = true;
+                            false
+                        }
                     };
                     if applies {
                         self.collect(*set);

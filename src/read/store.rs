@@ -100,7 +100,9 @@ impl Store {
     #[cfg(feature = "graphql")]
     /// Reads a fragment of `doc` (the one named `fragment`, or the only one) from the entity
     /// `id`, through the merged view. The fragment applies if its type condition matches the
-    /// entity's `__typename`; otherwise the result holds the typename alone, as in Apollo.
+    /// entity's `__typename`; otherwise the result holds the typename alone, as in Apollo. An
+    /// entity with no `__typename` is missing it ([`ReadError::MissingField`]): the condition
+    /// cannot be matched.
     ///
     /// ```
     /// use optimist::{Document, Entity, Patch, Store};
