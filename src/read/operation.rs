@@ -88,7 +88,7 @@ impl Reader<'_> {
     ///
     /// ```
     /// use optimist::{Document, Patch, Store};
-    /// #[derive(serde::Deserialize)]
+    /// #[derive(serde::Deserialize, Debug)]
     /// struct Done { done: bool }
     ///
     /// let mut store = Store::new();
