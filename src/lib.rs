@@ -190,6 +190,8 @@ mod op;
 mod patch;
 mod policy;
 mod rewrite;
+#[cfg(feature = "graphql")]
+mod schema;
 mod shape;
 mod summary;
 mod trie;
@@ -231,6 +233,8 @@ pub use policy::{
 #[cfg(feature = "graphql")]
 pub use read::{PartialRead, Query};
 pub use read::{ReadError, Reader};
+#[cfg(feature = "graphql")]
+pub use schema::SchemaError;
 pub use store::{ConfirmError, MAX_ALIASES, RemapError, Store};
 pub use value::{List, Str, Value};
 pub use version::{BadVersion, Version};

@@ -1,0 +1,192 @@
+//! What a schema tells the cache: which types an interface or a union stands for (Apollo's
+//! `possibleTypes`), so fragments on the supertype match its members. Apollo's users generate
+//! these from the server's introspection with a script; here they are read from the
+//! introspection result or from the schema's SDL, so nobody writes them by hand.
+//!
+//! Only the subtype relation is read; every other part of a schema is skipped. Parsing SDL is
+//! apollo-parser's job (as for documents); a result of the wrong shape or text that does not
+//! parse is a [`SchemaError`], never a panic.
+
+use std::fmt;
+
+use apollo_parser::cst;
+use serde_json::Value as Json;
+
+use crate::policy::{DEFAULT_MAX_DEPTH, Policies};
+
+/// Why a schema could not be read.
+///
+/// ```
+/// let err = optimist::Policies::new().possible_types_from_sdl("union U = ").unwrap_err();
+/// assert!(matches!(err, optimist::SchemaError::Parse { .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// The SDL does not parse.
+    Parse {
+        /// The parser's message.
+        message: String,
+    },
+    /// The JSON is not an introspection result: `what` names the part that is not as the
+    /// introspection query answers it.
+    NotIntrospection {
+        /// What is missing or of the wrong type.
+        what: String,
+    },
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemaError::Parse { message } => write!(f, "the schema does not parse: {message}"),
+            SchemaError::NotIntrospection { what } => {
+                write!(f, "not an introspection result: {what}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+fn not_introspection(what: &str) -> SchemaError {
+    SchemaError::NotIntrospection { what: what.into() }
+}
+
+/// ## Possible types from the schema
+impl Policies {
+    /// Declares the possible types every interface and union of an introspection result lists
+    /// (as [`possible_types`](Policies::possible_types) does for one). `result` is the answer to
+    /// the introspection query, whole (`{"data": {"__schema": ...}}`) or its data
+    /// (`{"__schema": ...}`); only `__schema.types[].name` and `possibleTypes[].name` are read,
+    /// so the smallest query that asks for them does:
+    /// `{ __schema { types { kind name possibleTypes { name } } } }`. Refused, with nothing
+    /// declared, if it is not of that shape.
+    ///
+    /// ```
+    /// use optimist::Policies;
+    /// use serde_json::json;
+    /// let result = json!({"data": {"__schema": {"types": [
+    ///     {"kind": "UNION", "name": "SearchResult", "possibleTypes": [{"name": "Book"}, {"name": "Author"}]},
+    ///     {"kind": "OBJECT", "name": "Book", "possibleTypes": null},
+    /// ]}}});
+    /// let policies = Policies::new().possible_types_from_introspection(&result)?;
+    /// assert!(policies.type_matches("SearchResult", "Author"));
+    /// assert!(Policies::new().possible_types_from_introspection(&json!({"data": {}})).is_err());
+    /// # Ok::<(), optimist::SchemaError>(())
+    /// ```
+    pub fn possible_types_from_introspection(self, result: &Json) -> Result<Policies, SchemaError> {
+        let data = result.get("data").unwrap_or(result);
+        let types = data
+            .get("__schema")
+            .ok_or_else(|| not_introspection("no `__schema`"))?
+            .get("types")
+            .and_then(Json::as_array)
+            .ok_or_else(|| not_introspection("`__schema.types` is not a list"))?;
+        let mut declared: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (at, ty) in types.iter().enumerate() {
+            let name = ty.get("name").and_then(Json::as_str).ok_or_else(|| {
+                not_introspection(&format!("`__schema.types[{at}].name` is not a string"))
+            })?;
+            let subtypes = match ty.get("possibleTypes") {
+                None | Some(Json::Null) => continue,
+                Some(Json::Array(subtypes)) => subtypes,
+                Some(_) => {
+                    return Err(not_introspection(&format!(
+                        "`{name}.possibleTypes` is not a list"
+                    )));
+                }
+            };
+            let names = subtypes
+                .iter()
+                .map(|subtype| subtype.get("name").and_then(Json::as_str))
+                .collect::<Option<Vec<&str>>>()
+                .ok_or_else(|| {
+                    not_introspection(&format!("a name in `{name}.possibleTypes` is not a string"))
+                })?;
+            declared.push((name, names));
+        }
+        Ok(declared
+            .into_iter()
+            .fold(self, |policies, (supertype, subtypes)| {
+                policies.possible_types(supertype, subtypes)
+            }))
+    }
+
+    /// Declares the possible types a schema's SDL gives: each union's members, and each
+    /// object type and interface under every interface it implements (definitions and
+    /// extensions alike). Everything else in the text is skipped. Refused, with nothing
+    /// declared, if it does not parse.
+    ///
+    /// ```
+    /// use optimist::Policies;
+    /// let sdl = "interface Node { id: ID! }
+    ///            type Todo implements Node { id: ID! title: String }
+    ///            union Feed = Todo | Note
+    ///            extend type Note implements Node";
+    /// let policies = Policies::new().possible_types_from_sdl(sdl)?;
+    /// assert!(policies.type_matches("Node", "Todo") && policies.type_matches("Node", "Note"));
+    /// assert!(policies.type_matches("Feed", "Note") && !policies.type_matches("Node", "Feed"));
+    /// # Ok::<(), optimist::SchemaError>(())
+    /// ```
+    pub fn possible_types_from_sdl(self, sdl: &str) -> Result<Policies, SchemaError> {
+        let limit = 2 * DEFAULT_MAX_DEPTH + 8;
+        let tree = apollo_parser::Parser::new(sdl)
+            .recursion_limit(limit)
+            .parse();
+        if tree.recursion_limit().high > limit {
+            return Err(SchemaError::Parse {
+                message: format!("nested deeper than {limit} levels"),
+            });
+        }
+        if let Some(error) = tree.errors().next() {
+            return Err(SchemaError::Parse {
+                message: format!("{} at byte {}", error.message(), error.index()),
+            });
+        }
+        // (supertype, subtype) pairs, gathered before any is declared.
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for definition in tree.document().definitions() {
+            let (name, implements, members) = match &definition {
+                cst::Definition::ObjectTypeDefinition(d) => {
+                    (d.name(), d.implements_interfaces(), None)
+                }
+                cst::Definition::ObjectTypeExtension(d) => {
+                    (d.name(), d.implements_interfaces(), None)
+                }
+                cst::Definition::InterfaceTypeDefinition(d) => {
+                    (d.name(), d.implements_interfaces(), None)
+                }
+                cst::Definition::InterfaceTypeExtension(d) => {
+                    (d.name(), d.implements_interfaces(), None)
+                }
+                cst::Definition::UnionTypeDefinition(d) => (d.name(), None, d.union_member_types()),
+                cst::Definition::UnionTypeExtension(d) => (d.name(), None, d.union_member_types()),
+                _ => continue,
+            };
+            let Some(name) = name.map(|name| name.text().to_string()) else {
+                continue;
+            };
+            let named = |types: cst::CstChildren<cst::NamedType>| -> Vec<String> {
+                types
+                    .filter_map(|ty| ty.name())
+                    .map(|name| name.text().to_string())
+                    .collect()
+            };
+            for interface in implements
+                .map(|i| named(i.named_types()))
+                .unwrap_or_default()
+            {
+                pairs.push((interface, name.clone()));
+            }
+            for member in members.map(|m| named(m.named_types())).unwrap_or_default() {
+                pairs.push((name.clone(), member));
+            }
+        }
+        Ok(pairs
+            .into_iter()
+            .fold(self, |policies, (supertype, subtype)| {
+                policies.possible_types(&supertype, [subtype])
+            }))
+    }
+}
