@@ -201,9 +201,9 @@ mod view;
 
 pub use changes::{Change, Changes, LayerEvent};
 pub use client::{
-    Client, Fetch, FetchError, FetchErrorKind, FetchId, FetchPolicy, FetchStatus, Observed,
-    ObserverId, Pages, QueryError, QueryId, QueryKey, QueryOptions, QueryState, QueryStatus,
-    StoreMut,
+    Client, ErrorPolicy, Fetch, FetchError, FetchErrorKind, FetchId, FetchPolicy, FetchStatus,
+    GraphqlError, Observed, ObserverId, Pages, QueryError, QueryId, QueryKey, QueryOptions,
+    QueryState, QueryStatus, StoreMut,
 };
 #[cfg(feature = "graphql")]
 pub use document::{Document, DocumentError, OperationKind};

@@ -501,3 +501,34 @@ async fn a_request_that_panics_is_retried() {
     assert_eq!(state.status, QueryStatus::Success);
     assert_eq!(state.data.as_deref(), Some(&serde_json::json!("ada")));
 }
+
+#[cfg(feature = "graphql")]
+#[tokio::test(start_paused = true)]
+async fn a_whole_graphql_response_is_taken_apart_by_the_client() {
+    let client = shared();
+    let driver = Driver::new(client.clone());
+    let key = optimist::QueryKey::graphql("{ me { id name } }", serde_json::Value::Null).unwrap();
+    let options = QueryOptions::new().error_policy(optimist::ErrorPolicy::All);
+    let seen = client
+        .lock()
+        .unwrap()
+        .observe(key, options, optimist::Instant::now(), |_| {});
+    let run = driver.run(
+        |_fetch| async {
+            Ok(FetchBody::Response(String::from(
+                r#"{"data": {"me": {"__typename": "User", "id": "1", "name": "Ada"}},
+                    "errors": [{"message": "slow resolver"}]}"#,
+            )))
+        },
+        |_| async { Outcome::promote() },
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(5), run).await;
+    let c = client.lock().unwrap();
+    let state = c.state(seen.observer).unwrap();
+    assert_eq!(state.status, QueryStatus::Success);
+    assert_eq!(state.errors.as_ref().unwrap()[0].message, "slow resolver");
+    assert_eq!(
+        c.store().get_field("User:1", "name"),
+        Some(&optimist::Value::from("Ada"))
+    );
+}

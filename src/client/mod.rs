@@ -20,6 +20,7 @@ mod observe;
 mod options;
 mod pages;
 mod record;
+mod response;
 mod schedule;
 mod state;
 
@@ -28,6 +29,7 @@ pub use key::QueryKey;
 pub use observe::Observed;
 pub use options::{FetchPolicy, QueryOptions};
 pub use pages::Pages;
+pub use response::{ErrorPolicy, GraphqlError};
 pub use state::{FetchStatus, QueryState, QueryStatus};
 
 use std::collections::{BTreeMap, HashMap};

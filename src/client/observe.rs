@@ -216,6 +216,7 @@ impl Client {
         record.unobserved_since = None;
         record.gc_time = record.gc_time.max(options.gc_time);
         record.retry = options.retry;
+        record.error_policy = options.error_policy;
         self.observers.insert(
             observer,
             Observer {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::response::ErrorPolicy;
 use crate::mutation::RetryPolicy;
 
 /// When a query reads the store and when it asks the network (Apollo Client's fetch policies).
@@ -97,6 +98,9 @@ pub struct QueryOptions {
     /// show the previous key's data until the new key has some (TanStack Query's
     /// `placeholderData: keepPreviousData`).
     pub keep_previous_data: bool,
+    /// What a GraphQL response's `errors` do (see [`ErrorPolicy`]); used by
+    /// [`Client::resolve_response`](crate::Client::resolve_response).
+    pub error_policy: ErrorPolicy,
 }
 
 impl Default for QueryOptions {
@@ -115,6 +119,7 @@ impl Default for QueryOptions {
                 max_delay: Duration::from_secs(30),
             },
             keep_previous_data: false,
+            error_policy: ErrorPolicy::None,
         }
     }
 }
@@ -211,6 +216,17 @@ impl QueryOptions {
     /// ```
     pub fn keep_previous_data(mut self) -> QueryOptions {
         self.keep_previous_data = true;
+        self
+    }
+
+    /// What a GraphQL response's `errors` do.
+    ///
+    /// ```
+    /// use optimist::{ErrorPolicy, QueryOptions};
+    /// assert_eq!(QueryOptions::new().error_policy(ErrorPolicy::All).error_policy, ErrorPolicy::All);
+    /// ```
+    pub fn error_policy(mut self, policy: ErrorPolicy) -> QueryOptions {
+        self.error_policy = policy;
         self
     }
 }

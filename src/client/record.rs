@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::fetch::{FetchError, FetchId, ObserverId};
 use super::key::{QueryKey, Source};
 use super::pages::PagedRead;
+use super::response::{ErrorPolicy, GraphqlError};
 use super::state::{FetchStatus, QueryState, QueryStatus};
 use crate::Instant;
 use crate::key::Key;
@@ -110,6 +111,10 @@ pub(crate) struct Record {
     pub(crate) gc_time: Duration,
     /// The latest observer's retry policy.
     pub(crate) retry: RetryPolicy,
+    /// The latest observer's error policy.
+    pub(crate) error_policy: ErrorPolicy,
+    /// The GraphQL errors of the last response, kept by its error policy.
+    pub(crate) errors: Option<Arc<[GraphqlError]>>,
     /// The store's invalidation count when its last fetch was handed out (or, before any,
     /// when it was created).
     pub(crate) fetched_epoch: u64,
@@ -155,6 +160,8 @@ impl Record {
             unobserved_since: None,
             gc_time: Duration::ZERO,
             retry,
+            error_policy: ErrorPolicy::None,
+            errors: None,
             fetched_epoch: epoch,
             invalidated: false,
             answered_epoch: None,
@@ -278,6 +285,7 @@ impl Record {
             fetch_status: self.fetch_status(online, now),
             data: self.data.clone(),
             error: self.error.clone(),
+            errors: self.errors.clone(),
             updated_at: self.updated_at,
             failure_count: self.failure_count,
             failure_reason: self.failure_reason.clone(),

@@ -12,6 +12,7 @@ use super::key::{QueryKey, Source};
 use super::options::{FetchPolicy, QueryOptions};
 use super::pages::page_field;
 use super::record::{InFlight, Next, Read};
+use super::response::{ErrorPolicy, GraphqlError};
 use super::state::QueryStatus;
 use crate::Instant;
 use crate::changes::Changes;
@@ -120,6 +121,19 @@ impl Client {
         answer: impl Payload<'a>,
         now: Instant,
     ) -> Result<Changes, QueryError> {
+        self.resolve_with(id, answer, None, now)
+    }
+
+    /// [`resolve`](Client::resolve), keeping `errors` (a GraphQL answer's, under
+    /// [`ErrorPolicy::All`](crate::ErrorPolicy::All)) with the query's state when the answer
+    /// lands.
+    pub(super) fn resolve_with<'a>(
+        &mut self,
+        id: FetchId,
+        answer: impl Payload<'a>,
+        errors: Option<Arc<[GraphqlError]>>,
+        now: Instant,
+    ) -> Result<Changes, QueryError> {
         let now = self.at(now);
         let (query, flight, superseded) = self.take_fetch(id)?;
         let record = self
@@ -157,12 +171,16 @@ impl Client {
         match written {
             Ok(changes) => {
                 self.answered(query, flight, superseded, now);
+                self.records
+                    .get_mut(&query)
+                    .expect("answered queries exist")
+                    .errors = errors;
                 self.sync();
                 Ok(changes)
             }
             Err(error) => {
                 let changes = self.cancel_slot(flight.slot);
-                self.failed(query, flight.page, superseded, error, now);
+                self.failed(query, flight.page, superseded, error, now, None);
                 self.sync();
                 Ok(changes)
             }
@@ -197,10 +215,22 @@ impl Client {
         error: FetchError,
         now: Instant,
     ) -> Result<Changes, QueryError> {
+        self.reject_with(id, error, None, now)
+    }
+
+    /// [`reject`](Client::reject), keeping `errors` (the GraphQL errors the failure came
+    /// from) with the query's state.
+    pub(super) fn reject_with(
+        &mut self,
+        id: FetchId,
+        error: FetchError,
+        errors: Option<Arc<[GraphqlError]>>,
+        now: Instant,
+    ) -> Result<Changes, QueryError> {
         let now = self.at(now);
         let (query, flight, superseded) = self.take_fetch(id)?;
         let changes = self.cancel_slot(flight.slot);
-        self.failed(query, flight.page, superseded, error, now);
+        self.failed(query, flight.page, superseded, error, now, errors);
         self.sync();
         Ok(changes)
     }
@@ -777,8 +807,17 @@ impl Client {
         }
     }
 
-    /// A fetch of `id` (for `page`, if paged) failed with `error` at `now`. A superseded
-    /// fetch's failure is not counted: its replacement is due.
+    /// The error policy of the query the fetch `id` is for (the default for an unknown fetch,
+    /// which is then refused).
+    pub(super) fn error_policy_of(&self, id: FetchId) -> ErrorPolicy {
+        self.fetches
+            .get(&id)
+            .and_then(|query| self.records.get(query))
+            .map_or(ErrorPolicy::None, |record| record.error_policy)
+    }
+
+    /// A fetch of `id` (for `page`, if paged) failed with `error` at `now` (from the GraphQL
+    /// `errors`, if any). A superseded fetch's failure is not counted: its replacement is due.
     fn failed(
         &mut self,
         id: QueryId,
@@ -786,9 +825,11 @@ impl Client {
         superseded: bool,
         error: FetchError,
         now: Instant,
+        errors: Option<Arc<[GraphqlError]>>,
     ) {
         let interval = self.interval_of(id);
         let record = self.records.get_mut(&id).expect("failed queries exist");
+        record.errors = errors;
         if error.kind == FetchErrorKind::Offline {
             // The network is down: the fetch (or the one that superseded it) waits for it.
             record.offline_wait = true;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::fetch::FetchError;
+use super::response::GraphqlError;
 use crate::Instant;
 
 /// Whether a query has data (TanStack Query's `status`).
@@ -64,6 +65,11 @@ pub struct QueryState {
     pub data: Option<Arc<serde_json::Value>>,
     /// The last error, while [`status`](QueryState::status) is `Error`.
     pub error: Option<FetchError>,
+    /// The GraphQL errors of the last response
+    /// ([`Client::resolve_response`](crate::Client::resolve_response)): with the data under
+    /// [`ErrorPolicy::All`](crate::ErrorPolicy::All), with the failure under
+    /// [`ErrorPolicy::None`](crate::ErrorPolicy::None); `None` otherwise.
+    pub errors: Option<Arc<[GraphqlError]>>,
     /// When an answer last landed; `None`: never (the data came from the cache).
     pub updated_at: Option<Instant>,
     /// Failed attempts since the last success (reset by an answer).
@@ -121,6 +127,7 @@ impl PartialEq for QueryState {
             && self.status == other.status
             && self.fetch_status == other.fetch_status
             && self.error == other.error
+            && self.errors == other.errors
             && self.updated_at == other.updated_at
             && self.failure_count == other.failure_count
             && self.failure_reason == other.failure_reason

@@ -16,14 +16,17 @@ use crate::client::{QueryId, QueryState};
 use crate::layer::LayerId;
 use crate::mutation::MutationStatus;
 
-/// A fetch's answer as the app's fetch function returns it: the response's text (normalized
-/// as it is read, with no JSON tree), or JSON already parsed (a GraphQL response's `data`).
+/// A fetch's answer as the app's fetch function returns it: the answer's text (normalized as
+/// it is read, with no JSON tree), JSON already parsed (a GraphQL response's `data`), or a
+/// whole GraphQL response, `{data, errors, extensions}`, which the client takes apart by the
+/// query's error policy ([`Client::resolve_response`](crate::Client::resolve_response)).
 ///
 /// ```
 /// # #[cfg(feature = "tokio")] {
 /// let text: optimist::FetchBody = String::from("[]").into();
 /// let json: optimist::FetchBody = serde_json::json!([]).into();
-/// # let _ = (text, json);
+/// let response = optimist::FetchBody::Response(String::from(r#"{"data": {"me": null}}"#));
+/// # let _ = (text, json, response);
 /// # }
 /// ```
 #[derive(Clone, Debug)]
@@ -32,6 +35,8 @@ pub enum FetchBody {
     Text(String),
     /// Parsed JSON.
     Json(serde_json::Value),
+    /// A whole GraphQL response over HTTP, as text.
+    Response(String),
 }
 
 impl From<String> for FetchBody {

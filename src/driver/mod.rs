@@ -344,6 +344,9 @@ impl Driver {
                 Done::Fetch(id, Ok(FetchBody::Json(json))) => {
                     let _ = client.resolve(id, &json, now);
                 }
+                Done::Fetch(id, Ok(FetchBody::Response(text))) => {
+                    let _ = client.resolve_response(id, &text, now);
+                }
                 Done::Fetch(id, Err(error)) => {
                     let _ = client.reject(id, error, now);
                 }

@@ -48,8 +48,9 @@ use crate::value::Value;
 pub use error::NormalizeError;
 use error::kind;
 pub use payload::Payload;
+use payload::parse;
 pub(crate) use payload::to_json;
-use payload::{Source, parse, source};
+pub(crate) use payload::{Source, Text, source};
 #[cfg(feature = "graphql")]
 use plan::Compiler;
 use plan::Plan;

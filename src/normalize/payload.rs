@@ -59,10 +59,10 @@ mod sealed {
 }
 
 use sealed::Sealed;
-pub(super) use sealed::{Source, Text};
+pub(crate) use sealed::{Source, Text};
 
 /// The form of a payload.
-pub(super) fn source<'a>(payload: impl Payload<'a>) -> Source<'a> {
+pub(crate) fn source<'a>(payload: impl Payload<'a>) -> Source<'a> {
     payload.source()
 }
 
