@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::field::FieldName;
+use crate::field_policy::FieldPolicies;
 
 /// The field every object's typename is read from and stored under, as in Apollo.
 ///
@@ -185,6 +186,8 @@ pub struct Policies {
     possible_types: HashMap<String, HashSet<String>>,
     /// Typename to the field that holds its entities' version.
     version_fields: HashMap<String, FieldName>,
+    /// Per `(type, field)`: see `field_policy.rs`.
+    field_policies: FieldPolicies,
     max_depth: usize,
     max_nodes: usize,
 }
@@ -224,6 +227,7 @@ impl Default for Policies {
             type_fn: TypeFnSlot(None),
             possible_types: HashMap::new(),
             version_fields: HashMap::new(),
+            field_policies: FieldPolicies::default(),
             max_depth: DEFAULT_MAX_DEPTH,
             max_nodes: DEFAULT_MAX_NODES,
         }
@@ -550,5 +554,15 @@ impl Policies {
             }
         }
         false
+    }
+}
+
+impl Policies {
+    pub(crate) fn field_policies(&self) -> &FieldPolicies {
+        &self.field_policies
+    }
+
+    pub(crate) fn field_policies_mut(&mut self) -> &mut FieldPolicies {
+        &mut self.field_policies
     }
 }

@@ -138,6 +138,10 @@ impl<'d> Collector<'_, 'd> {
     }
 
     fn field(&mut self, response_key: &'d str, name: &FieldName, shape: &Shape<'d>) {
+        // Where the field is stored on an object of this type (its field policy's key
+        // arguments).
+        let keyed = self.policies.keyed_name(self.typename, name.as_str());
+        let name = keyed.as_ref().unwrap_or(name);
         let (kind, child) = match shape {
             Shape::Typename { implicit } => (
                 Kind::Typename {

@@ -258,7 +258,15 @@ impl<'a> Stream<'a> {
         if let Some(found) = &o.collected {
             return Some(found.clone());
         }
-        let found = self.collected(o.sels?, o.declared)?;
+        // Field policies name fields by the object's type: without its typename yet, only a
+        // root (whose type its key gives) can be collected; another object is handed over.
+        let typename = match o.declared {
+            None if self.policies.field_policies().any() => {
+                Some(o.fallback.filter(|_| o.depth == 1)?)
+            }
+            declared => declared,
+        };
+        let found = self.collected(o.sels?, typename)?;
         o.slots = smallvec![None; found.collected.groups.len()];
         o.collected = Some(found.clone());
         Some(found)

@@ -320,7 +320,11 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         }
         let mut out: Vec<(FieldName, Value)> = Vec::with_capacity(fields.len());
         for (field, children, optional) in fields {
-            let found = match entity.get(field.store_name.as_str()) {
+            let keyed = self.ctx.keyed(field, entity, key);
+            let stored = keyed
+                .as_ref()
+                .map_or(field.store_name.as_str(), FieldName::as_str);
+            let found = match entity.get(stored) {
                 Some(value) => Some(Node::Value(value)),
                 None if field.typename => key.and_then(root_typename).map(Node::Text),
                 None => None,

@@ -1,0 +1,247 @@
+//! Field policies, `key_args` (issue 24): the pages of a paginated field land in one storage
+//! field named by the arguments that tell one list from another, on the type the policy is
+//! for; every writer and reader (tree and streaming normalizers, JSON, typed and shared reads,
+//! watchers, invalidation) agrees on that name.
+#![cfg(feature = "graphql")]
+
+use std::sync::{Arc, Mutex};
+
+use optimist::{
+    Document, FieldName, FieldPolicy, Key, KeyArgs, Policies, Store, Value, normalize_query,
+};
+use serde_json::{Value as Json, json};
+
+const PAGE: &str = "query Page($status: String, $after: String) {
+    tasks(status: $status, first: 2, after: $after) { id title }
+}";
+
+fn page(ids: &[u32]) -> Json {
+    let tasks: Vec<Json> = ids
+        .iter()
+        .map(
+            |id| json!({"__typename": "Task", "id": id.to_string(), "title": format!("task {id}")}),
+        )
+        .collect();
+    json!({ "tasks": tasks })
+}
+
+fn store(policies: Policies) -> Store {
+    Store::with_policies(policies)
+}
+
+fn write(store: &mut Store, doc: &Document, variables: Json, data: &Json, as_text: bool) {
+    let patch = if as_text {
+        let text = data.to_string();
+        normalize_query(store.policies(), doc, &variables, text.as_str()).unwrap()
+    } else {
+        normalize_query(store.policies(), doc, &variables, data).unwrap()
+    };
+    store.write(patch).unwrap();
+}
+
+/// The storage names of `ROOT_QUERY`'s `tasks` fields.
+fn root_fields(store: &Store) -> Vec<String> {
+    let root = store.get("ROOT_QUERY").unwrap();
+    let names = root.iter().map(|(name, _)| name.as_str().to_owned());
+    names.filter(|name| name.starts_with("tasks")).collect()
+}
+
+#[test]
+fn pages_land_in_the_field_their_key_arguments_name() {
+    for as_text in [false, true] {
+        let policies = Policies::new().field_policy(
+            "Query",
+            "tasks",
+            FieldPolicy::new().key_args(KeyArgs::only(["status"])),
+        );
+        let mut store = store(policies);
+        let doc = Document::parse(PAGE).unwrap();
+        write(
+            &mut store,
+            &doc,
+            json!({"status": "open"}),
+            &page(&[1, 2]),
+            as_text,
+        );
+        write(
+            &mut store,
+            &doc,
+            json!({"status": "open", "after": "c2"}),
+            &page(&[3, 4]),
+            as_text,
+        );
+        write(
+            &mut store,
+            &doc,
+            json!({"status": "done"}),
+            &page(&[9]),
+            as_text,
+        );
+        // One field per status, whatever the page (no merge: the last page is what is there).
+        assert_eq!(
+            root_fields(&store),
+            [r#"tasks({"status":"done"})"#, r#"tasks({"status":"open"})"#],
+            "as text: {as_text}"
+        );
+        // A read with any page's arguments reads that field, as JSON, typed and shared.
+        let open = store
+            .read_query(&doc, &json!({"status": "open", "after": "zzz"}))
+            .unwrap();
+        assert_eq!(open["tasks"][0]["id"], "3");
+        #[derive(serde::Deserialize)]
+        struct Page {
+            tasks: Vec<Task>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Task {
+            id: String,
+        }
+        let typed: Page = store
+            .read_query_as(&doc, &json!({"status": "done"}))
+            .unwrap();
+        assert_eq!(typed.tasks[0].id, "9");
+        let mut shared = optimist::Query::new(doc.clone(), json!({"status": "done"}));
+        assert_eq!(shared.read(&store).unwrap()["tasks"][0]["id"], "9");
+    }
+}
+
+#[test]
+fn a_policy_applies_to_its_type_only_and_nested_paths_and_functions_pick_arguments() {
+    let doc = Document::parse(
+        "query($after: String, $lang: String) {
+            project { id tasks(first: 2, after: $after, filter: {status: \"open\", tag: \"x\"}) { id } }
+            me { id tasks(first: 2, after: $after) { id } }
+            greeting(lang: $lang, style: \"warm\")
+        }",
+    )
+    .unwrap();
+    let policies = Policies::new()
+        .field_policy(
+            "Project",
+            "tasks",
+            FieldPolicy::new().key_args(KeyArgs::only(["filter.status", "missing.path"])),
+        )
+        .field_policy(
+            "Query",
+            "greeting",
+            FieldPolicy::new().key_args(KeyArgs::custom(
+                |args| json!({ "lang": args.get("lang").cloned().unwrap_or(json!("en")) }),
+            )),
+        );
+    let mut store = store(policies);
+    let data = json!({
+        "project": {"__typename": "Project", "id": "p", "tasks": [{"__typename": "Task", "id": "1"}]},
+        "me": {"__typename": "User", "id": "u", "tasks": [{"__typename": "Task", "id": "1"}]},
+        "greeting": "hello",
+    });
+    // `$lang` not given: the argument is left out, and the function names the default.
+    write(&mut store, &doc, json!({"after": "c1"}), &data, false);
+    let project = store.get("Project:p").unwrap();
+    assert!(
+        project
+            .get(r#"tasks({"filter":{"status":"open"}})"#)
+            .is_some(),
+        "{project:?}"
+    );
+    let user = store.get("User:u").unwrap();
+    assert!(
+        user.get(r#"tasks({"after":"c1","first":2})"#).is_some(),
+        "no policy on User: every argument names it: {user:?}"
+    );
+    assert!(
+        store
+            .get_field("ROOT_QUERY", r#"greeting({"lang":"en"})"#)
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .read_query(&doc, &json!({"after": "c1", "lang": "en"}))
+            .unwrap()["greeting"],
+        "hello"
+    );
+    // `storage_name` says where a field lives.
+    let field = FieldName::with_args("tasks", &json!({"first": 2, "filter": {"status": "open"}}));
+    assert_eq!(
+        store
+            .policies()
+            .storage_name(Some("Project"), &field)
+            .as_str(),
+        r#"tasks({"filter":{"status":"open"}})"#
+    );
+}
+
+#[test]
+fn watchers_and_invalidation_follow_the_storage_name() {
+    let policies =
+        Policies::new().field_policy("Query", "tasks", FieldPolicy::new().key_args(KeyArgs::None));
+    let mut store = store(policies);
+    let doc = Document::parse(PAGE).unwrap();
+    write(&mut store, &doc, json!({}), &page(&[1]), false);
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let log = told.clone();
+    store.watch_query(doc.clone(), json!({"after": "c1"}), move |result| {
+        let ids: Vec<String> = result.as_ref().unwrap()["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|task| task["id"].as_str().unwrap().to_owned())
+            .collect();
+        log.lock().unwrap().push(ids);
+    });
+    // Another page, written under the same storage name: the watcher of page 2 sees it.
+    write(
+        &mut store,
+        &doc,
+        json!({"after": "c9"}),
+        &page(&[5, 6]),
+        false,
+    );
+    assert_eq!(
+        *told.lock().unwrap(),
+        [vec!["5".to_owned(), "6".to_owned()]]
+    );
+    // Invalidating any page's read marks the one field (and the two tasks' id and title).
+    assert_eq!(
+        store
+            .invalidate_query(&doc, &json!({"after": "x"}))
+            .unwrap(),
+        5
+    );
+    assert!(store.is_field_stale("ROOT_QUERY", "tasks"));
+    assert_eq!(
+        store.get_field("ROOT_QUERY", "tasks"),
+        Some(&Value::from(vec![
+            Key::new("Task:5").unwrap(),
+            Key::new("Task:6").unwrap()
+        ]))
+    );
+}
+
+#[test]
+fn text_read_as_it_comes_names_fields_as_the_tree_does_whatever_the_typename_order() {
+    let doc = Document::parse(
+        "query($after: String) { project { id tasks(first: 2, after: $after) { id } } }",
+    )
+    .unwrap();
+    let policies = Policies::new().field_policy(
+        "Project",
+        "tasks",
+        FieldPolicy::new().key_args(KeyArgs::None),
+    );
+    let variables = json!({"after": "c1"});
+    // The project's typename before its fields, and after them (the streaming normalizer
+    // cannot name `tasks` until it knows the type).
+    let texts = [
+        r#"{"project": {"__typename": "Project", "id": "p", "tasks": [{"__typename": "Task", "id": "1"}]}}"#,
+        r#"{"project": {"id": "p", "tasks": [{"id": "1", "__typename": "Task"}], "__typename": "Project"}}"#,
+    ];
+    for text in texts {
+        let tree: Json = serde_json::from_str(text).unwrap();
+        let from_text = normalize_query(&policies, &doc, &variables, text).unwrap();
+        let from_tree = normalize_query(&policies, &doc, &variables, &tree).unwrap();
+        assert_eq!(from_text, from_tree, "{text}");
+        let mut store = store(policies.clone());
+        store.write(from_text).unwrap();
+        assert!(store.get_field("Project:p", "tasks").is_some(), "{text}");
+    }
+}
