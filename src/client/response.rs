@@ -82,7 +82,7 @@ enum Data<'a> {
     Tree(&'a Json),
 }
 
-/// `errors`, each message once, for a failure's message.
+/// A failure's message: the errors' messages, joined.
 fn summary(errors: &[GraphqlError]) -> String {
     let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
     format!("the server answered with errors: {}", messages.join("; "))
