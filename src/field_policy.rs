@@ -1,5 +1,6 @@
 //! Field policies (Apollo's `typePolicies.Type.fields.field`): per `(type, field)`, which of
-//! the field's arguments name where its value is stored (`keyArgs`).
+//! the field's arguments name where its value is stored (`keyArgs`), and how a written value
+//! merges with the one already there (`merge`).
 //!
 //! A field's storage name holds its arguments (`tasks({"after":"c3","first":3})`), so every
 //! page of a paginated field is a field of its own. With `key_args` the storage name keeps only
@@ -8,8 +9,21 @@
 //! read, watcher and invalidation) ask the same function, with the typename of the object the
 //! field is on, so they agree on where a field lives.
 //!
-//! A policy is a pure function of the field's arguments: it decides names only, so a saved
+//! `key_args` is a pure function of the field's arguments: it decides names only, so a saved
 //! store (whose fields carry the names it gave) loads without it.
+//!
+//! A merge runs on every write of the field that a document normalizes onto an entity or a
+//! root (a server answer, a query's confirmed slot, an optimistic response pushed as a layer),
+//! as Apollo's `merge` runs on every write. It is recorded as an op, not as its result: the
+//! normalizer writes the field as an [`Op::Update`](crate::Op::Update) of the updater the store
+//! registers for the policy (named [`merge_updater_name`]), with the incoming value and the
+//! field's arguments. So a merge in a layer is replayed over whatever lies below it as any
+//! updater is (a base refetched under a pending page merges again), and failing the layer
+//! takes it back exactly. Like any updater it must be a pure function, registered wherever the
+//! ops are applied: a store created with these policies has it, and a saved store holding a
+//! pending merge loads only into one that has (another is refused, with nothing changed). A
+//! field of an embedded object (one without identity) has no entity to merge on: it is
+//! written as it comes.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -17,11 +31,30 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
 
+use crate::entity::Entity;
 use crate::field::FieldName;
+use crate::op::Op;
 use crate::policy::Policies;
+use crate::value::Value;
 
 /// A function from a field's arguments to the arguments its storage name keeps.
 pub type KeyArgsFn = dyn Fn(&Map<String, Json>) -> Json + Send + Sync;
+
+/// A merge (Apollo's `merge(existing, incoming, { args })`): the value stored (`None` if the
+/// field is absent), the value written, and the field's arguments as the write gave them; it
+/// returns the value to store.
+pub type MergeFn = dyn Fn(Option<&Value>, &Value, &Map<String, Json>) -> Value + Send + Sync;
+
+/// The name of the updater a store registers for the merge of `typename.field`: the
+/// normalizer's [`Op::Update`](crate::Op::Update) ops name it. Names starting with `merge:`
+/// are the store's.
+///
+/// ```
+/// assert_eq!(optimist::merge_updater_name("Project", "tasks"), "merge:Project.tasks");
+/// ```
+pub fn merge_updater_name(typename: &str, field: &str) -> String {
+    format!("merge:{typename}.{field}")
+}
 
 /// Which of a field's arguments its storage name keeps (Apollo's `keyArgs`).
 ///
@@ -123,9 +156,19 @@ impl fmt::Debug for KeyArgs {
 /// let policy = FieldPolicy::new().key_args(KeyArgs::only(["filter"]));
 /// # let _ = policy;
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct FieldPolicy {
     key_args: KeyArgs,
+    merge: Option<Arc<MergeFn>>,
+}
+
+impl fmt::Debug for FieldPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FieldPolicy")
+            .field("key_args", &self.key_args)
+            .field("merge", &self.merge.as_ref().map(|_| ".."))
+            .finish()
+    }
 }
 
 impl FieldPolicy {
@@ -145,6 +188,26 @@ impl FieldPolicy {
     /// ```
     pub fn key_args(mut self, key_args: KeyArgs) -> FieldPolicy {
         self.key_args = key_args;
+        self
+    }
+
+    /// How a written value merges with the stored one (see the module documentation).
+    ///
+    /// ```
+    /// use optimist::{FieldPolicy, List, Value};
+    /// // Pages appended to the list already there.
+    /// let append = FieldPolicy::new().merge(|existing, incoming, _args| {
+    ///     let mut list: List = existing.and_then(Value::as_list).cloned().unwrap_or_default();
+    ///     list.make_mut().extend(incoming.as_list().into_iter().flatten().cloned());
+    ///     Value::List(list)
+    /// });
+    /// # let _ = append;
+    /// ```
+    pub fn merge(
+        mut self,
+        merge: impl Fn(Option<&Value>, &Value, &Map<String, Json>) -> Value + Send + Sync + 'static,
+    ) -> FieldPolicy {
+        self.merge = Some(Arc::new(merge));
         self
     }
 }
@@ -178,6 +241,77 @@ impl FieldPolicies {
 
     fn get(&self, typename: &str, field: &str) -> Option<&FieldPolicy> {
         self.by_type.get(typename)?.get(field)
+    }
+
+    /// Whether the field `field` (a bare name) of `typename` merges.
+    pub(crate) fn merges(&self, typename: Option<&str>, field: &str) -> bool {
+        self.any()
+            && typename
+                .and_then(|typename| self.get(typename, field))
+                .is_some_and(|policy| policy.merge.is_some())
+    }
+
+    /// The updaters of every merge: its name and the updater, which finds in its arguments
+    /// the storage name, the incoming value and the field's arguments (see `merge_op`).
+    pub(crate) fn merge_updaters(&self) -> Vec<(String, Arc<crate::op::UpdaterFn>)> {
+        let mut out = Vec::new();
+        for (typename, fields) in &self.by_type {
+            for (field, policy) in fields {
+                let Some(merge) = policy.merge.clone() else {
+                    continue;
+                };
+                let updater = move |entity: Option<&Entity>, args: &Value| {
+                    let Value::Object(args) = args else {
+                        return entity.cloned();
+                    };
+                    let (Some(Value::String(name)), Some(incoming)) =
+                        (args.get("field"), args.get("incoming"))
+                    else {
+                        return entity.cloned();
+                    };
+                    let call = match args.get("args").map(Value::to_json) {
+                        Some(Json::Object(call)) => call,
+                        _ => Map::new(),
+                    };
+                    let name = FieldName::new(name.as_str());
+                    let existing = entity.and_then(|entity| entity.get(name.as_str()));
+                    let merged = merge(existing, incoming, &call);
+                    let entity = entity.cloned().unwrap_or_default();
+                    Some(entity.with(name, merged))
+                };
+                out.push((merge_updater_name(typename, field), Arc::new(updater) as _));
+            }
+        }
+        out
+    }
+}
+
+/// The op a normalizer writes for a merged field: the merge's updater, called with the storage
+/// name, the incoming value and the field's arguments (read back from `full`, its name with
+/// every argument).
+pub(crate) fn merge_op(
+    typename: &str,
+    stored: &FieldName,
+    full: &FieldName,
+    incoming: Value,
+) -> Op {
+    let bare = full.name();
+    let args = match full.as_str().get(bare.len()..) {
+        Some(rest) if !rest.is_empty() => rest
+            .strip_prefix('(')
+            .and_then(|rest| rest.strip_suffix(')'))
+            .and_then(|inner| serde_json::from_str::<Json>(inner).ok())
+            .map(Value::from_json)
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let call = Entity::new()
+        .with("args", args)
+        .with("field", stored.as_str())
+        .with("incoming", incoming);
+    Op::Update {
+        name: Arc::from(merge_updater_name(typename, bare)),
+        args: Value::Object(call),
     }
 }
 

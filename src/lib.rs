@@ -213,7 +213,7 @@ pub use driver::{Driver, DriverStopped, FetchBody, MutationHandle, QueryHandle};
 pub use entity::Entity;
 pub use extract::RestoreError;
 pub use field::FieldName;
-pub use field_policy::{FieldPolicy, KeyArgs, KeyArgsFn};
+pub use field_policy::{FieldPolicy, KeyArgs, KeyArgsFn, MergeFn, merge_updater_name};
 pub use gc::ReleaseError;
 pub use guard::LayerGuard;
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};

@@ -211,6 +211,11 @@ impl Updaters {
         Ok(())
     }
 
+    /// Registers an updater already shared (a field policy's merge, by the store).
+    pub(crate) fn register_shared(&mut self, name: &str, updater: Arc<UpdaterFn>) {
+        self.by_name.insert(Arc::from(name), updater);
+    }
+
     /// Whether an updater is registered under `name`.
     ///
     /// ```

@@ -245,3 +245,187 @@ fn text_read_as_it_comes_names_fields_as_the_tree_does_whatever_the_typename_ord
         assert!(store.get_field("Project:p", "tasks").is_some(), "{text}");
     }
 }
+
+/// Pages appended, in order, to the list already stored (the simplest merge), with no page
+/// stored twice: a refetch of a page already there replaces nothing (Apollo's
+/// `offsetLimitPagination` does it by offset; this test's pages are told apart by `after`).
+fn appending() -> Policies {
+    Policies::new().field_policy(
+        "Query",
+        "tasks",
+        FieldPolicy::new()
+            .key_args(KeyArgs::only(["status"]))
+            .merge(|existing, incoming, args| {
+                let mut list: optimist::List = existing
+                    .and_then(Value::as_list)
+                    .cloned()
+                    .unwrap_or_default();
+                if args.get("after").is_none() {
+                    // The first page starts the list again.
+                    list = optimist::List::new();
+                }
+                for item in incoming.as_list().into_iter().flatten() {
+                    if !list.contains(item) {
+                        list.make_mut().push_back(item.clone());
+                    }
+                }
+                Value::List(list)
+            }),
+    )
+}
+
+fn ids(store: &Store, doc: &Document, variables: Json) -> Vec<String> {
+    let read = store.read_query(doc, &variables).unwrap();
+    read["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|task| task["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn merged_pages_read_back_as_one_list_and_the_first_page_starts_it_again() {
+    for as_text in [false, true] {
+        let mut store = store(appending());
+        let doc = Document::parse(PAGE).unwrap();
+        write(
+            &mut store,
+            &doc,
+            json!({"status": "open"}),
+            &page(&[1, 2]),
+            as_text,
+        );
+        write(
+            &mut store,
+            &doc,
+            json!({"status": "open", "after": "c2"}),
+            &page(&[3, 4]),
+            as_text,
+        );
+        assert_eq!(
+            ids(&store, &doc, json!({"status": "open"})),
+            ["1", "2", "3", "4"]
+        );
+        // A refetch of the first page (its arguments given to the merge) starts again.
+        write(
+            &mut store,
+            &doc,
+            json!({"status": "open"}),
+            &page(&[1, 5]),
+            as_text,
+        );
+        assert_eq!(ids(&store, &doc, json!({"status": "open"})), ["1", "5"]);
+        // Another status is another list.
+        write(
+            &mut store,
+            &doc,
+            json!({"status": "done"}),
+            &page(&[9]),
+            as_text,
+        );
+        assert_eq!(ids(&store, &doc, json!({"status": "open"})), ["1", "5"]);
+        assert_eq!(ids(&store, &doc, json!({"status": "done"})), ["9"]);
+    }
+}
+
+#[test]
+fn a_page_merged_in_a_layer_rebases_on_a_refetch_below_and_fails_exactly() {
+    let mut store = store(appending());
+    let doc = Document::parse(PAGE).unwrap();
+    write(
+        &mut store,
+        &doc,
+        json!({"status": "open"}),
+        &page(&[1, 2]),
+        false,
+    );
+    let before = store.clone();
+    // An optimistic page (or a query's answer in a slot): merged over what lies below.
+    let guess = normalize_query(
+        store.policies(),
+        &doc,
+        &json!({"status": "open", "after": "c2"}),
+        &page(&[3]),
+    )
+    .unwrap();
+    let (layer, _) = store.push("more", guess).unwrap();
+    assert_eq!(
+        ids(&store, &doc, json!({"status": "open"})),
+        ["1", "2", "3"]
+    );
+    // The first page refetched below the layer: the layer's merge runs again over it.
+    write(
+        &mut store,
+        &doc,
+        json!({"status": "open"}),
+        &page(&[7, 8]),
+        false,
+    );
+    assert_eq!(
+        ids(&store, &doc, json!({"status": "open"})),
+        ["7", "8", "3"]
+    );
+    store.check_invariants().unwrap();
+    // Failing the layer takes its merge back exactly.
+    store.fail(layer).unwrap();
+    assert_eq!(ids(&store, &doc, json!({"status": "open"})), ["7", "8"]);
+    let mut again = before.clone();
+    write(
+        &mut again,
+        &doc,
+        json!({"status": "open"}),
+        &page(&[7, 8]),
+        false,
+    );
+    assert_eq!(store, again);
+}
+
+#[test]
+fn a_saved_store_with_a_pending_merge_loads_where_the_policy_is() {
+    let mut store = store(appending());
+    let doc = Document::parse(PAGE).unwrap();
+    write(
+        &mut store,
+        &doc,
+        json!({"status": "open"}),
+        &page(&[1]),
+        false,
+    );
+    let guess = normalize_query(
+        store.policies(),
+        &doc,
+        &json!({"status": "open", "after": "c1"}),
+        &page(&[2]),
+    )
+    .unwrap();
+    store.push("more", guess).unwrap();
+    let saved = store.save_json().unwrap();
+    let mut with_policy = Store::with_policies(appending());
+    with_policy.load_json(&saved).unwrap();
+    assert_eq!(
+        ids(&with_policy, &doc, json!({"status": "open"})),
+        ["1", "2"]
+    );
+    // Without it the merge cannot be replayed: refused, nothing changed.
+    let mut without = Store::new();
+    assert!(without.load_json(&saved).is_err());
+    assert_eq!(without, Store::new());
+}
+
+#[test]
+fn a_merged_field_of_an_embedded_object_is_written_as_it_comes() {
+    let policies = Policies::new().field_policy(
+        "Stats",
+        "counts",
+        FieldPolicy::new().merge(|_, _, _| Value::from("merged")),
+    );
+    let mut store = store(policies);
+    let doc = Document::parse("{ stats { counts } }").unwrap();
+    let data = json!({"stats": {"__typename": "Stats", "counts": [1, 2]}});
+    write(&mut store, &doc, Json::Null, &data, false);
+    assert_eq!(
+        store.read_query(&doc, &Json::Null).unwrap(),
+        json!({"stats": {"__typename": "Stats", "counts": [1, 2]}})
+    );
+}

@@ -41,7 +41,11 @@ pub(super) enum Kind {
 /// One field of an object: every selection with its response key and store name, merged.
 pub(super) struct Group<'d> {
     pub(super) response_key: &'d str,
+    /// Where it is stored (its field policy's key arguments).
     pub(super) name: FieldName,
+    /// Its name with every argument, when its field policy merges: it is written as the
+    /// merge's op (on an entity or a root; as it comes on an embedded object).
+    pub(super) merge: Option<FieldName>,
     pub(super) kind: Kind,
     /// The sub-selections, without repeats.
     pub(super) children: Sels<'d>,
@@ -141,6 +145,9 @@ impl<'d> Collector<'_, 'd> {
         // Where the field is stored on an object of this type (its field policy's key
         // arguments).
         let keyed = self.policies.keyed_name(self.typename, name.as_str());
+        let merge = (self.policies.field_policies())
+            .merges(self.typename, name.name())
+            .then(|| name.clone());
         let name = keyed.as_ref().unwrap_or(name);
         let (kind, child) = match shape {
             Shape::Typename { implicit } => (
@@ -159,6 +166,7 @@ impl<'d> Collector<'_, 'd> {
                 self.groups.push(Group {
                     response_key,
                     name: name.clone(),
+                    merge,
                     kind,
                     children: SmallVec::new(),
                 });

@@ -230,7 +230,8 @@ impl<'a> Stream<'a> {
     }
 
     /// The fields `sels` collect on an object of type `typename`, or `None` if they depend on
-    /// its data. Memoised as the tree walk memoises them.
+    /// its data or one merges (the object is handed over). Memoised as the tree walk memoises
+    /// them.
     fn collected(
         &mut self,
         sels: &[Rc<Plan<'a>>],
@@ -246,7 +247,10 @@ impl<'a> Stream<'a> {
         // Without a typename a type condition reads the data, and says so; the map is not read
         // otherwise.
         let (collected, data_dependent) = collect(sels, typename, &Map::new(), self.policies);
-        let found = (!data_dependent).then(|| Rc::new(Indexed::new(collected)));
+        // A field whose policy merges is written by the tree walk, which knows whether its
+        // object is an entity before it writes its fields.
+        let merges = collected.groups.iter().any(|group| group.merge.is_some());
+        let found = (!data_dependent && !merges).then(|| Rc::new(Indexed::new(collected)));
         self.collected.insert(key, found.clone());
         found
     }

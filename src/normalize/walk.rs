@@ -25,6 +25,7 @@ use super::path::Path;
 use super::plan::Plan;
 use crate::entity::Entity;
 use crate::field::FieldName;
+use crate::field_policy::merge_op;
 use crate::key::{Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
 use crate::op::Op;
 use crate::patch::{Hasher, KeyOps, OpsByKey, Patch};
@@ -82,6 +83,10 @@ impl<'p> Site<'p> {
 
 /// The plans of a value (by address) and an object's typename: what its fields depend on.
 pub(super) type CollectKey<'p> = (SmallVec<[usize; 2]>, Option<&'p str>);
+
+/// The fields of an entity whose policy merges: where each is stored, its name with every
+/// argument, and the value written.
+type Merges = Vec<(FieldName, FieldName, Value)>;
 
 /// Per-typename facts, looked up once per typename and call.
 pub(super) struct TypeInfo<'p> {
@@ -169,6 +174,7 @@ impl<'p> Writer<'p> {
             }));
         }
         let mut fields = Fields::with_capacity(data.len() + 1);
+        let mut merges = Merges::new();
         if let Some(implied) = implied {
             fields.push((self.typename_field.clone(), Value::from(implied)));
         }
@@ -177,12 +183,25 @@ impl<'p> Writer<'p> {
         match sels {
             Some(sels) => {
                 let (collected, _) = collect(sels, typename, data, self.policies);
-                self.groups(&collected, data, &path, 1, &mut fields, typename, site)?;
+                let merges = Some(&mut merges);
+                let at = (&path, 1, typename, site);
+                self.groups(&collected, data, at, &mut fields, merges)?;
             }
             None => self.plain_fields(data, &path, 1, &mut fields, typename, site)?,
         }
         self.store(key.clone(), freeze(fields));
+        self.merge(key, typename, merges);
         Ok(())
+    }
+
+    /// Adds the merges of the fields `merges` of the entity `key` (of type `typename`) to the
+    /// patch, after its write.
+    fn merge(&mut self, key: &Key, typename: Option<&str>, merges: Merges) {
+        let Some(typename) = typename else { return };
+        for (stored, full, incoming) in merges {
+            let op = merge_op(typename, &stored, &full, incoming);
+            self.entities.entry(key.clone()).or_default().push(op);
+        }
     }
 
     /// Writes `json` as the one field `field` of the entity `key` ([`super::normalize_at`]):
@@ -263,10 +282,15 @@ impl<'p> Writer<'p> {
             None => None,
         };
         let mut fields;
+        // Fields whose policy merges are merged on an entity, written as they come on an
+        // embedded object (which has no key to merge on).
+        let mut merges = Merges::new();
         match &collected {
             Some(collected) => {
                 fields = Fields::with_capacity(collected.groups.len() + 1);
-                self.groups(collected, data, path, depth, &mut fields, typename, site)?;
+                let merging = identity.is_some().then_some(&mut merges);
+                let at = (path, depth, typename, site);
+                self.groups(collected, data, at, &mut fields, merging)?;
                 if !collected.sorted {
                     fields = freeze(fields);
                 }
@@ -296,6 +320,7 @@ impl<'p> Writer<'p> {
             }
         }
         self.store(key.clone(), fields);
+        self.merge(&key, typename, merges);
         Ok(Value::Ref(key))
     }
 
@@ -360,18 +385,16 @@ impl<'p> Writer<'p> {
         Ok(())
     }
 
-    /// Writes the collected fields of an object: each field's value walked once, with every
-    /// sub-selection it has.
-    #[allow(clippy::too_many_arguments)] // the walk's state, passed down: no struct to build per call
+    /// Writes the collected fields of an object (at `path` and `depth`, of type `typename`,
+    /// at `site`): each field's value walked once, with every sub-selection it has. A field
+    /// whose policy merges goes to `merges` when there are (the object is an entity).
     fn groups(
         &mut self,
         collected: &Collected<'p>,
         data: &'p Map<String, Json>,
-        path: &Path<'_>,
-        depth: usize,
+        (path, depth, typename, site): (&Path<'_>, usize, Option<&str>, Site<'p>),
         out: &mut Fields,
-        typename: Option<&str>,
-        site: Site<'p>,
+        mut merges: Option<&mut Merges>,
     ) -> Result<(), Fail> {
         for group in &collected.groups {
             let json = match (data.get(group.response_key), group.kind) {
@@ -399,7 +422,12 @@ impl<'p> Writer<'p> {
                     )?
                 }
             };
-            out.push((group.name.clone(), value));
+            match (&group.merge, merges.as_deref_mut()) {
+                (Some(full), Some(merges)) => {
+                    merges.push((group.name.clone(), full.clone(), value))
+                }
+                _ => out.push((group.name.clone(), value)),
+            }
         }
         Ok(())
     }

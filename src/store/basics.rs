@@ -66,10 +66,13 @@ impl Store {
     /// assert!(matches!(store.policies().key_fields_of("Book"), KeyFields::Fields(_)));
     /// ```
     pub fn with_policies(policies: Policies) -> Store {
-        Store {
-            policies,
-            ..Store::new()
+        let mut store = Store::new();
+        // Each field policy's merge is applied as an updater (see `field_policy.rs`).
+        for (name, updater) in policies.field_policies().merge_updaters() {
+            store.updaters.register_shared(&name, updater);
         }
+        store.policies = policies;
+        store
     }
 
     /// Writes a patch directly into base, below every layer (a server push, a restore).
