@@ -58,7 +58,9 @@ impl Store {
         }
     }
 
-    /// An empty store with these type policies (key fields, possible types, depth limit).
+    /// An empty store with these type policies (key fields, possible types, field policies,
+    /// depth limit); each field policy's merge is registered as an updater
+    /// ([`merge_updater_name`](crate::merge_updater_name)).
     ///
     /// ```
     /// use optimist::{KeyFields, Policies, Store};
