@@ -321,7 +321,8 @@ impl Policies {
     /// `Mutation` or `Subscription`). Replaces an earlier one for the same field.
     ///
     /// ```
-    /// use optimist::{Document, FieldName, FieldPolicy, KeyArgs, Policies, Store, normalize_query};
+    /// # #[cfg(feature = "graphql")] {
+    /// use optimist::{Document, FieldPolicy, KeyArgs, Policies, Store, normalize_query};
     /// use serde_json::json;
     ///
     /// let policies = Policies::new()
@@ -333,6 +334,7 @@ impl Policies {
     /// // Stored under the arguments that tell one list from another, whatever the page.
     /// assert!(store.get_field("ROOT_QUERY", r#"tasks({"status":"OPEN"})"#).is_some());
     /// assert_eq!(store.read_query(&doc, &json!({"after": "c9"}))?, json!({"tasks": [{"__typename": "Task", "id": "1"}]}));
+    /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn field_policy(mut self, typename: &str, field: &str, policy: FieldPolicy) -> Policies {

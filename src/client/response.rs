@@ -99,6 +99,7 @@ impl Client {
     /// Refused as [`resolve`](Client::resolve) is.
     ///
     /// ```
+    /// # #[cfg(feature = "graphql")] {
     /// use optimist::{Client, ErrorPolicy, QueryKey, QueryOptions, QueryStatus, Store, Instant};
     /// let mut client = Client::new(Store::new());
     /// let now = Instant::now();
@@ -112,6 +113,7 @@ impl Client {
     /// assert_eq!(state.status, QueryStatus::Success);
     /// assert_eq!(state.errors.as_ref().unwrap()[0].message, "name is private");
     /// assert!(client.store().get("User:1").is_some());
+    /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn resolve_response<'a>(
