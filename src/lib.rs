@@ -188,6 +188,7 @@ mod layer;
 mod mutation;
 mod normalize;
 mod op;
+mod pagination;
 mod patch;
 mod policy;
 mod rewrite;
@@ -227,6 +228,7 @@ pub use normalize::{NormalizeError, Payload, normalize, normalize_at, normalize_
 #[cfg(feature = "graphql")]
 pub use normalize::{normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
+pub use pagination::{MAX_OFFSET_GAP, offset_limit_pagination};
 pub use patch::{Patch, PatchError};
 pub use persist::{LoadError, SaveError, Saved};
 pub use policy::{
