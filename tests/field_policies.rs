@@ -429,3 +429,88 @@ fn a_merged_field_of_an_embedded_object_is_written_as_it_comes() {
         json!({"stats": {"__typename": "Stats", "counts": [1, 2]}})
     );
 }
+
+mod exact {
+    //! Merges in layers revert exactly, whatever the order of pages, refetches below and
+    //! failures: after every step the view is the fold from scratch (`check_invariants`), and
+    //! once every layer failed the store is the one that only received the server's writes.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        /// A page the server answered (written into base), at this offset.
+        Write(u8, Vec<u8>),
+        /// A page guessed or in flight (pushed as a layer).
+        Push(u8, Vec<u8>),
+        /// The layer at this index (of those pending) fails.
+        Fail(usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let page = || (0u8..6, proptest::collection::vec(0u8..8, 0..3));
+        prop_oneof![
+            2 => page().prop_map(|(at, ids)| Step::Write(at, ids)),
+            3 => page().prop_map(|(at, ids)| Step::Push(at, ids)),
+            2 => any::<usize>().prop_map(Step::Fail),
+        ]
+    }
+
+    fn patch(store: &Store, doc: &Document, at: u8, ids: &[u8]) -> optimist::Patch {
+        let items: Vec<Json> = ids
+            .iter()
+            .map(|id| json!({"__typename": "Item", "id": id.to_string()}))
+            .collect();
+        let data = json!({ "items": items });
+        normalize_query(store.policies(), doc, &json!({"offset": at}), &data).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn merged_pages_in_layers_revert_exactly(steps in proptest::collection::vec(step(), 1..40)) {
+            let policies = || Policies::new()
+                .field_policy("Query", "items", optimist::offset_limit_pagination(KeyArgs::None));
+            let doc = Document::parse("query($offset: Int) { items(offset: $offset, limit: 2) { id } }").unwrap();
+            let mut store = Store::with_policies(policies());
+            let mut server_only = Store::with_policies(policies());
+            let mut pending = Vec::new();
+            for step in steps {
+                match step {
+                    Step::Write(at, ids) => {
+                        store.write(patch(&store, &doc, at, &ids)).unwrap();
+                        server_only.write(patch(&server_only, &doc, at, &ids)).unwrap();
+                    }
+                    Step::Push(at, ids) => {
+                        let (id, _) = store.push("page", patch(&store, &doc, at, &ids)).unwrap();
+                        pending.push(id);
+                    }
+                    Step::Fail(i) => {
+                        if !pending.is_empty() {
+                            let id = pending.remove(i % pending.len());
+                            store.fail(id).unwrap();
+                        }
+                    }
+                }
+                if let Err(error) = store.check_invariants() {
+                    prop_assert!(false, "{}", error);
+                }
+            }
+            for id in pending {
+                store.fail(id).unwrap();
+            }
+            // Every entity as the server alone left it (the failed mutations' records aside).
+            let entities = |store: &Store| -> Vec<(String, optimist::Entity)> {
+                let mut all: Vec<_> = store
+                    .iter()
+                    .map(|(key, entity)| (key.to_string(), entity.clone()))
+                    .collect();
+                all.sort_by(|a, b| a.0.cmp(&b.0));
+                all
+            };
+            prop_assert!(store.layers().next().is_none());
+            prop_assert_eq!(entities(&store), entities(&server_only));
+        }
+    }
+}
