@@ -286,6 +286,22 @@ impl FieldPolicies {
     }
 }
 
+/// The arguments a storage name holds (`tasks({"first":2})`: `{"first": 2}`; none for a bare
+/// name); `None` if they cannot be read back.
+fn args_of(field: &str) -> Option<Map<String, Json>> {
+    let bare = crate::field::bare_name(field);
+    match field.get(bare.len()..)? {
+        "" => Some(Map::new()),
+        rest => {
+            let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+            match serde_json::from_str::<Json>(inner).ok()? {
+                Json::Object(args) => Some(args),
+                _ => None,
+            }
+        }
+    }
+}
+
 /// The op a normalizer writes for a merged field: the merge's updater, called with the storage
 /// name, the incoming value and the field's arguments (read back from `full`, its name with
 /// every argument).
@@ -296,13 +312,8 @@ pub(crate) fn merge_op(
     incoming: Value,
 ) -> Op {
     let bare = full.name();
-    let args = match full.as_str().get(bare.len()..) {
-        Some(rest) if !rest.is_empty() => rest
-            .strip_prefix('(')
-            .and_then(|rest| rest.strip_suffix(')'))
-            .and_then(|inner| serde_json::from_str::<Json>(inner).ok())
-            .map(Value::from_json)
-            .unwrap_or(Value::Null),
+    let args = match args_of(full.as_str()) {
+        Some(args) if !args.is_empty() => Value::from_json(Json::Object(args)),
         _ => Value::Null,
     };
     let call = Entity::new()
@@ -375,17 +386,7 @@ impl Policies {
         if let KeyArgs::All = policy.key_args {
             return None;
         }
-        let args = match field.get(bare.len()..) {
-            Some("") => Map::new(),
-            Some(rest) => {
-                let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
-                match serde_json::from_str::<Json>(inner).ok()? {
-                    Json::Object(args) => args,
-                    _ => return None,
-                }
-            }
-            None => return None,
-        };
+        let args = args_of(field)?;
         let kept = policy.key_args.keep(&args);
         let name = FieldName::with_args(bare, &kept);
         (name.as_str() != field).then_some(name)

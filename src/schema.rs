@@ -12,7 +12,8 @@ use std::fmt;
 use apollo_parser::cst;
 use serde_json::Value as Json;
 
-use crate::policy::{DEFAULT_MAX_DEPTH, Policies};
+use crate::document::{PARSER_RECURSION_LIMIT, SyntaxError, syntax};
+use crate::policy::Policies;
 
 /// Why a schema could not be read.
 ///
@@ -130,20 +131,14 @@ impl Policies {
     /// # Ok::<(), optimist::SchemaError>(())
     /// ```
     pub fn possible_types_from_sdl(self, sdl: &str) -> Result<Policies, SchemaError> {
-        let limit = 2 * DEFAULT_MAX_DEPTH + 8;
-        let tree = apollo_parser::Parser::new(sdl)
-            .recursion_limit(limit)
-            .parse();
-        if tree.recursion_limit().high > limit {
-            return Err(SchemaError::Parse {
-                message: format!("nested deeper than {limit} levels"),
-            });
-        }
-        if let Some(error) = tree.errors().next() {
-            return Err(SchemaError::Parse {
-                message: format!("{} at byte {}", error.message(), error.index()),
-            });
-        }
+        let tree = syntax(sdl).map_err(|error| SchemaError::Parse {
+            message: match error {
+                SyntaxError::TooDeep => {
+                    format!("nested deeper than {PARSER_RECURSION_LIMIT} levels")
+                }
+                SyntaxError::Parse(message) => message,
+            },
+        })?;
         // (supertype, subtype) pairs, gathered before any is declared.
         let mut pairs: Vec<(String, String)> = Vec::new();
         for definition in tree.document().definitions() {

@@ -39,6 +39,12 @@ fn write(store: &mut Store, doc: &Document, variables: Json, data: &Json, as_tex
     store.write(patch).unwrap();
 }
 
+/// Writes a page of `PAGE` with `variables`.
+fn write_page(store: &mut Store, variables: Json, ids: &[u32], as_text: bool) {
+    let doc = Document::parse(PAGE).unwrap();
+    write(store, &doc, variables, &page(ids), as_text);
+}
+
 /// The storage names of `ROOT_QUERY`'s `tasks` fields.
 fn root_fields(store: &Store) -> Vec<String> {
     let root = store.get("ROOT_QUERY").unwrap();
@@ -56,27 +62,14 @@ fn pages_land_in_the_field_their_key_arguments_name() {
         );
         let mut store = store(policies);
         let doc = Document::parse(PAGE).unwrap();
-        write(
+        write_page(&mut store, json!({"status": "open"}), &[1, 2], as_text);
+        write_page(
             &mut store,
-            &doc,
-            json!({"status": "open"}),
-            &page(&[1, 2]),
-            as_text,
-        );
-        write(
-            &mut store,
-            &doc,
             json!({"status": "open", "after": "c2"}),
-            &page(&[3, 4]),
+            &[3, 4],
             as_text,
         );
-        write(
-            &mut store,
-            &doc,
-            json!({"status": "done"}),
-            &page(&[9]),
-            as_text,
-        );
+        write_page(&mut store, json!({"status": "done"}), &[9], as_text);
         // One field per status, whatever the page (no merge: the last page is what is there).
         assert_eq!(
             root_fields(&store),
@@ -189,13 +182,7 @@ fn watchers_and_invalidation_follow_the_storage_name() {
         log.lock().unwrap().push(ids);
     });
     // Another page, written under the same storage name: the watcher of page 2 sees it.
-    write(
-        &mut store,
-        &doc,
-        json!({"after": "c9"}),
-        &page(&[5, 6]),
-        false,
-    );
+    write_page(&mut store, json!({"after": "c9"}), &[5, 6], false);
     assert_eq!(
         *told.lock().unwrap(),
         [vec!["5".to_owned(), "6".to_owned()]]
@@ -289,18 +276,11 @@ fn merged_pages_read_back_as_one_list_and_the_first_page_starts_it_again() {
     for as_text in [false, true] {
         let mut store = store(appending());
         let doc = Document::parse(PAGE).unwrap();
-        write(
+        write_page(&mut store, json!({"status": "open"}), &[1, 2], as_text);
+        write_page(
             &mut store,
-            &doc,
-            json!({"status": "open"}),
-            &page(&[1, 2]),
-            as_text,
-        );
-        write(
-            &mut store,
-            &doc,
             json!({"status": "open", "after": "c2"}),
-            &page(&[3, 4]),
+            &[3, 4],
             as_text,
         );
         assert_eq!(
@@ -308,22 +288,10 @@ fn merged_pages_read_back_as_one_list_and_the_first_page_starts_it_again() {
             ["1", "2", "3", "4"]
         );
         // A refetch of the first page (its arguments given to the merge) starts again.
-        write(
-            &mut store,
-            &doc,
-            json!({"status": "open"}),
-            &page(&[1, 5]),
-            as_text,
-        );
+        write_page(&mut store, json!({"status": "open"}), &[1, 5], as_text);
         assert_eq!(ids(&store, &doc, json!({"status": "open"})), ["1", "5"]);
         // Another status is another list.
-        write(
-            &mut store,
-            &doc,
-            json!({"status": "done"}),
-            &page(&[9]),
-            as_text,
-        );
+        write_page(&mut store, json!({"status": "done"}), &[9], as_text);
         assert_eq!(ids(&store, &doc, json!({"status": "open"})), ["1", "5"]);
         assert_eq!(ids(&store, &doc, json!({"status": "done"})), ["9"]);
     }
@@ -333,13 +301,7 @@ fn merged_pages_read_back_as_one_list_and_the_first_page_starts_it_again() {
 fn a_page_merged_in_a_layer_rebases_on_a_refetch_below_and_fails_exactly() {
     let mut store = store(appending());
     let doc = Document::parse(PAGE).unwrap();
-    write(
-        &mut store,
-        &doc,
-        json!({"status": "open"}),
-        &page(&[1, 2]),
-        false,
-    );
+    write_page(&mut store, json!({"status": "open"}), &[1, 2], false);
     let before = store.clone();
     // An optimistic page (or a query's answer in a slot): merged over what lies below.
     let guess = normalize_query(
@@ -355,13 +317,7 @@ fn a_page_merged_in_a_layer_rebases_on_a_refetch_below_and_fails_exactly() {
         ["1", "2", "3"]
     );
     // The first page refetched below the layer: the layer's merge runs again over it.
-    write(
-        &mut store,
-        &doc,
-        json!({"status": "open"}),
-        &page(&[7, 8]),
-        false,
-    );
+    write_page(&mut store, json!({"status": "open"}), &[7, 8], false);
     assert_eq!(
         ids(&store, &doc, json!({"status": "open"})),
         ["7", "8", "3"]
@@ -385,13 +341,7 @@ fn a_page_merged_in_a_layer_rebases_on_a_refetch_below_and_fails_exactly() {
 fn a_saved_store_with_a_pending_merge_loads_where_the_policy_is() {
     let mut store = store(appending());
     let doc = Document::parse(PAGE).unwrap();
-    write(
-        &mut store,
-        &doc,
-        json!({"status": "open"}),
-        &page(&[1]),
-        false,
-    );
+    write_page(&mut store, json!({"status": "open"}), &[1], false);
     let guess = normalize_query(
         store.policies(),
         &doc,

@@ -120,7 +120,31 @@ pub(crate) struct Fragment {
 /// How deep apollo-parser may recurse: selections and values nest in one count there, so it is
 /// twice our limit (each is checked against [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH)
 /// on its own when the tree is built), and small enough for a 2 MiB stack.
-const PARSER_RECURSION_LIMIT: usize = 2 * crate::policy::DEFAULT_MAX_DEPTH + 8;
+pub(crate) const PARSER_RECURSION_LIMIT: usize = 2 * crate::policy::DEFAULT_MAX_DEPTH + 8;
+
+/// Why a GraphQL text has no syntax tree.
+pub(crate) enum SyntaxError {
+    /// Nested past [`PARSER_RECURSION_LIMIT`].
+    TooDeep,
+    /// The parser's first error, with where it is.
+    Parse(String),
+}
+
+/// The syntax tree of a GraphQL text (a document, or a schema's SDL), parsed under the crate's
+/// nesting limit; any text gives a tree or an error, never a panic.
+pub(crate) fn syntax(text: &str) -> Result<apollo_parser::SyntaxTree, SyntaxError> {
+    let tree = apollo_parser::Parser::new(text)
+        .recursion_limit(PARSER_RECURSION_LIMIT)
+        .parse();
+    if tree.recursion_limit().high > PARSER_RECURSION_LIMIT {
+        return Err(SyntaxError::TooDeep);
+    }
+    if let Some(error) = tree.errors().next() {
+        let message = format!("{} at byte {}", error.message(), error.index());
+        return Err(SyntaxError::Parse(message));
+    }
+    Ok(tree)
+}
 
 /// A selection set. Every set also selects `__typename`, as Apollo's cache adds it: when the
 /// document did not, the field is marked implicit (written and read when present, never
@@ -227,17 +251,10 @@ impl Document {
     }
 
     fn parse_picking(text: &str, pick: Option<&str>) -> Result<Document, DocumentError> {
-        let tree = apollo_parser::Parser::new(text)
-            .recursion_limit(PARSER_RECURSION_LIMIT)
-            .parse();
-        if tree.recursion_limit().high > PARSER_RECURSION_LIMIT {
-            return Err(build::too_deep());
-        }
-        if let Some(error) = tree.errors().next() {
-            return Err(DocumentError::Parse {
-                message: format!("{} at byte {}", error.message(), error.index()),
-            });
-        }
+        let tree = syntax(text).map_err(|error| match error {
+            SyntaxError::TooDeep => build::too_deep(),
+            SyntaxError::Parse(message) => DocumentError::Parse { message },
+        })?;
         let mut raw_fragments = HashMap::new();
         let mut fragment_order = Vec::new();
         let mut operations = Vec::new();
