@@ -363,6 +363,15 @@ impl<'de> serde::Deserialize<'de> for Entity {
     }
 }
 
+/// The typename of an object, which fragments and policies are matched against: its stored
+/// `__typename`, or a root entity's (the entity `key`, if it is one).
+pub(crate) fn typename_of<'a>(entity: &'a Entity, key: Option<&str>) -> Option<&'a str> {
+    match entity.get("__typename") {
+        Some(value) => value.as_str(),
+        None => crate::key::root_typename(key?),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

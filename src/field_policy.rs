@@ -33,6 +33,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::entity::Entity;
 use crate::field::FieldName;
+use crate::field_read::{FieldRead, ReadFn};
 use crate::op::Op;
 use crate::policy::Policies;
 use crate::value::Value;
@@ -160,6 +161,7 @@ impl fmt::Debug for KeyArgs {
 pub struct FieldPolicy {
     key_args: KeyArgs,
     merge: Option<Arc<MergeFn>>,
+    read: Option<Arc<ReadFn>>,
 }
 
 impl fmt::Debug for FieldPolicy {
@@ -167,6 +169,7 @@ impl fmt::Debug for FieldPolicy {
         f.debug_struct("FieldPolicy")
             .field("key_args", &self.key_args)
             .field("merge", &self.merge.as_ref().map(|_| ".."))
+            .field("read", &self.read.as_ref().map(|_| ".."))
             .finish()
     }
 }
@@ -210,6 +213,31 @@ impl FieldPolicy {
         self.merge = Some(Arc::new(merge));
         self
     }
+
+    /// What a document read of the field gives, in place of what is stored: a derived value
+    /// or a cache redirect (see [`FieldRead`]).
+    ///
+    /// ```
+    /// use optimist::{FieldPolicy, Value};
+    /// // A stored title read trimmed.
+    /// let trimmed = FieldPolicy::new()
+    ///     .read(|existing, _read| Some(Value::from(existing?.as_str()?.trim())));
+    /// # let _ = trimmed;
+    /// ```
+    pub fn read(
+        mut self,
+        read: impl Fn(Option<&Value>, &FieldRead<'_>) -> Option<Value> + Send + Sync + 'static,
+    ) -> FieldPolicy {
+        self.read = Some(Arc::new(read));
+        self
+    }
+}
+
+/// What a read of one field of one type goes through: where it is stored, when its policy
+/// says other than the plan, and its read function.
+pub(crate) struct FieldAt<'p> {
+    pub(crate) stored: Option<FieldName>,
+    pub(crate) read: Option<&'p ReadFn>,
 }
 
 /// The field policies of a [`Policies`]: by typename, then field name; and every field name
@@ -288,7 +316,7 @@ impl FieldPolicies {
 
 /// The arguments a storage name holds (`tasks({"first":2})`: `{"first": 2}`; none for a bare
 /// name); `None` if they cannot be read back.
-fn args_of(field: &str) -> Option<Map<String, Json>> {
+pub(crate) fn args_of(field: &str) -> Option<Map<String, Json>> {
     let bare = crate::field::bare_name(field);
     match field.get(bare.len()..)? {
         "" => Some(Map::new()),
@@ -374,6 +402,13 @@ impl Policies {
     /// The storage name `field` has under its policy, if its policy changes it. O(1) when no
     /// field of that name has a policy.
     pub(crate) fn keyed_name(&self, typename: Option<&str>, field: &str) -> Option<FieldName> {
+        self.field_at(typename, field)?.stored
+    }
+
+    /// How a read of `field` (a storage name with every argument) on an object of type
+    /// `typename` goes: `None` when its policy changes nothing, in O(1) when no field of that
+    /// name has a policy.
+    pub(crate) fn field_at(&self, typename: Option<&str>, field: &str) -> Option<FieldAt<'_>> {
         let policies = self.field_policies();
         if !policies.any() {
             return None;
@@ -383,12 +418,14 @@ impl Policies {
             return None;
         }
         let policy = policies.get(typename?, bare)?;
-        if let KeyArgs::All = policy.key_args {
-            return None;
-        }
-        let args = args_of(field)?;
-        let kept = policy.key_args.keep(&args);
-        let name = FieldName::with_args(bare, &kept);
-        (name.as_str() != field).then_some(name)
+        let stored = match &policy.key_args {
+            KeyArgs::All => None,
+            key_args => args_of(field).and_then(|args| {
+                let name = FieldName::with_args(bare, &key_args.keep(&args));
+                (name.as_str() != field).then_some(name)
+            }),
+        };
+        let read = policy.read.as_deref();
+        (stored.is_some() || read.is_some()).then_some(FieldAt { stored, read })
     }
 }

@@ -319,6 +319,16 @@ impl fmt::Display for KeyError {
 
 impl std::error::Error for KeyError {}
 
+/// The typename Apollo gives a root entity that stores none (`ROOT_QUERY`: `Query`).
+pub(crate) fn root_typename(key: &str) -> Option<&'static str> {
+    match key {
+        ROOT_QUERY => Some("Query"),
+        ROOT_MUTATION => Some("Mutation"),
+        ROOT_SUBSCRIPTION => Some("Subscription"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,6 +181,7 @@ mod driver;
 mod entity;
 mod field;
 mod field_policy;
+mod field_read;
 mod fold_tree;
 mod guard;
 mod key;
@@ -215,6 +216,7 @@ pub use entity::Entity;
 pub use extract::RestoreError;
 pub use field::FieldName;
 pub use field_policy::{FieldPolicy, KeyArgs, KeyArgsFn, MergeFn, merge_updater_name};
+pub use field_read::{FieldRead, MAX_READ_NESTING, ReadFn};
 pub use gc::ReleaseError;
 pub use guard::LayerGuard;
 pub use key::{IntoKey, Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
@@ -228,7 +230,7 @@ pub use normalize::{NormalizeError, Payload, normalize, normalize_at, normalize_
 #[cfg(feature = "graphql")]
 pub use normalize::{normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
-pub use pagination::{MAX_OFFSET_GAP, offset_limit_pagination};
+pub use pagination::{MAX_OFFSET_GAP, offset_limit_pagination, relay_style_pagination};
 pub use patch::{Patch, PatchError};
 pub use persist::{LoadError, SaveError, Saved};
 pub use policy::{

@@ -4,38 +4,19 @@
 //! back as one, merges in layers and fails exactly as any merge.
 #![cfg(feature = "graphql")]
 
+mod common;
+
 use optimist::{
-    Document, FieldName, KeyArgs, Policies, Store, Value, normalize_query, offset_limit_pagination,
+    Document, KeyArgs, LayerId, Policies, Store, Value, normalize_query, offset_limit_pagination,
+    relay_style_pagination,
 };
 use serde_json::{Value as Json, json};
 
-fn fixture() -> Json {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/apollo/pagination/offset_limit.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Apollo's storage field name (`items`, `items:{"filter":"a"}`) as ours.
-fn ours(apollo: &str) -> FieldName {
-    match apollo.split_once(':') {
-        None => FieldName::new(apollo),
-        Some((name, args)) => FieldName::with_args(name, &serde_json::from_str(args).unwrap()),
-    }
-}
-
-/// Apollo's `keyArgs` (`false`, or a list of names) as ours.
-fn key_args(apollo: &Json) -> KeyArgs {
-    match apollo {
-        Json::Array(names) => KeyArgs::only(names.iter().map(|name| name.as_str().unwrap())),
-        _ => KeyArgs::None,
-    }
-}
+use common::apollo::{check_read, fixture, key_args, storage_name};
 
 #[test]
 fn offset_limit_pagination_stores_what_apollos_stores() {
-    let fixture = fixture();
+    let fixture = fixture("pagination/offset_limit.json");
     assert_eq!(fixture["helper"], "offsetLimitPagination");
     let doc = Document::parse(fixture["query"].as_str().unwrap()).unwrap();
     let cases = fixture["cases"].as_object().unwrap();
@@ -70,7 +51,10 @@ fn offset_limit_pagination_stores_what_apollos_stores() {
                     Json::String(key) => json!({ "__ref": key }),
                     _ => Json::Null,
                 });
-                (ours(field).as_str().to_owned(), Json::Array(refs.collect()))
+                (
+                    storage_name(field).as_str().to_owned(),
+                    Json::Array(refs.collect()),
+                )
             })
             .collect();
         expected.sort_by(|a, b| a.0.cmp(&b.0));
@@ -123,4 +107,110 @@ fn an_optimistic_page_merges_at_its_offset_and_fails_exactly() {
         .and_then(Value::as_list)
         .unwrap();
     assert_eq!(list.len(), 2 + optimist::MAX_OFFSET_GAP + 1);
+}
+
+/// The connection fields of `Project:1` as Apollo's extract names and holds them.
+fn connections(store: &Store, optimistic: bool) -> Json {
+    let entity = if optimistic {
+        store.get("Project:1")
+    } else {
+        store.get_confirmed("Project:1")
+    };
+    let mut out = serde_json::Map::new();
+    for (field, value) in entity.into_iter().flat_map(|entity| entity.iter()) {
+        if field.name() == "tasks" {
+            out.insert(field.as_str().to_owned(), value.to_json());
+        }
+    }
+    Json::Object(out)
+}
+
+/// Apollo's stored connections (`tasks`, `tasks:{"status":"open"}`) under our names.
+fn apollo_connections(stored: &Json) -> Json {
+    let fields = stored.as_object().unwrap();
+    Json::Object(
+        fields
+            .iter()
+            .map(|(field, value)| (storage_name(field).as_str().to_owned(), value.clone()))
+            .collect(),
+    )
+}
+
+#[test]
+fn relay_style_pagination_reads_and_stores_what_apollos_does() {
+    let fixture = fixture("pagination/relay_style.json");
+    assert_eq!(fixture["helper"], "relayStylePagination");
+    let queries = &fixture["queries"];
+    let cases = fixture["cases"].as_object().unwrap();
+    assert_eq!(cases.len(), 20);
+    let (mut reads, mut stores) = (0, 0);
+    for (name, case) in cases {
+        let policy = relay_style_pagination(key_args(&case["keyArgs"]));
+        let mut store =
+            Store::with_policies(Policies::new().field_policy("Project", "tasks", policy));
+        let mut layers: Vec<(String, LayerId)> = Vec::new();
+        let write = |store: &Store, step: &Json| {
+            let text = queries[step["query"].as_str().unwrap()].as_str().unwrap();
+            let doc = Document::parse(text).unwrap();
+            normalize_query(store.policies(), &doc, &step["variables"], &step["data"])
+                .unwrap_or_else(|error| panic!("{name}: {error}"))
+        };
+        for step in case["steps"].as_array().unwrap() {
+            match step["kind"].as_str().unwrap() {
+                "write" => {
+                    let patch = write(&store, step);
+                    store.write(patch).unwrap();
+                }
+                "evict" => {
+                    store.evict(step["id"].as_str().unwrap()).unwrap();
+                }
+                "gc" => {
+                    store.gc();
+                }
+                "optimistic" => {
+                    let mut patch = optimist::Patch::new();
+                    for inner in step["writes"].as_array().unwrap() {
+                        patch = patch.extend(write(&store, inner));
+                    }
+                    let label = step["layer"].as_str().unwrap();
+                    let (id, _) = store.push(label, patch).unwrap();
+                    layers.push((label.to_owned(), id));
+                }
+                "removeOptimistic" => {
+                    let label = step["layer"].as_str().unwrap();
+                    let at = layers.iter().position(|(l, _)| l == label).unwrap();
+                    store.fail(layers.remove(at).1).unwrap();
+                }
+                "read" => {
+                    check_read(&store, queries, step, name);
+                    reads += 1;
+                }
+                "stored" => {
+                    let optimistic = step["optimistic"] != Json::Bool(false);
+                    assert_eq!(
+                        connections(&store, optimistic),
+                        apollo_connections(&step["result"]),
+                        "{name}: stored"
+                    );
+                    stores += 1;
+                }
+                other => panic!("no step of kind {other}"),
+            }
+        }
+        assert_eq!(
+            connections(&store, true),
+            apollo_connections(&case["stored"]),
+            "{name}: stored"
+        );
+        stores += 1;
+        for read in case["reads"].as_array().unwrap() {
+            check_read(&store, queries, read, name);
+            reads += 1;
+        }
+    }
+    assert!(
+        reads >= 30 && stores >= 21,
+        "{reads} reads, {stores} stored"
+    );
+    println!("relayStylePagination parity: {reads} reads and {stores} stored connections equal");
 }

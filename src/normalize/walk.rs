@@ -26,7 +26,7 @@ use super::plan::Plan;
 use crate::entity::Entity;
 use crate::field::FieldName;
 use crate::field_policy::merge_op;
-use crate::key::{Key, KeyError, ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
+use crate::key::{Key, KeyError};
 use crate::op::Op;
 use crate::patch::{Hasher, KeyOps, OpsByKey, Patch};
 use crate::policy::{KeyFields, PathTypes, Policies, TYPENAME};
@@ -628,10 +628,5 @@ fn typename_of<'p>(
 
 /// The typename Apollo gives the root entities.
 pub(super) fn root_typename(key: &Key) -> Option<&'static str> {
-    match key.as_str() {
-        ROOT_QUERY => Some("Query"),
-        ROOT_MUTATION => Some("Mutation"),
-        ROOT_SUBSCRIPTION => Some("Subscription"),
-        _ => None,
-    }
+    crate::key::root_typename(key.as_str())
 }

@@ -17,6 +17,8 @@ use super::plan::{Collected, Group, Item, Plan, PlanField};
 use super::{ReadError, Source, root_typename, typename_of};
 use crate::entity::Entity;
 use crate::field::FieldName;
+use crate::field_policy::{FieldAt, args_of};
+use crate::field_read::{FieldRead, Lookup, ReadFn};
 use crate::policy::Policies;
 use crate::value::Value;
 
@@ -34,21 +36,74 @@ pub(super) struct Ctx<'p, S: ?Sized> {
     pub(super) budget: &'p std::cell::Cell<usize>,
 }
 
+impl<'p, S: Source + ?Sized> Ctx<'p, S> {
+    /// Calls `field`'s read function on `entity` (the entity `key`, if it is one), given what
+    /// is stored; `selected` if the field has a selection. Returns the value to read (`None`:
+    /// missing) and the keys the function looked up. A reference to an absent entity under a
+    /// selection is missing: a cache redirect to what is not cached goes to the network.
+    pub(super) fn call_read(
+        &self,
+        read: &ReadFn,
+        field: &PlanField<'_>,
+        entity: &Entity,
+        key: Option<&str>,
+        existing: Option<&Value>,
+        selected: bool,
+    ) -> (Option<Value>, Vec<crate::key::Key>) {
+        let lookup = Looking(self.source);
+        let call = FieldRead {
+            policies: self.policies,
+            lookup: &lookup,
+            entity,
+            key,
+            typename: typename_of(entity, key),
+            field: crate::field::bare_name(field.store_name.as_str()),
+            args: args_of(field.store_name.as_str()).unwrap_or_default(),
+            looked_up: RefCell::default(),
+            nesting: 0,
+        };
+        let value = match read(existing, &call) {
+            Some(Value::Ref(target)) if selected => {
+                call.looked_up.borrow_mut().push(target.clone());
+                self.source
+                    .entity(&target)
+                    .is_some()
+                    .then_some(Value::Ref(target))
+            }
+            value => value,
+        };
+        (value, call.looked_up.into_inner())
+    }
+}
+
+/// A read's source as a read function's [`Lookup`].
+struct Looking<'p, S: ?Sized>(&'p S);
+
+impl<S: Source + ?Sized> Lookup for Looking<'_, S> {
+    fn entity(&self, key: &str) -> Option<&Entity> {
+        self.0.entity(key)
+    }
+
+    fn field(&self, key: &str, field: &str) {
+        self.0.field(key, field, false);
+    }
+}
+
 impl<'p, S: ?Sized> Ctx<'p, S> {
-    /// Where `field` is stored on `entity` (the entity `key`, if it is one) when its field
-    /// policy says other than the plan: `None` for nearly every field, at the cost of one
-    /// check when no field has a policy.
-    pub(super) fn keyed(
+    /// How `field` is read on `entity` (the entity `key`, if it is one) when its field policy
+    /// says other than the plan: `None` for nearly every field, at the cost of one check when
+    /// no field has a policy.
+    pub(super) fn at(
         &self,
         field: &PlanField<'_>,
         entity: &Entity,
         key: Option<&str>,
-    ) -> Option<FieldName> {
+    ) -> Option<FieldAt<'p>> {
         if !self.policies.field_policies().any() {
             return None;
         }
         self.policies
-            .keyed_name(typename_of(entity, key), field.store_name.as_str())
+            .field_at(typename_of(entity, key), field.store_name.as_str())
     }
 
     /// Counts one node of the result against the budget, before it is built.
@@ -320,6 +375,8 @@ enum Fields<'p> {
 /// The entry between `next_key_seed` and `next_value_seed`.
 struct Pending<'p> {
     node: Node<'p>,
+    /// What a read function gave, read in place of `node`.
+    owned: Option<Value>,
     key: &'p str,
     /// A flat field's sub-selection; for a group, see `group`.
     children: &'p [usize],
@@ -362,21 +419,42 @@ impl<'x, 'p, S: Source + ?Sized> MapAccess<'p> for ObjectAccess<'x, 'p, S> {
         seed: K,
     ) -> Result<Option<K::Value>, ReadError> {
         while let Some((field, children, group, optional)) = self.next_field() {
-            let keyed = self.ctx.keyed(field, self.entity, self.key);
-            let stored = keyed
-                .as_ref()
-                .map_or(field.store_name.as_str(), FieldName::as_str);
+            let at = self.ctx.at(field, self.entity, self.key);
+            let stored = match &at {
+                Some(FieldAt {
+                    stored: Some(name), ..
+                }) => name.as_str(),
+                _ => field.store_name.as_str(),
+            };
             if let Some(key) = self.key {
                 self.ctx.source.field(key, stored, optional);
             }
-            let found = match self.entity.get(stored) {
-                Some(value) => Some(Node::Value(value)),
-                None if field.typename => self.key.and_then(root_typename).map(Node::Text),
-                None => None,
+            let existing = self.entity.get(stored);
+            let (found, owned) = match at.as_ref().and_then(|at| at.read) {
+                Some(read) => {
+                    let selected = match (&self.fields, group) {
+                        (Fields::Grouped { groups, .. }, Some(group)) => groups
+                            .get(group)
+                            .is_some_and(|group| !group.children.is_empty()),
+                        _ => !children.is_empty(),
+                    };
+                    let (value, _) =
+                        self.ctx
+                            .call_read(read, field, self.entity, self.key, existing, selected);
+                    (value.is_some().then_some(Node::Text("")), value)
+                }
+                None => match existing {
+                    Some(value) => (Some(Node::Value(value)), None),
+                    None if field.typename => {
+                        (self.key.and_then(root_typename).map(Node::Text), None)
+                    }
+                    None => (None, None),
+                },
             };
             if let Some(node) = found {
                 self.pending = Some(Pending {
                     node,
+                    owned,
                     key: field.response_key,
                     children,
                     group,
@@ -411,6 +489,14 @@ impl<'x, 'p, S: Source + ?Sized> MapAccess<'p> for ObjectAccess<'x, 'p, S> {
             _ => pending.children,
         };
         let path = Path::Key(self.path, pending.key);
+        if let Some(owned) = pending.owned {
+            return super::shared::read_owned(self.ctx, &owned, sel, self.depth + 1, &path)
+                .and_then(|json| {
+                    seed.deserialize(json)
+                        .map_err(<ReadError as de::Error>::custom)
+                })
+                .map_err(|error| error.at(&path));
+        }
         let cursor = Cursor {
             ctx: self.ctx,
             node: pending.node,

@@ -11,7 +11,7 @@ use super::{PartialRead, ReadError, Reader, Source, shared};
 use crate::document::{Document, OperationKind};
 use crate::entity::Entity;
 use crate::key::{ROOT_MUTATION, ROOT_QUERY, ROOT_SUBSCRIPTION};
-use crate::policy::{Policies, TYPENAME};
+use crate::policy::Policies;
 #[cfg(doc)]
 use crate::store::Store;
 
@@ -287,20 +287,5 @@ fn root_key(kind: OperationKind) -> &'static str {
     }
 }
 
-/// The typename of a root entity that does not store one (Apollo answers these too).
-pub(super) fn root_typename(key: &str) -> Option<&'static str> {
-    match key {
-        ROOT_QUERY => Some("Query"),
-        ROOT_MUTATION => Some("Mutation"),
-        ROOT_SUBSCRIPTION => Some("Subscription"),
-        _ => None,
-    }
-}
-
-/// The typename fragments are matched against: the stored `__typename`, or a root's.
-pub(super) fn typename_of<'a>(entity: &'a Entity, key: Option<&str>) -> Option<&'a str> {
-    match entity.get(TYPENAME) {
-        Some(value) => value.as_str(),
-        None => root_typename(key?),
-    }
-}
+pub(super) use crate::entity::typename_of;
+pub(super) use crate::key::root_typename;

@@ -12,11 +12,12 @@ use std::collections::{HashMap, HashSet};
 
 use smallvec::SmallVec;
 
-use super::de::{Ctx, Node};
+use super::de::{Ctx, Node, Path};
 use super::plan::{Item, PlanField};
 use super::{ReadError, Source, root_typename, typename_of};
 use crate::entity::Entity;
 use crate::field::FieldName;
+use crate::field_policy::FieldAt;
 use crate::key::Key;
 use crate::patch::Hasher;
 use crate::value::{List, Value};
@@ -71,6 +72,22 @@ impl Memo {
     }
 }
 
+/// A read function's value (`de.rs`) under `sel`, read as a stored one would be, as JSON for
+/// the serde read standing at `path`. Nothing is memoised: it is no entity's subtree.
+pub(super) fn read_owned<'p, S: Source + ?Sized>(
+    ctx: &'p Ctx<'p, S>,
+    owned: &Value,
+    sel: &[usize],
+    depth: usize,
+    path: &Path<'_>,
+) -> Result<serde_json::Value, ReadError> {
+    let mut memo = Memo::default();
+    let mut walk = Walk::new(ctx, &mut memo, 0);
+    walk.prefix = path.render();
+    let value = walk.node(Node::Value(owned), sel, depth)?;
+    Ok(value.to_json())
+}
+
 /// One shared read over `ctx`, filling and reusing `memo`; `deps` collects every key read.
 pub(super) struct Walk<'m, 'p, S: ?Sized> {
     pub(super) ctx: &'p Ctx<'p, S>,
@@ -82,6 +99,8 @@ pub(super) struct Walk<'m, 'p, S: ?Sized> {
     all: HashSet<Key, Hasher>,
     /// The response keys and indices down to the current node, for error paths.
     path: Vec<Segment<'p>>,
+    /// The path of the walk's start, for a walk that starts below a serde read's root.
+    prefix: String,
 }
 
 #[derive(Clone, Copy)]
@@ -99,6 +118,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
             frames: Vec::new(),
             all: HashSet::with_capacity_and_hasher(keys, Hasher::default()),
             path: Vec::new(),
+            prefix: String::new(),
         }
     }
 
@@ -122,9 +142,9 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     }
 
     fn render(&self) -> String {
-        let mut text = String::new();
-        for (i, segment) in self.path.iter().enumerate() {
-            if i > 0 {
+        let mut text = self.prefix.clone();
+        for segment in &self.path {
+            if !text.is_empty() {
                 text.push('.');
             }
             match segment {
@@ -224,7 +244,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     /// A node under the selection sets `sel` (empty: as stored).
     pub(super) fn node(
         &mut self,
-        node: Node<'p>,
+        node: Node<'_>,
         sel: &[usize],
         depth: usize,
     ) -> Result<Value, ReadError> {
@@ -263,7 +283,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     }
 
     /// A list under a selection; references to absent entities are dropped.
-    fn list(&mut self, items: &'p List, sel: &[usize], depth: usize) -> Result<Value, ReadError> {
+    fn list(&mut self, items: &List, sel: &[usize], depth: usize) -> Result<Value, ReadError> {
         let mut out = imbl::Vector::new();
         let mut index = 0;
         for item in items.iter() {
@@ -293,7 +313,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     /// An object (an entity, with its key, or an embedded object) under `sel`.
     fn object(
         &mut self,
-        entity: &'p Entity,
+        entity: &Entity,
         key: Option<&str>,
         sel: &[usize],
         depth: usize,
@@ -320,14 +340,36 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         }
         let mut out: Vec<(FieldName, Value)> = Vec::with_capacity(fields.len());
         for (field, children, optional) in fields {
-            let keyed = self.ctx.keyed(field, entity, key);
-            let stored = keyed
-                .as_ref()
-                .map_or(field.store_name.as_str(), FieldName::as_str);
-            let found = match entity.get(stored) {
-                Some(value) => Some(Node::Value(value)),
-                None if field.typename => key.and_then(root_typename).map(Node::Text),
+            let at = self.ctx.at(field, entity, key);
+            let stored = match &at {
+                Some(FieldAt {
+                    stored: Some(name), ..
+                }) => name.as_str(),
+                _ => field.store_name.as_str(),
+            };
+            let owned = match at.as_ref().and_then(|at| at.read) {
+                Some(read) => {
+                    let existing = entity.get(stored);
+                    let (value, looked_up) = self.ctx.call_read(
+                        read,
+                        field,
+                        entity,
+                        key,
+                        existing,
+                        !children.is_empty(),
+                    );
+                    self.add(looked_up.iter());
+                    Some(value)
+                }
                 None => None,
+            };
+            let found = match &owned {
+                Some(value) => value.as_ref().map(Node::Value),
+                None => match entity.get(stored) {
+                    Some(value) => Some(Node::Value(value)),
+                    None if field.typename => key.and_then(root_typename).map(Node::Text),
+                    None => None,
+                },
             };
             self.path.push(Segment::Key(field.response_key));
             let read = match found {

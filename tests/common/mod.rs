@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // reason: each test file uses the helpers it needs
 
+#[cfg(feature = "graphql")]
+pub mod apollo;
 pub mod client;
 pub mod hostile;
 #[cfg(feature = "graphql")]

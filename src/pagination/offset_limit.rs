@@ -1,6 +1,4 @@
-//! Ready-made field policies for paginated fields, as Apollo Client ships them: each is a
-//! [`FieldPolicy`] of `key_args` and a `merge`, checked against Apollo's own output
-//! (`tests/pagination.rs`, fixtures recorded from Apollo under Node).
+//! Offset/limit pagination (Apollo's `offsetLimitPagination`).
 
 use serde_json::{Map, Value as Json};
 
