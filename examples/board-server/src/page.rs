@@ -98,15 +98,15 @@ mod tests {
     /// The spec's algorithm, step by step, on edges that are their own cursors.
     fn spec(all: &[i64], args: Args) -> (Vec<i64>, bool, bool) {
         let mut edges = all.to_vec();
-        if let Some(after) = args.after {
-            if let Some(at) = edges.iter().position(|&e| e == after) {
-                edges.drain(..=at);
-            }
+        if let Some(after) = args.after
+            && let Some(at) = edges.iter().position(|&e| e == after)
+        {
+            edges.drain(..=at);
         }
-        if let Some(before) = args.before {
-            if let Some(at) = edges.iter().position(|&e| e == before) {
-                edges.truncate(at);
-            }
+        if let Some(before) = args.before
+            && let Some(at) = edges.iter().position(|&e| e == before)
+        {
+            edges.truncate(at);
         }
         let cursored = edges.clone();
         if let Some(first) = args.first {
@@ -141,10 +141,11 @@ mod tests {
             for last in counts {
                 for after in cursors {
                     for before in cursors {
-                        if let (Some(a), Some(b)) = (after, before) {
-                            if a >= b {
-                                continue;
-                            }
+                        // Crossed cursors: the spec looks for `before` only after `after`.
+                        if let (Some(a), Some(b)) = (after, before)
+                            && a >= b
+                        {
+                            continue;
                         }
                         let args = Args {
                             first,

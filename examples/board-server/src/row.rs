@@ -109,6 +109,6 @@ pub(crate) fn seeded_task(p: u32, t: u32) -> (String, TaskStatus, Option<&'stati
         format!("Task {p}.{t}")
     };
     let status = [TaskStatus::Todo, TaskStatus::InProgress, TaskStatus::Done][(t as usize - 1) % 3];
-    let assignee = (t % 4 != 0).then(|| users[(p + t) as usize % users.len()].0);
+    let assignee = (!t.is_multiple_of(4)).then(|| users[(p + t) as usize % users.len()].0);
     (title, status, assignee)
 }
