@@ -266,3 +266,119 @@ fn the_text_sent_leaves_the_directives_and_their_variables_out() {
         only.request_text()
     );
 }
+
+mod exact {
+    //! List edits in layers revert exactly, whatever the order of pages, answers below and
+    //! failures: after every step the view is the fold from scratch (`check_invariants`), and
+    //! once every layer failed the store is the one that only received the server's writes.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        /// A page of the server's (written into base), after the cursor of this task if any.
+        Page(Option<u8>, Vec<u8>),
+        /// A mutation's answer (into base) or guess (a layer): a created task's edge, at the
+        /// start or the end of the connection.
+        Create { task: u8, front: bool, guess: bool },
+        /// The same for a delete: the task's edge or its record.
+        Delete { task: u8, record: bool, guess: bool },
+        /// The pending layer at this index fails.
+        Fail(usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let ids = || proptest::collection::vec(1u8..9, 0..3);
+        prop_oneof![
+            2 => (proptest::option::of(1u8..9), ids()).prop_map(|(after, ids)| Step::Page(after, ids)),
+            3 => (1u8..9, any::<bool>(), any::<bool>())
+                .prop_map(|(task, front, guess)| Step::Create { task, front, guess }),
+            2 => (1u8..9, any::<bool>(), any::<bool>())
+                .prop_map(|(task, record, guess)| Step::Delete { task, record, guess }),
+            2 => any::<usize>().prop_map(Step::Fail),
+        ]
+    }
+
+    fn patch(store: &Store, step: &Step) -> optimist::Patch {
+        let connections = connections(store);
+        let (text, variables, data) = match step {
+            Step::Page(after, ids) => {
+                let edges: Vec<Json> = ids.iter().map(|id| edge(u32::from(*id))).collect();
+                let data = json!({"project": {"__typename": "Project", "id": "1", "tasks": {
+                    "__typename": "TaskConnection", "edges": edges,
+                    "pageInfo": {"__typename": "PageInfo", "hasNextPage": true, "endCursor": null}}}});
+                let after = after.map(|id| format!("c{id}"));
+                (TASKS.to_owned(), json!({ "after": after }), data)
+            }
+            Step::Create { task, front, .. } => {
+                let directive = if *front { "prependEdge" } else { "appendEdge" };
+                let text = format!(
+                    "mutation($c: [ID!]!) {{ createTask {{ edge @{directive}(connections: $c) {{ cursor node {{ id title }} }} }} }}"
+                );
+                (text, json!({"c": connections}), created(u32::from(*task)))
+            }
+            Step::Delete { task, record, .. } => {
+                let directive = if *record {
+                    "@deleteRecord(typename: \"Task\")"
+                } else {
+                    "@deleteEdge(connections: $c)"
+                };
+                let text =
+                    format!("mutation($c: [ID!]!) {{ deleteTask {{ deletedId {directive} }} }}");
+                let data =
+                    json!({"deleteTask": {"__typename": "P", "deletedId": task.to_string()}});
+                (text, json!({"c": connections}), data)
+            }
+            Step::Fail(_) => unreachable!("no patch"),
+        };
+        let doc = Document::parse(&text).unwrap();
+        normalize_query(store.policies(), &doc, &variables, &data).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn list_edits_in_layers_revert_exactly(steps in proptest::collection::vec(step(), 1..40)) {
+            let mut store = super::store();
+            let mut server_only = super::store();
+            let mut pending = Vec::new();
+            for step in steps {
+                let guess = match &step {
+                    Step::Fail(i) => {
+                        if !pending.is_empty() {
+                            let id = pending.remove(i % pending.len());
+                            store.fail(id).unwrap();
+                        }
+                        continue;
+                    }
+                    Step::Page(..) => false,
+                    Step::Create { guess, .. } | Step::Delete { guess, .. } => *guess,
+                };
+                if guess {
+                    let (id, _) = store.push("guess", patch(&store, &step)).unwrap();
+                    pending.push(id);
+                } else {
+                    store.write(patch(&store, &step)).unwrap();
+                    server_only.write(patch(&server_only, &step)).unwrap();
+                }
+                if let Err(error) = store.check_invariants() {
+                    prop_assert!(false, "{}", error);
+                }
+            }
+            for id in pending {
+                store.fail(id).unwrap();
+            }
+            let entities = |store: &Store| -> Vec<(String, optimist::Entity)> {
+                let mut all: Vec<_> = store
+                    .iter()
+                    .map(|(key, entity)| (key.to_string(), entity.clone()))
+                    .collect();
+                all.sort_by(|a, b| a.0.cmp(&b.0));
+                all
+            };
+            prop_assert!(store.layers().next().is_none());
+            prop_assert_eq!(entities(&store), entities(&server_only));
+        }
+    }
+}

@@ -50,8 +50,7 @@ pub(crate) fn list_edit(
         };
         if found.is_some() {
             return Err(DocumentError::DirectiveArgument {
-                name: directive_name,
-                message: "a field takes one list directive".into(),
+                message: format!("`@{directive_name}`: a field takes one list directive"),
             });
         }
         let mut connections = None;
@@ -67,8 +66,9 @@ pub(crate) fn list_edit(
                     Arg::Const(serde_json::Value::String(text)) => typename = Some(text),
                     _ => {
                         return Err(DocumentError::DirectiveArgument {
-                            name: directive_name,
-                            message: format!("`{argument_name}` must be a string literal"),
+                            message: format!(
+                                "`@{directive_name}`: `{argument_name}` must be a string literal"
+                            ),
                         });
                     }
                 },
@@ -85,8 +85,7 @@ pub(crate) fn list_edit(
         };
         if let Some(needs) = needs {
             return Err(DocumentError::DirectiveArgument {
-                name: directive_name,
-                message: format!("needs {needs}"),
+                message: format!("`@{directive_name}` needs {needs}"),
             });
         }
         found = Some(ListEdit {

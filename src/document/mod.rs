@@ -671,9 +671,8 @@ pub enum DocumentError {
     /// `@deleteEdge`, `@deleteRecord`) without an argument it needs, or with one of the wrong
     /// kind.
     DirectiveArgument {
-        /// The directive's name.
-        name: String,
-        /// What is wrong.
+        /// What is wrong, naming the directive (one string: an error stays as small as the
+        /// others, which reads return through every level of their recursion).
         message: String,
     },
     /// The variables given are not a JSON object (or `null`).
@@ -720,7 +719,7 @@ impl fmt::Display for DocumentError {
                 write!(f, "the document nests deeper than {limit} levels")
             }
             DocumentError::BadDirective { name } => write!(f, "`@{name}` needs an `if` argument"),
-            DocumentError::DirectiveArgument { name, message } => write!(f, "`@{name}`: {message}"),
+            DocumentError::DirectiveArgument { message } => f.write_str(message),
             DocumentError::VariablesNotAnObject => f.write_str("variables must be a JSON object"),
             DocumentError::MissingVariable { name } => {
                 write!(f, "variable `${name}` is required but was not given")

@@ -51,7 +51,6 @@ impl Edit {
             let parsed = id.as_str().and_then(parse_connection_id);
             let Some(parsed) = parsed else {
                 return Err(DocumentError::DirectiveArgument {
-                    name: format!("{:?}", edit.kind),
                     message: format!(
                         "{id} is not a connection id (`<key>.<field>`, as Policies::connection_id gives)"
                     ),
