@@ -84,7 +84,10 @@ pub fn code(error: &GraphqlError) -> &str {
 
 /// What a mutation's first error means.
 fn refusal(policies: &Policies, variables: &Json, error: &GraphqlError) -> Outcome {
-    let message: std::sync::Arc<str> = format!("{}: {}", code(error), error.message).into();
+    let message: std::sync::Arc<str> = match code(error) {
+        "" => error.message.as_str().into(),
+        code => format!("{code}: {}", error.message).into(),
+    };
     match code(error) {
         "VERSION_CONFLICT" => {
             // The server names the version it has: written into base, so the row shows it
