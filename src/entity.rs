@@ -135,7 +135,6 @@ impl Entity {
         self.values().get(at)
     }
 
-    #[cfg(feature = "graphql")]
     /// The entity's own name of the field `field`, shared with it (no allocation).
     pub(crate) fn name_of(&self, field: &str) -> Option<&FieldName> {
         self.names().iter().find(|name| name.as_str() == field)

@@ -262,6 +262,13 @@ impl FieldPolicies {
         !self.names.is_empty()
     }
 
+    /// Whether some field has a read function.
+    pub(crate) fn reads(&self) -> bool {
+        self.by_type
+            .values()
+            .any(|fields| fields.values().any(|policy| policy.read.is_some()))
+    }
+
     /// Whether some type has a policy for a field of this (bare) name.
     pub(crate) fn names(&self, field: &str) -> bool {
         self.names.contains(field)

@@ -174,6 +174,7 @@ mod bridge;
 
 mod changes;
 mod client;
+mod connection;
 #[cfg(feature = "graphql")]
 mod document;
 #[cfg(feature = "driver")]
@@ -208,6 +209,7 @@ pub use client::{
     GraphqlError, Observed, ObserverId, Pages, QueryError, QueryId, QueryKey, QueryOptions,
     QueryState, QueryStatus, StoreMut,
 };
+pub use connection::{CONNECTION_INSERT, CONNECTION_REMOVE};
 #[cfg(feature = "graphql")]
 pub use document::{Document, DocumentError, OperationKind};
 #[cfg(feature = "driver")]

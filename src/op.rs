@@ -211,6 +211,17 @@ impl Updaters {
         Ok(())
     }
 
+    /// A registry holding the updaters every store has: the connection edits of list
+    /// directives ([`CONNECTION_INSERT`](crate::CONNECTION_INSERT),
+    /// [`CONNECTION_REMOVE`](crate::CONNECTION_REMOVE)).
+    pub(crate) fn with_builtins() -> Updaters {
+        let mut updaters = Updaters::new();
+        for (name, updater) in crate::connection::updaters() {
+            updaters.register_shared(name, updater);
+        }
+        updaters
+    }
+
     /// Registers an updater already shared (a field policy's merge, by the store).
     pub(crate) fn register_shared(&mut self, name: &str, updater: Arc<UpdaterFn>) {
         self.by_name.insert(Arc::from(name), updater);

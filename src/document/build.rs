@@ -13,6 +13,7 @@ use std::sync::Arc;
 use apollo_parser::SyntaxKind;
 use apollo_parser::cst::{self, CstNode};
 
+use super::edits::list_edit;
 use super::strings::{block_string, string};
 use super::{Arg, Condition, Conditions, DocumentError, Field, Fragment, Selection, SelectionSet};
 use crate::policy::{DEFAULT_MAX_DEPTH, TYPENAME};
@@ -143,6 +144,7 @@ impl Builder {
                         arguments,
                         selection,
                         conditions: conditions(field.directives())?,
+                        edit: list_edit(field.directives())?,
                         implicit: false,
                     }));
                 }
@@ -181,6 +183,7 @@ impl Builder {
                 arguments: Vec::new(),
                 selection: None,
                 conditions: Conditions::default(),
+                edit: None,
                 implicit: true,
             }));
         }
@@ -227,7 +230,7 @@ fn conditions(directives: Option<cst::Directives>) -> Result<Conditions, Documen
 }
 
 /// An argument value; `depth` counts the lists and objects around it.
-fn arg(value: cst::Value, depth: usize) -> Result<Arg, DocumentError> {
+pub(super) fn arg(value: cst::Value, depth: usize) -> Result<Arg, DocumentError> {
     if depth > DEFAULT_MAX_DEPTH {
         return Err(too_deep());
     }

@@ -9,6 +9,7 @@
 //! Nothing here touches the store.
 
 mod build;
+pub(crate) mod edits;
 mod request;
 mod strings;
 #[cfg(test)]
@@ -173,6 +174,8 @@ pub(crate) struct Field {
     pub(crate) arguments: Vec<(String, Arg)>,
     pub(crate) selection: Option<Arc<SelectionSet>>,
     pub(crate) conditions: Conditions,
+    /// What a list directive (`@appendEdge`, `@deleteRecord`, ...) asks of the field's value.
+    pub(crate) edit: Option<edits::ListEdit>,
     /// `__typename` added by the cache, not written in the document.
     pub(crate) implicit: bool,
 }
@@ -552,7 +555,7 @@ impl Field {
 impl Arg {
     /// The value, or `None` where an unset variable leaves it undefined. Literals are bounded
     /// by parsing; a variable's value is checked before it is copied.
-    fn resolve(
+    pub(crate) fn resolve(
         &self,
         variables: &Variables<'_>,
     ) -> Result<Option<serde_json::Value>, DocumentError> {
@@ -664,6 +667,15 @@ pub enum DocumentError {
         /// The directive's name.
         name: String,
     },
+    /// A list directive (`@appendEdge`, `@prependEdge`, `@appendNode`, `@prependNode`,
+    /// `@deleteEdge`, `@deleteRecord`) without an argument it needs, or with one of the wrong
+    /// kind.
+    DirectiveArgument {
+        /// The directive's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The variables given are not a JSON object (or `null`).
     VariablesNotAnObject,
     /// A non-null variable without a default was not given.
@@ -708,6 +720,7 @@ impl fmt::Display for DocumentError {
                 write!(f, "the document nests deeper than {limit} levels")
             }
             DocumentError::BadDirective { name } => write!(f, "`@{name}` needs an `if` argument"),
+            DocumentError::DirectiveArgument { name, message } => write!(f, "`@{name}`: {message}"),
             DocumentError::VariablesNotAnObject => f.write_str("variables must be a JSON object"),
             DocumentError::MissingVariable { name } => {
                 write!(f, "variable `${name}` is required but was not given")

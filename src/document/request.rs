@@ -9,7 +9,7 @@
 //! `__typename` already).
 //!
 //! The edit is made on the parser's lossless syntax tree, so the text keeps the author's layout,
-//! comments and every construct as written; the only change is the inserted ` __typename`
+//! comments and every construct as written; the changes are the inserted ` __typename`
 //! after the `{` of each selection set, except an operation's own (its root type's typename
 //! is known) and one that already selects a field whose name starts with `__` (`__typename`
 //! itself under any alias, or an introspection field, as Apollo does). Fragments no operation
@@ -19,6 +19,8 @@
 use std::collections::HashMap;
 
 use apollo_parser::cst::{self, CstNode};
+
+use super::edits::CLIENT_DIRECTIVES;
 
 /// The request text of a document whose `operation` (if any) was chosen; `fragments` are the
 /// document's fragment definitions by name. With no operation, every fragment is kept.
@@ -34,18 +36,75 @@ pub(super) fn request_text(
             .collect(),
         Some(operation) => used_fragments(operation, fragments, order),
     };
-    let mut parts: Vec<(usize, String)> = Vec::with_capacity(kept.len() + 1);
+    let mut definitions: Vec<&apollo_parser::SyntaxNode> = Vec::with_capacity(kept.len() + 1);
+    definitions.extend(operation.map(|operation| operation.syntax()));
+    definitions.extend(kept.iter().map(|fragment| fragment.syntax()));
+    let dropped = client_only_variables(&definitions);
+    let mut parts: Vec<(usize, String)> = Vec::with_capacity(definitions.len());
     if let Some(operation) = operation {
         let root = operation.selection_set();
-        parts.push(with_typenames(operation.syntax(), root.as_ref()));
+        parts.push(sent_text(operation.syntax(), root.as_ref(), &dropped));
     }
     for fragment in kept {
-        parts.push(with_typenames(fragment.syntax(), None));
+        parts.push(sent_text(fragment.syntax(), None, &dropped));
     }
     // In document order, as written.
     parts.sort_by_key(|(start, _)| *start);
     let texts: Vec<String> = parts.into_iter().map(|(_, text)| text).collect();
     texts.join("\n")
+}
+
+/// The client's directives in `node` (`@appendEdge`, `@deleteRecord`, ...): not sent.
+fn client_directives(node: &apollo_parser::SyntaxNode) -> impl Iterator<Item = cst::Directive> {
+    node.descendants()
+        .filter_map(cst::Directive::cast)
+        .filter(|directive| {
+            directive
+                .name()
+                .is_some_and(|name| CLIENT_DIRECTIVES.contains(&name.text().as_str()))
+        })
+}
+
+/// The variables that only the client's directives use in `definitions`: their definitions
+/// are not sent either (a server refuses a variable the operation does not use).
+fn client_only_variables(definitions: &[&apollo_parser::SyntaxNode]) -> Vec<String> {
+    let mut in_directives: Vec<String> = Vec::new();
+    let mut removed = Vec::new();
+    for definition in definitions {
+        for directive in client_directives(definition) {
+            removed.push(directive.syntax().text_range());
+            for variable in directive
+                .syntax()
+                .descendants()
+                .filter_map(cst::Variable::cast)
+            {
+                if let Some(name) = variable.name() {
+                    in_directives.push(name.text().to_string());
+                }
+            }
+        }
+    }
+    if in_directives.is_empty() {
+        return in_directives;
+    }
+    let mut elsewhere: Vec<String> = Vec::new();
+    for definition in definitions {
+        for variable in definition.descendants().filter_map(cst::Variable::cast) {
+            let range = variable.syntax().text_range();
+            let defined = variable
+                .syntax()
+                .ancestors()
+                .any(|node| cst::VariableDefinition::can_cast(node.kind()));
+            if defined || removed.iter().any(|at| at.contains_range(range)) {
+                continue;
+            }
+            if let Some(name) = variable.name() {
+                elsewhere.push(name.text().to_string());
+            }
+        }
+    }
+    in_directives.retain(|name| !elsewhere.contains(name));
+    in_directives
 }
 
 /// The fragments `operation` spreads, directly or through the fragments it spreads, in
@@ -78,33 +137,79 @@ fn used_fragments<'a>(
         .collect()
 }
 
-/// The text of `definition` with ` __typename` after the `{` of each selection set that needs
-/// it (every one but `root`), and where the definition starts in the document.
-fn with_typenames(
+/// The text of `definition` as sent, and where the definition starts in the document: with
+/// ` __typename` after the `{` of each selection set that needs it (every one but `root`),
+/// without the client's directives, and without the definitions of the variables `dropped`
+/// (all of them, parentheses included, when none is left).
+fn sent_text(
     definition: &apollo_parser::SyntaxNode,
     root: Option<&cst::SelectionSet>,
+    dropped: &[String],
 ) -> (usize, String) {
     let range = definition.text_range();
     let start = usize::from(range.start());
     let text = definition.text().to_string();
-    let mut inserts: Vec<usize> = definition
+    let offset = |at| usize::from(at) - start;
+    // (from, to, replacement), none overlapping.
+    let mut edits: Vec<(usize, usize, &str)> = definition
         .descendants()
         .filter_map(cst::SelectionSet::cast)
         .filter(|set| root.is_none_or(|root| root.syntax() != set.syntax()))
         .filter(|set| !selects_a_meta_field(set))
         .filter_map(|set| set.l_curly_token())
-        .map(|curly| usize::from(curly.text_range().end()) - start)
+        .map(|curly| {
+            let at = offset(curly.text_range().end());
+            (at, at, " __typename")
+        })
         .collect();
-    inserts.sort_unstable();
-    let mut out = String::with_capacity(text.len() + inserts.len() * 11);
+    for directive in client_directives(definition) {
+        let range = directive.syntax().text_range();
+        let at = widened(&text, offset(range.start()), false);
+        edits.push((at, offset(range.end()), ""));
+    }
+    if !dropped.is_empty()
+        && let Some(definitions) = definition
+            .children()
+            .find_map(cst::VariableDefinitions::cast)
+    {
+        let all = definitions.variable_definitions().collect::<Vec<_>>();
+        let gone = |variable: &cst::VariableDefinition| {
+            variable
+                .variable()
+                .and_then(|variable| variable.name())
+                .is_some_and(|name| dropped.contains(&name.text().to_string()))
+        };
+        if all.iter().all(gone) {
+            let range = definitions.syntax().text_range();
+            edits.push((offset(range.start()), offset(range.end()), ""));
+        } else {
+            for variable in all.iter().filter(|variable| gone(variable)) {
+                let range = variable.syntax().text_range();
+                let at = widened(&text, offset(range.start()), true);
+                edits.push((at, offset(range.end()), ""));
+            }
+        }
+    }
+    edits.sort_unstable();
+    let mut out = String::with_capacity(text.len() + edits.len() * 11);
     let mut from = 0;
-    for at in inserts {
+    for (at, to, replacement) in edits {
         out.push_str(&text[from..at]);
-        out.push_str(" __typename");
-        from = at;
+        out.push_str(replacement);
+        from = to;
     }
     out.push_str(&text[from..]);
     (start, out)
+}
+
+/// Where a removal that starts at `at` starts with the blanks before it (and a comma with its
+/// blanks, for a list item), so that no gap is left.
+fn widened(text: &str, at: usize, comma: bool) -> usize {
+    let before = text[..at].trim_end_matches([' ', '\t']);
+    match before.strip_suffix(',') {
+        Some(rest) if comma => rest.trim_end().len(),
+        _ => before.len(),
+    }
 }
 
 /// Whether `set` selects, directly, a field whose name starts with `__`.

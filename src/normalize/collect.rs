@@ -18,6 +18,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value as Json};
 use smallvec::SmallVec;
 
+use super::edits::Edit;
 use super::plan::{Item, Plan, Shape};
 use crate::field::FieldName;
 use crate::patch::Hasher;
@@ -49,6 +50,8 @@ pub(super) struct Group<'d> {
     pub(super) kind: Kind,
     /// The sub-selections, without repeats.
     pub(super) children: Sels<'d>,
+    /// What a list directive on the field asks of its value (the first one met).
+    pub(super) edit: Option<Rc<Edit>>,
 }
 
 /// The fields of an object, in store-name order.
@@ -120,7 +123,8 @@ impl<'d> Collector<'_, 'd> {
                     response_key,
                     name,
                     shape,
-                } => self.field(response_key, name, shape),
+                    edit,
+                } => self.field(response_key, name, shape, edit.as_ref()),
                 Item::Fragment { condition, plan } => {
                     let applies = match (condition, self.typename) {
                         (None, _) => true,
@@ -141,7 +145,13 @@ impl<'d> Collector<'_, 'd> {
         }
     }
 
-    fn field(&mut self, response_key: &'d str, name: &FieldName, shape: &Shape<'d>) {
+    fn field(
+        &mut self,
+        response_key: &'d str,
+        name: &FieldName,
+        shape: &Shape<'d>,
+        edit: Option<&Rc<Edit>>,
+    ) {
         // Where the field is stored on an object of this type (its field policy's key
         // arguments).
         let keyed = self.policies.keyed_name(self.typename, name.as_str());
@@ -169,10 +179,14 @@ impl<'d> Collector<'_, 'd> {
                     merge,
                     kind,
                     children: SmallVec::new(),
+                    edit: None,
                 });
                 self.groups.len() - 1
             });
         let group = &mut self.groups[at];
+        if group.edit.is_none() {
+            group.edit = edit.cloned();
+        }
         group.kind = match (group.kind, kind) {
             (Kind::Typename { implicit: a }, Kind::Typename { implicit: b }) => {
                 Kind::Typename { implicit: a && b }

@@ -138,6 +138,14 @@ pub enum NormalizeError {
         /// serde_json's account of the problem, with the place.
         message: String,
     },
+    /// A list directive's value (`@appendEdge`, `@deleteRecord`, ...) is not what the
+    /// directive edits: not an edge, a node, or an id that names an entity.
+    ListDirective {
+        /// The field's path.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     #[cfg(feature = "graphql")]
     /// The document cannot be used: it has no operation (or no such fragment), or a non-null
     /// variable is missing. The problem is the document's, so there is no path.
@@ -171,7 +179,8 @@ impl NormalizeError {
             | NormalizeError::InvalidKey { path, .. }
             | NormalizeError::TypenameConflict { path, .. }
             | NormalizeError::MissingField { path, .. }
-            | NormalizeError::ExpectedObject { path, .. } => path,
+            | NormalizeError::ExpectedObject { path, .. }
+            | NormalizeError::ListDirective { path, .. } => path,
         }
     }
 }
@@ -267,6 +276,9 @@ impl fmt::Display for NormalizeError {
             ),
             NormalizeError::Syntax { message, .. } => {
                 write!(f, "the payload is not valid JSON: {message}")
+            }
+            NormalizeError::ListDirective { path, message } => {
+                write!(f, "the list directive at {}: {message}", At(path))
             }
             #[cfg(feature = "graphql")]
             NormalizeError::Document(error) => write!(f, "{error}"),

@@ -17,6 +17,7 @@
 //! and reporting through `error.rs`.
 
 mod collect;
+mod edits;
 mod error;
 mod fields;
 mod identify;

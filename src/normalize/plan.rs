@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value as Json};
 
+use super::edits::Edit;
 #[cfg(feature = "graphql")]
 use crate::document::{DocumentError, Selection, SelectionSet, Variables};
 use crate::field::FieldName;
@@ -39,6 +40,8 @@ pub(super) enum Item<'d> {
         response_key: &'d str,
         name: FieldName,
         shape: Shape<'d>,
+        /// What a list directive on the field asks of its value.
+        edit: Option<Rc<Edit>>,
     },
     Fragment {
         condition: Option<&'d str>,
@@ -98,10 +101,15 @@ impl<'d> Compiler<'d> {
                             None => Shape::Leaf,
                         }
                     };
+                    let edit = match &field.edit {
+                        Some(edit) => Some(Rc::new(Edit::resolve(edit, &self.variables)?)),
+                        None => None,
+                    };
                     items.push(Item::Field {
                         response_key: &field.response_key,
                         name: field.store_name(&self.variables)?,
                         shape,
+                        edit,
                     });
                 }
                 Selection::Fragment {

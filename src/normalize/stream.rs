@@ -249,7 +249,9 @@ impl<'a> Stream<'a> {
         let (collected, data_dependent) = collect(sels, typename, &Map::new(), self.policies);
         // A field whose policy merges is written by the tree walk, which knows whether its
         // object is an entity before it writes its fields.
-        let merges = collected.groups.iter().any(|group| group.merge.is_some());
+        // So are the fields of a list directive, whose ops it gathers.
+        let merges =
+            (collected.groups.iter()).any(|group| group.merge.is_some() || group.edit.is_some());
         let found = (!data_dependent && !merges).then(|| Rc::new(Indexed::new(collected)));
         self.collected.insert(key, found.clone());
         found

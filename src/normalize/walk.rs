@@ -117,6 +117,8 @@ pub(super) struct Writer<'p> {
     typename_field: FieldName,
     /// Scratch space for key text.
     key_text: String,
+    /// The ops of list directives, applied after every write (see `edits.rs`).
+    edits: Vec<(Key, Op)>,
 }
 
 impl<'p> Writer<'p> {
@@ -130,10 +132,14 @@ impl<'p> Writer<'p> {
             collected: HashMap::default(),
             typename_field: FieldName::new(TYPENAME),
             key_text: String::new(),
+            edits: Vec::new(),
         }
     }
 
-    pub(super) fn finish(self) -> Patch {
+    pub(super) fn finish(mut self) -> Patch {
+        for (key, op) in self.edits {
+            self.entities.entry(key).or_default().push(op);
+        }
         Patch::from_ops(self.entities)
     }
 
@@ -422,6 +428,9 @@ impl<'p> Writer<'p> {
                     )?
                 }
             };
+            if let Some(edit) = &group.edit {
+                edit.ops(self.policies, &value, &here, &mut self.edits)?;
+            }
             match (&group.merge, merges.as_deref_mut()) {
                 (Some(full), Some(merges)) => {
                     merges.push((group.name.clone(), full.clone(), value))

@@ -257,11 +257,15 @@ fn with_ctx<S: Source, R>(
             (id, top)
         }
     };
-    // A partial read of an absent root is a read of an empty one: every field is missing.
+    // A partial read of an absent root is a read of an empty one: every field is missing. So
+    // is any read of an absent root entity when a read function may answer its fields (a
+    // cache redirect needs no root).
     let empty = Entity::new();
+    let answers = || root_typename(root).is_some() && policies.field_policies().reads();
     let entity = match (source.entity(root), missing) {
         (Some(entity), _) => entity,
         (None, Some(_)) => &empty,
+        (None, None) if answers() => &empty,
         (None, None) => return Err(ReadError::MissingRoot { key: root.into() }),
     };
     let collected = RefCell::default();

@@ -37,7 +37,7 @@ impl Store {
             overlay: Overlay::default(),
             overlay_delta: 0,
             stack: Stack::default(),
-            updaters: Updaters::new(),
+            updaters: Updaters::with_builtins(),
             policies: Policies::new(),
             revision: next_revision(),
             recent: VecDeque::new(),

@@ -298,10 +298,14 @@ impl Store {
         self.updaters.register(name, updater)
     }
 
-    /// The registered updaters.
+    /// The registered updaters: the app's, each field policy's merge, and the two every store
+    /// has for list directives ([`CONNECTION_INSERT`](crate::CONNECTION_INSERT),
+    /// [`CONNECTION_REMOVE`](crate::CONNECTION_REMOVE)).
     ///
     /// ```
-    /// assert_eq!(optimist::Store::new().updaters().names().count(), 0);
+    /// let store = optimist::Store::new();
+    /// assert_eq!(store.updaters().names().count(), 2);
+    /// assert!(store.updaters().contains(optimist::CONNECTION_INSERT));
     /// ```
     pub fn updaters(&self) -> &Updaters {
         &self.updaters
