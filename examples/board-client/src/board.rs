@@ -164,10 +164,9 @@ impl Board {
         }
     }
 
-    /// Refetches the board, then loads pages again until at least `rows` tasks show (or the
-    /// connection ends): what the app does so that a refetch does not shrink the list.
-    pub async fn refetch_keeping(&self, view: &BoardView, rows: usize) -> Result<(), BoardError> {
-        self.refetch(view).await?;
+    /// Loads pages until at least `rows` tasks show (or the connection ends): what the app
+    /// does after a refetch of the first page, so that the list does not shrink.
+    pub async fn load_until(&self, view: &BoardView, rows: usize) -> Result<(), BoardError> {
         while self.board(view)?.edges.len() < rows && self.load_more(view).await? {}
         Ok(())
     }
@@ -224,8 +223,11 @@ impl Board {
         let project = store
             .policies()
             .identify("Project", &json!({"id": view.project}))?;
-        // PENDING(connection_id): store.policies().connection_id(project, "tasks", args)
-        let connection = format!("{project}:{}", connection_args(view.status.as_deref()));
+        let connection = store.policies().connection_id(
+            project.as_str(),
+            "tasks",
+            &connection_args(view.status.as_deref()),
+        );
         let (tmp, mutation) =
             mutations::create(&mut store, &self.docs, &view.project, title, &connection)?;
         drop(store);

@@ -106,9 +106,11 @@ impl<T: Timeline> World<T> {
         check(after_refetch == before[..PAGE as usize], || {
             format!("the first page alone: {after_refetch:?}")
         })?;
-        self.alice.refetch_keeping(&self.view, before.len()).await?;
+        let sent = self.alice.http().sent_count();
+        self.alice.load_until(&self.view, before.len()).await?;
+        let pages = self.alice.http().sent_count() - sent;
         self.mount_rows()?;
-        self.show("the app loads the pages again")?;
+        self.show(&format!("the app loads the pages again ({pages} requests)"))?;
         let again = self.ids()?;
         check(again == before, || {
             format!("the same rows again: {again:?} != {before:?}")

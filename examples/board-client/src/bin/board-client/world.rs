@@ -149,7 +149,7 @@ impl<T: Timeline> World<T> {
     pub fn show(&mut self, step: &str) -> Result<Vec<Key>, FlowError> {
         let tasks = self.alice.board(&self.view)?;
         let mut text = format!(
-            "{step}\n  alice sees {} of {} tasks{}:",
+            "{step}\n  alice sees {} tasks (the server counted {} at the last page){}:",
             tasks.edges.len(),
             tasks.total_count,
             if tasks.page_info.has_next_page {
