@@ -34,4 +34,4 @@ mod rows;
 pub use board::{Board, BoardView, PAGE};
 pub use error::BoardError;
 pub use http::{Answer, Http};
-pub use rows::Rows;
+pub use rows::{Render, Rows};

@@ -9,13 +9,16 @@ use optimist::{Document, Key, ReadError, Store, WatchId};
 
 use crate::model::TaskRow;
 
+/// One render: the row's key and what it showed (`None`: gone, or not readable).
+pub type Render = (Key, Option<TaskRow>);
+
 /// The mounted rows' watchers, and what each rendered since the last
 /// [`take_renders`](Rows::take_renders).
 pub struct Rows {
     doc: Document,
     watches: HashMap<Key, WatchId>,
     /// Every render, oldest first: the row's key and what it showed (`None`: gone).
-    renders: Arc<Mutex<Vec<(Key, Option<TaskRow>)>>>,
+    renders: Arc<Mutex<Vec<Render>>>,
 }
 
 impl Rows {
@@ -63,7 +66,7 @@ impl Rows {
     }
 
     /// The renders since the last call, oldest first.
-    pub fn take_renders(&self) -> Vec<(Key, Option<TaskRow>)> {
+    pub fn take_renders(&self) -> Vec<Render> {
         std::mem::take(&mut *lock(&self.renders))
     }
 
