@@ -37,6 +37,14 @@
 //!   the figures and the watchers told per kind to `<criterion home>/app_trace/trace.json`.
 //!   `app_trace/read` (the baseline): `Store::read_query` of one page, a full read with no
 //!   cache; `app_trace/normalize`: normalising one page's answer text, nothing written.
+//! * `pagination/{1000,10000}` (W12): a page of 25 edges merged by
+//!   [`optimist::relay_style_pagination`] onto a connection of n edges, one query watcher on the
+//!   list. On its first run per n it samples the workload as the Node sides do (every sample on
+//!   a connection built afresh to n edges, one page appended) and writes the medians to
+//!   `<criterion home>/pagination/w12.json`, the figures the report takes. Criterion's own
+//!   figure is a steady variant for regressions: the page re-merged after `c<n-1>` on one store
+//!   (alternately two different pages, so the list holds n + 25 edges and the watcher is told
+//!   every time).
 //!
 //! Stores are built once per parameter, outside the timed routine, on first use (so a filtered
 //! run builds only what it measures). Stateful routines (W2, W5) carry their state from one
@@ -56,14 +64,16 @@ use std::time::{Duration, Instant};
 
 use common::{
     ITEMS_WITH_OWNER_QUERY, Names, PlainCache, Rng, W7_ITEMS, W7_LIST, W7_LIST_WATCHERS, W11_ITEMS,
-    W11_PAGE, W11_PAGE_QUERY, W11_QUERIES, W11Kind, W11Op, W11Sampler, W11Trace, base_plain,
-    base_store, fresh_pick, item_keys, layer_patch, list_patch, measuring, merged, n_items,
-    new_item, optimistic_fields, owner_data, server_fields, w7_store, w7_watch, w11_plan,
+    W11_PAGE, W11_PAGE_QUERY, W11_QUERIES, W11Kind, W11Op, W11Sampler, W11Trace, W12_PAGE,
+    W12_TASKS_QUERY, after_of, base_plain, base_store, check_tasks, fresh_pick, item_keys,
+    layer_patch, list_patch, measuring, merged, n_items, new_item, optimistic_fields, owner_data,
+    server_fields, tasks_page, w7_store, w7_watch, w11_plan, w12_samples, w12_sizes,
 };
 use criterion::{BatchSize, Bencher, BenchmarkId, Criterion, criterion_group, criterion_main};
 use optimist::{
-    Client, Document, Entity, Key, LayerId, List, ListPosition, ObserverId, Patch, Query, QueryId,
-    QueryKey, QueryOptions, QueryState, QueryStatus, Store, Value, normalize_query,
+    Client, Document, Entity, Key, KeyArgs, LayerId, List, ListPosition, ObserverId, Patch,
+    Policies, Query, QueryId, QueryKey, QueryOptions, QueryState, QueryStatus, Store, Value,
+    normalize_query, relay_style_pagination,
 };
 use serde_json::json;
 
@@ -1162,6 +1172,140 @@ fn app_trace(c: &mut Criterion) {
     group.finish();
 }
 
+/// W12's store: `Project:1`'s connection `tasks` under [`relay_style_pagination`], built to `n`
+/// edges by `n / 25` pages, each written after the last cursor; then one watcher of the first
+/// page's query (`Store::watch_query`, variables `{}`), handed each new result. Returns the
+/// store, the times the watcher was told since it registered, and its last result.
+#[expect(
+    clippy::type_complexity,
+    reason = "a bench helper's tuple, taken apart at once by its two callers"
+)]
+fn w12_watched(
+    doc: &Document,
+    n: usize,
+) -> (
+    Store,
+    Arc<AtomicUsize>,
+    Arc<Mutex<Option<Arc<serde_json::Value>>>>,
+) {
+    let policies =
+        Policies::new().field_policy("Project", "tasks", relay_style_pagination(KeyArgs::None));
+    let mut store = Store::with_policies(policies);
+    for start in (0..n).step_by(W12_PAGE) {
+        let patch = normalize_query(store.policies(), doc, &after_of(start), &tasks_page(start))
+            .expect("the page matches the query");
+        store.write(patch).expect("a valid patch");
+    }
+    let told = Arc::new(AtomicUsize::new(0));
+    let shown = Arc::new(Mutex::new(None));
+    let (told_in, shown_in) = (told.clone(), shown.clone());
+    store.watch_query(doc.clone(), json!({}), move |result| {
+        told_in.fetch_add(1, Ordering::Relaxed);
+        *shown_in.lock().expect("not poisoned") = Some(result.clone().expect("a complete read"));
+    });
+    let first = store.read_query(doc, &json!({})).expect("a complete read");
+    check_tasks(&first, n);
+    (store, told, shown)
+}
+
+/// W12 as the Node sides sample it (`timeSingles` in `common.mjs`): one untimed warm-up sample,
+/// then `w12_samples()`, each on a connection built afresh to `n` edges with its watcher
+/// (untimed); the timed part is the next page's `normalize_query` (the page as a parsed
+/// `serde_json::Value`, as the peers get a parsed object) and `Store::write`, which merges it and
+/// tells the watcher before returning. The median, in ns.
+fn w12_sample(doc: &Document, n: usize) -> f64 {
+    let mut times = Vec::new();
+    for s in 0..=w12_samples() {
+        let (mut store, told, shown) = w12_watched(doc, n);
+        let (variables, page) = (after_of(n), tasks_page(n));
+        let start = Instant::now();
+        let patch = normalize_query(store.policies(), doc, &variables, &page)
+            .expect("the page matches the query");
+        let changes = store.write(patch).expect("a valid patch");
+        let elapsed = start.elapsed();
+        drop(changes);
+        assert_eq!(
+            told.load(Ordering::Relaxed),
+            1,
+            "W12: the watcher is told once"
+        );
+        let shown = shown
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .expect("a result");
+        check_tasks(&shown, n + W12_PAGE);
+        drop(store);
+        if s > 0 {
+            times.push(elapsed.as_nanos() as f64);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let m = times.len() / 2;
+    if times.len() % 2 == 1 {
+        times[m]
+    } else {
+        (times[m - 1] + times[m]) / 2.0
+    }
+}
+
+/// W12: pages merged onto a connection of n edges with a watcher on the list (see `w12_sample`,
+/// whose medians go to `<criterion home>/pagination/w12.json`). Criterion times a steady
+/// variant on one store: pages of edges n.. and n+25.. alternately merged after `c<n-1>`, so the
+/// list stays n + 25 edges long and every write changes what the watcher shows.
+fn pagination(c: &mut Criterion) {
+    let doc = Document::parse(W12_TASKS_QUERY).expect("a valid query");
+    let mut rows = Vec::new();
+    let mut group = c.benchmark_group("pagination");
+    for n in w12_sizes() {
+        let mut state = None;
+        let mut t = 0_usize;
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let (store, told, _) = state.get_or_insert_with(|| {
+                let ns = w12_sample(&doc, n);
+                println!(
+                    "pagination/{n}: {:.1} us per page (median of {} fresh connections)",
+                    ns / 1e3,
+                    w12_samples()
+                );
+                rows.push(json!({
+                    "workload": format!("W12 pagination n={n}"),
+                    "optimist_ns": ns,
+                    "samples": w12_samples(),
+                    "told": 1,
+                }));
+                w12_watched(&doc, n)
+            });
+            let variables = after_of(n);
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let page = tasks_page(n + (t % 2) * W12_PAGE);
+                    let before = told.load(Ordering::Relaxed);
+                    let start = Instant::now();
+                    let patch = normalize_query(store.policies(), &doc, &variables, &page)
+                        .expect("the page matches the query");
+                    let changes = store.write(patch).expect("a valid patch");
+                    total += start.elapsed();
+                    drop(changes);
+                    assert_eq!(told.load(Ordering::Relaxed), before + 1, "W12: told once");
+                    t += 1;
+                }
+                total
+            });
+        });
+    }
+    group.finish();
+    if measuring() && !rows.is_empty() {
+        let dir = criterion_home().join("pagination");
+        std::fs::create_dir_all(&dir).expect("the criterion directory");
+        let path = dir.join("w12.json");
+        let text = serde_json::to_string_pretty(&rows).expect("JSON");
+        std::fs::write(&path, text + "\n").expect("written");
+        println!("wrote {}", path.display());
+    }
+}
+
 /// Criterion as the command line sets it, quiet about plots (none are built).
 fn config() -> Criterion {
     let criterion = Criterion::default().without_plots();
@@ -1175,6 +1319,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = read_depth, lifecycle, normalize, normalize_text, read_query, list_insert, remap, watch, persist, gc, app_trace
+    targets = read_depth, lifecycle, normalize, normalize_text, read_query, list_insert, remap, watch, persist, gc, app_trace, pagination
 }
 criterion_main!(benches);

@@ -741,3 +741,72 @@ impl W11Sampler {
         serde_json::Value::Array(rows)
     }
 }
+
+/// W12's page size (`W12.page` in `common.mjs`).
+pub const W12_PAGE: usize = 25;
+
+/// W12's connection sizes when measuring (`W12.sizes`); a test run (`cargo test --benches`,
+/// unoptimised) builds smaller connections through the same code.
+pub fn w12_sizes() -> [usize; 2] {
+    if measuring() {
+        [1_000, 10_000]
+    } else {
+        [100, 250]
+    }
+}
+
+/// W12's timed samples (`PLAN.w12.samples`), each after one untimed warm-up sample.
+pub fn w12_samples() -> usize {
+    if measuring() { 25 } else { 1 }
+}
+
+/// W12's query, the text of `TASKS_QUERY_TEXT` in `common.mjs`.
+pub const W12_TASKS_QUERY: &str = "query Tasks($after: String) { project(id: \"1\") { __typename id tasks(first: 25, after: $after) { __typename edges { __typename cursor node { __typename id title } } pageInfo { __typename hasNextPage endCursor } } } }";
+
+/// W12's page of [`W12_PAGE`] edges from edge `start` (cursors `c<n>`, nodes `Task:<n>`): the
+/// response's data, as `tasksPage` in `common.mjs` builds it.
+pub fn tasks_page(start: usize) -> serde_json::Value {
+    let edges: Vec<serde_json::Value> = (start..start + W12_PAGE)
+        .map(|n| {
+            serde_json::json!({
+                "__typename": "TaskEdge",
+                "cursor": format!("c{n}"),
+                "node": {"__typename": "Task", "id": n.to_string(), "title": format!("Task {n}")},
+            })
+        })
+        .collect();
+    let end = format!("c{}", start + W12_PAGE - 1);
+    serde_json::json!({"project": {"__typename": "Project", "id": "1", "tasks": {
+        "__typename": "TaskConnection",
+        "edges": edges,
+        "pageInfo": {"__typename": "PageInfo", "hasNextPage": true, "endCursor": end},
+    }}})
+}
+
+/// The variables of the page starting at `start` (`afterOf`): the first page has no `after`.
+pub fn after_of(start: usize) -> serde_json::Value {
+    if start == 0 {
+        serde_json::json!({})
+    } else {
+        serde_json::json!({ "after": format!("c{}", start - 1) })
+    }
+}
+
+/// Panics unless `data` (a read of [`W12_TASKS_QUERY`]) lists edges `c0` .. `c<n-1>` in order
+/// (`checkTasks`).
+pub fn check_tasks(data: &serde_json::Value, n: usize) {
+    let edges = data["project"]["tasks"]["edges"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let last = format!("c{}", n.saturating_sub(1));
+    assert!(
+        edges.len() == n
+            && edges.first().map(|e| &e["cursor"]) == Some(&serde_json::json!("c0"))
+            && edges.last().map(|e| &e["cursor"]) == Some(&serde_json::json!(last))
+            && edges.last().map(|e| &e["node"]["id"])
+                == Some(&serde_json::json!((n - 1).to_string())),
+        "W12: the watcher shows {} edges, not c0 .. {last}",
+        edges.len()
+    );
+}

@@ -46,6 +46,8 @@ export const PLAN = {
   // timed batches of `batch` of its operations, the mix `samples` of `mixBatch` operations of
   // any kind, all from one run of the trace (timeTrace).
   w11: { warmup: 1_000, samples: 25, batch: 10, mixBatch: 50 },
+  // W12: one page per sample, each on a connection built afresh (untimed) to N edges.
+  w12: { samples: 25, batch: 1 },
 };
 
 // BENCH_QUICK=1 (run.sh --quick): 3 samples and a tenth of each batch, to check the pipeline;
@@ -95,6 +97,42 @@ export const isReserved = (serial) => serial % 4 === 3;
 // pages share half their items, every item is listed by exactly two pages. At most
 // W11.maxPending mutations in flight. The trace itself is W11Trace below.
 export const W11 = { items: 10_000, queries: 200, page: 100, stride: 50, maxPending: 4 };
+// W12 pagination: Project:1's connection `tasks` holding N edges, N in W12.sizes, built untimed
+// as N / W12.page pages of W12.page edges (tasksPage(0), then each page after the last cursor),
+// then one watcher of the first page's query (TASKS_QUERY_TEXT, variables {}). One op = the
+// next page, tasksPage(N) with `after: "c<N-1>"`, merged through the side's own merge path, until
+// the watcher has been told. Every sample builds its connection afresh, so every timed page
+// lands on exactly N edges.
+export const W12 = { sizes: [1000, 10_000], page: 25 };
+
+/** W12's query (Apollo, urql and optimist parse this text; Relay's artifact is written by hand). */
+export const TASKS_QUERY_TEXT =
+  "query Tasks($after: String) { project(id: \"1\") { __typename id tasks(first: 25, after: $after) { __typename " +
+  "edges { __typename cursor node { __typename id title } } pageInfo { __typename hasNextPage endCursor } } } }";
+
+/** W12's node n. */
+export function task(n) {
+  return { __typename: "Task", id: String(n), title: "Task " + n };
+}
+
+/** W12's page of W12.page edges starting at edge `start` (cursors c<n>): the response's data. */
+export function tasksPage(start) {
+  const edges = Array.from({ length: W12.page }, (_, j) => ({ __typename: "TaskEdge", cursor: "c" + (start + j), node: task(start + j) }));
+  const pageInfo = { __typename: "PageInfo", hasNextPage: true, endCursor: "c" + (start + W12.page - 1) };
+  return { project: { __typename: "Project", id: "1", tasks: { __typename: "TaskConnection", edges, pageInfo } } };
+}
+
+/** The `after` variable of the page starting at `start` (the first page has none). */
+export const afterOf = (start) => (start === 0 ? {} : { after: "c" + (start - 1) });
+
+/** Throws unless `connection` (a watcher's `project.tasks`) lists edges c0 .. c<n-1> in order. */
+export function checkTasks(connection, n, side) {
+  const edges = connection?.edges ?? [];
+  if (edges.length !== n || edges[0]?.cursor !== "c0" || edges[n - 1]?.cursor !== "c" + (n - 1) || edges[n - 1]?.node?.id !== String(n - 1)) {
+    throw new Error(`W12 (${side}): the watcher shows ${edges.length} edges (${edges[0]?.cursor} .. ${edges.at(-1)?.cursor}), not c0 .. c${n - 1}`);
+  }
+}
+
 export const W11_KINDS = ["refetch_same", "refetch_changed", "mutate", "confirm", "fail", "remount"];
 
 // ---------------------------------------------------------------------------

@@ -15,6 +15,8 @@
 //   TARGET_DIR/criterion/app_trace/trace.json   W11 on optimist, sampled as the peers sample it
 //                             (benches/workloads.rs): [{workload, optimist_ns, told, calls, ...}]
 //   TARGET_DIR/criterion/persist/saved.json     W8: the bytes optimist saves
+//   TARGET_DIR/criterion/pagination/w12.json    W12 on optimist, sampled as the peers sample it
+//                             (benches/workloads.rs): [{workload, optimist_ns, samples, told}]
 // A peer's workload it cannot do the same way carries `not_driven` (its reason): the cell reads
 // "n/a" and the reason is printed under the table; no ratio is taken.
 // Writes
@@ -179,6 +181,20 @@ const ROWS = [
         ? { target: { text: ">= 20x Apollo", met: atLeast("apollo", 20) } }
         : {}),
   })),
+  // ---- W12: ours from pagination/w12.json (the peers' sampling: every page on a connection
+  // built afresh to n edges), not criterion's steady variant. At n=10000 the baseline is our
+  // own page at n=1000: "proportional to the page" is read as at most 2x it at ten times the list.
+  ...[1000, 10000].map((n) => ({
+    workload: `W12 pagination n=${n}`,
+    w12: true,
+    ...(n === 10000
+      ? {
+          w12Baseline: "W12 pagination n=1000",
+          baselineName: "our page at n=1000",
+          target: { text: ">= 10x Apollo, <= 2x our page at n=1000", met: all(atLeast("apollo", 10), withinBaseline(2)) },
+        }
+      : { target: { text: ">= 10x Apollo", met: atLeast("apollo", 10) } }),
+  })),
 ];
 const MEMORY_ROWS = [
   {
@@ -232,6 +248,7 @@ function loadRun(dir) {
   const tracePath = join(dir, "criterion", "app_trace", "trace.json");
   const trace = new Map((readJson(tracePath) ?? []).map((r) => [r.workload, r]));
   const saved = new Map((readJson(join(dir, "criterion", "persist", "saved.json")) ?? []).map((r) => [r.workload, r]));
+  const w12 = new Map((readJson(join(dir, "criterion", "pagination", "w12.json")) ?? []).map((r) => [r.workload, r]));
   const missing = [];
   for (const { key } of PEERS) {
     if (!peerRows[key].size) missing.push(`${join(dir, key + ".json")} (run benches/peers/${key}/bench.mjs)`);
@@ -260,8 +277,10 @@ function loadRun(dir) {
     out.met = row.target ? row.target.met({ ours, baseline, ratio: out.ratios, told: out.told.optimist ?? null }) : null;
     return out;
   };
-  const ours = (row) => (row.trace ? trace.get(row.workload)?.optimist_ns ?? null : criterion(row.ours));
-  const timed = ROWS.map((row) => join1(row, "ns", ours(row), criterion(row.baseline)));
+  const ours = (row) =>
+    row.trace ? trace.get(row.workload)?.optimist_ns ?? null : row.w12 ? w12.get(row.workload)?.optimist_ns ?? null : criterion(row.ours);
+  const baseline = (row) => (row.w12Baseline ? w12.get(row.w12Baseline)?.optimist_ns ?? null : criterion(row.baseline));
+  const timed = ROWS.map((row) => join1(row, "ns", ours(row), baseline(row)));
   const bytes = MEMORY_ROWS.map((row) => {
     const figures = memory.get(row.workload);
     const out = join1(row, "bytes", figures?.optimist_bytes ?? null, figures?.baseline_bytes ?? null);
@@ -430,6 +449,22 @@ if (calls.length > 0) {
     "W11 optimist listener calls per operation, fetch-status changes included: " +
       calls.map(({ json }) => `${json.workload.replace("W11 app_trace ", "")} ${fmtTold(json.optimist_calls)}`).join(", "),
   );
+}
+{
+  // W12: per-page cost at n=10000 over n=1000 on every side (1 if proportional to the page,
+  // 10 if to the list).
+  const at = (n) => timed.find(({ json }) => json.workload === `W12 pagination n=${n}`)?.json;
+  const [small, large] = [at(1000), at(10000)];
+  if (small && large) {
+    const sides = ["optimist", ...PEERS.map((p) => p.key)];
+    const growth = sides
+      .map((k) => [k, ratio(large[`${k}_ns`], small[`${k}_ns`])])
+      .filter(([, x]) => x != null)
+      .map(([k, x]) => `${k} ${fmtRatio(x)}`);
+    if (growth.length) {
+      console.log(`W12 per-page cost n=10000 / n=1000 (1x: proportional to the page; 10x: to the list): ${growth.join(", ")}`);
+    }
+  }
 }
 const unwritten = timed.filter(({ row, json }) => /^W[789] /.test(row.workload) && json.optimist_ns == null);
 if (unwritten.length > 0) {

@@ -80,7 +80,8 @@ if [[ -n "$only" ]]; then
       W9) groups+=("remap/") ;;
       W10) groups+=("gc/") ;;
       W11) groups+=("app_trace/") ;;
-      *) echo "run.sh: unknown workload '$w' in --only (W1 .. W11)" >&2; exit 2 ;;
+      W12) groups+=("pagination/") ;;
+      *) echo "run.sh: unknown workload '$w' in --only (W1 .. W12)" >&2; exit 2 ;;
     esac
   done
   if (( ${#groups[@]} > 0 )); then

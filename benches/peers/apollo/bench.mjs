@@ -70,6 +70,14 @@
 //                             unsubscribe and a new cache.watch. Per kind and
 //                             for the mix; `told` = callbacks per operation
 //                             (an arriving watch's first call not counted).
+//   W12 pagination n=<n>      InMemoryCache with typePolicies Project.fields.tasks
+//                             = relayStylePagination(); the connection built
+//                             (untimed, afresh for every sample) to n edges by
+//                             writeQuery of n/25 pages, each after the last
+//                             cursor, then one cache.watch (immediate) of the
+//                             first page's query; one op = writeQuery of the
+//                             next page (`after: c<n-1>`), which merges it and
+//                             broadcasts to the watch before returning.
 //
 // Timing (../common.mjs): each sample is a batch of ops timed with
 // process.hrtime.bigint(); the reported figure is the median over samples of
@@ -94,12 +102,12 @@
 // development checks under NODE_ENV=production; both are reported below.
 
 import { InMemoryCache, gql } from "@apollo/client";
-import { cacheSizes } from "@apollo/client/utilities";
+import { cacheSizes, relayStylePagination } from "@apollo/client/utilities";
 import { __DEV__ } from "@apollo/client/utilities/environment";
 import {
   N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, W10, W11, KEYS, freshPick, item, optimisticItem, serverItem,
   ownerData, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc, makeResults,
-  runAll, W11Trace, timeTrace, isReserved,
+  runAll, W11Trace, timeTrace, isReserved, W12, TASKS_QUERY_TEXT, tasksPage, afterOf, checkTasks,
 } from "../common.mjs";
 
 // ---------------------------------------------------------------------------
@@ -652,9 +660,52 @@ function w11() {
 }
 
 // ---------------------------------------------------------------------------
+// W12: a page of 25 edges merged by relayStylePagination onto a connection of n edges, one
+// watcher on the list. writeQuery runs the field's merge function and broadcasts synchronously:
+// the watch's callback has its new diff (the whole list re-read through the policy's read
+// function) before writeQuery returns.
+
+const TASKS_QUERY = gql(TASKS_QUERY_TEXT);
+
+function w12() {
+  for (const n of W12.sizes) {
+    let told = 0;
+    let shown = null;
+    const ns = timeSingles(
+      PLAN.w12.samples,
+      () => {
+        const cache = new InMemoryCache({ typePolicies: { Project: { fields: { tasks: relayStylePagination() } } } });
+        for (let start = 0; start < n; start += W12.page) {
+          cache.writeQuery({ query: TASKS_QUERY, variables: afterOf(start), data: tasksPage(start) });
+        }
+        const unwatch = cache.watch({
+          query: TASKS_QUERY, variables: {}, optimistic: true, immediate: true,
+          callback: (diff) => {
+            told++;
+            shown = diff.result;
+          },
+        });
+        checkTasks(shown.project.tasks, n, "Apollo");
+        told = 0;
+        gc();
+        return { cache, unwatch, variables: afterOf(n), data: tasksPage(n) };
+      },
+      ({ cache, variables, data }) => cache.writeQuery({ query: TASKS_QUERY, variables, data }),
+      1,
+      ({ unwatch }) => {
+        if (told !== 1) throw new Error(`W12 (Apollo): the watcher was told ${told} times`);
+        checkTasks(shown.project.tasks, n + W12.page, "Apollo");
+        unwatch();
+      },
+    );
+    report(`W12 pagination n=${n}`, ns, PLAN.w12.samples, { told: 1 });
+  }
+}
+
+// ---------------------------------------------------------------------------
 
 runAll(
   `Apollo InMemoryCache bench (Apollo __DEV__=${__DEV__})`,
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12 },
   results,
 );

@@ -66,6 +66,13 @@
 //                           response (the server's row) or a network error; a remount the
 //                           subscription's dispose() and a new lookup + subscribe. `told` =
 //                           subscription callbacks per operation.
+//   W12 pagination n=<n>    `tasks(first: 25, after: $after) @connection(key: "Project_tasks")`:
+//                           the connection built (untimed, afresh for every sample) to n edges
+//                           by commitPayload of n/25 pages, each after the last cursor, the
+//                           store's ConnectionHandler merging each into the client connection
+//                           record; one environment.subscribe of the first page's snapshot;
+//                           one op = commitPayload of the next page (`after: c<n-1>`), which
+//                           normalises it, runs the handler and notifies the subscription.
 //
 // Usage (from this directory):
 //   npm ci
@@ -79,7 +86,7 @@ import RelayRuntime from "relay-runtime";
 import {
   N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, W11, KEYS, freshPick, item, optimisticItem, serverItem,
   ownerData, newItem, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc,
-  makeResults, runAll, W11Trace, timeTrace, W10, isReserved,
+  makeResults, runAll, W11Trace, timeTrace, W10, isReserved, W12, tasksPage, afterOf, checkTasks,
 } from "../common.mjs";
 
 const {
@@ -648,9 +655,106 @@ function w11() {
 }
 
 // ---------------------------------------------------------------------------
+// W12: a page of 25 edges merged by Relay's ConnectionHandler onto a connection of n edges, one
+// subscription on the list. The artifact is what relay-compiler emits for
+//
+//   query TasksQuery($after: String) { project(id: "1") { __typename id
+//     tasks(first: 25, after: $after) @connection(key: "Project_tasks") { __typename
+//       edges { __typename cursor node { __typename id title } } pageInfo { __typename hasNextPage endCursor } } } }
+//
+// The normalization AST has the server field `tasks(after:..,first:25)` and next to it a
+// LinkedHandle (handle "connection", key "Project_tasks", no filters): the normalizer records a
+// handle payload for it and the publish queue runs the environment's connection handler
+// (ConnectionHandler.update), which appends the page's edges to the client connection record
+// `__Project_tasks_connection` when `after` is its end cursor. The reader AST reads that record
+// (alias `tasks`), as a fragment with @connection does.
+
+const TASK_CONNECTION_SELECTIONS = [
+  scalar("__typename"),
+  linked("edges", "TaskEdge", true, [
+    scalar("__typename"),
+    scalar("cursor"),
+    linked("node", "Task", false, ["__typename", "id", "title"].map(scalar)),
+  ]),
+  linked("pageInfo", "PageInfo", false, ["__typename", "hasNextPage", "endCursor"].map(scalar)),
+];
+const TASKS_ARGS = [
+  { kind: "Variable", name: "after", variableName: "after" },
+  { kind: "Literal", name: "first", value: 25 },
+];
+const PROJECT_ARGS = [{ kind: "Literal", name: "id", value: "1" }];
+const projectField = (tasksSelections) => ({
+  ...linked("project", "Project", false, [scalar("__typename"), scalar("id"), ...tasksSelections], PROJECT_ARGS),
+  storageKey: 'project(id:"1")',
+});
+const TASKS_QUERY = {
+  kind: "Request",
+  fragment: {
+    argumentDefinitions: [{ defaultValue: null, kind: "LocalArgument", name: "after" }],
+    kind: "Fragment",
+    metadata: null,
+    name: "TasksQuery",
+    selections: [
+      projectField([{ ...linked("__Project_tasks_connection", "TaskConnection", false, TASK_CONNECTION_SELECTIONS), alias: "tasks" }]),
+    ],
+    type: "Query",
+    abstractKey: null,
+  },
+  operation: {
+    argumentDefinitions: [{ defaultValue: null, kind: "LocalArgument", name: "after" }],
+    kind: "Operation",
+    name: "TasksQuery",
+    selections: [
+      projectField([
+        linked("tasks", "TaskConnection", false, TASK_CONNECTION_SELECTIONS, TASKS_ARGS),
+        { alias: null, args: TASKS_ARGS, filters: null, handle: "connection", key: "Project_tasks", kind: "LinkedHandle", name: "tasks" },
+      ]),
+    ],
+  },
+  params: {
+    cacheID: "TasksQuery", id: null, metadata: {}, name: "TasksQuery", operationKind: "query",
+    text: 'query TasksQuery($after: String) { project(id: "1") { __typename id tasks(first: 25, after: $after) { __typename edges { __typename cursor node { __typename id title } } pageInfo { __typename hasNextPage endCursor } } } }',
+  },
+};
+const tasksOp = (start) => createOperationDescriptor(TASKS_QUERY, { after: afterOf(start).after ?? null });
+
+function w12() {
+  for (const n of W12.sizes) {
+    let told = 0;
+    let shown = null;
+    const ns = timeSingles(
+      PLAN.w12.samples,
+      () => {
+        const env = makeEnv();
+        for (let start = 0; start < n; start += W12.page) env.commitPayload(tasksOp(start), tasksPage(start));
+        const snapshot = env.lookup(tasksOp(0).fragment);
+        if (snapshot.isMissingData) throw new Error("W12 (Relay): the first page's snapshot misses data");
+        shown = snapshot.data;
+        checkTasks(shown.project.tasks, n, "Relay");
+        const subscription = env.subscribe(snapshot, (next) => {
+          told++;
+          shown = next.data;
+        });
+        told = 0;
+        gc();
+        return { env, subscription, op: tasksOp(n), data: tasksPage(n) };
+      },
+      ({ env, op, data }) => env.commitPayload(op, data),
+      1,
+      ({ subscription }) => {
+        if (told !== 1) throw new Error(`W12 (Relay): the subscription was told ${told} times`);
+        checkTasks(shown.project.tasks, n + W12.page, "Relay");
+        subscription.dispose();
+      },
+    );
+    report(`W12 pagination n=${n}`, ns, PLAN.w12.samples, { told: 1 });
+  }
+}
+
+// ---------------------------------------------------------------------------
 
 runAll(
   "Relay store bench (relay-runtime)",
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12 },
   results,
 );

@@ -66,6 +66,19 @@
 //                           onCacheHydrated). Optimistic layers are never persisted: the 100
 //                           pending layers do not come back (offlineExchange would store the
 //                           mutations to replay, not their layers).
+//   W12 pagination n=<n>    cacheExchange with resolvers Project.tasks = relayPagination() (from
+//                           @urql/exchange-graphcache/extras) and keys null for the connection,
+//                           edge and page-info types; the connection built (untimed, afresh for
+//                           every sample) to n edges: the first page as a network-only query's
+//                           result, the other n/25 - 1 pages by cache.writeFragment in one
+//                           mutation's updater, each page stored under its own arguments as a
+//                           query's result stores it; one client.query subscription of the first
+//                           page's query. One op = a network-only query of the next page
+//                           (`after: c<n-1>`), answered at once: Graphcache writes the page and
+//                           reads that query's result from the cache, then re-executes the
+//                           watcher's query; the op's time runs until the watcher has its
+//                           result (awaited). relayPagination merges at read time: each of those
+//                           two reads walks every stored page.
 //
 // Usage (from this directory):
 //   npm ci
@@ -77,11 +90,13 @@
 
 import { Client, gql, makeErrorResult, makeResult } from "@urql/core";
 import { cacheExchange, offlineExchange } from "@urql/exchange-graphcache";
+import { relayPagination } from "@urql/exchange-graphcache/extras";
 import { filter, fromValue, makeSubject, mergeMap, pipe, subscribe } from "wonka";
 import {
   N, PLAN, W7, W7_AFFECTED, W8_LAYERS, KEYS, freshPick, item, optimisticItem, serverItem,
   ownerData, newItem, sink, gc, timeBatches, timeSingles, timeBatchesAsync,
   heapAfterGc, drain, timeSinglesAsync, makeResults, runAll, W11_KINDS, W10, isReserved,
+  W12, TASKS_QUERY_TEXT, tasksPage, afterOf, checkTasks,
 } from "../common.mjs";
 
 // ---------------------------------------------------------------------------
@@ -640,8 +655,106 @@ function w11() {
   for (const kind of [...W11_KINDS, "mix"]) notDriven("W11 app_trace " + kind, why);
 }
 
+// W12: a page of 25 edges onto a connection of n edges, one watcher on the list. Graphcache
+// stores each page under its own arguments (`tasks({"after":"c24","first":25})`); its
+// relayPagination resolver merges the stored pages whenever the field is read, so the merge is
+// the read of every query that selects the connection: the page query's own result, and the
+// watcher's re-executed query.
+
+const TASKS_QUERY = gql(TASKS_QUERY_TEXT);
+// The same selection as a fragment on the project, for writing the setup's pages.
+const TASKS_FRAGMENT = gql`
+  fragment TasksPage on Project {
+    __typename
+    id
+    tasks(first: 25, after: $after) {
+      __typename
+      edges { __typename cursor node { __typename id title } }
+      pageInfo { __typename hasNextPage endCursor }
+    }
+  }
+`;
+const WRITE_PAGES_MUTATION = gql`
+  mutation WritePages($serial: Int!, $n: Int!) {
+    writePages(n: $n)
+  }
+`;
+
+const w12Config = {
+  keys: { TaskConnection: () => null, TaskEdge: () => null, PageInfo: () => null },
+  resolvers: { Project: { tasks: relayPagination() } },
+  updates: {
+    Mutation: {
+      writePages: (_result, args, cache) => {
+        for (let start = W12.page; start < args.n; start += W12.page) {
+          cache.writeFragment(TASKS_FRAGMENT, tasksPage(start).project, afterOf(start));
+        }
+      },
+    },
+  },
+};
+
+async function w12() {
+  for (const n of W12.sizes) {
+    let told = 0;
+    let shown = null;
+    let waiting = null;
+    const onResult = (result) => {
+      told++;
+      shown = result.data;
+      if (waiting) {
+        const resolve = waiting;
+        waiting = null;
+        resolve();
+      }
+    };
+    // The page the bench's server answers with (set before each page query).
+    let page = null;
+    const answer = (op) => {
+      switch (operationName(op)) {
+        case "Tasks":
+          return page;
+        case "WritePages":
+          return { writePages: true };
+        default:
+          throw new Error("no answer for " + operationName(op));
+      }
+    };
+    const ns = await timeSinglesAsync(
+      PLAN.w12.samples,
+      async () => {
+        const { client } = makeClient(answer, cacheExchange(w12Config));
+        page = tasksPage(0);
+        runSync(client.query(TASKS_QUERY, afterOf(0), { requestPolicy: "network-only" }));
+        runSync(client.mutation(WRITE_PAGES_MUTATION, { serial: 0, n }));
+        const subscription = pipe(client.query(TASKS_QUERY, {}), subscribe(onResult));
+        await drain();
+        checkTasks(shown?.project?.tasks, n, "urql");
+        told = 0;
+        page = tasksPage(n);
+        gc();
+        return { client, subscription, variables: afterOf(n) };
+      },
+      async ({ client, variables }) => {
+        const told$ = new Promise((resolve) => (waiting = resolve));
+        const result = runSync(client.query(TASKS_QUERY, variables, { requestPolicy: "network-only" }));
+        sink.value += result.data.project.tasks.edges.length;
+        await told$;
+      },
+      1,
+      async ({ subscription }) => {
+        await drain();
+        if (told !== 1) throw new Error(`W12 (urql): the watcher was told ${told} times`);
+        checkTasks(shown.project.tasks, n + W12.page, "urql");
+        subscription.unsubscribe();
+      },
+    );
+    report(`W12 pagination n=${n}`, ns, PLAN.w12.samples, { told: 1 });
+  }
+}
+
 runAll(
   "urql Graphcache bench (@urql/exchange-graphcache)",
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12 },
   results,
 );
