@@ -263,6 +263,7 @@ impl FieldPolicies {
     }
 
     /// Whether some field has a read function.
+    #[cfg(feature = "graphql")]
     pub(crate) fn reads(&self) -> bool {
         self.by_type
             .values()

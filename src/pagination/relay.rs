@@ -172,45 +172,46 @@ fn merge(existing: Option<&Value>, incoming: &Value, args: &Map<String, Json>) -
         }
     }
 
-    let stored: Vec<Value> = existing
+    // The stored edges are a persistent vector: the splits and the join below cost the page
+    // and the log of the list, not the list (the cursor is looked for from the end, where a
+    // next page's `after` is).
+    let stored: List = existing
         .get(EDGES)
         .and_then(Value::as_list)
-        .map(|edges| edges.iter().cloned().collect())
+        .cloned()
         .unwrap_or_default();
     let position = |cursor: &str| {
-        stored
-            .iter()
-            .position(|edge| cursor_of(edge) == Some(cursor))
+        (0..stored.len())
+            .rev()
+            .find(|at| stored.get(*at).and_then(cursor_of) == Some(cursor))
     };
-    let (prefix, suffix): (&[Value], &[Value]) = if let Some(after) = args
-        .get("after")
-        .and_then(Json::as_str)
-        .filter(|c| !c.is_empty())
-    {
-        match position(after) {
-            Some(at) => (&stored[..=at], &[]),
-            None => (&stored[..], &[]),
-        }
-    } else if let Some(before) = args
-        .get("before")
-        .and_then(Json::as_str)
-        .filter(|c| !c.is_empty())
-    {
-        match position(before) {
-            Some(at) => (&[], &stored[at..]),
-            None => (&[], &stored[..]),
-        }
-    } else if incoming.contains(EDGES) {
-        (&[], &[])
-    } else {
-        (&stored[..], &[])
+    let nonempty = |name: &str| {
+        args.get(name)
+            .and_then(Json::as_str)
+            .filter(|c| !c.is_empty())
     };
-    let edges: List = prefix
-        .iter()
-        .chain(&incoming_edges)
-        .chain(suffix)
-        .cloned()
-        .collect();
+    let (mut prefix, suffix): (imbl::Vector<Value>, imbl::Vector<Value>) =
+        if let Some(after) = nonempty("after") {
+            let mut prefix = imbl::Vector::clone(&stored);
+            if let Some(at) = position(after) {
+                prefix.truncate(at + 1);
+            }
+            (prefix, imbl::Vector::new())
+        } else if let Some(before) = nonempty("before") {
+            let mut suffix = imbl::Vector::clone(&stored);
+            if let Some(at) = position(before) {
+                suffix = suffix.split_off(at);
+            }
+            (imbl::Vector::new(), suffix)
+        } else if incoming.contains(EDGES) {
+            (imbl::Vector::new(), imbl::Vector::new())
+        } else {
+            (imbl::Vector::clone(&stored), imbl::Vector::new())
+        };
+    let (at_start, at_end) = (prefix.is_empty(), suffix.is_empty());
+    prefix.extend(incoming_edges);
+    prefix.append(suffix);
+    let edges = List::from(prefix);
 
     // Page info: the stored values over the page's, then what the page's place allows.
     let stored_info = match existing.get(PAGE_INFO) {
@@ -224,8 +225,8 @@ fn merge(existing: Option<&Value>, incoming: &Value, args: &Map<String, Json>) -
     if let Some(page) = &incoming_info {
         for (name, value) in page.iter() {
             let set = match name.as_str() {
-                HAS_PREVIOUS | START => prefix.is_empty(),
-                HAS_NEXT | END => suffix.is_empty(),
+                HAS_PREVIOUS | START => at_start,
+                HAS_NEXT | END => at_end,
                 _ => true,
             };
             if set {

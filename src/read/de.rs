@@ -34,6 +34,8 @@ pub(super) struct Ctx<'p, S: ?Sized> {
     pub(super) collected: &'p RefCell<Collected<'p>>,
     /// Nodes the read may still produce ([`Policies::node_limit`] at the start).
     pub(super) budget: &'p std::cell::Cell<usize>,
+    /// The values read functions gave, kept for the whole read: read as stored ones are.
+    pub(super) arena: &'p typed_arena::Arena<Value>,
 }
 
 impl<'p, S: Source + ?Sized> Ctx<'p, S> {
@@ -375,8 +377,6 @@ enum Fields<'p> {
 /// The entry between `next_key_seed` and `next_value_seed`.
 struct Pending<'p> {
     node: Node<'p>,
-    /// What a read function gave, read in place of `node`.
-    owned: Option<Value>,
     key: &'p str,
     /// A flat field's sub-selection; for a group, see `group`.
     children: &'p [usize],
@@ -430,7 +430,7 @@ impl<'x, 'p, S: Source + ?Sized> MapAccess<'p> for ObjectAccess<'x, 'p, S> {
                 self.ctx.source.field(key, stored, optional);
             }
             let existing = self.entity.get(stored);
-            let (found, owned) = match at.as_ref().and_then(|at| at.read) {
+            let found = match at.as_ref().and_then(|at| at.read) {
                 Some(read) => {
                     let selected = match (&self.fields, group) {
                         (Fields::Grouped { groups, .. }, Some(group)) => groups
@@ -441,20 +441,17 @@ impl<'x, 'p, S: Source + ?Sized> MapAccess<'p> for ObjectAccess<'x, 'p, S> {
                     let (value, _) =
                         self.ctx
                             .call_read(read, field, self.entity, self.key, existing, selected);
-                    (value.is_some().then_some(Node::Text("")), value)
+                    value.map(|value| Node::Value(self.ctx.arena.alloc(value)))
                 }
                 None => match existing {
-                    Some(value) => (Some(Node::Value(value)), None),
-                    None if field.typename => {
-                        (self.key.and_then(root_typename).map(Node::Text), None)
-                    }
-                    None => (None, None),
+                    Some(value) => Some(Node::Value(value)),
+                    None if field.typename => self.key.and_then(root_typename).map(Node::Text),
+                    None => None,
                 },
             };
             if let Some(node) = found {
                 self.pending = Some(Pending {
                     node,
-                    owned,
                     key: field.response_key,
                     children,
                     group,
@@ -489,14 +486,6 @@ impl<'x, 'p, S: Source + ?Sized> MapAccess<'p> for ObjectAccess<'x, 'p, S> {
             _ => pending.children,
         };
         let path = Path::Key(self.path, pending.key);
-        if let Some(owned) = pending.owned {
-            return super::shared::read_owned(self.ctx, &owned, sel, self.depth + 1, &path)
-                .and_then(|json| {
-                    seed.deserialize(json)
-                        .map_err(<ReadError as de::Error>::custom)
-                })
-                .map_err(|error| error.at(&path));
-        }
         let cursor = Cursor {
             ctx: self.ctx,
             node: pending.node,

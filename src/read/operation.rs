@@ -270,6 +270,7 @@ fn with_ctx<S: Source, R>(
     };
     let collected = RefCell::default();
     let budget = std::cell::Cell::new(policies.node_limit());
+    let arena = typed_arena::Arena::new();
     let ctx = Ctx {
         source,
         policies,
@@ -278,6 +279,7 @@ fn with_ctx<S: Source, R>(
         missing,
         collected: &collected,
         budget: &budget,
+        arena: &arena,
     };
     read(&ctx, root, entity, top)
 }

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use smallvec::SmallVec;
 
-use super::de::{Ctx, Node, Path};
+use super::de::{Ctx, Node};
 use super::plan::{Item, PlanField};
 use super::{ReadError, Source, root_typename, typename_of};
 use crate::entity::Entity;
@@ -72,22 +72,6 @@ impl Memo {
     }
 }
 
-/// A read function's value (`de.rs`) under `sel`, read as a stored one would be, as JSON for
-/// the serde read standing at `path`. Nothing is memoised: it is no entity's subtree.
-pub(super) fn read_owned<'p, S: Source + ?Sized>(
-    ctx: &'p Ctx<'p, S>,
-    owned: &Value,
-    sel: &[usize],
-    depth: usize,
-    path: &Path<'_>,
-) -> Result<serde_json::Value, ReadError> {
-    let mut memo = Memo::default();
-    let mut walk = Walk::new(ctx, &mut memo, 0);
-    walk.prefix = path.render();
-    let value = walk.node(Node::Value(owned), sel, depth)?;
-    Ok(value.to_json())
-}
-
 /// One shared read over `ctx`, filling and reusing `memo`; `deps` collects every key read.
 pub(super) struct Walk<'m, 'p, S: ?Sized> {
     pub(super) ctx: &'p Ctx<'p, S>,
@@ -99,8 +83,6 @@ pub(super) struct Walk<'m, 'p, S: ?Sized> {
     all: HashSet<Key, Hasher>,
     /// The response keys and indices down to the current node, for error paths.
     path: Vec<Segment<'p>>,
-    /// The path of the walk's start, for a walk that starts below a serde read's root.
-    prefix: String,
 }
 
 #[derive(Clone, Copy)]
@@ -118,7 +100,6 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
             frames: Vec::new(),
             all: HashSet::with_capacity_and_hasher(keys, Hasher::default()),
             path: Vec::new(),
-            prefix: String::new(),
         }
     }
 
@@ -142,9 +123,9 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     }
 
     fn render(&self) -> String {
-        let mut text = self.prefix.clone();
-        for segment in &self.path {
-            if !text.is_empty() {
+        let mut text = String::new();
+        for (i, segment) in self.path.iter().enumerate() {
+            if i > 0 {
                 text.push('.');
             }
             match segment {

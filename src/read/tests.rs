@@ -127,6 +127,7 @@ fn collected_fields_are_shared_per_selection_and_type() {
         missing: None,
         collected: &collected,
         budget: &std::cell::Cell::new(usize::MAX),
+        arena: &typed_arena::Arena::new(),
     };
     let first = ctx.groups(&child, Some("A"));
     assert!(Rc::ptr_eq(&first, &ctx.groups(&child, Some("A"))));
