@@ -188,6 +188,8 @@ pub struct Policies {
     version_fields: HashMap<String, FieldName>,
     /// Per `(type, field)`: see `field_policy.rs`.
     field_policies: FieldPolicies,
+    /// The schema's object and interface types: each field's named type (`schema_from_sdl`).
+    schema_fields: HashMap<String, HashMap<String, String>>,
     max_depth: usize,
     max_nodes: usize,
 }
@@ -228,6 +230,7 @@ impl Default for Policies {
             possible_types: HashMap::new(),
             version_fields: HashMap::new(),
             field_policies: FieldPolicies::default(),
+            schema_fields: HashMap::new(),
             max_depth: DEFAULT_MAX_DEPTH,
             max_nodes: DEFAULT_MAX_NODES,
         }
@@ -560,6 +563,17 @@ impl Policies {
 impl Policies {
     pub(crate) fn field_policies(&self) -> &FieldPolicies {
         &self.field_policies
+    }
+
+    /// The schema's fields by type, if a schema was read (`Policies::schema_from_sdl`).
+    #[cfg_attr(not(feature = "graphql"), allow(dead_code))]
+    pub(crate) fn schema_fields(&self) -> &HashMap<String, HashMap<String, String>> {
+        &self.schema_fields
+    }
+
+    #[cfg_attr(not(feature = "graphql"), allow(dead_code))]
+    pub(crate) fn schema_fields_mut(&mut self) -> &mut HashMap<String, HashMap<String, String>> {
+        &mut self.schema_fields
     }
 
     pub(crate) fn field_policies_mut(&mut self) -> &mut FieldPolicies {

@@ -131,14 +131,7 @@ impl Policies {
     /// # Ok::<(), optimist::SchemaError>(())
     /// ```
     pub fn possible_types_from_sdl(self, sdl: &str) -> Result<Policies, SchemaError> {
-        let tree = syntax(sdl).map_err(|error| SchemaError::Parse {
-            message: match error {
-                SyntaxError::TooDeep => {
-                    format!("nested deeper than {PARSER_RECURSION_LIMIT} levels")
-                }
-                SyntaxError::Parse(message) => message,
-            },
-        })?;
+        let tree = syntax(sdl).map_err(parse_error)?;
         // (supertype, subtype) pairs, gathered before any is declared.
         let mut pairs: Vec<(String, String)> = Vec::new();
         for definition in tree.document().definitions() {
@@ -183,5 +176,135 @@ impl Policies {
             .fold(self, |policies, (supertype, subtype)| {
                 policies.possible_types(&supertype, [subtype])
             }))
+    }
+}
+
+/// A type of the schema, as the cache needs it.
+#[derive(Default)]
+struct TypeDef {
+    /// An object type (not an interface, union, scalar, enum or input).
+    object: bool,
+    /// Each field's named type (lists and non-null taken off).
+    fields: Vec<(String, String)>,
+}
+
+/// The object and interface types of `sdl` (definitions and extensions merged), by name.
+fn object_types(sdl: &str) -> Result<std::collections::HashMap<String, TypeDef>, SchemaError> {
+    let tree = syntax(sdl).map_err(parse_error)?;
+    let mut types: std::collections::HashMap<String, TypeDef> = Default::default();
+    for definition in tree.document().definitions() {
+        let (name, fields, object) = match &definition {
+            cst::Definition::ObjectTypeDefinition(d) => (d.name(), d.fields_definition(), true),
+            cst::Definition::ObjectTypeExtension(d) => (d.name(), d.fields_definition(), true),
+            cst::Definition::InterfaceTypeDefinition(d) => (d.name(), d.fields_definition(), false),
+            cst::Definition::InterfaceTypeExtension(d) => (d.name(), d.fields_definition(), false),
+            _ => continue,
+        };
+        let Some(name) = name.map(|name| name.text().to_string()) else {
+            continue;
+        };
+        let def = types.entry(name).or_default();
+        def.object |= object;
+        for field in fields.iter().flat_map(|f| f.field_definitions()) {
+            let (Some(field_name), Some(ty)) = (field.name(), field.ty()) else {
+                continue;
+            };
+            if let Some(named) = named_type(ty) {
+                def.fields.push((field_name.text().to_string(), named));
+            }
+        }
+    }
+    Ok(types)
+}
+
+/// The named type inside a field's type (`[Task!]!`: `Task`). Iterative.
+fn named_type(mut ty: cst::Type) -> Option<String> {
+    loop {
+        ty = match ty {
+            cst::Type::NamedType(named) => return Some(named.name()?.text().to_string()),
+            cst::Type::ListType(list) => list.ty()?,
+            cst::Type::NonNullType(non_null) => match (non_null.named_type(), non_null.list_type())
+            {
+                (Some(named), _) => return Some(named.name()?.text().to_string()),
+                (None, Some(list)) => list.ty()?,
+                (None, None) => return None,
+            },
+        };
+    }
+}
+
+fn parse_error(error: SyntaxError) -> SchemaError {
+    SchemaError::Parse {
+        message: match error {
+            SyntaxError::TooDeep => format!("nested deeper than {PARSER_RECURSION_LIMIT} levels"),
+            SyntaxError::Parse(message) => message,
+        },
+    }
+}
+
+/// ## Types from the schema
+impl Policies {
+    /// Everything the schema's SDL tells the cache, so that nothing is listed by hand:
+    ///
+    /// - **possible types**, as [`possible_types_from_sdl`](Policies::possible_types_from_sdl);
+    /// - **field types**: each field of an object type that holds objects of one object type
+    ///   is declared with [`field_type`](Policies::field_type), so an object without
+    ///   `__typename` there (an optimistic response written without it, a server that leaves
+    ///   it out) is typed and keyed as Relay's and urql's schema-aware caches type it; the
+    ///   `__typename` a payload gives still wins;
+    /// - **types without identity**: an object type with neither `id` nor `_id` and no key
+    ///   fields declared yet is [`KeyFields::Embedded`](crate::KeyFields::Embedded) (a
+    ///   connection, a page info), so typing it never asks it for an id;
+    /// - **each type's fields**, so [`Document::request_text_for`](crate::Document::request_text_for)
+    ///   adds the key fields a selection lacks (`id`, or the fields declared with
+    ///   [`key_fields`](Policies::key_fields), which are best declared before this call).
+    ///
+    /// Root types are taken to be named `Query`, `Mutation` and `Subscription`.
+    ///
+    /// ```
+    /// use optimist::{Key, KeyFields, Policies, Store, Value, normalize};
+    /// use serde_json::json;
+    ///
+    /// let sdl = "type Query { todos: [Todo!]! }
+    ///            type Todo { id: ID! title: String owner: User page: PageInfo }
+    ///            type User { email: String! name: String }
+    ///            type PageInfo { hasNextPage: Boolean! }";
+    /// let policies = Policies::new()
+    ///     .key_fields("User", KeyFields::fields(["email"]))
+    ///     .schema_from_sdl(sdl)?;
+    /// assert_eq!(policies.field_type_of("Todo", "owner"), Some("User"));
+    /// // A payload with no typename at all is keyed by the schema.
+    /// let mut store = Store::with_policies(policies);
+    /// let data = json!({"todos": [{"id": 1, "owner": {"email": "a@b"}, "page": {"hasNextPage": false}}]});
+    /// store.write(normalize(store.policies(), &Key::root_query(), &data)?)?;
+    /// assert!(store.contains("Todo:1") && store.contains(r#"User:{"email":"a@b"}"#));
+    /// assert!(matches!(store.get_field("Todo:1", "page"), Some(Value::Object(_))), "embedded");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn schema_from_sdl(self, sdl: &str) -> Result<Policies, SchemaError> {
+        let types = object_types(sdl)?;
+        let mut policies = self.possible_types_from_sdl(sdl)?;
+        for (name, def) in &types {
+            let has = |field: &str| def.fields.iter().any(|(known, _)| known == field);
+            if def.object
+                && !has("id")
+                && !has("_id")
+                && matches!(policies.key_fields_of(name), crate::KeyFields::Default)
+            {
+                policies = policies.key_fields(name, crate::KeyFields::Embedded);
+            }
+            if def.object {
+                for (field, named) in &def.fields {
+                    if types.get(named).is_some_and(|target| target.object) {
+                        policies = policies.field_type(name, field, named);
+                    }
+                }
+            }
+        }
+        let fields = policies.schema_fields_mut();
+        for (name, def) in types {
+            fields.insert(name, def.fields.into_iter().collect());
+        }
+        Ok(policies)
     }
 }

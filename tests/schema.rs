@@ -178,3 +178,91 @@ proptest! {
         parses_or_says_why(&parts.join(" "))?;
     }
 }
+
+/// A board's schema: a connection, an interface, a union, a type keyed by `email`.
+const BOARD: &str = r#"
+interface Node { id: ID! }
+type Query { project(id: ID!): Project node(id: ID!): Node search(text: String!): [SearchResult!]! }
+type Mutation { createTask(title: String!): CreateTaskPayload! }
+type CreateTaskPayload { edge: TaskEdge! }
+type Project implements Node { id: ID! name: String! owner: User! tasks(first: Int): TaskConnection! }
+type TaskConnection { edges: [TaskEdge!]! pageInfo: PageInfo! }
+type TaskEdge { cursor: String! node: Task! }
+type PageInfo { hasNextPage: Boolean! endCursor: String }
+type Task implements Node { id: ID! title: String! assignee: User }
+type User { email: String! name: String! }
+union SearchResult = Task | Project | User
+"#;
+
+fn board_policies() -> Policies {
+    Policies::new()
+        .key_fields("User", optimist::KeyFields::fields(["email"]))
+        .schema_from_sdl(BOARD)
+        .unwrap()
+}
+
+#[test]
+fn the_schema_types_payloads_that_name_no_types() {
+    let policies = board_policies();
+    assert_eq!(policies.field_type_of("TaskEdge", "node"), Some("Task"));
+    assert_eq!(policies.field_type_of("Query", "project"), Some("Project"));
+    assert_eq!(
+        policies.field_type_of("Query", "node"),
+        None,
+        "an interface: the data says"
+    );
+    assert!(matches!(
+        policies.key_fields_of("PageInfo"),
+        optimist::KeyFields::Embedded
+    ));
+    assert!(
+        matches!(
+            policies.key_fields_of("User"),
+            optimist::KeyFields::Fields(_)
+        ),
+        "declared first: kept"
+    );
+    assert!(policies.type_matches("SearchResult", "User"));
+    // An optimistic response written without a single typename.
+    let mut store = Store::with_policies(policies);
+    let doc = Document::parse(
+        "mutation { createTask(title: \"a\") { edge { cursor node { id title assignee { email name } } } } }",
+    )
+    .unwrap();
+    let guess = json!({"createTask": {"edge": {"cursor": "c9", "node": {"id": "9", "title": "a",
+        "assignee": {"email": "ada@x", "name": "Ada"}}}}});
+    let patch = optimist::normalize_query(store.policies(), &doc, &json!({}), &guess).unwrap();
+    store.push("create", patch).unwrap();
+    assert_eq!(
+        store.get_field("Task:9", "title"),
+        Some(&optimist::Value::from("a"))
+    );
+    assert_eq!(
+        store.get_field("Task:9", "__typename"),
+        Some(&optimist::Value::from("Task"))
+    );
+    assert!(store.contains(r#"User:{"email":"ada@x"}"#));
+}
+
+#[test]
+fn the_text_sent_asks_for_the_key_fields_the_schema_needs() {
+    let policies = board_policies();
+    let doc = Document::parse(
+        "query { project(id: 1) { name owner { name } tasks(first: 2) { edges { node { title ...F } } pageInfo { hasNextPage } } }
+           search(text: \"a\") { ... on Task { title } ... on User { name } }
+           node(id: 1) { ... on Project { name } } }
+         fragment F on Task { assignee { name } }",
+    )
+    .unwrap();
+    let sent = doc.request_text_for(&policies);
+    let expected = "query { project(id: 1) { id __typename name owner { email __typename name } tasks(first: 2) { __typename edges { __typename node { id __typename title ...F } } pageInfo { __typename hasNextPage } } }
+           search(text: \"a\") { __typename ... on Task { id __typename title } ... on User { email __typename name } }
+           node(id: 1) { id __typename ... on Project { id __typename name } } }
+fragment F on Task { id __typename assignee { email __typename name } }";
+    assert_eq!(sent, expected);
+    // It parses, and sending it again adds nothing.
+    let again = Document::parse(&sent).unwrap();
+    assert_eq!(again.request_text_for(&policies), sent);
+    // Without a schema: the request text as it is.
+    assert_eq!(doc.request_text_for(&Policies::new()), doc.request_text());
+}

@@ -257,6 +257,24 @@ impl QueryKey {
         };
         Some(doc.request_body(variables.clone()))
     }
+
+    #[cfg(feature = "graphql")]
+    /// The body to send with these policies' schema: [`body`](QueryKey::body) with the key
+    /// fields added ([`Document::request_text_for`]). `None` for a REST key.
+    ///
+    /// ```
+    /// use optimist::{Policies, QueryKey};
+    /// let policies = Policies::new().schema_from_sdl("type Query { me: User } type User { id: ID name: String }")?;
+    /// let key = QueryKey::graphql("{ me { name } }", serde_json::json!({}))?;
+    /// assert_eq!(key.body_for(&policies).unwrap()["query"], "{ me { id __typename name } }");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn body_for(&self, policies: &crate::Policies) -> Option<serde_json::Value> {
+        let Source::Document { doc, variables, .. } = &*self.source else {
+            return None;
+        };
+        Some(doc.request_body_for(policies, variables.clone()))
+    }
 }
 
 impl PartialEq for QueryKey {

@@ -355,6 +355,47 @@ impl Document {
         &self.inner.request
     }
 
+    /// The text to send with these policies' schema ([`Policies::schema_from_sdl`]): the
+    /// [`request_text`](Document::request_text) with the key fields added to every selection
+    /// set whose type is known and lacks them (`id`, or the type's declared key fields), as
+    /// Relay's compiler adds `id`, so a document written without them still normalizes its
+    /// objects into entities. Without a schema, the request text as it is.
+    ///
+    /// ```
+    /// use optimist::{Document, KeyFields, Policies};
+    /// let policies = Policies::new()
+    ///     .key_fields("User", KeyFields::fields(["email"]))
+    ///     .schema_from_sdl("type Query { me: User todos: [Todo] } type User { email: String name: String } type Todo { id: ID title: String }")?;
+    /// let doc = Document::parse("{ me { name } todos { title } }")?;
+    /// assert_eq!(
+    ///     doc.request_text_for(&policies),
+    ///     "{ me { email __typename name } todos { id __typename title } }"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request_text_for(&self, policies: &crate::Policies) -> String {
+        request::with_key_fields(self.request_text(), policies)
+    }
+
+    /// [`request_body`](Document::request_body) with the text of
+    /// [`request_text_for`](Document::request_text_for).
+    ///
+    /// ```
+    /// let policies = optimist::Policies::new().schema_from_sdl("type Query { me: User } type User { id: ID }")?;
+    /// let doc = optimist::Document::parse("{ me { __typename } }")?;
+    /// assert_eq!(doc.request_body_for(&policies, serde_json::json!({}))["query"], "{ me { id __typename } }");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request_body_for(
+        &self,
+        policies: &crate::Policies,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut body = self.request_body(variables);
+        body["query"] = self.request_text_for(policies).into();
+        body
+    }
+
     /// The body of a GraphQL request over HTTP for this document's operation:
     /// `{"query", "variables", "operationName"}`, the query being the
     /// [`request_text`](Document::request_text) and the name given only when the operation has

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use apollo_parser::cst::{self, CstNode};
 
 use super::edits::CLIENT_DIRECTIVES;
+use crate::policy::{KeyFields, Policies};
 
 /// The request text of a document whose `operation` (if any) was chosen; `fragments` are the
 /// document's fragment definitions by name. With no operation, every fragment is kept.
@@ -220,4 +221,107 @@ fn selects_a_meta_field(set: &cst::SelectionSet) -> bool {
             .is_some_and(|name| name.text().as_str().starts_with("__")),
         _ => false,
     })
+}
+
+/// `text` (a request text) with the key fields each selection set of a known type lacks: the
+/// fields [`Policies::key_fields`] declares, or `id` (else `_id`) for a type the schema gives
+/// one (see [`Policies::schema_from_sdl`]). A selection's type is known from the operation's
+/// root type down through the schema's field types, and from type conditions. The text as it
+/// is without a schema (or if it does not parse). Iterative.
+pub(super) fn with_key_fields(text: &str, policies: &Policies) -> String {
+    let schema = policies.schema_fields();
+    if schema.is_empty() {
+        return text.to_owned();
+    }
+    let Ok(tree) = super::syntax(text) else {
+        return text.to_owned();
+    };
+    let mut todo: Vec<(cst::SelectionSet, String)> = Vec::new();
+    for definition in tree.document().definitions() {
+        match definition {
+            cst::Definition::OperationDefinition(operation) => {
+                let root = match operation.operation_type() {
+                    Some(kind) if kind.mutation_token().is_some() => "Mutation",
+                    Some(kind) if kind.subscription_token().is_some() => "Subscription",
+                    _ => "Query",
+                };
+                if let Some(set) = operation.selection_set() {
+                    todo.push((set, root.to_owned()));
+                }
+            }
+            cst::Definition::FragmentDefinition(fragment) => {
+                let condition = fragment
+                    .type_condition()
+                    .and_then(|condition| condition.named_type())
+                    .and_then(|named| named.name());
+                if let (Some(set), Some(condition)) = (fragment.selection_set(), condition) {
+                    todo.push((set, condition.text().to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    while let Some((set, typename)) = todo.pop() {
+        // A union's (or an unknown type's) selections are walked for their type conditions.
+        let fields = schema.get(&typename);
+        let mut selected: Vec<String> = Vec::new();
+        for selection in set.selections() {
+            match selection {
+                cst::Selection::Field(field) => {
+                    let Some(name) = field.name().map(|name| name.text().to_string()) else {
+                        continue;
+                    };
+                    let child_type = fields.and_then(|fields| fields.get(&name));
+                    if let (Some(child), Some(child_type)) = (field.selection_set(), child_type) {
+                        todo.push((child, child_type.clone()));
+                    }
+                    selected.push(name);
+                }
+                cst::Selection::InlineFragment(fragment) => {
+                    let condition = fragment
+                        .type_condition()
+                        .and_then(|condition| condition.named_type())
+                        .and_then(|named| named.name())
+                        .map_or_else(|| typename.clone(), |name| name.text().to_string());
+                    if let Some(child) = fragment.selection_set() {
+                        todo.push((child, condition));
+                    }
+                }
+                cst::Selection::FragmentSpread(_) => {}
+            }
+        }
+        let Some(fields) = fields else {
+            continue;
+        };
+        let needed: Vec<&str> = match policies.key_fields_of(&typename) {
+            KeyFields::Fields(names) => names
+                .iter()
+                .filter_map(|name| name.split(['.', ' ', '{']).next())
+                .collect(),
+            KeyFields::Default if fields.contains_key("id") => vec!["id"],
+            KeyFields::Default if fields.contains_key("_id") => vec!["_id"],
+            _ => Vec::new(),
+        };
+        let missing: Vec<&str> = needed
+            .into_iter()
+            .filter(|name| {
+                fields.contains_key(*name) && !selected.iter().any(|known| known == name)
+            })
+            .collect();
+        if let (false, Some(curly)) = (missing.is_empty(), set.l_curly_token()) {
+            let at = usize::from(curly.text_range().end());
+            inserts.push((at, missing.iter().map(|name| format!(" {name}")).collect()));
+        }
+    }
+    inserts.sort_unstable();
+    let mut out = String::with_capacity(text.len() + inserts.len() * 4);
+    let mut from = 0;
+    for (at, names) in inserts {
+        out.push_str(&text[from..at]);
+        out.push_str(&names);
+        from = at;
+    }
+    out.push_str(&text[from..]);
+    out
 }

@@ -47,12 +47,11 @@ pub fn create(
         "input": {"projectId": project, "title": title, "idempotencyKey": ""},
         "connections": [connection],
     });
-    // What the server will answer, guessed. The node's `__typename` is the one an optimistic
-    // answer must carry (Apollo's `optimisticResponse` needs it too): nothing else names the
-    // type of an object the server has not sent.
+    // What the server will answer, guessed: no `__typename` (Apollo's `optimisticResponse`
+    // needs one on every object), the schema types the edge and its node.
     let guess = json!({"createTask": {"edge": {
         "cursor": "",
-        "node": {"__typename": "Task", "id": tmp.id().unwrap_or_default(), "title": title,
+        "node": {"id": tmp.id().unwrap_or_default(), "title": title,
                  "status": "TODO", "version": 1, "assignee": null},
     }}});
     let patch = normalize_query(store.policies(), &docs.create, &variables, &guess)?;

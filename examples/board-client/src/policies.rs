@@ -1,6 +1,7 @@
 //! What the cache is told about this server, and nothing more than an Apollo user tells
-//! `InMemoryCache`: the possible types come from the server's own SDL (no list written by
-//! hand), `User` is keyed by `email` (it has no `id`), a task's `version` orders the server's
+//! `InMemoryCache`: the possible types and the field types come from the server's own SDL (no
+//! list written by hand, and an optimistic answer needs no `__typename`), `User` is keyed by
+//! `email` (it has no `id`), a task's `version` orders the server's
 //! writes, a project's `tasks` are one Relay connection per `status`, and `Query.task(id)`
 //! is read from the cached `Task:<id>` (a cache redirect).
 
@@ -10,8 +11,10 @@ use serde_json::json;
 /// The policies for a server whose schema is `sdl` (`GET /schema.graphql`).
 pub fn policies(sdl: &str) -> Result<Policies, SchemaError> {
     Ok(Policies::new()
-        .possible_types_from_sdl(sdl)?
+        // Declared before the schema is read: the schema marks id-less types it has no key
+        // fields for as embedded.
         .key_fields("User", KeyFields::fields(["email"]))
+        .schema_from_sdl(sdl)?
         .version_field("Task", "version")
         .field_policy(
             "Project",
