@@ -232,7 +232,9 @@ pub use normalize::{NormalizeError, Payload, normalize, normalize_at, normalize_
 #[cfg(feature = "graphql")]
 pub use normalize::{normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};
-pub use pagination::{MAX_OFFSET_GAP, offset_limit_pagination, relay_style_pagination};
+pub use pagination::{
+    MAX_OFFSET_GAP, cursor_pagination, offset_limit_pagination, relay_style_pagination,
+};
 pub use patch::{Patch, PatchError};
 pub use persist::{LoadError, SaveError, Saved};
 pub use policy::{

@@ -214,3 +214,72 @@ fn relay_style_pagination_reads_and_stores_what_apollos_does() {
     );
     println!("relayStylePagination parity: {reads} reads and {stores} stored connections equal");
 }
+
+mod cursor_lists {
+    //! A cursor list merges pages as a connection merges edges (item ids standing for
+    //! cursors): the same pages through `cursor_pagination` and `relay_style_pagination` give
+    //! the same items in the same order, whatever the order of the pages and their cursors.
+    use super::*;
+    use optimist::cursor_pagination;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Place {
+        First,
+        After(u8),
+        Before(u8),
+    }
+
+    fn place() -> impl Strategy<Value = Place> {
+        prop_oneof![
+            Just(Place::First),
+            (0u8..12).prop_map(Place::After),
+            (0u8..12).prop_map(Place::Before),
+        ]
+    }
+
+    fn variables(place: &Place) -> Json {
+        match place {
+            Place::First => json!({}),
+            Place::After(id) => json!({"after": id.to_string()}),
+            Place::Before(id) => json!({"before": id.to_string()}),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn cursor_lists_merge_as_connections_do(
+            pages in proptest::collection::vec((place(), proptest::collection::vec(0u8..12, 0..4)), 1..12)
+        ) {
+            let list_doc = Document::parse(
+                "query($after: ID, $before: ID) { items(after: $after, before: $before) { id } }",
+            ).unwrap();
+            let connection_doc = Document::parse(
+                "query($after: String, $before: String) { items(after: $after, before: $before) { edges { cursor node { id } } } }",
+            ).unwrap();
+            let mut list = Store::with_policies(
+                Policies::new().field_policy("Query", "items", cursor_pagination(KeyArgs::None)),
+            );
+            let mut connection = Store::with_policies(
+                Policies::new().field_policy("Query", "items", relay_style_pagination(KeyArgs::None)),
+            );
+            for (place, ids) in &pages {
+                let items: Vec<Json> = ids.iter().map(|id| json!({"__typename": "Item", "id": id.to_string()})).collect();
+                let edges: Vec<Json> = ids
+                    .iter()
+                    .map(|id| json!({"cursor": id.to_string(), "node": {"__typename": "Item", "id": id.to_string()}}))
+                    .collect();
+                let vars = variables(place);
+                list.write(normalize_query(list.policies(), &list_doc, &vars, &json!({"items": items})).unwrap()).unwrap();
+                connection.write(normalize_query(connection.policies(), &connection_doc, &vars, &json!({"items": {"edges": edges}})).unwrap()).unwrap();
+            }
+            let listed: Vec<Json> = list.read_query(&list_doc, &json!({})).unwrap()["items"]
+                .as_array().unwrap().iter().map(|item| item["id"].clone()).collect();
+            let connected: Vec<Json> = connection.read_query(&connection_doc, &json!({})).unwrap()["items"]["edges"]
+                .as_array().unwrap().iter().map(|edge| edge["node"]["id"].clone()).collect();
+            prop_assert_eq!(listed, connected);
+        }
+    }
+}

@@ -173,17 +173,17 @@ fn merge(existing: Option<&Value>, incoming: &Value, args: &Map<String, Json>) -
     }
 
     // The stored edges are a persistent vector: the splits and the join below cost the page
-    // and the log of the list, not the list (the cursor is looked for from the end, where a
-    // next page's `after` is).
+    // and the log of the list, not a copy of the list. The cursor is the first edge that has
+    // it, as Apollo's `findIndex` finds it (a scan of short strings).
     let stored: List = existing
         .get(EDGES)
         .and_then(Value::as_list)
         .cloned()
         .unwrap_or_default();
     let position = |cursor: &str| {
-        (0..stored.len())
-            .rev()
-            .find(|at| stored.get(*at).and_then(cursor_of) == Some(cursor))
+        stored
+            .iter()
+            .position(|edge| cursor_of(edge) == Some(cursor))
     };
     let nonempty = |name: &str| {
         args.get(name)
