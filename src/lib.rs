@@ -228,7 +228,9 @@ pub use mutation::{
     Answer, Failure, FailureKind, Mutation, MutationError, MutationInfo, MutationStatus, Outcome,
     Outgoing, RetryPolicy, Scope,
 };
-pub use normalize::{NormalizeError, Payload, normalize, normalize_at, normalize_entity};
+pub use normalize::{
+    Diagnostic, NormalizeError, Payload, normalize, normalize_at, normalize_entity,
+};
 #[cfg(feature = "graphql")]
 pub use normalize::{normalize_fragment, normalize_query};
 pub use op::{DuplicateUpdater, ListPosition, Op, UpdaterFn, Updaters, apply};

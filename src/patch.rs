@@ -14,6 +14,7 @@ use smallvec::SmallVec;
 use crate::entity::Entity;
 use crate::field::FieldName;
 use crate::key::{IntoKey, Key, KeyError};
+use crate::normalize::Diagnostic;
 use crate::op::{ListPosition, Op, Updaters};
 use crate::policy::Policies;
 use crate::value::Value;
@@ -60,6 +61,8 @@ pub struct Patch {
     ops: OpsByKey,
     /// The first bad key given to a builder method, reported when the patch is used.
     error: Option<KeyError>,
+    /// What normalizing the payload noticed but wrote anyway (see [`Diagnostic`]).
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl Patch {
@@ -269,6 +272,7 @@ impl Patch {
         if let Some(error) = other.error {
             self.error.get_or_insert(error);
         }
+        self.diagnostics.extend(other.diagnostics);
         for (key, ops) in other.ops {
             for op in ops {
                 self.push(key.clone(), op);
@@ -391,7 +395,37 @@ impl Patch {
     }
 
     pub(crate) fn from_ops(ops: OpsByKey) -> Patch {
-        Patch { ops, error: None }
+        Patch {
+            ops,
+            error: None,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The patch with these diagnostics.
+    pub(crate) fn with_diagnostics(mut self, diagnostics: Vec<Diagnostic>) -> Patch {
+        self.diagnostics = diagnostics;
+        self
+    }
+
+    /// What normalizing the payload this patch came from noticed but wrote anyway, in payload
+    /// order: an object with an id but no `__typename`, stored embedded
+    /// ([`Diagnostic::MissingTypename`]), as Apollo Client warns of a missing field while
+    /// writing. Empty for a patch built by hand.
+    ///
+    /// ```
+    /// # #[cfg(feature = "graphql")] {
+    /// use optimist::{Diagnostic, Document, Policies, normalize_query};
+    /// use serde_json::json;
+    /// let doc = Document::parse("{ me { id name } }")?;
+    /// // The document sent as written: the server answered no typename.
+    /// let patch = normalize_query(&Policies::new(), &doc, &json!({}), &json!({"me": {"id": 1, "name": "Ada"}}))?;
+    /// assert_eq!(patch.diagnostics(), [Diagnostic::MissingTypename { path: "me".into() }]);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
     }
 
     fn push(&mut self, key: Key, op: Op) {

@@ -186,6 +186,36 @@ struct TypeDef {
     object: bool,
     /// Each field's named type (lists and non-null taken off).
     fields: Vec<(String, String)>,
+    /// The fields of its first `@key(fields: "...")` directive (Apollo Federation's), when
+    /// they are plain field names.
+    key: Option<Vec<String>>,
+}
+
+/// The plain field names of the first `@key(fields: "a b")` among `directives`; `None` without
+/// one, or when its fields select into objects (`author { id }`), which are not read.
+fn key_directive(directives: Option<cst::Directives>) -> Option<Vec<String>> {
+    let directive = directives
+        .iter()
+        .flat_map(|d| d.directives())
+        .find(|directive| directive.name().is_some_and(|name| name.text() == "key"))?;
+    let argument = directive
+        .arguments()
+        .iter()
+        .flat_map(|a| a.arguments())
+        .find(|argument| argument.name().is_some_and(|name| name.text() == "fields"))?;
+    let cst::Value::StringValue(text) = argument.value()? else {
+        return None;
+    };
+    let text = String::from(text);
+    if text.contains(['{', '}', '(']) {
+        return None;
+    }
+    let names: Vec<String> = text
+        .split([' ', ',', '\n', '\t'])
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!names.is_empty()).then_some(names)
 }
 
 /// The object and interface types of `sdl` (definitions and extensions merged), by name.
@@ -193,11 +223,19 @@ fn object_types(sdl: &str) -> Result<std::collections::HashMap<String, TypeDef>,
     let tree = syntax(sdl).map_err(parse_error)?;
     let mut types: std::collections::HashMap<String, TypeDef> = Default::default();
     for definition in tree.document().definitions() {
-        let (name, fields, object) = match &definition {
-            cst::Definition::ObjectTypeDefinition(d) => (d.name(), d.fields_definition(), true),
-            cst::Definition::ObjectTypeExtension(d) => (d.name(), d.fields_definition(), true),
-            cst::Definition::InterfaceTypeDefinition(d) => (d.name(), d.fields_definition(), false),
-            cst::Definition::InterfaceTypeExtension(d) => (d.name(), d.fields_definition(), false),
+        let (name, fields, directives, object) = match &definition {
+            cst::Definition::ObjectTypeDefinition(d) => {
+                (d.name(), d.fields_definition(), d.directives(), true)
+            }
+            cst::Definition::ObjectTypeExtension(d) => {
+                (d.name(), d.fields_definition(), d.directives(), true)
+            }
+            cst::Definition::InterfaceTypeDefinition(d) => {
+                (d.name(), d.fields_definition(), d.directives(), false)
+            }
+            cst::Definition::InterfaceTypeExtension(d) => {
+                (d.name(), d.fields_definition(), d.directives(), false)
+            }
             _ => continue,
         };
         let Some(name) = name.map(|name| name.text().to_string()) else {
@@ -205,6 +243,9 @@ fn object_types(sdl: &str) -> Result<std::collections::HashMap<String, TypeDef>,
         };
         let def = types.entry(name).or_default();
         def.object |= object;
+        if def.key.is_none() {
+            def.key = key_directive(directives);
+        }
         for field in fields.iter().flat_map(|f| f.field_definitions()) {
             let (Some(field_name), Some(ty)) = (field.name(), field.ty()) else {
                 continue;
@@ -252,8 +293,11 @@ impl Policies {
     ///   `__typename` there (an optimistic response written without it, a server that leaves
     ///   it out) is typed and keyed as Relay's and urql's schema-aware caches type it; the
     ///   `__typename` a payload gives still wins;
-    /// - **types without identity**: an object type with neither `id` nor `_id` and no key
-    ///   fields declared yet is [`KeyFields::Embedded`](crate::KeyFields::Embedded) (a
+    /// - **key fields**: an object type's first `@key(fields: "email")` directive (Apollo
+    ///   Federation's) declares its key fields, when none are declared yet and they are plain
+    ///   field names;
+    /// - **types without identity**: an object type with neither `id` nor `_id`, no `@key` and
+    ///   no key fields declared yet is [`KeyFields::Embedded`](crate::KeyFields::Embedded) (a
     ///   connection, a page info), so typing it never asks it for an id;
     /// - **each type's fields**, so [`Document::request_text_for`](crate::Document::request_text_for)
     ///   adds the key fields a selection lacks (`id`, or the fields declared with
@@ -286,11 +330,10 @@ impl Policies {
         let mut policies = self.possible_types_from_sdl(sdl)?;
         for (name, def) in &types {
             let has = |field: &str| def.fields.iter().any(|(known, _)| known == field);
-            if def.object
-                && !has("id")
-                && !has("_id")
-                && matches!(policies.key_fields_of(name), crate::KeyFields::Default)
-            {
+            let declared = !matches!(policies.key_fields_of(name), crate::KeyFields::Default);
+            if let (Some(key), false, true) = (&def.key, declared, def.object) {
+                policies = policies.key_fields(name, crate::KeyFields::fields(key.iter().cloned()));
+            } else if def.object && !declared && !has("id") && !has("_id") {
                 policies = policies.key_fields(name, crate::KeyFields::Embedded);
             }
             if def.object {

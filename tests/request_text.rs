@@ -63,12 +63,26 @@ fn a_document_written_without_typenames_normalizes_its_objects_through_its_reque
     );
     let server = server();
 
-    // Sent as written, the answer has no typenames: nothing becomes an entity.
+    // Sent as written, the answer has no typenames: nothing becomes an entity, and every
+    // object with an id is reported (as Apollo warns), not silently embedded.
     let mut as_written = Store::new();
     let data = answer(&server, written);
-    as_written
-        .write(normalize_query(as_written.policies(), &doc, &Json::Null, &data).unwrap())
-        .unwrap();
+    let patch = normalize_query(as_written.policies(), &doc, &Json::Null, &data).unwrap();
+    let reported: Vec<String> = patch
+        .diagnostics()
+        .iter()
+        .map(|diagnostic| match diagnostic {
+            optimist::Diagnostic::MissingTypename { path } => path.clone(),
+            other => panic!("{other}"),
+        })
+        .collect();
+    assert_eq!(reported, ["todos.0", "todos.0.owner"]);
+    // The text path reports the same.
+    let text = data.to_string();
+    let from_text =
+        normalize_query(as_written.policies(), &doc, &Json::Null, text.as_str()).unwrap();
+    assert_eq!(from_text.diagnostics(), patch.diagnostics());
+    as_written.write(patch).unwrap();
     assert!(as_written.get("Todo:1").is_none());
 
     // Sent as its request text, the objects are entities, read back with their typenames (as

@@ -266,3 +266,36 @@ fragment F on Task { id __typename assignee { email __typename name } }";
     // Without a schema: the request text as it is.
     assert_eq!(doc.request_text_for(&Policies::new()), doc.request_text());
 }
+
+#[test]
+fn key_directives_declare_key_fields_unless_declared_already() {
+    let sdl = r#"type Query { me: User book: Book part: Part }
+        type User @key(fields: "email") { email: String! name: String }
+        type Book @key(fields: "isbn edition") { isbn: String! edition: Int! }
+        type Part @key(fields: "maker { id } serial") { serial: String! }"#;
+    let policies = Policies::new().schema_from_sdl(sdl).unwrap();
+    let fields = |policies: &Policies, typename: &str| match policies.key_fields_of(typename) {
+        optimist::KeyFields::Fields(names) => names.clone(),
+        _ => Vec::new(),
+    };
+    assert_eq!(fields(&policies, "User"), ["email"]);
+    assert_eq!(fields(&policies, "Book"), ["isbn", "edition"]);
+    assert!(
+        matches!(
+            policies.key_fields_of("Part"),
+            optimist::KeyFields::Embedded
+        ),
+        "nested keys are not read"
+    );
+    let declared = Policies::new()
+        .key_fields("User", optimist::KeyFields::fields(["name"]))
+        .schema_from_sdl(sdl)
+        .unwrap();
+    assert_eq!(fields(&declared, "User"), ["name"]);
+    // The text sent asks for them.
+    let doc = Document::parse("{ me { name } book { edition } }").unwrap();
+    assert_eq!(
+        doc.request_text_for(&policies),
+        "{ me { email __typename name } book { isbn __typename edition } }"
+    );
+}

@@ -17,6 +17,7 @@
 //! and reporting through `error.rs`.
 
 mod collect;
+mod diagnostic;
 mod edits;
 mod error;
 mod fields;
@@ -46,6 +47,7 @@ use crate::policy::Policies;
 #[cfg(doc)]
 use crate::value::Value;
 
+pub use diagnostic::Diagnostic;
 pub use error::NormalizeError;
 use error::kind;
 pub use payload::Payload;

@@ -489,6 +489,10 @@ impl<'a> Stream<'a> {
             fields = freeze(fields);
         }
         let Some(typename) = typename else {
+            // The tree walk decides whether an id without a type is an error.
+            if o.sels.is_some() {
+                return None;
+            }
             return Some(Value::Object(Entity::from_sorted(fields)));
         };
         match self.type_info(typename).key_fields {

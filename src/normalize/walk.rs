@@ -16,6 +16,7 @@ use smallvec::SmallVec;
 
 use super::collect::{Collected, Kind, collect};
 
+use super::diagnostic::Diagnostic;
 use super::error::{
     Fail, NormalizeError, expected_object, kind, missing_field, not_a_string, too_deep,
 };
@@ -119,6 +120,8 @@ pub(super) struct Writer<'p> {
     key_text: String,
     /// The ops of list directives, applied after every write (see `edits.rs`).
     edits: Vec<(Key, Op)>,
+    /// What the walk noticed but wrote anyway.
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl<'p> Writer<'p> {
@@ -133,6 +136,7 @@ impl<'p> Writer<'p> {
             typename_field: FieldName::new(TYPENAME),
             key_text: String::new(),
             edits: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 
@@ -140,7 +144,7 @@ impl<'p> Writer<'p> {
         for (key, op) in self.edits {
             self.entities.entry(key).or_default().push(op);
         }
-        Patch::from_ops(self.entities)
+        Patch::from_ops(self.entities).with_diagnostics(self.diagnostics)
     }
 
     fn too_deep(&self, path: &Path<'_>) -> Fail {
@@ -280,6 +284,19 @@ impl<'p> Writer<'p> {
                 found
             }
         };
+        // An object a document selects that has an id but no type is embedded and its entity
+        // never written: the answer to a document sent as written, not as its request text.
+        // Stored as Apollo stores it, and reported, not silently.
+        if typename.is_none()
+            && sels.is_some()
+            && ["id", "_id"]
+                .iter()
+                .any(|name| data.get(*name).is_some_and(|id| !id.is_null()))
+        {
+            self.diagnostics.push(Diagnostic::MissingTypename {
+                path: path.render(),
+            });
+        }
         let collected = sels.map(|sels| self.collected(sels, typename, data));
         let identity = match typename {
             Some(typename) => {
