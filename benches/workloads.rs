@@ -45,6 +45,13 @@
 //!   figure is a steady variant for regressions: the page re-merged after `c<n-1>` on one store
 //!   (alternately two different pages, so the list holds n + 25 edges and the watcher is told
 //!   every time).
+//! * `cold_start/100000` (W13): a saved store (100,000 listed items, 20 page queries' results,
+//!   3 pending layers) from its file's bytes to the first results of the 20 pages:
+//!   `std::fs::read` + `Store::load_json` into a fresh store + `Store::read_query` of each page
+//!   (the drops untimed). On its first run it samples the workload as the Node sides do and
+//!   writes the median, the phases and the file's size to `<criterion home>/cold_start/w13.json`,
+//!   the figures the report takes; criterion's own figure is the same routine, kept for
+//!   regressions.
 //!
 //! Stores are built once per parameter, outside the timed routine, on first use (so a filtered
 //! run builds only what it measures). Stateful routines (W2, W5) carry their state from one
@@ -65,9 +72,10 @@ use std::time::{Duration, Instant};
 use common::{
     ITEMS_WITH_OWNER_QUERY, Names, PlainCache, Rng, W7_ITEMS, W7_LIST, W7_LIST_WATCHERS, W11_ITEMS,
     W11_PAGE, W11_PAGE_QUERY, W11_QUERIES, W11Kind, W11Op, W11Sampler, W11Trace, W12_PAGE,
-    W12_TASKS_QUERY, after_of, base_plain, base_store, check_tasks, fresh_pick, item_keys,
-    layer_patch, list_patch, measuring, merged, n_items, new_item, optimistic_fields, owner_data,
-    server_fields, tasks_page, w7_store, w7_watch, w11_plan, w12_samples, w12_sizes,
+    W12_TASKS_QUERY, W13_PAGES, after_of, base_plain, base_store, check_tasks, check_w13,
+    fresh_pick, item_keys, layer_patch, list_patch, measuring, merged, n_items, new_item,
+    optimistic_fields, owner_data, server_fields, tasks_page, w7_store, w7_watch, w11_plan,
+    w12_samples, w12_sizes, w13_layers, w13_page_items, w13_samples,
 };
 use criterion::{BatchSize, Bencher, BenchmarkId, Criterion, criterion_group, criterion_main};
 use optimist::{
@@ -1306,6 +1314,178 @@ fn pagination(c: &mut Criterion) {
     }
 }
 
+/// W13's store: W8's data (`Item:0..n` listed in `ROOT_QUERY.items`), the 20 pages of
+/// `W11_PAGE_QUERY` written as that query's results (`normalize_query` + `Store::write`), and
+/// 3 pending layers, layer s writing [`optimistic_fields`] of the items [`w13_layers`] draws.
+/// Returns the store and the layers' items.
+fn w13_store(names: &Names, doc: &Document, n: usize) -> (Store, Vec<[usize; 4]>) {
+    let keys = item_keys(n);
+    let mut store = base_store(names, n);
+    let list: Vec<Value> = keys.iter().cloned().map(Value::Ref).collect();
+    store
+        .write(Patch::new().set(Key::root_query(), names.items.clone(), list))
+        .expect("a valid list");
+    for page in 0..W13_PAGES {
+        let items: Vec<serde_json::Value> = w13_page_items(page, n)
+            .map(|i| {
+                json!({"__typename": "Item", "id": i.to_string(), "title": format!("Item {i}"),
+                    "count": i, "done": i.is_multiple_of(2)})
+            })
+            .collect();
+        let patch = normalize_query(
+            store.policies(),
+            doc,
+            &json!({ "page": page }),
+            &json!({ "items": items }),
+        )
+        .expect("the page matches the query");
+        store.write(patch).expect("a valid page");
+    }
+    let layers = w13_layers(n);
+    for (s, items) in layers.iter().enumerate() {
+        let mut patch = Patch::new();
+        for &i in items {
+            patch = patch.write(&keys[i], optimistic_fields(names, i, s));
+        }
+        store
+            .push(&format!("layer-{s}"), patch)
+            .expect("a valid layer");
+    }
+    (store, layers)
+}
+
+/// What one W13 cold start leaves, dropped after the clock stops: the loaded store, its text,
+/// the load's changes and the 20 results (the text and the changes only to be dropped late); and the times at which each phase ended (the file
+/// read; the load; the reads).
+struct ColdStart {
+    store: Store,
+    results: Vec<serde_json::Value>,
+    _dropped: (String, optimist::Changes),
+    laps: [Instant; 4],
+}
+
+/// One W13 cold start: the file's bytes (`std::fs::read`, the page cache warm), UTF-8 checked,
+/// loaded into a fresh store (`Store::load_json`: base, the layers re-applied), then
+/// `Store::read_query` of the 20 pages, until the 20th result is in hand.
+fn cold_start_once(
+    path: &std::path::Path,
+    doc: &Document,
+    variables: &[serde_json::Value],
+) -> ColdStart {
+    let start = Instant::now();
+    let bytes = std::fs::read(path).expect("the saved file");
+    let read = Instant::now();
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    let mut store = Store::new();
+    let changes = store.load_json(&text).expect("a saved store");
+    let loaded = Instant::now();
+    let results: Vec<serde_json::Value> = variables
+        .iter()
+        .map(|v| store.read_query(doc, v).expect("a complete read"))
+        .collect();
+    let done = Instant::now();
+    ColdStart {
+        store,
+        results,
+        _dropped: (text, changes),
+        laps: [start, read, loaded, done],
+    }
+}
+
+/// The median of `xs`.
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let m = xs.len() / 2;
+    if xs.len() % 2 == 1 {
+        xs[m]
+    } else {
+        (xs[m - 1] + xs[m]) / 2.0
+    }
+}
+
+/// W13: cold start from a file. The store of [`w13_store`] saved untimed with
+/// `Store::save_json` (the crate's only text format; `save` hands serde a [`optimist::Saved`]
+/// for any other, which the crate does not ship) to a file in the temporary directory; each
+/// sample runs [`cold_start_once`] on it and checks, untimed, that the 3 layers came back
+/// pending and that every result shows the merged view. Sampled first as the Node sides sample
+/// (`timeSingles`: one warm-up, `w13_samples()`), to `<criterion home>/cold_start/w13.json`;
+/// then criterion times the same routine.
+fn cold_start(c: &mut Criterion) {
+    let names = Names::new();
+    let n = if measuring() { W8_ENTITIES } else { n_items() };
+    let doc = Document::parse(W11_PAGE_QUERY).expect("a valid query");
+    let variables: Vec<serde_json::Value> =
+        (0..W13_PAGES).map(|page| json!({ "page": page })).collect();
+    let mut prepared = None;
+    let mut group = c.benchmark_group("cold_start");
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::from_parameter(n), |b| {
+        let path = prepared.get_or_insert_with(|| {
+            let (store, layers) = w13_store(&names, &doc, n);
+            let path =
+                std::env::temp_dir().join(format!("optimist-w13-optimist-{}.json", std::process::id()));
+            let text = store.save_json().expect("a store saves");
+            std::fs::write(&path, &text).expect("the saved file");
+            let bytes = std::fs::read(&path).expect("the saved file").len(); // and it is in the page cache
+            drop(text);
+            let mut times = Vec::new();
+            let mut phases = [Vec::new(), Vec::new(), Vec::new()];
+            for s in 0..=w13_samples() {
+                let run = cold_start_once(&path, &doc, &variables);
+                let [start, read, loaded, done] = run.laps;
+                assert_eq!(run.store, store, "W13: the loaded store equals the saved one");
+                assert_eq!(run.store.layers().count(), layers.len(), "W13: the layers came back");
+                check_w13(&run.results, &layers, n);
+                drop(run);
+                if s > 0 {
+                    times.push((done - start).as_nanos() as f64);
+                    for (phase, (from, to)) in phases.iter_mut().zip([(start, read), (read, loaded), (loaded, done)]) {
+                        phase.push((to - from).as_secs_f64() * 1e3);
+                    }
+                }
+            }
+            let ns = median(times);
+            let [read_ms, restore_ms, reads_ms] = phases.map(|p| (median(p) * 10.0).round() / 10.0);
+            println!(
+                "cold_start/{n}: {:.2} ms from {bytes} bytes to 20 results (read {read_ms} ms, load {restore_ms} ms, reads {reads_ms} ms; median of {})",
+                ns / 1e6,
+                w13_samples()
+            );
+            if measuring() {
+                let dir = criterion_home().join("cold_start");
+                std::fs::create_dir_all(&dir).expect("the criterion directory");
+                let row = json!([{
+                    "workload": "W13 cold start",
+                    "optimist_ns": ns,
+                    "samples": w13_samples(),
+                    "bytes": bytes,
+                    "read_ms": read_ms,
+                    "restore_ms": restore_ms,
+                    "reads_ms": reads_ms,
+                    "layers": "kept: loaded as pending layers",
+                }]);
+                let text = serde_json::to_string_pretty(&row).expect("JSON");
+                std::fs::write(dir.join("w13.json"), text + "\n").expect("written");
+            }
+            path
+        });
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let run = cold_start_once(path, &doc, &variables);
+                total += run.laps[3] - run.laps[0];
+                black_box(&run.results);
+                drop(run);
+            }
+            total
+        });
+    });
+    group.finish();
+    if let Some(path) = prepared {
+        std::fs::remove_file(path).expect("the saved file is removed");
+    }
+}
+
 /// Criterion as the command line sets it, quiet about plots (none are built).
 fn config() -> Criterion {
     let criterion = Criterion::default().without_plots();
@@ -1319,6 +1499,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = read_depth, lifecycle, normalize, normalize_text, read_query, list_insert, remap, watch, persist, gc, app_trace, pagination
+    targets = read_depth, lifecycle, normalize, normalize_text, read_query, list_insert, remap, watch, persist, gc, app_trace, pagination, cold_start
 }
 criterion_main!(benches);

@@ -810,3 +810,68 @@ pub fn check_tasks(data: &serde_json::Value, n: usize) {
         edges.len()
     );
 }
+
+/// W13's page queries (`W13.pages` in `common.mjs`), items per page, and pending layers.
+pub const W13_PAGES: usize = 20;
+pub const W13_PAGE: usize = 100;
+pub const W13_LAYERS: usize = 3;
+
+/// W13's timed samples (`PLAN.w13.samples`), each after one untimed warm-up sample.
+pub fn w13_samples() -> usize {
+    if measuring() { 10 } else { 1 }
+}
+
+/// The items W13's page `page` lists, in order, in a store of `n` items: `Item:(n / 20 * page
+/// + j)`, j in `0..100` (`w13PageItems`).
+pub fn w13_page_items(page: usize, n: usize) -> impl Iterator<Item = usize> {
+    let stride = n / W13_PAGES;
+    (0..W13_PAGE).map(move |j| stride * page + j)
+}
+
+/// The items of W13's layers, 4 per layer, each drawn from a fresh pick as page
+/// `pick(20)`, then position `pick(100)` on it (`w13Layers`).
+pub fn w13_layers(n: usize) -> Vec<[usize; 4]> {
+    let mut pick = fresh_pick();
+    let stride = n / W13_PAGES;
+    (0..W13_LAYERS)
+        .map(|_| {
+            std::array::from_fn(|_| {
+                let page = pick.pick(W13_PAGES);
+                stride * page + pick.pick(W13_PAGE)
+            })
+        })
+        .collect()
+}
+
+/// Panics unless `results` (the 20 pages' reads after a cold start) list the items of
+/// [`w13_page_items`] in order with the merged view's values: what the newest layer writing an
+/// item wrote (`optimisticItem`), the base item otherwise (`checkW13`).
+pub fn check_w13(results: &[serde_json::Value], layers: &[[usize; 4]], n: usize) {
+    let mut newest = HashMap::new();
+    for (s, items) in layers.iter().enumerate() {
+        for &i in items {
+            newest.insert(i, s);
+        }
+    }
+    assert_eq!(results.len(), W13_PAGES, "W13: one result per page");
+    let mut layered = 0;
+    for (page, result) in results.iter().enumerate() {
+        let items = result["items"].as_array().expect("W13: a list of items");
+        assert_eq!(items.len(), W13_PAGE, "W13: page {page}'s length");
+        for (got, i) in items.iter().zip(w13_page_items(page, n)) {
+            let expected = match newest.get(&i) {
+                Some(&s) => {
+                    layered += 1;
+                    serde_json::json!({"id": i.to_string(), "title": format!("Item {i} opt {s}"),
+                        "count": i + s + 1, "done": !i.is_multiple_of(2)})
+                }
+                None => serde_json::json!({"id": i.to_string(), "title": format!("Item {i}"),
+                    "count": i, "done": i.is_multiple_of(2)}),
+            };
+            for field in ["id", "title", "count", "done"] {
+                assert_eq!(got[field], expected[field], "W13: page {page}, Item:{i}");
+            }
+        }
+    }
+    assert!(layered > 0, "W13: no layered item on the pages");
+}

@@ -48,6 +48,9 @@ export const PLAN = {
   w11: { warmup: 1_000, samples: 25, batch: 10, mixBatch: 50 },
   // W12: one page per sample, each on a connection built afresh (untimed) to N edges.
   w12: { samples: 25, batch: 1 },
+  // W13: one cold start per sample (the saved file read, parsed, restored into a fresh cache,
+  // 20 queries read), each after the last sample's cache was collected (untimed).
+  w13: { samples: 10, batch: 1 },
 };
 
 // BENCH_QUICK=1 (run.sh --quick): 3 samples and a tenth of each batch, to check the pipeline;
@@ -131,6 +134,72 @@ export function checkTasks(connection, n, side) {
   if (edges.length !== n || edges[0]?.cursor !== "c0" || edges[n - 1]?.cursor !== "c" + (n - 1) || edges[n - 1]?.node?.id !== String(n - 1)) {
     throw new Error(`W12 (${side}): the watcher shows ${edges.length} edges (${edges[0]?.cursor} .. ${edges.at(-1)?.cursor}), not c0 .. c${n - 1}`);
   }
+}
+
+// W13 cold start: N items in base, listed by ROOT_QUERY.items (W8's shape); W13.pages page
+// queries (PAGE_QUERY_TEXT, W11's page query, variables {page: p}), page p listing the W13.page
+// items Item:(W13.stride * p + j), j in 0..W13.page, written as that query's result; then
+// W13.layers pending optimistic layers, layer s setting optimisticItem(i, s) on the 4 items
+// w13Layers() draws for it (every one listed by a page, so the first results show the layers).
+// Saved to a file (untimed); one op = the file's bytes read, parsed and restored into a fresh
+// cache, and the 20 pages read, until the 20th result is in hand.
+export const W13 = { pages: 20, page: 100, stride: N / 20, layers: 3 };
+
+/** W11's and W13's page query (Apollo, urql and optimist parse this text; Relay's artifact is written by hand). */
+export const PAGE_QUERY_TEXT = "query Page($page: Int!) { items(page: $page) { id title count done } }";
+
+/** The items W13's page `page` lists, in order, in a store of `n` items (stride n / pages). */
+export const w13PageItems = (page, n = N) => Array.from({ length: W13.page }, (_, j) => (n / W13.pages) * page + j);
+
+/**
+ * The items of W13's layers: W13.layers arrays of 4, drawn from a fresh pick as page
+ * pick(W13.pages), then position pick(W13.page) on it (two draws per item, in that order).
+ */
+export function w13Layers(n = N) {
+  const pick = freshPick();
+  const stride = n / W13.pages;
+  return Array.from({ length: W13.layers }, () =>
+    Array.from({ length: 4 }, () => {
+      const page = pick(W13.pages);
+      return stride * page + pick(W13.page);
+    }),
+  );
+}
+
+/**
+ * Throws unless `results` (the 20 pages' `items`, read after a cold start) list the items of
+ * w13PageItems in order with the values the merged view holds: optimisticItem(i, s) of the
+ * newest layer s writing item i, item(i) otherwise.
+ */
+export function checkW13(results, layers, side, n = N) {
+  const newest = new Map();
+  layers.forEach((items, s) => items.forEach((i) => newest.set(i, s)));
+  if (results.length !== W13.pages) throw new Error(`W13 (${side}): ${results.length} results, not ${W13.pages}`);
+  let layered = 0;
+  results.forEach((items, page) => {
+    const want = w13PageItems(page, n);
+    if (items?.length !== want.length) throw new Error(`W13 (${side}): page ${page} lists ${items?.length} items`);
+    want.forEach((i, j) => {
+      const expected = newest.has(i) ? optimisticItem(i, newest.get(i)) : item(i);
+      const got = items[j];
+      if (got.id !== expected.id || got.count !== expected.count || got.title !== expected.title || got.done !== expected.done) {
+        throw new Error(`W13 (${side}): page ${page} item ${j} is ${JSON.stringify(got)}, not ${JSON.stringify(expected)}`);
+      }
+      if (newest.has(i)) layered++;
+    });
+  });
+  if (layered === 0) throw new Error(`W13 (${side}): no layered item on the pages`);
+}
+
+/**
+ * W13's phases: `laps` holds, per sample (the warm-up first), the process.hrtime.bigint() taken
+ * at the start, after the file's read, after the restore and after the 20 reads; returns the
+ * median ms of each phase over the timed samples (read_ms, restore_ms, reads_ms).
+ */
+export function w13Phases(laps) {
+  const timed = laps.slice(laps.length - PLAN.w13.samples);
+  const phase = (k) => Math.round(median(timed.map((t) => Number(t[k + 1] - t[k]) / 1e6)) * 10) / 10;
+  return { read_ms: phase(0), restore_ms: phase(1), reads_ms: phase(2) };
 }
 
 export const W11_KINDS = ["refetch_same", "refetch_changed", "mutate", "confirm", "fail", "remount"];

@@ -17,6 +17,9 @@
 //   TARGET_DIR/criterion/persist/saved.json     W8: the bytes optimist saves
 //   TARGET_DIR/criterion/pagination/w12.json    W12 on optimist, sampled as the peers sample it
 //                             (benches/workloads.rs): [{workload, optimist_ns, samples, told}]
+//   TARGET_DIR/criterion/cold_start/w13.json    W13 on optimist, sampled as the peers sample it:
+//                             [{workload, optimist_ns, samples, bytes, read_ms, restore_ms,
+//                             reads_ms, layers}] (the peers' W13 rows carry the same fields)
 // A peer's workload it cannot do the same way carries `not_driven` (its reason): the cell reads
 // "n/a" and the reason is printed under the table; no ratio is taken.
 // Writes
@@ -195,6 +198,14 @@ const ROWS = [
         }
       : { target: { text: ">= 10x Apollo", met: atLeast("apollo", 10) } }),
   })),
+  // ---- W13: ours from cold_start/w13.json (the peers' sampling: one warm-up, then samples of
+  // the whole cold start), with each side's file size, phases and what became of its layers.
+  {
+    workload: "W13 cold start",
+    w13: true,
+    savedBytes: true,
+    target: { text: ">= 5x Apollo", met: atLeast("apollo", 5) },
+  },
 ];
 const MEMORY_ROWS = [
   {
@@ -249,6 +260,7 @@ function loadRun(dir) {
   const trace = new Map((readJson(tracePath) ?? []).map((r) => [r.workload, r]));
   const saved = new Map((readJson(join(dir, "criterion", "persist", "saved.json")) ?? []).map((r) => [r.workload, r]));
   const w12 = new Map((readJson(join(dir, "criterion", "pagination", "w12.json")) ?? []).map((r) => [r.workload, r]));
+  const w13 = new Map((readJson(join(dir, "criterion", "cold_start", "w13.json")) ?? []).map((r) => [r.workload, r]));
   const missing = [];
   for (const { key } of PEERS) {
     if (!peerRows[key].size) missing.push(`${join(dir, key + ".json")} (run benches/peers/${key}/bench.mjs)`);
@@ -258,14 +270,15 @@ function loadRun(dir) {
   if (!criterion("read_depth/0")) missing.push(`${join(dir, "criterion")} (run cargo bench --bench workloads)`);
 
   const join1 = (row, unit, ours, baseline) => {
-    const out = { row, ours, baseline, figures: {}, ratios: {}, told: {}, notDriven: {}, bytes: {} };
+    const out = { row, ours, baseline, figures: {}, ratios: {}, told: {}, notDriven: {}, bytes: {}, phases: {} };
     if (row.trace) {
       const ourTrace = trace.get(row.workload);
       out.told.optimist = ourTrace?.told ?? null;
       // Every call of our observers' listeners, fetch-status changes included (benches/README.md).
       out.calls = ourTrace?.calls ?? null;
     }
-    if (row.savedBytes) out.bytes.optimist = saved.get("W8 persist")?.optimist_bytes ?? null;
+    if (row.savedBytes) out.bytes.optimist = row.w13 ? w13.get(row.workload)?.bytes ?? null : saved.get("W8 persist")?.optimist_bytes ?? null;
+    if (row.w13) out.phases.optimist = w13.get(row.workload) ?? null;
     for (const { key } of PEERS) {
       const r = peerRows[key].get(row.peer ?? row.workload);
       out.figures[key] = r?.[`${key}_${unit}`] ?? null;
@@ -273,12 +286,19 @@ function loadRun(dir) {
       if (row.told && r?.told != null) out.told[key] = r.told;
       if (r?.not_driven) out.notDriven[key] = r.not_driven;
       if (row.savedBytes && r?.bytes != null) out.bytes[key] = r.bytes;
+      if (row.w13 && r) out.phases[key] = r;
     }
     out.met = row.target ? row.target.met({ ours, baseline, ratio: out.ratios, told: out.told.optimist ?? null }) : null;
     return out;
   };
   const ours = (row) =>
-    row.trace ? trace.get(row.workload)?.optimist_ns ?? null : row.w12 ? w12.get(row.workload)?.optimist_ns ?? null : criterion(row.ours);
+    row.trace
+      ? trace.get(row.workload)?.optimist_ns ?? null
+      : row.w12
+        ? w12.get(row.workload)?.optimist_ns ?? null
+        : row.w13
+          ? w13.get(row.workload)?.optimist_ns ?? null
+          : criterion(row.ours);
   const baseline = (row) => (row.w12Baseline ? w12.get(row.w12Baseline)?.optimist_ns ?? null : criterion(row.baseline));
   const timed = ROWS.map((row) => join1(row, "ns", ours(row), baseline(row)));
   const bytes = MEMORY_ROWS.map((row) => {
@@ -320,6 +340,13 @@ function combine(unit, perRun) {
     if (told != null) json[`${side}_told`] = told;
     const saved = median(perRun.map((r) => r.bytes[side]));
     if (saved != null) json[`${side}_saved_bytes`] = saved;
+    // W13: each phase's median over the runs, and what became of the side's pending layers.
+    for (const phase of ["read_ms", "restore_ms", "reads_ms"]) {
+      const ms = median(perRun.map((r) => r.phases?.[side]?.[phase]));
+      if (ms != null) json[`${side}_${phase}`] = ms;
+    }
+    const layers = perRun.map((r) => r.phases?.[side]?.layers).find((x) => x != null);
+    if (layers != null) json[`${side}_layers`] = layers;
   }
   const calls = median(perRun.map((r) => r.calls));
   if (calls != null) json.optimist_calls = calls;
@@ -431,6 +458,19 @@ if (persist) {
       "W8 bytes saved: " + sides.map((k) => `${k} ${persist[`${k}_saved_bytes`].toLocaleString("en-US")}`).join(", ") +
         " (optimist keeps its 100 layers as layers; Apollo's extract() and urql keep base only; Relay folds the layers into its records)",
     );
+  }
+}
+const cold = timed.find(({ json }) => json.workload === "W13 cold start")?.json;
+if (cold) {
+  const sides = ["optimist", ...PEERS.map((p) => p.key)].filter((k) => cold[`${k}_ns`] != null);
+  if (sides.length) {
+    console.log(
+      "W13 file bytes and phases (read the file / parse + restore / read the 20 pages, ms): " +
+        sides
+          .map((k) => `${k} ${(cold[`${k}_saved_bytes`] ?? 0).toLocaleString("en-US")} B, ${cold[`${k}_read_ms`]} / ${cold[`${k}_restore_ms`]} / ${cold[`${k}_reads_ms`]}`)
+          .join("; "),
+    );
+    console.log("W13 pending layers after the restart: " + sides.map((k) => `${k} ${cold[`${k}_layers`] ?? DASH}`).join("; "));
   }
 }
 const rss = bytes.find(({ json }) => json.optimist_rss_bytes != null)?.json;

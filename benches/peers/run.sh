@@ -81,7 +81,8 @@ if [[ -n "$only" ]]; then
       W10) groups+=("gc/") ;;
       W11) groups+=("app_trace/") ;;
       W12) groups+=("pagination/") ;;
-      *) echo "run.sh: unknown workload '$w' in --only (W1 .. W12)" >&2; exit 2 ;;
+      W13) groups+=("cold_start/") ;;
+      *) echo "run.sh: unknown workload '$w' in --only (W1 .. W13)" >&2; exit 2 ;;
     esac
   done
   if (( ${#groups[@]} > 0 )); then

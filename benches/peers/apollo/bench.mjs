@@ -78,6 +78,15 @@
 //                             first page's query; one op = writeQuery of the
 //                             next page (`after: c<n-1>`), which merges it and
 //                             broadcasts to the watch before returning.
+//   W13 cold start            N items listed by ROOT_QUERY.items (W8's data), 20
+//                             pages written as results of the page query, 3
+//                             pending layers (recordOptimisticTransaction);
+//                             saved untimed as JSON.stringify(extract(true)) to
+//                             a file (the layers folded into the saved data:
+//                             extract has no place for a layer); one op =
+//                             readFileSync of the file + JSON.parse + restore
+//                             into a new InMemoryCache + readQuery of the 20
+//                             pages (optimistic), until the 20th result.
 //
 // Timing (../common.mjs): each sample is a batch of ops timed with
 // process.hrtime.bigint(); the reported figure is the median over samples of
@@ -101,6 +110,9 @@
 // conditions / globalThis.__DEV__, off by default) and graphql-js skips its
 // development checks under NODE_ENV=production; both are reported below.
 
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InMemoryCache, gql } from "@apollo/client";
 import { cacheSizes, relayStylePagination } from "@apollo/client/utilities";
 import { __DEV__ } from "@apollo/client/utilities/environment";
@@ -108,6 +120,7 @@ import {
   N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, W10, W11, KEYS, freshPick, item, optimisticItem, serverItem,
   ownerData, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc, makeResults,
   runAll, W11Trace, timeTrace, isReserved, W12, TASKS_QUERY_TEXT, tasksPage, afterOf, checkTasks,
+  W13, w13PageItems, w13Layers, checkW13, w13Phases,
 } from "../common.mjs";
 
 // ---------------------------------------------------------------------------
@@ -703,9 +716,59 @@ function w12() {
 }
 
 // ---------------------------------------------------------------------------
+// W13: cold start from a file. Apollo's persistence is extract() of the cache (what
+// apollo3-cache-persist saves) and restore() of it; extract(true) takes the optimistic view,
+// so the 3 pending layers' writes are saved folded into the entities: after the restart they are
+// data, no longer layers that a failure could roll back (Apollo keeps no pending layer across a
+// restart). The file holds what the first reads need to show what optimist's shows.
+
+function w13() {
+  const cache = baseCache();
+  for (let page = 0; page < W13.pages; page++) {
+    cache.writeQuery({ query: PAGE_QUERY, variables: { page }, data: { items: w13PageItems(page).map(item) } });
+  }
+  const layers = w13Layers();
+  layers.forEach((items, s) => {
+    cache.recordOptimisticTransaction((c) => {
+      for (const i of items) c.writeFragment({ id: KEYS[i], fragment: ITEM_FIELDS, data: optimisticItem(i, s) });
+    }, "w13-layer-" + s);
+  });
+  const path = join(tmpdir(), `optimist-w13-apollo-${process.pid}.json`);
+  writeFileSync(path, JSON.stringify(cache.extract(true)));
+  const bytes = readFileSync(path).length; // and the file is in the page cache
+  const variables = Array.from({ length: W13.pages }, (_, page) => ({ page }));
+  const now = () => process.hrtime.bigint();
+  const laps = [];
+  let results = null;
+  const ns = timeSingles(
+    PLAN.w13.samples,
+    () => {
+      results = null;
+      gc();
+    },
+    () => {
+      const t0 = now();
+      const text = readFileSync(path, "utf8");
+      const t1 = now();
+      const restored = new InMemoryCache();
+      restored.restore(JSON.parse(text));
+      const t2 = now();
+      results = variables.map((v) => restored.readQuery({ query: PAGE_QUERY, variables: v, optimistic: true }).items);
+      laps.push([t0, t1, t2, now()]);
+    },
+    1,
+    () => checkW13(results, layers, "Apollo"),
+  );
+  unlinkSync(path);
+  report("W13 cold start", ns, PLAN.w13.samples, {
+    bytes, ...w13Phases(laps), layers: "folded into the saved data (extract(true)): no longer pending",
+  });
+}
+
+// ---------------------------------------------------------------------------
 
 runAll(
   `Apollo InMemoryCache bench (Apollo __DEV__=${__DEV__})`,
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12, W13: w13 },
   results,
 );

@@ -73,6 +73,15 @@
 //                           record; one environment.subscribe of the first page's snapshot;
 //                           one op = commitPayload of the next page (`after: c<n-1>`), which
 //                           normalises it, runs the handler and notifies the subscription.
+//   W13 cold start          N items listed by the root's `items` (W8's data), 20 pages
+//                           committed as PageQuery payloads, 3 pending applyUpdate layers; saved
+//                           untimed as JSON.stringify(store.getSource().toJSON()) to a file: the
+//                           merged source, the layers folded into the records (an optimistic
+//                           update is a function, not data: Relay keeps no pending update
+//                           across a restart). One op = readFileSync + JSON.parse + a new
+//                           Environment over `new Store(new RecordSource(records))` +
+//                           environment.lookup of the 20 pages' operations, until the 20th
+//                           snapshot.
 //
 // Usage (from this directory):
 //   npm ci
@@ -82,11 +91,15 @@
 // affected) to out.json or stdout; a readable summary goes to stderr. BENCH_ONLY=W1,W4 runs only
 // those workloads.
 
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import RelayRuntime from "relay-runtime";
 import {
   N, PLAN, W7, W7_AFFECTED, W8_LAYERS, W9, W11, KEYS, freshPick, item, optimisticItem, serverItem,
   ownerData, newItem, tempItem, createdItem, sink, gc, timeBatches, timeSingles, heapAfterGc,
   makeResults, runAll, W11Trace, timeTrace, W10, isReserved, W12, tasksPage, afterOf, checkTasks,
+  W13, w13PageItems, w13Layers, checkW13, w13Phases,
 } from "../common.mjs";
 
 const {
@@ -753,8 +766,62 @@ function w12() {
 
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// W13: cold start from a file. Relay's record source is its saved form (toJSON, and a new
+// RecordSource of the records); with optimistic updates applied, getSource() is the merged
+// source, so the saved records hold the 3 layers' writes as data: after the restart nothing is
+// pending (Relay's updates are functions, not data). The first results show what optimist's show.
+
+function w13() {
+  const env = baseEnv();
+  for (let page = 0; page < W13.pages; page++) {
+    env.commitPayload(createOperationDescriptor(PAGE_QUERY, { page }), { items: w13PageItems(page).map(item) });
+  }
+  const layers = w13Layers();
+  layers.forEach((items, s) => {
+    env.applyUpdate({
+      storeUpdater: (store) => {
+        for (const i of items) setItem(store.get(KEYS[i]), optimisticItem(i, s));
+      },
+    });
+  });
+  const path = join(tmpdir(), `optimist-w13-relay-${process.pid}.json`);
+  writeFileSync(path, JSON.stringify(env.getStore().getSource().toJSON()));
+  const bytes = readFileSync(path).length; // and the file is in the page cache
+  const now = () => process.hrtime.bigint();
+  const laps = [];
+  let results = null;
+  const ns = timeSingles(
+    PLAN.w13.samples,
+    () => {
+      results = null;
+      gc();
+    },
+    () => {
+      const t0 = now();
+      const text = readFileSync(path, "utf8");
+      const t1 = now();
+      const restored = makeEnv(NO_NETWORK, new RecordSource(JSON.parse(text)));
+      const t2 = now();
+      results = [];
+      for (let page = 0; page < W13.pages; page++) {
+        const snapshot = restored.lookup(createOperationDescriptor(PAGE_QUERY, { page }).fragment);
+        if (snapshot.isMissingData) throw new Error(`W13 (Relay): page ${page} is missing data`);
+        results.push(snapshot.data.items);
+      }
+      laps.push([t0, t1, t2, now()]);
+    },
+    1,
+    () => checkW13(results, layers, "Relay"),
+  );
+  unlinkSync(path);
+  report("W13 cold start", ns, PLAN.w13.samples, {
+    bytes, ...w13Phases(laps), layers: "folded into the saved records (the merged source): no longer pending",
+  });
+}
+
 runAll(
   "Relay store bench (relay-runtime)",
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12, W13: w13 },
   results,
 );

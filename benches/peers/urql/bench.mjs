@@ -79,6 +79,20 @@
 //                           watcher's query; the op's time runs until the watcher has its
 //                           result (awaited). relayPagination merges at read time: each of those
 //                           two reads walks every stored page.
+//   W13 cold start          Graphcache's persistence (offlineExchange with a StorageAdapter
+//                           whose readMetadata / writeMetadata / onOnline make it keep the
+//                           offline mutation queue): N items listed by Query.items (W8's data),
+//                           20 pages as network-only results of the page query, 3 optimistic
+//                           mutations (layers) that failed offline, so offlineExchange keeps
+//                           their layers and queues them in the metadata; saved untimed as
+//                           JSON.stringify({entries, metadata}) to a file (entries: base only,
+//                           Graphcache never persists a layer). One op = readFileSync +
+//                           JSON.parse + a new client over offlineExchange whose storage hands
+//                           back those entries and mutations; hydration (until
+//                           onCacheHydrated, after which offlineExchange re-dispatches the 3
+//                           queued mutations: their optimistic layers come back, pending, held
+//                           by the bench's network) + client.readQuery of the 20 pages, until
+//                           the 20th result.
 //
 // Usage (from this directory):
 //   npm ci
@@ -88,6 +102,9 @@
 // affected; workloads not driven carry urql_ns null and `not_driven`, the reason) to out.json or
 // stdout; a readable summary goes to stderr. BENCH_ONLY=W1,W4 runs only those workloads.
 
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client, gql, makeErrorResult, makeResult } from "@urql/core";
 import { cacheExchange, offlineExchange } from "@urql/exchange-graphcache";
 import { relayPagination } from "@urql/exchange-graphcache/extras";
@@ -97,6 +114,7 @@ import {
   ownerData, newItem, sink, gc, timeBatches, timeSingles, timeBatchesAsync,
   heapAfterGc, drain, timeSinglesAsync, makeResults, runAll, W11_KINDS, W10, isReserved,
   W12, TASKS_QUERY_TEXT, tasksPage, afterOf, checkTasks,
+  W13, PAGE_QUERY_TEXT, w13PageItems, w13Layers, checkW13, w13Phases,
 } from "../common.mjs";
 
 // ---------------------------------------------------------------------------
@@ -753,8 +771,105 @@ async function w12() {
   }
 }
 
+// ---------------------------------------------------------------------------
+// W13: cold start from a file, through Graphcache's own persistence. offlineExchange with a
+// storage that has readMetadata, writeMetadata and onOnline keeps the mutations that failed
+// offline: their optimistic layers stay, the mutations are written to the metadata, and after a
+// restart (once the cache is hydrated) it dispatches them again, which applies their optimistic
+// results again: the pending layers come back. The entries hold base only.
+
+const PAGE_QUERY = gql(PAGE_QUERY_TEXT);
+
+/** A StorageAdapter over `saved` ({entries, metadata}) that records what Graphcache writes. */
+function fileStorage(saved) {
+  let onHydrated;
+  const hydrated = new Promise((resolve) => (onHydrated = resolve));
+  const storage = {
+    readData: () => Promise.resolve(saved.entries),
+    writeData: (delta) => {
+      Object.assign(saved.entries, delta);
+      return Promise.resolve();
+    },
+    readMetadata: () => Promise.resolve(saved.metadata),
+    writeMetadata: (metadata) => {
+      saved.metadata = metadata;
+    },
+    onOnline: () => {},
+    onCacheHydrated: () => onHydrated(),
+  };
+  return { storage, hydrated };
+}
+
+async function w13() {
+  const base = serverData({ Items: { items: items(N) } });
+  const answer = (op) => (operationName(op) === "Page" ? { items: w13PageItems(op.variables.page).map(item) } : base(op));
+  const saved = { entries: {}, metadata: [] };
+  const original = fileStorage(saved);
+  const { client, held } = makeClient(answer, offlineExchange({ ...graphcacheConfig, storage: original.storage }));
+  await original.hydrated;
+  runSync(client.query(ITEMS_QUERY, {}, { requestPolicy: "network-only" }));
+  for (let page = 0; page < W13.pages; page++) runSync(client.query(PAGE_QUERY, { page }, { requestPolicy: "network-only" }));
+  const layers = w13Layers();
+  layers.forEach((ids, serial) => {
+    dispatch(client, PUSH_LAYER_MUTATION, { serial, ids });
+    // The network fails offline: offlineExchange keeps the layer and queues the mutation.
+    const { op, subject } = held.get(serial);
+    held.delete(serial);
+    subject.next(makeErrorResult(op, new Error("Network error")));
+    subject.complete();
+  });
+  await drain(); // Graphcache persists on a timer set by the last write
+  if (saved.metadata.length !== W13.layers) throw new Error(`W13 (urql): ${saved.metadata.length} mutations queued`);
+  checkW13(
+    Array.from({ length: W13.pages }, (_, page) => client.readQuery(PAGE_QUERY, { page }).data.items),
+    layers, "urql (before saving)",
+  );
+  const path = join(tmpdir(), `optimist-w13-urql-${process.pid}.json`);
+  writeFileSync(path, JSON.stringify(saved));
+  const bytes = readFileSync(path).length; // and the file is in the page cache
+  const now = () => process.hrtime.bigint();
+  const laps = [];
+  let results = null;
+  let restoredHeld = null;
+  const ns = await timeSinglesAsync(
+    PLAN.w13.samples,
+    async () => {
+      results = null;
+      restoredHeld = null;
+      gc();
+    },
+    async () => {
+      const t0 = now();
+      const text = readFileSync(path, "utf8");
+      const t1 = now();
+      const copy = fileStorage(JSON.parse(text));
+      const restored = makeClient(answer, offlineExchange({ ...graphcacheConfig, storage: copy.storage }));
+      await copy.hydrated;
+      const t2 = now();
+      results = [];
+      for (let page = 0; page < W13.pages; page++) {
+        const result = restored.client.readQuery(PAGE_QUERY, { page });
+        if (!result?.data || result.stale) throw new Error(`W13 (urql): page ${page} is not complete`);
+        results.push(result.data.items);
+      }
+      laps.push([t0, t1, t2, now()]);
+      restoredHeld = restored.held;
+    },
+    1,
+    async () => {
+      checkW13(results, layers, "urql");
+      if (restoredHeld.size !== W13.layers) throw new Error(`W13 (urql): ${restoredHeld.size} mutations pending after the restart`);
+      await drain();
+    },
+  );
+  unlinkSync(path);
+  report("W13 cold start", ns, PLAN.w13.samples, {
+    bytes, ...w13Phases(laps), layers: "kept: the offline mutation queue re-dispatched, its optimistic layers applied again",
+  });
+}
+
 runAll(
   "urql Graphcache bench (@urql/exchange-graphcache)",
-  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12 },
+  { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7, W8: w8, W9: w9, W10: w10, W11: w11, W12: w12, W13: w13 },
   results,
 );
