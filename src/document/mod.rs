@@ -355,7 +355,8 @@ impl Document {
         &self.inner.request
     }
 
-    /// The text to send with these policies' schema ([`Policies::schema_from_sdl`]): the
+    /// The text to send with these policies' schema
+    /// ([`Policies::schema_from_sdl`](crate::Policies::schema_from_sdl)): the
     /// [`request_text`](Document::request_text) with the key fields added to every selection
     /// set whose type is known and lacks them (`id`, or the type's declared key fields), as
     /// Relay's compiler adds `id`, so a document written without them still normalizes its
