@@ -283,3 +283,49 @@ mod cursor_lists {
         }
     }
 }
+
+/// Apollo's `fetchMore` on the client: the next page is the same query with other variables,
+/// fetched network-only with no observer of its own (`Client::prefetch`); the merge puts it in
+/// the one connection, so the observed first-page query is told the longer list.
+#[test]
+fn fetch_more_is_a_network_only_prefetch_of_the_next_page() {
+    use optimist::{Client, FetchPolicy, Instant, QueryKey, QueryOptions};
+    use std::sync::{Arc, Mutex};
+
+    let policies =
+        Policies::new().field_policy("Query", "feed", relay_style_pagination(KeyArgs::None));
+    let mut client = Client::new(Store::with_policies(policies));
+    let key = QueryKey::graphql(
+        "query Feed($after: String) { feed(first: 2, after: $after) { edges { cursor node { id } } pageInfo { endCursor } } }",
+        json!({}),
+    )
+    .unwrap();
+    let page = |ids: [u32; 2]| {
+        let edges: Vec<Json> = ids
+            .iter()
+            .map(|id| json!({"cursor": format!("c{id}"), "node": {"__typename": "Post", "id": id}}))
+            .collect();
+        json!({"feed": {"edges": edges, "pageInfo": {"endCursor": format!("c{}", ids[1])}}})
+    };
+    let now = Instant::now();
+    let shown: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let log = shown.clone();
+    client.observe(key.clone(), QueryOptions::new(), now, move |state| {
+        if let Some(data) = &state.data {
+            log.lock()
+                .unwrap()
+                .push(data["feed"]["edges"].as_array().unwrap().len());
+        }
+    });
+    let first = client.next_fetch(now).unwrap();
+    client.resolve(first.id, &page([1, 2]), now).unwrap();
+    assert_eq!(shown.lock().unwrap().last(), Some(&2));
+    // The cache holds the connection complete: only a network-only fetch asks for more.
+    let more = QueryOptions::new().fetch_policy(FetchPolicy::NetworkOnly);
+    let next = client.prefetch(key.with_variables(json!({"after": "c2"})), more, now);
+    let fetch = client.next_fetch(now).unwrap();
+    assert_eq!(fetch.query, next);
+    assert_eq!(fetch.key.variables(), Some(&json!({"after": "c2"})));
+    client.resolve(fetch.id, &page([3, 4]), now).unwrap();
+    assert_eq!(shown.lock().unwrap().last(), Some(&4));
+}

@@ -161,3 +161,36 @@ fn a_malformed_envelope_is_a_typed_failure_and_writes_nothing() {
         assert!(client.resolve_response(fetch, CLEAN, now).is_err());
     }
 }
+
+/// An answer whose objects have ids but no typenames (a server that leaves out what the request
+/// text asked for) is stored embedded, as Apollo stores it, and the query's state says so.
+#[test]
+fn an_answer_without_typenames_is_reported_in_the_query_state() {
+    let mut client = optimist::Client::new(optimist::Store::new());
+    let now = optimist::Instant::now();
+    let key = optimist::QueryKey::graphql("{ me { id name } }", serde_json::json!({})).unwrap();
+    let seen = client.observe(key, optimist::QueryOptions::new(), now, |_| {});
+    let fetch = client.next_fetch(now).unwrap();
+    client
+        .resolve_response(
+            fetch.id,
+            r#"{"data": {"me": {"id": "1", "name": "Ada"}}}"#,
+            now,
+        )
+        .unwrap();
+    let state = client.state(seen.observer).unwrap();
+    assert_eq!(
+        state.diagnostics.as_deref(),
+        Some(&[optimist::Diagnostic::MissingTypename { path: "me".into() }][..])
+    );
+    assert!(
+        client.store().get("User:1").is_none(),
+        "embedded, not an entity"
+    );
+    // The next answer names its types: nothing to report.
+    client.refetch(seen.query, now).unwrap();
+    let fetch = client.next_fetch(now).unwrap();
+    let body = r#"{"data": {"me": {"__typename": "User", "id": "1", "name": "Ada"}}}"#;
+    client.resolve_response(fetch.id, body, now).unwrap();
+    assert_eq!(client.state(seen.observer).unwrap().diagnostics, None);
+}

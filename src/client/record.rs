@@ -115,6 +115,8 @@ pub(crate) struct Record {
     pub(crate) error_policy: ErrorPolicy,
     /// The GraphQL errors of the last response, kept by its error policy.
     pub(crate) errors: Option<Arc<[GraphqlError]>>,
+    /// What normalizing the last answer noticed ([`crate::Patch::diagnostics`]).
+    pub(crate) diagnostics: Option<Arc<[crate::Diagnostic]>>,
     /// The store's invalidation count when its last fetch was handed out (or, before any,
     /// when it was created).
     pub(crate) fetched_epoch: u64,
@@ -162,6 +164,7 @@ impl Record {
             retry,
             error_policy: ErrorPolicy::None,
             errors: None,
+            diagnostics: None,
             fetched_epoch: epoch,
             invalidated: false,
             answered_epoch: None,
@@ -286,6 +289,7 @@ impl Record {
             data: self.data.clone(),
             error: self.error.clone(),
             errors: self.errors.clone(),
+            diagnostics: self.diagnostics.clone(),
             updated_at: self.updated_at,
             failure_count: self.failure_count,
             failure_reason: self.failure_reason.clone(),

@@ -17,6 +17,7 @@ use super::state::QueryStatus;
 use crate::Instant;
 use crate::changes::Changes;
 use crate::key::Key;
+use crate::normalize::Diagnostic;
 use crate::normalize::{NormalizeError, Payload, to_json};
 
 impl Client {
@@ -144,6 +145,7 @@ impl Client {
         // The app's code runs here (key and type functions while normalizing, updaters while
         // confirming): if it panics, the store is as it was (see `Store::exact`), and the
         // fetch is put back as it was, so the client is too.
+        let mut diagnostics: Vec<Diagnostic> = Vec::new();
         let written = catch_unwind(AssertUnwindSafe(|| match (&record.read, flight.slot) {
             (Read::Own, _) | (_, None) => match to_json(answer) {
                 Ok(json) => {
@@ -156,7 +158,10 @@ impl Client {
             (_, Some(slot)) => {
                 let patch = normalize(&record.key, flight.page.as_ref(), store, answer);
                 match patch {
-                    Ok(patch) => store.confirm(slot, patch).map_err(FetchError::malformed),
+                    Ok(patch) => {
+                        diagnostics = patch.diagnostics().to_vec();
+                        store.confirm(slot, patch).map_err(FetchError::malformed)
+                    }
                     Err(error) => Err(malformed(error)),
                 }
             }
@@ -171,10 +176,12 @@ impl Client {
         match written {
             Ok(changes) => {
                 self.answered(query, flight, superseded, now);
-                self.records
+                let record = self
+                    .records
                     .get_mut(&query)
-                    .expect("answered queries exist")
-                    .errors = errors;
+                    .expect("answered queries exist");
+                record.errors = errors;
+                record.diagnostics = (!diagnostics.is_empty()).then(|| Arc::from(diagnostics));
                 self.sync();
                 Ok(changes)
             }

@@ -70,6 +70,9 @@ pub struct QueryState {
     /// [`ErrorPolicy::All`](crate::ErrorPolicy::All), with the failure under
     /// [`ErrorPolicy::None`](crate::ErrorPolicy::None); `None` otherwise.
     pub errors: Option<Arc<[GraphqlError]>>,
+    /// What normalizing the last answer noticed but wrote anyway (an object with an id but no
+    /// `__typename`, stored embedded: [`Diagnostic`](crate::Diagnostic)); `None` when nothing.
+    pub diagnostics: Option<Arc<[crate::Diagnostic]>>,
     /// When an answer last landed; `None`: never (the data came from the cache).
     pub updated_at: Option<Instant>,
     /// Failed attempts since the last success (reset by an answer).
@@ -128,6 +131,7 @@ impl PartialEq for QueryState {
             && self.fetch_status == other.fetch_status
             && self.error == other.error
             && self.errors == other.errors
+            && self.diagnostics == other.diagnostics
             && self.updated_at == other.updated_at
             && self.failure_count == other.failure_count
             && self.failure_reason == other.failure_reason
