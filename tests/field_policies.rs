@@ -4,6 +4,8 @@
 //! watchers, invalidation) agrees on that name.
 #![cfg(feature = "graphql")]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use optimist::{
@@ -451,16 +453,8 @@ mod exact {
                 store.fail(id).unwrap();
             }
             // Every entity as the server alone left it (the failed mutations' records aside).
-            let entities = |store: &Store| -> Vec<(String, optimist::Entity)> {
-                let mut all: Vec<_> = store
-                    .iter()
-                    .map(|(key, entity)| (key.to_string(), entity.clone()))
-                    .collect();
-                all.sort_by(|a, b| a.0.cmp(&b.0));
-                all
-            };
             prop_assert!(store.layers().next().is_none());
-            prop_assert_eq!(entities(&store), entities(&server_only));
+            prop_assert_eq!(common::entities(&store), common::entities(&server_only));
         }
     }
 }

@@ -77,3 +77,14 @@ pub fn every_key(store: &Store) -> Vec<String> {
     keys.dedup();
     keys
 }
+
+/// Every entity of the store's merged view, by key: what a store holds, whatever its layers and
+/// mutation records, to compare with another.
+pub fn entities(store: &Store) -> Vec<(String, optimist::Entity)> {
+    let mut all: Vec<_> = store
+        .iter()
+        .map(|(key, entity)| (key.to_string(), entity.clone()))
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all
+}
