@@ -179,6 +179,9 @@ pub(crate) struct UpdaterPanic(pub(crate) Box<dyn std::any::Any + Send>);
 #[derive(Clone, Default)]
 pub struct Updaters {
     by_name: HashMap<Arc<str>, Arc<UpdaterFn>>,
+    /// How many of them are the crate's own (the connection edits): code that cannot panic,
+    /// so a store with only these keeps no copy to put back (`Store::exact`).
+    builtins: usize,
 }
 
 impl Updaters {
@@ -218,8 +221,15 @@ impl Updaters {
         let mut updaters = Updaters::new();
         for (name, updater) in crate::connection::updaters() {
             updaters.register_shared(name, updater);
+            updaters.builtins += 1;
         }
         updaters
+    }
+
+    /// Whether an updater of the app's is registered (its own, or a field policy's merge):
+    /// code that may panic while a call changes the store.
+    pub(crate) fn runs_app_code(&self) -> bool {
+        self.by_name.len() > self.builtins
     }
 
     /// Registers an updater already shared (a field policy's merge, by the store).

@@ -2,7 +2,8 @@
 //! the store as it was before the call (then propagates). Updaters run while the call changes
 //! the store (a layer's ops refolded over base, a confirmed run folded into it), so the call
 //! keeps a copy of the store to put back: O(L + K) for L live layers touching K keys (see
-//! [`Store`]'s `clone`), paid only by stores with updaters registered. A panic in a watcher is
+//! [`Store`]'s `clone`), paid only by stores with updaters of the app's registered (its own, or
+//! a field policy's merge; not the connection edits every store has). A panic in a watcher is
 //! not caught here: watchers are told once the call's change is applied in full.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -16,9 +17,10 @@ impl Store {
     /// marks and the abandoned layers still queued; the watchers and the guards' queue are the
     /// store's own, never copied. Any other panic (a watcher's) propagates as it is.
     pub(crate) fn exact<R>(&mut self, call: impl FnOnce(&mut Store) -> R) -> R {
-        if self.in_exact || self.updaters.names().next().is_none() {
+        if self.in_exact || !self.updaters.runs_app_code() {
             // Within a call that kept a copy already (`report` settling a layer), or no
-            // updater registered: nothing of the app's runs before the change is applied.
+            // updater of the app's registered (only the crate's own, which do not panic):
+            // nothing of the app's runs before the change is applied.
             return call(self);
         }
         let before = self.clone();
