@@ -328,25 +328,19 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
                 }) => name.as_str(),
                 _ => field.store_name.as_str(),
             };
-            let owned = match at.as_ref().and_then(|at| at.read) {
+            // As in `de.rs`: the stored value looked up once, a read function's kept in the
+            // read's arena.
+            let existing = entity.get(stored);
+            let found = match at.as_ref().and_then(|at| at.read) {
                 Some(read) => {
-                    let existing = entity.get(stored);
-                    let (value, looked_up) = self.ctx.call_read(
-                        read,
-                        field,
-                        entity,
-                        key,
-                        existing,
-                        !children.is_empty(),
-                    );
+                    let selected = !children.is_empty();
+                    let (value, looked_up) = self
+                        .ctx
+                        .call_read(read, field, entity, key, existing, selected);
                     self.add(looked_up.iter());
-                    Some(value)
+                    value.map(|value| Node::Value(&*self.ctx.arena.alloc(value)))
                 }
-                None => None,
-            };
-            let found = match &owned {
-                Some(value) => value.as_ref().map(Node::Value),
-                None => match entity.get(stored) {
+                None => match existing {
                     Some(value) => Some(Node::Value(value)),
                     None if field.typename => key.and_then(root_typename).map(Node::Text),
                     None => None,
