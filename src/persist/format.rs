@@ -45,6 +45,12 @@ pub struct Saved {
     pub(crate) mutations: Vec<SavedMutation>,
     #[serde(default)]
     pub(crate) stale: Vec<(Key, Vec<FieldName>)>,
+    /// Each stale mark's stamp (the count of marking calls when it was set), in the order of
+    /// `stale`: a confirmed layer folding after the load clears only the marks set before its
+    /// answer. Empty in saves made before stamps were kept (their layers clear every mark on
+    /// what they write).
+    #[serde(default)]
+    pub(crate) stale_stamps: Vec<Vec<u64>>,
     /// Each retained key with its count.
     #[serde(default)]
     pub(crate) retained: Vec<(Key, usize)>,
@@ -103,6 +109,10 @@ pub(crate) struct SavedLayer {
     pub(crate) kind: LayerKind,
     pub(crate) state: LayerState,
     pub(crate) ops: Vec<(Key, Vec<Op>)>,
+    /// For a confirmed layer, the count of marking calls when its answer came (see
+    /// `Saved::stale_stamps`).
+    #[serde(default)]
+    pub(crate) answered: Option<u64>,
 }
 
 /// One mutation record; its layer is the saved layer with the same request number.

@@ -70,6 +70,7 @@ impl Store {
                     kind: layer.kind,
                     state: layer.state,
                     ops,
+                    answered: self.stale.confirmed_at(layer.seq),
                 }
             })
             .collect();
@@ -84,6 +85,7 @@ impl Store {
                 .by_key()
                 .map(|(key, fields)| (key.clone(), fields.cloned().collect()))
                 .collect(),
+            stale_stamps: self.stale.stamps().collect(),
             retained: self
                 .retained
                 .iter()
@@ -275,6 +277,9 @@ impl Store {
                 )));
             }
             let seq = layer.seq;
+            if let Some(answered) = layer.answered {
+                fresh.stale.restore_confirmed(seq, answered);
+            }
             let slot = fresh
                 .stack
                 .restore(Layer {
@@ -310,8 +315,27 @@ impl Store {
         }
         // A mark on a key neither base nor any layer has is kept: the store makes such marks
         // (an entity only a layer held was invalidated, then the layer settled without it).
-        for (key, fields) in saved.stale {
-            fresh.stale.mark(&key, fields);
+        if saved.stale_stamps.is_empty() {
+            for (key, fields) in saved.stale {
+                fresh.stale.mark(&key, fields);
+            }
+        } else {
+            if saved.stale_stamps.len() != saved.stale.len()
+                || saved
+                    .stale
+                    .iter()
+                    .zip(&saved.stale_stamps)
+                    .any(|((_, fields), stamps)| fields.len() != stamps.len())
+            {
+                return Err(LoadError::Invalid(
+                    "the stale marks' stamps do not match the marks".into(),
+                ));
+            }
+            for ((key, fields), stamps) in saved.stale.into_iter().zip(saved.stale_stamps) {
+                for (field, stamp) in fields.into_iter().zip(stamps) {
+                    fresh.stale.restore(&key, field, stamp);
+                }
+            }
         }
         for (key, times) in saved.retained {
             fresh.retained.add(key, times);

@@ -54,6 +54,34 @@ impl Marks {
         added
     }
 
+    /// Puts back a saved mark with its stamp; the count goes on from the highest stamp.
+    pub(crate) fn restore(&mut self, key: &Key, field: FieldName, stamp: u64) {
+        self.epoch = self.epoch.max(stamp);
+        let set = self.by_key.entry(key.clone()).or_default();
+        if set.insert(field, stamp).is_none() {
+            self.len += 1;
+        }
+    }
+
+    /// Each mark's stamp, in the order of [`by_key`](Marks::by_key).
+    pub(crate) fn stamps(&self) -> impl Iterator<Item = Vec<u64>> + '_ {
+        self.by_key
+            .values()
+            .map(|set| set.values().copied().collect())
+    }
+
+    /// The count when the confirmed, not yet folded layer `seq` was confirmed, if this store
+    /// saw it confirmed.
+    pub(crate) fn confirmed_at(&self, seq: u64) -> Option<u64> {
+        self.confirmed.get(&seq).copied()
+    }
+
+    /// Puts back when a loaded confirmed layer was confirmed; the count goes on from there.
+    pub(crate) fn restore_confirmed(&mut self, seq: u64, answered: u64) {
+        self.epoch = self.epoch.max(answered);
+        self.confirmed.insert(seq, answered);
+    }
+
     /// How many calls added a mark (see the field).
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch

@@ -454,7 +454,7 @@ impl Store {
 
     // ----- writes -----
 
-    fn write_now(&mut self, patch: Patch) -> Result<Changes, PatchError> {
+    pub(crate) fn write_now(&mut self, patch: Patch) -> Result<Changes, PatchError> {
         self.drain_abandoned();
         let ops = self.admit(patch)?;
         let (changes, ignored) = self.write_ops(&ops);

@@ -10,10 +10,10 @@ use super::{ConfirmError, Store};
 use crate::changes::{Changes, LayerEvent};
 use crate::guard::LayerGuard;
 use crate::key::Key;
-use crate::layer::{LayerError, LayerId, LayerState};
+use crate::layer::{LayerError, LayerId, LayerKind, LayerState, Slot};
 use crate::mutation::{Failure, FailureKind, MutationStatus};
 use crate::op::Op;
-use crate::patch::{KeyOps, Patch};
+use crate::patch::{KeyOps, OpsByKey, Patch, PatchError};
 
 /// ## Settling layers by hand
 ///
@@ -120,7 +120,18 @@ impl Store {
     ) -> Result<Changes, ConfirmError> {
         self.drain_abandoned();
         let slot = self.pending(id)?;
-        let mut new_ops = self.admit(patch)?;
+        let new_ops = self.admit(patch)?;
+        Ok(self.settle_ops(id, slot, new_ops, keep_relative))
+    }
+
+    /// Confirms the pending layer in `slot` with admitted ops (see `settle_with_now`).
+    fn settle_ops(
+        &mut self,
+        id: LayerId,
+        slot: Slot,
+        mut new_ops: OpsByKey,
+        keep_relative: bool,
+    ) -> Changes {
         let old_keys: Vec<Key> = match self.stack.get(slot) {
             Some(layer) => {
                 if keep_relative {
@@ -152,7 +163,7 @@ impl Store {
         self.events.push((id, LayerEvent::Confirmed));
         self.mutations.settle(id, MutationStatus::Committed);
         let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));
-        Ok(self.finish(changes, ignored))
+        self.finish(changes, ignored)
     }
 
     pub(crate) fn fail_now(&mut self, id: LayerId) -> Result<Changes, LayerError> {
@@ -237,6 +248,70 @@ impl Store {
         self.events.push((id, LayerEvent::Reserved));
         self.report_drained();
         id
+    }
+
+    /// Writes what the server said without being asked (a subscription event, a server-sent
+    /// event, another client's change): an observation made now, with no request. It lands
+    /// where a [`reserve`](Store::reserve) made now would, already confirmed:
+    ///
+    /// * above every observation still in flight, so the answer to a refetch sent before the
+    ///   push (which may have read the list before the change) lands under it and cannot hide
+    ///   it; the push's relative ops (a list insert, a removal) replay over that answer;
+    /// * below every pending intent, as any observation.
+    ///
+    /// It folds into base once every layer below it has settled. With no observation in
+    /// flight it is [`write`](Store::write), and costs the same. A [`write`](Store::write)
+    /// instead goes under every layer, where a refetch in flight would hide it.
+    ///
+    /// Cost: as [`write`](Store::write) with no observation in flight; otherwise a
+    /// [`reserve`](Store::reserve) and a [`confirm`](Store::confirm).
+    ///
+    /// ```
+    /// use optimist::{Key, ListPosition, Patch, Store, Value};
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("ROOT_QUERY", "todos", Vec::<Value>::new()))?;
+    /// // A refetch of the list goes out and reads it (empty) on the server...
+    /// let refetch = store.reserve("refetch todos");
+    /// // ...then another client adds a todo, and the server pushes it.
+    /// let todo = Key::new("Todo:7")?;
+    /// store.write_observed("pushed", Patch::new()
+    ///     .set(&todo, "title", "Buy stamps")
+    ///     .insert_unique("ROOT_QUERY", "todos", todo.clone(), ListPosition::End))?;
+    /// // The refetch's answer is older than the push: it does not hide it.
+    /// store.confirm(refetch, Patch::new().set("ROOT_QUERY", "todos", Vec::<Value>::new()))?;
+    /// let todos = store.get_confirmed("ROOT_QUERY").and_then(|e| e.get("todos")).and_then(|v| v.as_list());
+    /// assert_eq!(todos.map(|l| l.len()), Some(1));
+    /// assert_eq!(store.layers().count(), 0, "all folded into base");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_observed(&mut self, label: &str, patch: Patch) -> Result<Changes, PatchError> {
+        self.exact(|this| {
+            let result = this.write_observed_now(label, patch);
+            this.report_drained();
+            result
+        })
+    }
+
+    fn write_observed_now(&mut self, label: &str, patch: Patch) -> Result<Changes, PatchError> {
+        self.drain_abandoned();
+        // Every pending observation sits below the lowest pending intent, where this lands.
+        let in_flight = self.stack.slots().any(|slot| {
+            self.stack.get(slot).is_some_and(|layer| {
+                layer.kind == LayerKind::Observation && layer.state == LayerState::Pending
+            })
+        });
+        if !in_flight {
+            return self.write_now(patch);
+        }
+        let ops = self.admit(patch)?;
+        let (slot, seq) = self.stack.reserve(Arc::from(label));
+        let id = LayerId {
+            store: self.tag,
+            seq,
+            slot,
+        };
+        self.events.push((id, LayerEvent::Reserved));
+        Ok(self.settle_ops(id, slot, ops, false))
     }
 
     /// A handle on the pending layer `id` that cancels it when dropped, unless the layer was

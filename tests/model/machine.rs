@@ -54,6 +54,36 @@ impl Model {
             .collect()
     }
 
+    /// Reserves layer `name`: an observation never lands above an intent still in flight, so
+    /// it goes just below the oldest pending intent, or on top when there is none.
+    pub(crate) fn reserve(&mut self, name: u32) {
+        self.handles.push(name);
+        let pending = |layer: &RefLayer| layer.intent && layer.state == LayerState::Pending;
+        let at = self
+            .layers
+            .iter()
+            .position(pending)
+            .unwrap_or(self.layers.len());
+        let waits = self
+            .layers
+            .iter()
+            .filter(|layer| pending(layer))
+            .map(|layer| layer.name)
+            .collect();
+        self.waiting.insert(name, waits);
+        self.layers.insert(
+            at,
+            RefLayer {
+                name,
+                label: label(name),
+                intent: false,
+                state: LayerState::Pending,
+                ops: Vec::new(),
+                confirmed_at: 0,
+            },
+        );
+    }
+
     pub(crate) fn confirm(&mut self, name: u32, ops: Vec<KOp>) {
         let clock = self.hygiene.clock;
         let layer = self.live_mut(name);
@@ -81,6 +111,12 @@ impl ReferenceStateMachine for ModelTest {
             (12, ops(1..5).prop_map(Write).boxed()),
             (25, ops(1..6).prop_map(move |ops| Push(next, ops)).boxed()),
             (4, Just(Reserve(next)).boxed()),
+            (
+                4,
+                ops(1..4)
+                    .prop_map(move |ops| WriteObserved(next, ops))
+                    .boxed(),
+            ),
             (3, Just(ReserveGuarded(next)).boxed()),
             (
                 4,
@@ -257,7 +293,9 @@ impl ReferenceStateMachine for ModelTest {
                 }
                 true
             }
-            Push(name, _) | Reserve(name) | ReserveGuarded(name) => !state.handles.contains(name),
+            Push(name, _) | Reserve(name) | ReserveGuarded(name) | WriteObserved(name, _) => {
+                !state.handles.contains(name)
+            }
             Promote(name)
             | Confirm(name, _)
             | ConfirmKeepingRelative(name, _)
@@ -380,34 +418,24 @@ impl ReferenceStateMachine for ModelTest {
             | InvalidateTag(_) | Retain(_) | Release(_) | Gc | Evict(_) | EvictField(..) => {
                 crate::hygiene::apply(&mut state, transition)
             }
+            WriteObserved(name, ops) => {
+                // A push is an observation made now: with one in flight, it lands where a
+                // reservation would, confirmed at once; with none, it is a direct write.
+                let ops = state.admit(ops);
+                let in_flight = state
+                    .layers
+                    .iter()
+                    .any(|layer| !layer.intent && layer.state == LayerState::Pending);
+                if in_flight {
+                    state.reserve(*name);
+                    state.confirm(*name, ops);
+                } else {
+                    state.ignored = state.write_base(&ops);
+                }
+                true
+            }
             Reserve(name) | ReserveGuarded(name) => {
-                // An observation never lands above an intent still in flight: it goes just
-                // below the oldest pending intent, or on top when there is none.
-                state.handles.push(*name);
-                let pending = |layer: &RefLayer| layer.intent && layer.state == LayerState::Pending;
-                let at = state
-                    .layers
-                    .iter()
-                    .position(pending)
-                    .unwrap_or(state.layers.len());
-                let waits = state
-                    .layers
-                    .iter()
-                    .filter(|layer| pending(layer))
-                    .map(|layer| layer.name)
-                    .collect();
-                state.waiting.insert(*name, waits);
-                state.layers.insert(
-                    at,
-                    RefLayer {
-                        name: *name,
-                        label: label(*name),
-                        intent: false,
-                        state: LayerState::Pending,
-                        ops: Vec::new(),
-                        confirmed_at: 0,
-                    },
-                );
+                state.reserve(*name);
                 if matches!(transition, ReserveGuarded(_)) {
                     state.guarded.insert(*name);
                 }

@@ -482,3 +482,61 @@ fn a_cancel_not_yet_reported_is_not_reported_by_a_loaded_store() {
         Write(vec![remove_field("Item:1", "a")]),
     ]);
 }
+
+#[test]
+fn a_push_lands_above_a_refetch_in_flight_and_its_insert_replays_over_the_older_answer() {
+    use Transition::*;
+    let pushed = || {
+        vec![
+            write("Item:2", [("a", json!("pushed"))]),
+            insert_unique("ROOT_QUERY", "l", json!({"$ref": "Item:2"}), end()),
+        ]
+    };
+    let stale = || vec![write("ROOT_QUERY", [("l", json!([]))])];
+    replay(vec![
+        Reserve(0),
+        Push(1, vec![write("Item:1", [("a", json!("mine"))])]),
+        WriteObserved(2, pushed()),
+        Confirm(0, stale()),
+        Read("ROOT_QUERY", "l"),
+        Promote(1),
+        WriteObserved(3, pushed()),
+    ]);
+    // The same, checked on the store: the refetch's older answer does not hide the push,
+    // while a plain write (under every layer) is hidden by it.
+    for observed in [true, false] {
+        let mut store = new_store();
+        let refetch = store.reserve("refetch");
+        if observed {
+            store.write_observed("push", patch(&pushed())).unwrap();
+        } else {
+            store.write(patch(&pushed())).unwrap();
+        }
+        store.confirm(refetch, patch(&stale())).unwrap();
+        let listed = store
+            .get_field("ROOT_QUERY", "l")
+            .and_then(Value::as_list)
+            .map(|list| list.len());
+        assert_eq!(listed, Some(usize::from(observed)), "observed: {observed}");
+    }
+}
+
+/// A query in flight is dropped by a save, so the confirmed layers it held up fold at the
+/// load: they clear the marks set before their answers, not the invalidation made after.
+#[test]
+fn a_mark_set_after_a_confirm_survives_the_fold_that_a_load_makes() {
+    use Transition::*;
+    replay(vec![
+        Push(0, vec![write("Item:1", [])]),
+        Reserve(1),
+        Push(2, vec![write("Item:1", [])]),
+        Mutate(3, vec![write("Item:1", [("n", json!(-1))])], None, false, 1),
+        Batch(vec![
+            Promote(3),
+            Push(4, vec![update("Item:1", "double", json!(null))]),
+        ]),
+        Batch(vec![Confirm(2, vec![]), Fail(0)]),
+        Invalidate("Item:1"),
+        SaveLoad,
+    ]);
+}

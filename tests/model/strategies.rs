@@ -56,6 +56,9 @@ pub(crate) enum Transition {
     Write(Vec<KOp>),
     Push(u32, Vec<KOp>),
     Reserve(u32),
+    /// A server push (`Store::write_observed`): layer `name` if it lands above an observation
+    /// in flight, a direct write otherwise.
+    WriteObserved(u32, Vec<KOp>),
     /// A reservation with an armed guard kept by the test.
     ReserveGuarded(u32),
     Promote(u32),
@@ -168,6 +171,7 @@ impl Transition {
         match self {
             Write(ops)
             | Push(_, ops)
+            | WriteObserved(_, ops)
             | Confirm(_, ops)
             | ConfirmKeepingRelative(_, ops)
             | RejectWrite(ops, _)
@@ -191,6 +195,7 @@ impl fmt::Debug for Transition {
             Write(ops) => write!(f, "Write({:?})", Ops(ops)),
             Push(name, ops) => write!(f, "Push({name}, {:?})", Ops(ops)),
             Reserve(name) => write!(f, "Reserve({name})"),
+            WriteObserved(name, ops) => write!(f, "WriteObserved({name}, {:?})", Ops(ops)),
             ReserveGuarded(name) => write!(f, "ReserveGuarded({name})"),
             Promote(name) => write!(f, "Promote({name})"),
             Confirm(name, ops) => write!(f, "Confirm({name}, {:?})", Ops(ops)),

@@ -10,8 +10,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use optimist::{
-    Changes, ConfirmError, Entity, FieldName, Key, LayerError, LayerGuard, LayerId, LayerKind,
-    LayerState, ListPosition, Patch, PatchError, Policies, RemapError, Store, Value, WatchId,
+    Changes, ConfirmError, Entity, FieldName, Key, LayerError, LayerEvent, LayerGuard, LayerId,
+    LayerKind, LayerState, ListPosition, Patch, PatchError, Policies, RemapError, Store, Value,
+    WatchId,
 };
 use proptest_state_machine::StateMachineTest;
 
@@ -314,6 +315,21 @@ impl StateMachineTest for ModelTest {
             Reserve(name) => {
                 sut.ids.push(sut.store.reserve(&label(*name)));
                 None
+            }
+            WriteObserved(name, ops) => {
+                let changes = sut
+                    .store
+                    .write_observed(&label(*name), sut.patch(ops))
+                    .expect("a valid patch");
+                // Above an observation in flight, the push is a layer of its own, reserved and
+                // confirmed by this call (an earlier reservation is listed here too).
+                if let Some((id, _)) = changes.layers().iter().find(|(id, event)| {
+                    *event == LayerEvent::Confirmed
+                        && changes.layers().contains(&(*id, LayerEvent::Reserved))
+                }) {
+                    sut.ids.push(*id);
+                }
+                Some(changes)
             }
             ReserveGuarded(name) => {
                 let guard = sut.store.reserve_guarded(&label(*name));

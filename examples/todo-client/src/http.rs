@@ -157,8 +157,9 @@ impl Http {
     }
 
     /// Follows the server's change stream until it ends: each other client's change is
-    /// written into base (under every pending layer; an older version than base holds is left
-    /// out). A refetch runs once the stream is open, for what was missed before.
+    /// written as an observation made now (above a refetch in flight, which may have read the
+    /// list before the change; under every pending save; an older version than what lies below
+    /// is left out). A refetch runs once the stream is open, for what was missed before.
     pub(crate) async fn events(
         &self,
         client: &Mutex<optimist::Client>,
@@ -219,7 +220,7 @@ impl Http {
                     _ => None,
                 };
                 if let Some(patch) = patch {
-                    let _ = store.write(patch);
+                    let _ = store.write_observed("pushed by the server", patch);
                 }
             }
         }
