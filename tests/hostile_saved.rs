@@ -7,7 +7,9 @@
 //!   an entity only a layer held is invalidated, then the layer settles without it; the model
 //!   test's round trip found this);
 //! * a layer whose anchor its place contradicts (`u64::MAX - 1`, say): refused;
-//! * layers listed in another order than the stack's: loaded by their places, the same store.
+//! * layers listed in another order than the stack's: loaded by their places, the same store;
+//! * stale marks' stamps that do not match the marks: refused; a save without stamps (made
+//!   before they were kept): loaded, its confirmed layers clearing every mark they write.
 
 use optimist::{LoadError, Patch, Store};
 use serde_json::{Value as Json, json};
@@ -111,4 +113,55 @@ fn layers_in_another_order_load_by_their_places() {
         1,
         "the edit; the confirmed query folded"
     );
+}
+
+/// A confirmed layer held up by a query in flight, then an invalidation of what it wrote:
+/// the invalidation is newer than the layer's answer.
+fn invalidated_after_the_answer() -> Store {
+    let mut store = Store::new();
+    store.write(Patch::new().set("A:1", "x", 1)).unwrap();
+    let _in_flight = store.reserve("first query");
+    let second = store.reserve("second query");
+    store
+        .confirm(second, Patch::new().set("A:1", "x", 2))
+        .unwrap();
+    store.invalidate("A:1").unwrap();
+    store
+}
+
+#[test]
+fn stale_stamps_that_do_not_match_the_marks_are_refused_and_nothing_changes() {
+    let mut saved: Json =
+        serde_json::from_str(&invalidated_after_the_answer().save_json().unwrap()).unwrap();
+    assert_eq!(saved["stale_stamps"].as_array().map(Vec::len), Some(1));
+    saved["stale_stamps"] = json!([[1, 2]]);
+    let mut store = Store::new();
+    store.write(Patch::new().set("Kept:1", "z", 1)).unwrap();
+    let before = store.clone();
+    let error = store.load_json(&saved.to_string()).unwrap_err();
+    assert!(
+        matches!(&error, LoadError::Invalid(why) if why.contains("stamps")),
+        "{error}"
+    );
+    assert_eq!(store, before);
+}
+
+#[test]
+fn a_mark_newer_than_an_answer_survives_the_fold_a_load_makes_and_old_saves_still_load() {
+    let saved: Json =
+        serde_json::from_str(&invalidated_after_the_answer().save_json().unwrap()).unwrap();
+    // The query in flight is dropped: the confirmed answer folds, and the newer mark stays.
+    let loaded = load(&saved).unwrap();
+    assert_eq!(loaded.layers().count(), 0);
+    assert!(loaded.is_field_stale("A:1", "x"));
+    // A save from before the stamps: the answer's fold clears what it wrote, as it did then.
+    let mut old = saved.clone();
+    let object = old.as_object_mut().unwrap();
+    object.remove("stale_stamps");
+    for layer in object["layers"].as_array_mut().unwrap() {
+        layer.as_object_mut().unwrap().remove("answered");
+    }
+    let loaded = load(&old).unwrap();
+    assert_eq!(loaded.layers().count(), 0);
+    assert!(!loaded.is_field_stale("A:1", "x"));
 }
