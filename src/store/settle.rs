@@ -239,6 +239,13 @@ impl Store {
     /// ```
     pub fn reserve(&mut self, label: &str) -> LayerId {
         self.drain_abandoned();
+        let id = self.reserve_now(label);
+        self.report_drained();
+        id
+    }
+
+    /// Places an observation and lists its event.
+    fn reserve_now(&mut self, label: &str) -> LayerId {
         let (slot, seq) = self.stack.reserve(Arc::from(label));
         let id = LayerId {
             store: self.tag,
@@ -246,7 +253,6 @@ impl Store {
             slot,
         };
         self.events.push((id, LayerEvent::Reserved));
-        self.report_drained();
         id
     }
 
@@ -304,14 +310,8 @@ impl Store {
             return self.write_now(patch);
         }
         let ops = self.admit(patch)?;
-        let (slot, seq) = self.stack.reserve(Arc::from(label));
-        let id = LayerId {
-            store: self.tag,
-            seq,
-            slot,
-        };
-        self.events.push((id, LayerEvent::Reserved));
-        Ok(self.settle_ops(id, slot, ops, false))
+        let id = self.reserve_now(label);
+        Ok(self.settle_ops(id, id.slot, ops, false))
     }
 
     /// A handle on the pending layer `id` that cancels it when dropped, unless the layer was
