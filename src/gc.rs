@@ -198,19 +198,15 @@ impl Store {
         self.exact(|this| {
             this.drain_abandoned();
             let reached = this.reachable();
-            let unreachable: Vec<Key> = this
+            // What a layer touches is a root, so nothing removed has a view of its own: its
+            // view was base.
+            let removed = this
                 .base
-                .keys()
-                .filter(|key| !reached.contains(key.as_str()))
-                .cloned()
-                .collect();
-            let mut changes = Vec::with_capacity(unreachable.len());
-            for key in &unreachable {
-                // Not touched by any layer (those are roots): its view is base.
-                let before = this.base.get(key).cloned();
-                this.set_base(key, None);
+                .remove_unkept(|key| reached.contains(key.as_str()));
+            let mut changes = Vec::with_capacity(removed.len());
+            for (key, before) in &removed {
                 this.stale.remove_key(key);
-                record(&mut changes, key, before.as_ref(), None);
+                record(&mut changes, key, Some(before), None);
             }
             this.finish(changes, Vec::new())
         })

@@ -134,6 +134,32 @@ impl Map {
         }
     }
 
+    /// Removes from base every key that `keep` refuses, none of them layered, and returns them
+    /// with their entities, in the map's order. Few go one by one; when a quarter of the map
+    /// or more goes, the map is built again from what stays: a removal copies the arrays on
+    /// its path that a clone shares, where a build allocates each array once.
+    pub(crate) fn remove_unkept(&mut self, keep: impl Fn(&Key) -> bool) -> Vec<(Key, Entity)> {
+        // One pass asks `keep` once per key, listing what stays too, for a build.
+        let mut removed: Vec<(Key, Entity)> = Vec::new();
+        let mut kept: Vec<(Key, Cell)> = Vec::with_capacity(self.cells.len());
+        for (key, cell) in self.cells.iter() {
+            match cell {
+                Cell::Base(entity) if !keep(key) => removed.push((key.clone(), entity.clone())),
+                _ => kept.push((key.clone(), cell.clone())),
+            }
+        }
+        if removed.len() * 4 >= self.cells.len() {
+            self.cells = Cells::from_entries(kept, Hasher::default());
+        } else {
+            drop(kept);
+            for (key, _) in &removed {
+                self.cells.remove(key);
+            }
+        }
+        self.len -= removed.len();
+        removed
+    }
+
     /// Sets the view's side of `key`: `Some(entity)` layers it with that merged entity
     /// (`None`: deleted in the view), `None` unlayers it (the view reads base again).
     pub(crate) fn set_view(&mut self, key: &Key, view: Option<Option<Entity>>) {

@@ -244,3 +244,60 @@ fn a_retain_follows_a_remap_and_bad_keys_are_refused_without_change() {
     assert!(store.invalidate("").is_err());
     assert_eq!(store, before);
 }
+
+/// A store of `listed` todos on `ROOT_QUERY.todos` and `loose` ones nothing refers to, with a
+/// pending layer and a clone that shares every node (as a saved copy or a reader would).
+fn listed_and_loose(listed: usize, loose: usize) -> (Store, Store) {
+    let mut store = Store::new();
+    let mut patch = Patch::new();
+    let mut refs = Vec::new();
+    for i in 0..listed + loose {
+        let key = Key::entity("Todo", &i.to_string()).unwrap();
+        patch = patch.set(&key, "title", format!("todo {i}"));
+        if i < listed {
+            refs.push(Value::Ref(key));
+        }
+    }
+    store.write(patch.set("ROOT_QUERY", "todos", refs)).unwrap();
+    store
+        .push("rename", Patch::new().set("Todo:0", "title", "renamed"))
+        .unwrap();
+    let shared = store.clone();
+    (store, shared)
+}
+
+#[test]
+fn a_gc_removes_exactly_the_unreached_whether_few_or_most_of_base_go() {
+    // 2 of 41 go (one by one), then 30 of 41 (the map built again from what stays).
+    for (listed, loose) in [(38, 2), (10, 30)] {
+        let (mut store, shared) = listed_and_loose(listed, loose);
+        let removed = store.gc();
+        let mut gone: Vec<String> = removed.keys().iter().map(Key::to_string).collect();
+        gone.sort();
+        let mut want: Vec<String> = (listed..listed + loose)
+            .map(|i| format!("Todo:{i}"))
+            .collect();
+        want.sort();
+        assert_eq!(gone, want);
+        let mut kept: Vec<String> = (0..listed).map(|i| format!("Todo:{i}")).collect();
+        kept.push("ROOT_QUERY".into());
+        kept.sort();
+        assert_eq!(base_keys(&store), kept);
+        assert_eq!(store.len(), listed + 1);
+        assert_eq!(
+            title(&store, "Todo:0"),
+            Some("renamed"),
+            "the layer's view stays"
+        );
+        assert_eq!(
+            store
+                .get_confirmed("Todo:0")
+                .and_then(|e| e.get("title"))
+                .and_then(Value::as_str),
+            Some("todo 0")
+        );
+        // The clone shared the nodes the gc rebuilt or copied: it still has everything.
+        assert_eq!(shared.iter_confirmed().count(), listed + loose + 1);
+        store.check_invariants().unwrap();
+    }
+}
