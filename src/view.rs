@@ -139,19 +139,25 @@ impl Map {
     /// or more goes, the map is built again from what stays: a removal copies the arrays on
     /// its path that a clone shares, where a build allocates each array once.
     pub(crate) fn remove_unkept(&mut self, keep: impl Fn(&Key) -> bool) -> Vec<(Key, Entity)> {
-        // One pass asks `keep` once per key, listing what stays too, for a build.
+        // `keep` is asked once per key; its answers, in the map's order, serve a build too.
+        let mut kept: Vec<bool> = Vec::with_capacity(self.cells.len());
         let mut removed: Vec<(Key, Entity)> = Vec::new();
-        let mut kept: Vec<(Key, Cell)> = Vec::with_capacity(self.cells.len());
         for (key, cell) in self.cells.iter() {
-            match cell {
-                Cell::Base(entity) if !keep(key) => removed.push((key.clone(), entity.clone())),
-                _ => kept.push((key.clone(), cell.clone())),
+            let stays = !matches!(cell, Cell::Base(_)) || keep(key);
+            if let (false, Cell::Base(entity)) = (stays, cell) {
+                removed.push((key.clone(), entity.clone()));
             }
+            kept.push(stays);
         }
         if removed.len() * 4 >= self.cells.len() {
-            self.cells = Cells::from_entries(kept, Hasher::default());
+            let staying = self
+                .cells
+                .iter()
+                .zip(kept)
+                .filter(|(_, stays)| *stays)
+                .map(|((key, cell), _)| (key.clone(), cell.clone()));
+            self.cells = Cells::from_entries(staying.collect::<Vec<_>>(), Hasher::default());
         } else {
-            drop(kept);
             for (key, _) in &removed {
                 self.cells.remove(key);
             }

@@ -9,7 +9,9 @@
 //! * a layer whose anchor its place contradicts (`u64::MAX - 1`, say): refused;
 //! * layers listed in another order than the stack's: loaded by their places, the same store;
 //! * stale marks' stamps that do not match the marks: refused; a save without stamps (made
-//!   before they were kept): loaded, its confirmed layers clearing every mark they write.
+//!   before they were kept): loaded, its confirmed layers clearing every mark they write;
+//!   a stamp above `u64::MAX / 2` (no store counts that far; marking on from it could
+//!   overflow): refused.
 
 use optimist::{LoadError, Patch, Store};
 use serde_json::{Value as Json, json};
@@ -164,4 +166,30 @@ fn a_mark_newer_than_an_answer_survives_the_fold_a_load_makes_and_old_saves_stil
     let loaded = load(&old).unwrap();
     assert_eq!(loaded.layers().count(), 0);
     assert!(!loaded.is_field_stale("A:1", "x"));
+}
+
+#[test]
+fn stamps_no_store_reaches_are_refused_and_nothing_changes() {
+    let saved: Json =
+        serde_json::from_str(&invalidated_after_the_answer().save_json().unwrap()).unwrap();
+    let mut marked = saved.clone();
+    marked["stale_stamps"] = json!([[u64::MAX]]);
+    let mut answered = saved;
+    answered["layers"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|layer| layer["label"] == "second query")
+        .expect("saved: confirmed, held up by the first query")["answered"] = json!(u64::MAX);
+    for hostile in [marked, answered] {
+        let mut store = Store::new();
+        store.write(Patch::new().set("Kept:1", "z", 1)).unwrap();
+        let before = store.clone();
+        let error = store.load_json(&hostile.to_string()).unwrap_err();
+        assert!(
+            matches!(&error, LoadError::Invalid(why) if why.contains("stamp")),
+            "{error}"
+        );
+        assert_eq!(store, before);
+    }
 }

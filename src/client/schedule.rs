@@ -145,7 +145,7 @@ impl Client {
         // The app's code runs here (key and type functions while normalizing, updaters while
         // confirming): if it panics, the store is as it was (see `Store::exact`), and the
         // fetch is put back as it was, so the client is too.
-        let mut diagnostics: Vec<Diagnostic> = Vec::new();
+        let mut diagnostics: Option<Arc<[Diagnostic]>> = None;
         let written = catch_unwind(AssertUnwindSafe(|| match (&record.read, flight.slot) {
             (Read::Own, _) | (_, None) => match to_json(answer) {
                 Ok(json) => {
@@ -159,7 +159,8 @@ impl Client {
                 let patch = normalize(&record.key, flight.page.as_ref(), store, answer);
                 match patch {
                     Ok(patch) => {
-                        diagnostics = patch.diagnostics().to_vec();
+                        let noticed = patch.diagnostics();
+                        diagnostics = (!noticed.is_empty()).then(|| Arc::from(noticed));
                         store.confirm(slot, patch).map_err(FetchError::malformed)
                     }
                     Err(error) => Err(malformed(error)),
@@ -181,7 +182,7 @@ impl Client {
                     .get_mut(&query)
                     .expect("answered queries exist");
                 record.errors = errors;
-                record.diagnostics = (!diagnostics.is_empty()).then(|| Arc::from(diagnostics));
+                record.diagnostics = diagnostics;
                 self.sync();
                 Ok(changes)
             }

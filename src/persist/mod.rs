@@ -242,6 +242,18 @@ impl Store {
         fresh.updaters = self.updaters.clone();
         fresh.set_retry_policy(self.retry_policy());
         fresh.base = saved.base.0;
+        // A store's marking count grows by one per marking call: half the range is more than
+        // any store reaches, and what is left keeps the count that goes on from a loaded stamp
+        // from overflowing.
+        let stamps = saved.stale_stamps.iter().flatten().copied();
+        if stamps
+            .chain(saved.layers.iter().filter_map(|layer| layer.answered))
+            .any(|stamp| stamp > MAX_STAMP)
+        {
+            return Err(LoadError::Invalid(format!(
+                "a stale mark's stamp or a layer's answer count is above {MAX_STAMP}"
+            )));
+        }
         let mut slots: HashMap<u64, Slot> = HashMap::new();
         let mut last_seq = 0;
         for layer in saved.layers {
@@ -353,6 +365,9 @@ impl Store {
         Ok(fresh)
     }
 }
+
+/// The highest stamp a saved store may hold (see `build`).
+const MAX_STAMP: u64 = u64::MAX / 2;
 
 /// Reads a saved store's text. serde_json's own nesting limit (128 levels) is below what a
 /// save writes (values up to [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH) levels, under the
