@@ -19,7 +19,9 @@
 //! * `normalize/{1000,10000}` (W3): normalise a response of n items with owners with its query
 //!   and write it into a fresh store's base.
 //! * `read_query/{cold,warm}/{1000,10000}` (W4): read that query back, after one item changed
-//!   (cold) or after nothing changed (warm).
+//!   (cold) or after nothing changed (warm); `read_query/typed/n` into structs with no cache
+//!   (`Store::read_query_as`), `read_query/typed_kept/n` into structs whose rows are `Shared`
+//!   parts through the kept query (`Query::read_as`), after one item changed.
 //! * `list_insert/{1000,10000}` (W5): push a layer that creates an item and appends its ref to
 //!   `ROOT_QUERY.items`, then fail it; `list_insert_baseline/undo_log/n`: keep the old root,
 //!   append by copying the list, put the old root back.
@@ -80,8 +82,8 @@ use common::{
 use criterion::{BatchSize, Bencher, BenchmarkId, Criterion, criterion_group, criterion_main};
 use optimist::{
     Client, Document, Entity, Key, KeyArgs, LayerId, List, ListPosition, ObserverId, Patch,
-    Policies, Query, QueryId, QueryKey, QueryOptions, QueryState, QueryStatus, Store, Value,
-    normalize_query, relay_style_pagination,
+    Policies, Query, QueryId, QueryKey, QueryOptions, QueryState, QueryStatus, Shared, Store,
+    Value, normalize_query, relay_style_pagination,
 };
 use serde_json::json;
 
@@ -542,6 +544,16 @@ struct Items {
     items: Vec<ItemRow>,
 }
 
+/// The items of W4's query, for the kept typed read: each row a [`Shared`] part.
+#[derive(serde::Deserialize)]
+#[expect(
+    dead_code,
+    reason = "the fields are read by deserializing them, which is the work measured"
+)]
+struct SharedItems {
+    items: Vec<Shared<ItemRow>>,
+}
+
 #[derive(serde::Deserialize)]
 #[expect(
     dead_code,
@@ -581,6 +593,10 @@ enum Read {
     Uncached,
     /// `Store::read_query_as` into plain structs: a full read, no JSON built.
     Typed,
+    /// Through the kept [`Query`] into structs whose rows are [`Shared`] parts
+    /// (`Query::read_as`), one item changed: the shared read, then the rows that changed
+    /// deserialized and the others given back as they were.
+    TypedKept,
 }
 
 /// W4: read `ITEMS_WITH_OWNER_QUERY` back from the W3 store. Only the read is timed, not
@@ -609,8 +625,9 @@ fn read_query(c: &mut Criterion) {
                 // tree a re-read replaces is freed by the caller, outside the read.
                 let mut shown = Some(query.read_shared(store).expect("a complete read"));
                 let mut shown_json = None;
+                let mut shown_typed = None;
                 for _ in 0..iters {
-                    if let Read::Cold | Read::ColdJson = how {
+                    if let Read::Cold | Read::ColdJson | Read::TypedKept = how {
                         let k = pick.pick(n);
                         store
                             .write(Patch::new().set(&keys[k], "count", 1_000_000 + t))
@@ -643,6 +660,12 @@ fn read_query(c: &mut Criterion) {
                             total += start.elapsed();
                             black_box(result.expect("a complete read"));
                         }
+                        Read::TypedKept => {
+                            let start = Instant::now();
+                            let result = query.read_as::<SharedItems>(store);
+                            total += start.elapsed();
+                            drop(shown_typed.replace(black_box(result.expect("a complete read"))));
+                        }
                     }
                 }
                 total
@@ -655,6 +678,9 @@ fn read_query(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("uncached", n), |b| read(b, Read::Uncached));
         group.bench_function(BenchmarkId::new("typed", n), |b| read(b, Read::Typed));
+        group.bench_function(BenchmarkId::new("typed_kept", n), |b| {
+            read(b, Read::TypedKept)
+        });
     }
     group.finish();
 }

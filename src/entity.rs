@@ -193,6 +193,12 @@ impl Entity {
         std::ptr::eq(&*self.record, &*other.record)
     }
 
+    /// The address of the allocation: equal for two entities exactly when
+    /// [`ptr_eq`](Entity::ptr_eq), for as long as one of them is alive.
+    pub(crate) fn addr(&self) -> usize {
+        std::ptr::from_ref(&*self.record).cast::<()>() as usize
+    }
+
     /// The fields as JSON in Apollo's format (see [`Value::to_json`]). O(size of the entity),
     /// without recursion.
     ///

@@ -243,7 +243,7 @@ pub use policy::{
     DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, KeyFields, KeyFn, Policies, TYPENAME, TypeFn,
 };
 #[cfg(feature = "graphql")]
-pub use read::{PartialRead, Query};
+pub use read::{PartialRead, Query, Shared};
 pub use read::{ReadError, Reader};
 #[cfg(feature = "graphql")]
 pub use schema::SchemaError;

@@ -351,7 +351,10 @@ impl<'x, 'p, S: Source + ?Sized> de::Deserializer<'p> for Cursor<'x, 'p, S> {
     }
 }
 
-fn visit_number<'p, V: Visitor<'p>>(n: &Number, visitor: V) -> Result<V::Value, ReadError> {
+pub(super) fn visit_number<'p, V: Visitor<'p>>(
+    n: &Number,
+    visitor: V,
+) -> Result<V::Value, ReadError> {
     if let Some(u) = n.as_u64() {
         visitor.visit_u64(u)
     } else if let Some(i) = n.as_i64() {
@@ -553,9 +556,9 @@ where
 }
 
 /// A reference read without a selection: `{"__ref": key}`, Apollo's format.
-struct RefAccess<'p> {
+pub(super) struct RefAccess<'p> {
     /// Taken by the key; the value follows.
-    key: Option<&'p crate::key::Key>,
+    pub(super) key: Option<&'p crate::key::Key>,
 }
 
 impl<'p> MapAccess<'p> for RefAccess<'p> {

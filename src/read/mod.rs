@@ -26,11 +26,15 @@ mod plan;
 #[cfg(feature = "graphql")]
 mod query;
 #[cfg(feature = "graphql")]
+mod reuse;
+#[cfg(feature = "graphql")]
 mod shared;
 mod store;
 #[cfg(all(test, feature = "graphql"))]
 mod tests;
 mod tree;
+#[cfg(feature = "graphql")]
+mod value_de;
 
 use std::fmt;
 
@@ -50,6 +54,10 @@ use operation::{Start, root_typename, run_on, run_shared, typename_of};
 pub(crate) use query::Origin;
 #[cfg(feature = "graphql")]
 pub use query::Query;
+#[cfg(feature = "graphql")]
+pub use reuse::Shared;
+#[cfg(feature = "graphql")]
+pub(crate) use reuse::Typed;
 use tree::Tree;
 
 /// Where a read finds entities.

@@ -50,8 +50,8 @@ pub struct Query {
     /// The keys the last read looked up when it failed (a watcher reads again when one of
     /// them changes).
     failed: Vec<Box<str>>,
-    /// The state of [`Query::read_shared`].
-    shared: Shared,
+    /// The state of [`Query::read_shared`] and [`Query::read_as`].
+    shared: SharedState,
 }
 
 /// Where a kept read starts: the document's operation, or one of its fragments on an entity.
@@ -70,15 +70,17 @@ impl Origin {
     }
 }
 
-/// What [`Query::read_shared`] keeps between reads.
+/// What [`Query::read_shared`] and [`Query::read_as`] keep between reads.
 #[derive(Default)]
-struct Shared {
+struct SharedState {
     /// The store revision the memo is up to date with (0: none yet).
     revision: u64,
     result: Option<crate::value::Value>,
     memo: super::shared::Memo,
     /// Every key the last shared read looked up.
     deps: std::collections::HashSet<crate::key::Key, crate::patch::Hasher>,
+    /// The [`Shared`](crate::Shared) parts typed reads gave.
+    typed: super::reuse::Typed,
 }
 
 impl Query {
@@ -97,7 +99,7 @@ impl Query {
             origin: Origin::Operation,
             last: None,
             failed: Vec::new(),
-            shared: Shared::default(),
+            shared: SharedState::default(),
         }
     }
 
@@ -265,6 +267,40 @@ impl Query {
         Ok(result)
     }
 
+    /// The result deserialized into the caller's type `T`, from the shared tree
+    /// ([`read_shared`](Query::read_shared)) with no JSON built: what a Rust UI shows. Every
+    /// [`Shared`](crate::Shared) part of `T` whose entity, object or list did not change since
+    /// the last `read_as` is the `Arc` that read gave, not deserialized again, so a re-read
+    /// after one item of a long list changed costs the shared re-read plus a lookup per
+    /// unchanged item. Without `Shared` parts, `T` is built whole from the tree.
+    /// [`ReadError::Deserialize`] (with the path) when the type rejects the data.
+    ///
+    /// ```
+    /// use optimist::{Document, Patch, Query, Shared, Store};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Data { viewer: Shared<User>, count: i64 }
+    /// #[derive(serde::Deserialize)]
+    /// struct User { name: String }
+    ///
+    /// let mut store = Store::new();
+    /// store.write(Patch::new().set("User:1", "name", "ada").set("ROOT_QUERY", "viewer", optimist::Key::new("User:1")?).set("ROOT_QUERY", "count", 1))?;
+    /// let mut query = Query::new(Document::parse("{ viewer { name } count }")?, serde_json::json!({}));
+    /// let first: Data = query.read_as(&store)?;
+    /// store.push("bump", Patch::new().increment("ROOT_QUERY", "count", 1))?;
+    /// let second: Data = query.read_as(&store)?;
+    /// assert_eq!(second.count, 2);
+    /// assert!(Shared::ptr_eq(&first.viewer, &second.viewer), "the viewer did not change");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        store: &Store,
+    ) -> Result<T, ReadError> {
+        let tree = self.read_shared(store)?;
+        self.shared.typed.read(&tree)
+    }
+
     /// A fragment read from `from` reads from `to` from now on (a remapped temporary key),
     /// keeping nothing of its last read. Whether it was one.
     pub(crate) fn rekey(&mut self, from: &Key, to: &Key) -> bool {
@@ -276,7 +312,7 @@ impl Query {
         }
         *key = to.clone();
         self.last = None;
-        self.shared = Shared::default();
+        self.shared = SharedState::default();
         true
     }
 

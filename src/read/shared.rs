@@ -46,11 +46,20 @@ struct MemoEntry {
 }
 
 impl Memo {
-    /// Drops every entry that read `key`.
+    /// Drops every entry that read `key`. The index may name entries made again since, which
+    /// read other keys (an item whose owner went): those stay.
     pub(crate) fn invalidate(&mut self, key: &str) {
         if let Some(entries) = self.by_dep.remove(key) {
-            for entry in entries {
-                self.entries.remove(&entry);
+            for at in entries {
+                let read_it = self.entries.get(&at).is_some_and(|entry| {
+                    entry
+                        .deps
+                        .binary_search_by(|dep| dep.as_str().cmp(key))
+                        .is_ok()
+                });
+                if read_it {
+                    self.entries.remove(&at);
+                }
             }
         }
     }

@@ -87,6 +87,12 @@ impl List {
     pub fn ptr_eq(&self, other: &List) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+
+    /// The address of the allocation: equal for two lists exactly when
+    /// [`ptr_eq`](List::ptr_eq), for as long as one of them is alive.
+    pub(crate) fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<()>() as usize
+    }
 }
 
 impl Drop for List {

@@ -335,8 +335,9 @@ impl Store {
     }
 
     #[cfg(feature = "graphql")]
-    /// A query watcher's last result (the one it was last told, or read at registration);
-    /// `None` if `id` is not a query watcher.
+    /// A JSON query watcher's last result (the one it was last told, or read at registration):
+    /// one of [`watch_query`](Store::watch_query), [`watch_fragment`](Store::watch_fragment) and
+    /// their siblings that hand out [`QueryResult`]s; `None` for any other `id`.
     ///
     /// ```
     /// use optimist::{Document, Patch, Store};

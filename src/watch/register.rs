@@ -170,8 +170,12 @@ impl Store {
 
     #[cfg(feature = "graphql")]
     /// Watches a query as [`watch_query`](Store::watch_query) does, and hands `callback` the
-    /// result deserialized into the caller's type `T` (from the shared JSON, without copying
-    /// it), each time it changed.
+    /// result deserialized into the caller's type `T` each time it changed: read as a shared
+    /// tree ([`watch_query_tree`](Store::watch_query_tree)), and deserialized as
+    /// [`Query::read_as`] does, so every [`Shared`](crate::Shared) part of `T` whose data did
+    /// not change is the `Arc` the last call gave (a list of 10,000 rows with one changed
+    /// deserializes that row alone). [`watched`](Store::watched) does not know it (it keeps no
+    /// JSON).
     ///
     /// # Panics
     ///
@@ -203,7 +207,7 @@ impl Store {
         variables: serde_json::Value,
         callback: impl Fn(Result<T, ReadError>) + Send + Sync + 'static,
     ) -> WatchId {
-        self.watch_query(doc, variables, move |result| callback(deserialize(result)))
+        self.add_tree(Query::new(doc, variables), Arc::new(typed(callback)))
     }
 
     #[cfg(feature = "graphql")]
@@ -256,7 +260,9 @@ impl Store {
 
     #[cfg(feature = "graphql")]
     /// Watches a fragment as [`watch_fragment`](Store::watch_fragment) does, and hands
-    /// `callback` the result deserialized into the caller's type `T`, each time it changed.
+    /// `callback` the result deserialized into the caller's type `T`, each time it changed,
+    /// reusing the [`Shared`](crate::Shared) parts whose data did not change, as
+    /// [`watch_query_as`](Store::watch_query_as) does.
     ///
     /// # Panics
     ///
@@ -291,9 +297,8 @@ impl Store {
         variables: serde_json::Value,
         callback: impl Fn(Result<T, ReadError>) + Send + Sync + 'static,
     ) -> Result<WatchId, crate::KeyError> {
-        self.watch_fragment(doc, fragment, key, variables, move |result| {
-            callback(deserialize(result))
-        })
+        let query = Query::fragment(doc, fragment, key, variables)?;
+        Ok(self.add_tree(query, Arc::new(typed(callback))))
     }
 
     #[cfg(feature = "graphql")]
@@ -331,14 +336,19 @@ impl Store {
         variables: serde_json::Value,
         callback: impl Fn(&TreeResult) + Send + Sync + 'static,
     ) -> WatchId {
-        let mut query = Query::new(doc, variables);
+        self.add_tree(Query::new(doc, variables), Arc::new(callback))
+    }
+
+    #[cfg(feature = "graphql")]
+    /// Registers a tree watcher of `query`, reading it once now.
+    fn add_tree(&mut self, mut query: Query, callback: Arc<super::TreeFn>) -> WatchId {
         let last = query.read_shared(self);
         let deps: Arc<[Key]> = query.shared_dependencies().iter().cloned().collect();
         let watcher = Watcher::Tree {
             query: Box::new(query),
             last,
             deps: deps.clone(),
-            callback: Arc::new(callback),
+            callback,
         };
         self.watchers.add(watcher, &deps)
     }
@@ -395,13 +405,22 @@ impl Store {
 }
 
 #[cfg(feature = "graphql")]
-/// A watched read's result deserialized into `T` (from the shared JSON, without copying it).
-fn deserialize<T: serde::de::DeserializeOwned>(result: &QueryResult) -> Result<T, ReadError> {
-    match result {
-        Ok(json) => T::deserialize(&**json).map_err(|error| ReadError::Deserialize {
-            path: String::new(),
-            message: error.to_string(),
-        }),
-        Err(error) => Err(error.clone()),
+/// A tree watcher's callback that hands `callback` the tree as `T`, reusing the
+/// [`Shared`](crate::Shared) parts of the last result whose subtree did not change.
+fn typed<T: serde::de::DeserializeOwned>(
+    callback: impl Fn(Result<T, ReadError>) + Send + Sync + 'static,
+) -> impl Fn(&TreeResult) + Send + Sync + 'static {
+    let memo = std::sync::Mutex::new(crate::read::Typed::default());
+    move |tree: &TreeResult| {
+        let typed = match tree {
+            // A panic in a type's `Deserialize` leaves the memo whole (it is put back as the
+            // read unwinds): the lock's poison says nothing about it.
+            Ok(tree) => memo
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .read(tree),
+            Err(error) => Err(error.clone()),
+        };
+        callback(typed);
     }
 }
