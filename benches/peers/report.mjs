@@ -137,6 +137,17 @@ const ROWS = [
     peer: `W4 read_query cold n=${n}`,
     note: "optimist: read_query_as into structs, no cache; peers: their cold read",
   })),
+  // The typed read a Rust UI keeps: Query::read_as into rows that are Shared parts, after one
+  // item changed, against our own shared read of the same change and the peers' cold reads.
+  ...[1000, 10000].map((n) => ({
+    workload: `W4 read_query typed kept n=${n}`,
+    ours: `read_query/typed_kept/${n}`,
+    peer: `W4 read_query cold n=${n}`,
+    baseline: `read_query/cold/${n}`,
+    baselineName: "our shared Value read",
+    target: { text: "<= 1.2x our Value read, >= 3x Relay", met: all(withinBaseline(1.2), atLeast("relay", 3)) },
+    note: "optimist: Query::read_as into Vec<Shared<Row>>, unchanged rows reused; peers: their cold read",
+  })),
   ...[1000, 10000].map((n) => ({
     workload: `W5 list_insert n=${n}`,
     ours: `list_insert/${n}`,

@@ -210,7 +210,7 @@ where
             if hit.is_some()
                 && let Some(parent) = active.frames.last_mut()
             {
-                parent.push((at, ty));
+                parent.push(At { addr: at, ty });
             }
             Some((at, hit))
         })
@@ -228,7 +228,7 @@ where
         let arc = Arc::new(read?);
         with_active(|active| {
             let children = children.unwrap_or_default().into_boxed_slice();
-            active.made = Some(((at, ty), arc.clone(), children));
+            active.made = Some((At { addr: at, ty }, arc.clone(), children));
         });
         Ok(Shared(arc))
     }
@@ -244,8 +244,19 @@ fn with_active<R>(f: impl FnOnce(&mut Active) -> R) -> Option<R> {
     ACTIVE.with(|active| active.borrow_mut().as_mut().map(f))
 }
 
-/// A memo entry's key: the subtree's address and the part's type.
-type At = (usize, TypeId);
+/// A memo entry's key: the subtree's address and the part's type. It hashes the address
+/// alone: two types read from one subtree are rare, and the address is what varies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct At {
+    addr: usize,
+    ty: TypeId,
+}
+
+impl std::hash::Hash for At {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.addr);
+    }
+}
 
 /// A part, its type erased.
 type Part = Arc<dyn Any + Send + Sync>;
@@ -346,7 +357,7 @@ impl Typed {
     /// inside it.
     fn hit(&mut self, at: usize, ty: TypeId) -> Option<Part> {
         let epoch = self.epoch;
-        let entry = self.entries.get_mut(&(at, ty))?;
+        let entry = self.entries.get_mut(&At { addr: at, ty })?;
         let value = entry.value.clone();
         if entry.seen != epoch {
             entry.seen = epoch;
