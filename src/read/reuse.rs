@@ -206,7 +206,7 @@ where
         let ty = TypeId::of::<T>();
         let offered = with_active(|active| {
             let at = active.offered.take()?;
-            let hit = active.memo.hit(at, ty);
+            let hit = active.memo.hit(At { addr: at, ty });
             if hit.is_some()
                 && let Some(parent) = active.frames.last_mut()
             {
@@ -313,83 +313,98 @@ impl Drop for Offer<'_> {
 }
 
 /// What a kept query's typed reads gave, by subtree and type: the memo of [`Shared`] parts.
+///
+/// A read meets the parts in the order the last one did, but for what changed: each is looked
+/// for first a few places on in the last read's list of parts (`trace`), in order, and only then
+/// in the map. A re-read of a long list after one row changed costs, for each unchanged row, a
+/// comparison with the next part in line and a reference count, no hashing.
 #[derive(Default)]
 pub(crate) struct Typed {
     entries: HashMap<At, Entry, Hasher>,
-    /// Counts reads; an entry is kept while a recent read used it.
-    epoch: u64,
-    /// Entries the current read used (hits and new).
-    used: usize,
+    /// The parts the last read met (handed out again or built), in order; taken as met.
+    trace: Vec<(At, Option<Part>)>,
+    /// Where the current read is in `trace`.
+    cursor: usize,
+    /// The parts the current read met, in order: the next read's `trace`.
+    next: Vec<(At, Option<Part>)>,
 }
+
+/// How far on in the last read's parts a part is looked for: past rows replaced or removed.
+const LOOKAHEAD: usize = 4;
 
 struct Entry {
     /// The subtree, kept so its address names nothing else while the entry lives.
     #[expect(dead_code, reason = "held for its address, never read")]
     node: Value,
     value: Part,
-    /// The parts read inside it: a read that reuses it uses them too.
+    /// The parts read inside it: kept as long as it is.
     children: Box<[At]>,
-    /// The last read that used it.
-    seen: u64,
 }
 
 impl Typed {
     /// `T` from `tree`, reusing the parts of earlier reads whose subtree is the same
-    /// allocation; the entries this read did not use are dropped (once they would be an
-    /// eighth of the memo).
+    /// allocation. Once the memo holds twice the parts the last whole read met (and a few),
+    /// what that read did not reach is dropped.
     pub(crate) fn read<T: DeserializeOwned>(&mut self, tree: &Value) -> Result<T, ReadError> {
-        self.epoch += 1;
-        self.used = 0;
+        self.cursor = 0;
+        self.next.clear();
         let installed = Installed::new(self);
         let read = T::deserialize(TreeDe {
             value: tree,
             path: &Path::Root,
         });
         drop(installed);
-        if self.entries.len() > self.used + self.used / 8 + 16 {
-            let epoch = self.epoch;
-            self.entries.retain(|_, entry| entry.seen == epoch);
+        if read.is_ok() {
+            self.trace = std::mem::take(&mut self.next);
+            if self.entries.len() > 2 * self.trace.len() + 16 {
+                self.sweep();
+            }
         }
         read
     }
 
-    /// The part filed for the subtree at `at` and the type `ty`, marked used with every part
-    /// inside it.
-    fn hit(&mut self, at: usize, ty: TypeId) -> Option<Part> {
-        let epoch = self.epoch;
-        let entry = self.entries.get_mut(&At { addr: at, ty })?;
-        let value = entry.value.clone();
-        if entry.seen != epoch {
-            entry.seen = epoch;
-            self.used += 1;
-            let mut inside: Vec<At> = entry.children.to_vec();
-            while let Some(child) = inside.pop() {
-                if let Some(entry) = self.entries.get_mut(&child)
-                    && entry.seen != epoch
-                {
-                    entry.seen = epoch;
-                    self.used += 1;
-                    inside.extend_from_slice(&entry.children);
-                }
+    /// The part filed for the subtree at `at`, if any: the next in line in the last read's
+    /// parts, or found in the map.
+    fn hit(&mut self, at: At) -> Option<Part> {
+        let ahead = self.trace.get(self.cursor..).and_then(|rest| {
+            rest.iter()
+                .take(LOOKAHEAD)
+                .position(|(then, part)| *then == at && part.is_some())
+        });
+        let part = match ahead {
+            Some(skip) => {
+                let part = self.trace[self.cursor + skip].1.take();
+                self.cursor += skip + 1;
+                part?
             }
-        }
-        Some(value)
+            None => self.entries.get(&at)?.value.clone(),
+        };
+        self.next.push((at, Some(part.clone())));
+        Some(part)
     }
 
     fn file(&mut self, at: At, node: Value, value: Part, children: Box<[At]>) {
-        let seen = self.epoch;
+        self.next.push((at, Some(value.clone())));
         let entry = Entry {
             node,
             value,
             children,
-            seen,
         };
-        if let Some(replaced) = self.entries.insert(at, entry)
-            && replaced.seen == seen
-        {
-            return;
+        self.entries.insert(at, entry);
+    }
+
+    /// Keeps the parts the last read met and the parts inside them.
+    fn sweep(&mut self) {
+        let mut live: std::collections::HashSet<At, Hasher> = std::collections::HashSet::default();
+        let mut inside: Vec<At> = self.trace.iter().map(|(at, _)| *at).collect();
+        while let Some(at) = inside.pop() {
+            if live.insert(at)
+                && let Some(entry) = self.entries.get(&at)
+            {
+                inside.extend_from_slice(&entry.children);
+            }
         }
-        self.used += 1;
+        self.entries.retain(|at, _| live.contains(at));
     }
 }
 
