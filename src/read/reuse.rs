@@ -355,7 +355,9 @@ impl Typed {
         });
         drop(installed);
         if read.is_ok() {
-            self.trace = std::mem::take(&mut self.next);
+            // The old list's allocation serves the next read.
+            std::mem::swap(&mut self.trace, &mut self.next);
+            self.next.clear();
             if self.entries.len() > 2 * self.trace.len() + 16 {
                 self.sweep();
             }
