@@ -195,6 +195,7 @@ impl Entity {
 
     /// The address of the allocation: equal for two entities exactly when
     /// [`ptr_eq`](Entity::ptr_eq), for as long as one of them is alive.
+    #[cfg(feature = "graphql")]
     pub(crate) fn addr(&self) -> usize {
         std::ptr::from_ref(&*self.record).cast::<()>() as usize
     }

@@ -90,6 +90,7 @@ impl List {
 
     /// The address of the allocation: equal for two lists exactly when
     /// [`ptr_eq`](List::ptr_eq), for as long as one of them is alive.
+    #[cfg(feature = "graphql")]
     pub(crate) fn addr(&self) -> usize {
         Arc::as_ptr(&self.0).cast::<()>() as usize
     }
