@@ -373,11 +373,8 @@ impl Model {
         // The loaded store is a new one: the cancels the old one had not reported yet (a
         // reservation's drain of dropped guards) are not its to report.
         self.carry = None;
-        // A loaded store does not know when its confirmed layers were confirmed: their fold
-        // clears every mark they write.
-        for layer in &mut self.layers {
-            layer.confirmed_at = u64::MAX;
-        }
+        // A loaded store knows when its confirmed layers were answered (a save keeps it): their
+        // fold clears the marks set by then, not those set after, as before the save.
         for rec in &mut self.outbox.recs {
             if let RStatus::InFlight(attempts) = rec.status {
                 rec.status = RStatus::Retrying(attempts, INTERRUPTED.into());
