@@ -335,3 +335,45 @@ fn a_change_to_another_root_field_keeps_the_result() {
     assert!(query.is_outdated(&store));
     assert_eq!(*query.read(&store).unwrap(), serde_json::json!({"a": 2}));
 }
+
+/// A re-read that reuses a memoised item keeps the keys that item read (its owner) without
+/// copying them into a set of its own: a change to the owner alone is still seen. Forty items:
+/// more keys than the root's subtree memoises, so only the items are.
+#[test]
+fn a_change_seen_only_through_a_reused_subtree_is_read() {
+    let mut store = Store::new();
+    let items: Vec<Key> = (0..40)
+        .map(|i| Key::new(&format!("Item:{i}")).unwrap())
+        .collect();
+    let mut patch = Patch::new().set("ROOT_QUERY", "items", Value::from(items));
+    for i in 0..40 {
+        patch = patch
+            .set(format!("Item:{i}"), "id", i.to_string())
+            .set(format!("Item:{i}"), "title", format!("item {i}"))
+            .set(format!("Item:{i}"), "owner", Key::new("User:0").unwrap());
+    }
+    store
+        .write(
+            patch
+                .set("User:0", "name", "ann")
+                .set("User:1", "name", "bob"),
+        )
+        .unwrap();
+    let doc = Document::parse(TEXT).unwrap();
+    let mut query = Query::new(doc.clone(), json!(null));
+    query.read_shared(&store).unwrap();
+    // Item:0 is read again; the other 39, owned by User:0, are reused.
+    store
+        .write(Patch::new().set("Item:0", "owner", Key::new("User:1").unwrap()))
+        .unwrap();
+    query.read_shared(&store).unwrap();
+    store
+        .write(Patch::new().set("User:0", "name", "ann 2"))
+        .unwrap();
+    let tree = query.read_shared(&store).unwrap();
+    assert_eq!(
+        tree.to_json(),
+        store.read_query(&doc, &json!(null)).unwrap()
+    );
+    assert_eq!(tree.to_json()["items"][1]["owner"]["name"], json!("ann 2"));
+}

@@ -191,11 +191,8 @@ pub(super) fn run_shared<S: Source>(
     variables: &serde_json::Value,
     memo: &mut shared::Memo,
     keys: usize,
-) -> (
-    Result<crate::value::Value, ReadError>,
-    std::collections::HashSet<crate::key::Key, crate::patch::Hasher>,
-) {
-    let mut deps = std::collections::HashSet::default();
+) -> (Result<crate::value::Value, ReadError>, shared::Deps) {
+    let mut deps = shared::Deps::default();
     let result = with_ctx(
         source,
         policies,

@@ -77,8 +77,8 @@ struct SharedState {
     revision: u64,
     result: Option<crate::value::Value>,
     memo: super::shared::Memo,
-    /// Every key the last shared read looked up.
-    deps: std::collections::HashSet<crate::key::Key, crate::patch::Hasher>,
+    /// The keys the last shared read looked up.
+    deps: super::shared::Deps,
     /// The [`Shared`](crate::Shared) parts typed reads gave.
     typed: super::reuse::Typed,
 }
@@ -239,8 +239,9 @@ impl Query {
             Some(changed) => {
                 let mut read_one = false;
                 for key in changed {
+                    // Asked before the invalidation: it drops the entries that tell.
+                    read_one = read_one || state.deps.contains(key.as_str(), &state.memo);
                     state.memo.invalidate(key);
-                    read_one |= state.deps.contains(key.as_str());
                 }
                 // Nothing the last read looked up changed: the same result.
                 if !read_one && let Some(result) = &state.result {
@@ -259,7 +260,7 @@ impl Query {
             self.origin.start(),
             &self.variables,
             &mut state.memo,
-            state.deps.len(),
+            state.deps.direct_len(),
         );
         state.deps = deps;
         let result = result?;
@@ -328,9 +329,9 @@ impl Query {
 
     /// The keys the last [`read_shared`](Query::read_shared) looked up.
     pub(crate) fn shared_dependencies(
-        &self,
+        &mut self,
     ) -> &std::collections::HashSet<crate::key::Key, crate::patch::Hasher> {
-        &self.shared.deps
+        self.shared.deps.all()
     }
 
     /// The keys the last read looked up (whether it succeeded or not), sorted.

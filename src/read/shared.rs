@@ -34,6 +34,8 @@ const MEMO_MAX_DEPS: usize = 32;
 #[derive(Default, Clone)]
 pub(crate) struct Memo {
     entries: HashMap<MemoKey, MemoEntry, Hasher>,
+    /// Counts the reads made with it.
+    reads: u64,
     /// For each key, the entries whose subtree read it (a set: an entry made again after an
     /// invalidation is not indexed twice).
     by_dep: HashMap<Key, HashSet<MemoKey, Hasher>, Hasher>,
@@ -42,7 +44,10 @@ pub(crate) struct Memo {
 #[derive(Clone)]
 struct MemoEntry {
     value: Value,
+    /// The keys its subtree read, sorted.
     deps: std::sync::Arc<[Key]>,
+    /// The last read that reused it ([`Memo::reads`] then).
+    reused: u64,
 }
 
 impl Memo {
@@ -64,6 +69,21 @@ impl Memo {
         }
     }
 
+    /// Whether the last read reused an entry that read `key`.
+    fn reused(&self, key: &str) -> bool {
+        self.by_dep.get(key).is_some_and(|ats| {
+            ats.iter().any(|at| {
+                self.entries.get(at).is_some_and(|entry| {
+                    entry.reused == self.reads
+                        && entry
+                            .deps
+                            .binary_search_by(|dep| dep.as_str().cmp(key))
+                            .is_ok()
+                })
+            })
+        })
+    }
+
     /// Drops everything.
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
@@ -81,6 +101,48 @@ impl Memo {
     }
 }
 
+/// The keys a shared read looked up: those it read itself, and those of the memoised subtrees
+/// it reused (each entry's list, shared, not copied key by key into a set: a re-read of a list of
+/// 10,000 items reuses 10,000 entries).
+#[derive(Default)]
+pub(crate) struct Deps {
+    direct: HashSet<Key, Hasher>,
+    reused: Vec<std::sync::Arc<[Key]>>,
+    /// Every key, built when asked for.
+    all: Option<HashSet<Key, Hasher>>,
+}
+
+impl Deps {
+    /// Whether the read looked `key` up; `memo` is the one it read with, not changed since but
+    /// for invalidations made after this question.
+    pub(crate) fn contains(&self, key: &str, memo: &Memo) -> bool {
+        self.direct.contains(key) || memo.reused(key)
+    }
+
+    /// How many keys it read itself (a capacity for the next read's).
+    pub(crate) fn direct_len(&self) -> usize {
+        self.direct.len()
+    }
+
+    /// Every key the read looked up.
+    pub(crate) fn all(&mut self) -> &HashSet<Key, Hasher> {
+        let (direct, reused) = (&self.direct, &self.reused);
+        self.all.get_or_insert_with(|| {
+            let mut all = direct.clone();
+            for deps in reused {
+                all.extend(deps.iter().cloned());
+            }
+            all
+        })
+    }
+
+    /// Adds a key read (a root found missing).
+    pub(crate) fn insert(&mut self, key: Key) {
+        self.all = None;
+        self.direct.insert(key);
+    }
+}
+
 /// One shared read over `ctx`, filling and reusing `memo`; `deps` collects every key read.
 pub(super) struct Walk<'m, 'p, S: ?Sized> {
     pub(super) ctx: &'p Ctx<'p, S>,
@@ -88,8 +150,8 @@ pub(super) struct Walk<'m, 'p, S: ?Sized> {
     /// The keys read by the entities being walked, innermost last; `None` once a frame has
     /// read more than [`MEMO_MAX_DEPS`] (it will not be memoised, so nothing is kept).
     frames: Vec<Option<Vec<Key>>>,
-    /// Every key the whole read looked up.
-    all: HashSet<Key, Hasher>,
+    /// The keys the whole read looked up.
+    deps: Deps,
     /// The response keys and indices down to the current node, for error paths.
     path: Vec<Segment<'p>>,
 }
@@ -103,32 +165,56 @@ enum Segment<'p> {
 impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     /// A walk that expects to read about `keys` keys (the last read's count).
     pub(super) fn new(ctx: &'p Ctx<'p, S>, memo: &'m mut Memo, keys: usize) -> Self {
+        memo.reads += 1;
         Walk {
             ctx,
             memo,
             frames: Vec::new(),
-            all: HashSet::with_capacity_and_hasher(keys, Hasher::default()),
+            deps: Deps {
+                direct: HashSet::with_capacity_and_hasher(keys, Hasher::default()),
+                ..Deps::default()
+            },
             path: Vec::new(),
         }
     }
 
-    /// Every key the read looked up.
-    pub(super) fn into_deps(self) -> HashSet<Key, Hasher> {
-        self.all
+    /// The keys the read looked up.
+    pub(super) fn into_deps(self) -> Deps {
+        self.deps
     }
 
     /// Adds keys read to the innermost frame (and to the whole read's).
     fn add<'k>(&mut self, keys: impl IntoIterator<Item = &'k Key>) {
         for key in keys {
-            self.all.insert(key.clone());
-            if let Some(Some(frame)) = self.frames.last_mut() {
-                if frame.len() >= MEMO_MAX_DEPS {
-                    *self.frames.last_mut().expect("a frame") = None;
-                } else {
-                    frame.push(key.clone());
-                }
+            self.deps.direct.insert(key.clone());
+            self.frame_add(key);
+        }
+    }
+
+    /// Adds a key to the innermost frame, if one is kept.
+    fn frame_add(&mut self, key: &Key) {
+        if let Some(Some(frame)) = self.frames.last_mut() {
+            if frame.len() >= MEMO_MAX_DEPS {
+                *self.frames.last_mut().expect("a frame") = None;
+            } else {
+                frame.push(key.clone());
             }
         }
+    }
+
+    /// The memoised subtree at `at`, if any, marked reused by this read, its keys counted.
+    fn reuse(&mut self, at: &MemoKey) -> Option<Value> {
+        let reads = self.memo.reads;
+        let entry = self.memo.entries.get_mut(at)?;
+        entry.reused = reads;
+        let (value, deps) = (entry.value.clone(), entry.deps.clone());
+        if matches!(self.frames.last(), Some(Some(_))) {
+            for key in deps.iter() {
+                self.frame_add(key);
+            }
+        }
+        self.deps.reused.push(deps);
+        Some(value)
     }
 
     fn render(&self) -> String {
@@ -176,10 +262,8 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         depth: usize,
     ) -> Result<Option<Value>, ReadError> {
         let at: MemoKey = (key.clone(), sel.iter().copied().collect());
-        if let Some(entry) = self.memo.entries.get(&at) {
-            let (value, deps) = (entry.value.clone(), entry.deps.clone());
+        if let Some(value) = self.reuse(&at) {
             self.check(depth)?;
-            self.add(deps.iter());
             return Ok(Some(value));
         }
         match self.entity(key) {
@@ -201,11 +285,8 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         depth: usize,
     ) -> Result<Value, ReadError> {
         let at: MemoKey = (key.clone(), sel.iter().copied().collect());
-        if let Some(entry) = self.memo.entries.get(&at) {
-            // The caller counted the one node it stands for: a shared subtree is not rebuilt.
-            let value = entry.value.clone();
-            let deps = entry.deps.clone();
-            self.add(deps.iter());
+        // The caller counted the one node it stands for: a shared subtree is not rebuilt.
+        if let Some(value) = self.reuse(&at) {
             return Ok(value);
         }
         self.frames.push(Some(Vec::new()));
@@ -222,6 +303,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
                 MemoEntry {
                     value: value.clone(),
                     deps: deps.into(),
+                    reused: 0,
                 },
             );
         } else if let Some(outer) = self.frames.last_mut() {
