@@ -25,6 +25,10 @@ use crate::value::{List, Value};
 /// An entity read under one selection: the plan sets that apply, and the entity's key.
 type MemoKey = (Key, SmallVec<[usize; 2]>);
 
+/// The memoised subtrees of one entity, one per selection it was read under (nearly always
+/// one): looked up by the entity's key alone, so a lookup clones nothing.
+type Slots = SmallVec<[(SmallVec<[usize; 2]>, MemoEntry); 1]>;
+
 /// Subtrees that read more keys than this are not memoised (their parts are): such a subtree
 /// (a list's owner, the root) is invalidated by nearly every change, and indexing it under
 /// every key it read would cost as much as reading it again.
@@ -33,7 +37,7 @@ const MEMO_MAX_DEPS: usize = 32;
 /// Memoised entity subtrees, with the keys each read.
 #[derive(Default, Clone)]
 pub(crate) struct Memo {
-    entries: HashMap<MemoKey, MemoEntry, Hasher>,
+    entries: HashMap<Key, Slots, Hasher>,
     /// Counts the reads made with it.
     reads: u64,
     /// For each key, the entries whose subtree read it (a set: an entry made again after an
@@ -55,15 +59,15 @@ impl Memo {
     /// read other keys (an item whose owner went): those stay.
     pub(crate) fn invalidate(&mut self, key: &str) {
         if let Some(entries) = self.by_dep.remove(key) {
-            for at in entries {
-                let read_it = self.entries.get(&at).is_some_and(|entry| {
+            for (at, sel) in entries {
+                let read_it = self.get(&at, &sel).is_some_and(|entry| {
                     entry
                         .deps
                         .binary_search_by(|dep| dep.as_str().cmp(key))
                         .is_ok()
                 });
                 if read_it {
-                    self.entries.remove(&at);
+                    self.remove(&at, &sel);
                 }
             }
         }
@@ -72,8 +76,8 @@ impl Memo {
     /// Whether the last read reused an entry that read `key`.
     fn reused(&self, key: &str) -> bool {
         self.by_dep.get(key).is_some_and(|ats| {
-            ats.iter().any(|at| {
-                self.entries.get(at).is_some_and(|entry| {
+            ats.iter().any(|(at, sel)| {
+                self.get(at, sel).is_some_and(|entry| {
                     entry.reused == self.reads
                         && entry
                             .deps
@@ -97,7 +101,40 @@ impl Memo {
                 .or_default()
                 .insert(at.clone());
         }
-        self.entries.insert(at, entry);
+        let (key, sel) = at;
+        let slots = self.entries.entry(key).or_default();
+        match slots.iter_mut().find(|(then, _)| *then == sel) {
+            Some(slot) => slot.1 = entry,
+            None => slots.push((sel, entry)),
+        }
+    }
+
+    /// The entry of `key` under `sel`.
+    fn get(&self, key: &Key, sel: &[usize]) -> Option<&MemoEntry> {
+        let slots = self.entries.get(key)?;
+        slots
+            .iter()
+            .find(|(then, _)| then.as_slice() == sel)
+            .map(|(_, entry)| entry)
+    }
+
+    /// The entry of `key` under `sel`, to stamp.
+    fn get_mut(&mut self, key: &Key, sel: &[usize]) -> Option<&mut MemoEntry> {
+        let slots = self.entries.get_mut(key)?;
+        slots
+            .iter_mut()
+            .find(|(then, _)| then.as_slice() == sel)
+            .map(|(_, entry)| entry)
+    }
+
+    /// Drops the entry of `key` under `sel`.
+    fn remove(&mut self, key: &Key, sel: &[usize]) {
+        if let Some(slots) = self.entries.get_mut(key) {
+            slots.retain(|(then, _)| then.as_slice() != sel);
+            if slots.is_empty() {
+                self.entries.remove(key);
+            }
+        }
     }
 }
 
@@ -203,9 +240,9 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
     }
 
     /// The memoised subtree at `at`, if any, marked reused by this read, its keys counted.
-    fn reuse(&mut self, at: &MemoKey) -> Option<Value> {
+    fn reuse(&mut self, key: &Key, sel: &[usize]) -> Option<Value> {
         let reads = self.memo.reads;
-        let entry = self.memo.entries.get_mut(at)?;
+        let entry = self.memo.get_mut(key, sel)?;
         entry.reused = reads;
         let (value, deps) = (entry.value.clone(), entry.deps.clone());
         if matches!(self.frames.last(), Some(Some(_))) {
@@ -261,8 +298,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         sel: &[usize],
         depth: usize,
     ) -> Result<Option<Value>, ReadError> {
-        let at: MemoKey = (key.clone(), sel.iter().copied().collect());
-        if let Some(value) = self.reuse(&at) {
+        if let Some(value) = self.reuse(key, sel) {
             self.check(depth)?;
             return Ok(Some(value));
         }
@@ -284,9 +320,8 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
         sel: &[usize],
         depth: usize,
     ) -> Result<Value, ReadError> {
-        let at: MemoKey = (key.clone(), sel.iter().copied().collect());
         // The caller counted the one node it stands for: a shared subtree is not rebuilt.
-        if let Some(value) = self.reuse(&at) {
+        if let Some(value) = self.reuse(key, sel) {
             return Ok(value);
         }
         self.frames.push(Some(Vec::new()));
@@ -299,7 +334,7 @@ impl<'m, 'p, S: Source + ?Sized> Walk<'m, 'p, S> {
             deps.dedup();
             self.add(deps.iter());
             self.memo.insert(
-                at,
+                (key.clone(), sel.iter().copied().collect()),
                 MemoEntry {
                     value: value.clone(),
                     deps: deps.into(),
