@@ -11,16 +11,18 @@ use serde_json::json;
 const TEXT: &str = "{ items { id title owner { name } } }";
 
 fn seeded() -> Store {
+    store_of(3, 2)
+}
+
+/// `items` items owned by `User:0` (users 0 and 1 exist), the first `listed` in
+/// `ROOT_QUERY.items`.
+fn store_of(items: usize, listed: usize) -> Store {
     let mut store = Store::new();
-    let mut patch = Patch::new().set(
-        "ROOT_QUERY",
-        "items",
-        Value::from(vec![
-            Key::new("Item:0").unwrap(),
-            Key::new("Item:1").unwrap(),
-        ]),
-    );
-    for i in 0..3 {
+    let refs: Vec<Key> = (0..listed)
+        .map(|i| Key::new(&format!("Item:{i}")).unwrap())
+        .collect();
+    let mut patch = Patch::new().set("ROOT_QUERY", "items", Value::from(refs));
+    for i in 0..items {
         patch = patch
             .set(format!("Item:{i}"), "id", i.to_string())
             .set(format!("Item:{i}"), "title", format!("item {i}"))
@@ -341,24 +343,7 @@ fn a_change_to_another_root_field_keeps_the_result() {
 /// more keys than the root's subtree memoises, so only the items are.
 #[test]
 fn a_change_seen_only_through_a_reused_subtree_is_read() {
-    let mut store = Store::new();
-    let items: Vec<Key> = (0..40)
-        .map(|i| Key::new(&format!("Item:{i}")).unwrap())
-        .collect();
-    let mut patch = Patch::new().set("ROOT_QUERY", "items", Value::from(items));
-    for i in 0..40 {
-        patch = patch
-            .set(format!("Item:{i}"), "id", i.to_string())
-            .set(format!("Item:{i}"), "title", format!("item {i}"))
-            .set(format!("Item:{i}"), "owner", Key::new("User:0").unwrap());
-    }
-    store
-        .write(
-            patch
-                .set("User:0", "name", "ann")
-                .set("User:1", "name", "bob"),
-        )
-        .unwrap();
+    let mut store = store_of(40, 40);
     let doc = Document::parse(TEXT).unwrap();
     let mut query = Query::new(doc.clone(), json!(null));
     query.read_shared(&store).unwrap();
