@@ -54,19 +54,22 @@ struct MemoEntry {
     reused: u64,
 }
 
+impl MemoEntry {
+    /// Whether its subtree read `key`.
+    fn read(&self, key: &str) -> bool {
+        self.deps
+            .binary_search_by(|dep| dep.as_str().cmp(key))
+            .is_ok()
+    }
+}
+
 impl Memo {
     /// Drops every entry that read `key`. The index may name entries made again since, which
     /// read other keys (an item whose owner went): those stay.
     pub(crate) fn invalidate(&mut self, key: &str) {
         if let Some(entries) = self.by_dep.remove(key) {
             for (at, sel) in entries {
-                let read_it = self.get(&at, &sel).is_some_and(|entry| {
-                    entry
-                        .deps
-                        .binary_search_by(|dep| dep.as_str().cmp(key))
-                        .is_ok()
-                });
-                if read_it {
+                if self.get(&at, &sel).is_some_and(|entry| entry.read(key)) {
                     self.remove(&at, &sel);
                 }
             }
@@ -77,13 +80,8 @@ impl Memo {
     fn reused(&self, key: &str) -> bool {
         self.by_dep.get(key).is_some_and(|ats| {
             ats.iter().any(|(at, sel)| {
-                self.get(at, sel).is_some_and(|entry| {
-                    entry.reused == self.reads
-                        && entry
-                            .deps
-                            .binary_search_by(|dep| dep.as_str().cmp(key))
-                            .is_ok()
-                })
+                self.get(at, sel)
+                    .is_some_and(|entry| entry.reused == self.reads && entry.read(key))
             })
         })
     }

@@ -67,11 +67,10 @@ impl<'v> de::Deserializer<'v> for TreeDe<'_, 'v> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, ReadError> {
-        if name == reuse::SHARED_NAME {
-            // A `Shared` part: offered the node, which identifies the subtree.
-            let _offer = reuse::offer(self.value);
-            return visitor.visit_newtype_struct(self);
-        }
+        // A `Shared` part is offered the node, which identifies the subtree.
+        let _offer = (name == reuse::SHARED_NAME)
+            .then(|| reuse::offer(self.value))
+            .flatten();
         visitor.visit_newtype_struct(self)
     }
 
