@@ -154,6 +154,10 @@ pub(crate) struct Layer {
     /// its own seq.
     pub(crate) anchor: u64,
     pub(crate) ops: OpsByKey,
+    /// The store's count of marking calls when the layer was made (its request sent): its
+    /// answer, folding into base, clears the stale marks set by then, not those set after (the
+    /// request may predate the change they announce).
+    pub(crate) epoch: u64,
 }
 
 /// A live layer, as [`Store::layers`](crate::Store::layers) and
@@ -322,8 +326,9 @@ impl Stack {
         self.order.is_empty()
     }
 
-    /// Pushes an intent on top and returns its slot and seq.
-    pub(crate) fn push(&mut self, label: Arc<str>, ops: OpsByKey) -> (Slot, u64) {
+    /// Pushes an intent on top, made when the marking count was `epoch`, and returns its slot
+    /// and seq.
+    pub(crate) fn push(&mut self, label: Arc<str>, ops: OpsByKey, epoch: u64) -> (Slot, u64) {
         let seq = next_layer_seq();
         let keys: Vec<Key> = ops.keys().cloned().collect();
         let place = (seq, u64::MAX);
@@ -335,6 +340,7 @@ impl Stack {
             place,
             anchor: seq,
             ops,
+            epoch,
         }));
         self.order.insert(place, slot);
         self.pending_intents.insert(seq, slot);
@@ -355,8 +361,8 @@ impl Stack {
     }
 
     /// Places an observation with no ops directly below the lowest pending intent (on top if
-    /// none is pending) and returns its slot and seq.
-    pub(crate) fn reserve(&mut self, label: Arc<str>) -> (Slot, u64) {
+    /// none is pending), made when the marking count was `epoch`, and returns its slot and seq.
+    pub(crate) fn reserve(&mut self, label: Arc<str>, epoch: u64) -> (Slot, u64) {
         let seq = next_layer_seq();
         let (place, anchor) = match self.pending_intents.keys().next() {
             Some(&lowest) => ((lowest, seq), lowest),
@@ -370,6 +376,7 @@ impl Stack {
             place,
             anchor,
             ops: OpsByKey::default(),
+            epoch,
         }));
         self.order.insert(place, slot);
         (slot, seq)

@@ -262,7 +262,17 @@ fn marks_survive_a_save_and_follow_a_remap() {
     loaded.load_json(&text).unwrap();
     assert!(loaded.is_field_stale("Todo:9", "title"));
     store.promote(create).unwrap();
-    assert!(!store.is_stale("Todo:9"), "its own write folds in: fresh");
+    assert!(
+        store.is_field_stale("Todo:9", "title"),
+        "its write was sent before the mark: it does not answer it"
+    );
+    store
+        .write(Patch::new().set("Todo:9", "title", "new"))
+        .unwrap();
+    assert!(
+        !store.is_stale("Todo:9"),
+        "a write made after the mark is fresh"
+    );
 }
 
 #[test]

@@ -336,3 +336,39 @@ fn a_mark_set_after_an_answer_outlives_the_answers_fold_into_base() {
     assert!(again.fetch_due, "invalidated after its answer: refetched");
     let _ = a;
 }
+
+#[test]
+fn an_observer_arriving_after_an_invalidation_supersedes_the_fetch_sent_before_it() {
+    let (mut client, list, one, t0) = two_queries();
+    // A refetch while nobody observes `todo`: its fetch is in flight when the field is
+    // invalidated, and nobody observes the query to supersede it then (only the list,
+    // observed, is refetched).
+    client.refetch(one.query, t0).unwrap();
+    let old = next(&mut client, t0);
+    client
+        .store_mut()
+        .invalidate_field("Todo:1", "title")
+        .unwrap();
+    assert_eq!(next(&mut client, t0).query, list.query);
+    assert!(
+        client.next_fetch(t0).is_none(),
+        "`todo` unobserved: not refetched"
+    );
+    let again = client.observe(todo(), QueryOptions::new(), t0, |_| {});
+    assert!(again.fetch_due);
+    let new = next(&mut client, t0);
+    assert_eq!(
+        new.query, one.query,
+        "not joined: the old answer may predate the change"
+    );
+    assert!(
+        client.store().layer(old.slot.unwrap()).is_none(),
+        "its slot cancelled"
+    );
+    client
+        .resolve(new.id, r#"{"id": 1, "title": "New read"}"#, t0)
+        .unwrap();
+    let state = client.state(again.observer).unwrap();
+    assert!(!state.is_stale);
+    assert_eq!(state.fetch_status, FetchStatus::Idle);
+}

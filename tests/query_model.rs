@@ -134,3 +134,52 @@ fn a_pending_mutation_outlives_a_refetch_and_gc_waits_for_an_unfolded_answer() {
         Fail(0),
     ]);
 }
+
+/// A fetch sent while nobody observed the query (an explicit refetch), then an invalidation:
+/// an observer that comes later does not join that fetch, whose answer may predate the change,
+/// but supersedes it. Before, it joined, and the next invalidation of any other field
+/// superseded the fetch then (found by CI: the steps kept in `query_model.txt`).
+#[test]
+fn an_observer_supersedes_a_fetch_sent_before_an_invalidation() {
+    use Step::*;
+    let cache_only = Opts {
+        policy: Policy::CacheOnly,
+        ..CF
+    };
+    replay(vec![
+        Observe(3, cache_only),
+        Unobserve(0),
+        Refetch(0),
+        NextFetch,
+        Resolve(0, 0),
+        Refetch(0),
+        NextFetch,
+        Invalidate(3),
+        Observe(3, CF),
+        NextFetch,
+        Resolve(1, 0),
+        Resolve(2, 1),
+    ]);
+}
+
+/// An answer to a fetch sent before an invalidation (nobody observed the query then, so the
+/// fetch was not superseded) does not clear the mark: the next observer finds the query stale
+/// and a fetch due. The reference cleared the mark on every answer (found by the property
+/// test, kept in `query_model.txt`).
+#[test]
+fn an_answer_older_than_a_mark_leaves_the_query_stale() {
+    use Step::*;
+    replay(vec![
+        Observe(3, CF),
+        NextFetch,
+        Resolve(0, 0),
+        Unobserve(0),
+        Refetch(0),
+        NextFetch,
+        Invalidate(3),
+        Resolve(1, 0),
+        Observe(3, CF),
+        NextFetch,
+        Resolve(2, 1),
+    ]);
+}

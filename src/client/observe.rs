@@ -39,9 +39,11 @@ impl Client {
     /// Observes the query `key` with `options` (a component mounts): creates its record or
     /// joins it, and decides by the fetch policy whether a fetch is due (see
     /// [`FetchPolicy`]): under `CacheFirst`, when the cached read is incomplete or stale for
-    /// this observer. A fetch already in flight is joined, never doubled. `listener` is told
-    /// the observer's new [`QueryState`] after every call that changed it, until
-    /// [`unobserve`](Client::unobserve). O(records + observers) (see the type's notes).
+    /// this observer. A fetch already in flight is joined, never doubled, unless it was sent
+    /// before a field the query reads was invalidated: its answer may predate the change, so a
+    /// new fetch is due that supersedes it (as the invalidation does for an observed query).
+    /// `listener` is told the observer's new [`QueryState`] after every call that changed it,
+    /// until [`unobserve`](Client::unobserve). O(records + observers) (see the type's notes).
     ///
     /// ```
     /// use optimist::{Client, FetchPolicy, Patch, QueryKey, QueryOptions, Store, Instant};
@@ -287,7 +289,9 @@ impl Client {
     }
 
     /// An observer (or a prefetch) with `options` arrives at the record `id` at `now`: a fetch
-    /// is due if its policy says so, unless one is due or in flight already (joined).
+    /// is due if its policy says so, unless one is due or in flight already (joined). A fetch
+    /// in flight sent before a field the query reads was marked stale is not joined but
+    /// superseded, as the invalidation would have done had the query been observed then.
     fn mount(&mut self, id: QueryId, options: &QueryOptions, now: Instant) {
         let record = &self.records[&id];
         let wanted = match options.fetch_policy {
@@ -298,7 +302,11 @@ impl Client {
             FetchPolicy::CacheOnly | FetchPolicy::Standby => false,
         };
         if wanted {
-            self.make_due(id, now, false);
+            let predates_a_mark = record
+                .fetch
+                .as_ref()
+                .is_some_and(|fetch| record.reads_marked(&self.store, fetch.epoch));
+            self.make_due(id, now, predates_a_mark);
         }
     }
 

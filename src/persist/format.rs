@@ -109,8 +109,9 @@ pub(crate) struct SavedLayer {
     pub(crate) kind: LayerKind,
     pub(crate) state: LayerState,
     pub(crate) ops: Vec<(Key, Vec<Op>)>,
-    /// For a confirmed layer, the count of marking calls when its answer came (see
-    /// `Saved::stale_stamps`).
+    /// The count of marking calls when the layer was made (see `Saved::stale_stamps`): its
+    /// answer is fresh of the marks set by then. Absent in stores saved by earlier versions,
+    /// which kept it for confirmed layers only (when their answer came).
     #[serde(default)]
     pub(crate) answered: Option<u64>,
 }

@@ -70,7 +70,7 @@ impl Store {
                     kind: layer.kind,
                     state: layer.state,
                     ops,
-                    answered: self.stale.confirmed_at(layer.seq),
+                    answered: Some(layer.epoch),
                 }
             })
             .collect();
@@ -289,8 +289,11 @@ impl Store {
                 )));
             }
             let seq = layer.seq;
-            if let Some(answered) = layer.answered {
-                fresh.stale.restore_confirmed(seq, answered);
+            // A layer saved without its count (by an earlier version) is taken as made after
+            // every mark: its answer clears them, as those versions did.
+            let epoch = layer.answered.unwrap_or(u64::MAX);
+            if let Some(made) = layer.answered {
+                fresh.stale.restore_epoch(made);
             }
             let slot = fresh
                 .stack
@@ -302,6 +305,7 @@ impl Store {
                     place: layer.place,
                     anchor: layer.anchor,
                     ops: patch.into_ops(),
+                    epoch,
                 })
                 .map_err(LoadError::Invalid)?;
             slots.insert(seq, slot);

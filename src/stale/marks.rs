@@ -1,13 +1,13 @@
 //! The stale marks themselves: for each entity, the fields known to need a refetch.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::field::FieldName;
 use crate::key::Key;
 use crate::op::Op;
 
 /// The stale `(entity, field)` marks, by entity, each with the count of marking calls when it
-/// was set (its stamp: a read answered after that count is fresh of it).
+/// was set (its stamp: a read requested after that count is fresh of it).
 #[derive(Clone, Default, Debug)]
 pub(crate) struct Marks {
     by_key: BTreeMap<Key, BTreeMap<FieldName, u64>>,
@@ -17,9 +17,6 @@ pub(crate) struct Marks {
     /// it with the count it saw to learn that something was invalidated since. Not part of
     /// the marks' value (`==`).
     epoch: u64,
-    /// The count when each confirmed, not yet folded layer was confirmed, by its request
-    /// number: folding it into base clears only the marks set before its answer.
-    confirmed: HashMap<u64, u64>,
 }
 
 impl PartialEq for Marks {
@@ -70,16 +67,9 @@ impl Marks {
             .map(|set| set.values().copied().collect())
     }
 
-    /// The count when the confirmed, not yet folded layer `seq` was confirmed, if this store
-    /// saw it confirmed.
-    pub(crate) fn confirmed_at(&self, seq: u64) -> Option<u64> {
-        self.confirmed.get(&seq).copied()
-    }
-
-    /// Puts back when a loaded confirmed layer was confirmed; the count goes on from there.
-    pub(crate) fn restore_confirmed(&mut self, seq: u64, answered: u64) {
-        self.epoch = self.epoch.max(answered);
-        self.confirmed.insert(seq, answered);
+    /// A loaded layer was made when the count was `epoch`: the count goes on from there.
+    pub(crate) fn restore_epoch(&mut self, epoch: u64) {
+        self.epoch = self.epoch.max(epoch);
     }
 
     /// How many calls added a mark (see the field).
@@ -102,25 +92,13 @@ impl Marks {
             .is_some_and(|set| set.values().any(|stamp| *stamp > after))
     }
 
-    /// The layer with request number `seq` was confirmed now: its answer is fresh of every
-    /// mark set so far.
-    pub(crate) fn note_confirmed(&mut self, seq: u64) {
-        self.confirmed.insert(seq, self.epoch);
-    }
-
-    /// The count when the layer `seq` was confirmed (and forgets it: it folds); `u64::MAX`
-    /// for a layer confirmed before this store was loaded.
-    pub(crate) fn take_confirmed(&mut self, seq: u64) -> u64 {
-        self.confirmed.remove(&seq).unwrap_or(u64::MAX)
-    }
-
     /// Drops every mark (the count goes on).
     pub(crate) fn clear(&mut self) {
         self.by_key.clear();
         self.len = 0;
     }
 
-    /// Fresh data for `key` reached base through `ops`, answered when the count was `answered`
+    /// Fresh data for `key` reached base through `ops`, requested when the count was `answered`
     /// (`u64::MAX`: now): a field written or removed is fresh of the marks set before, a
     /// deleted entity has nothing left to refetch. Relative ops (increments, list edits,
     /// updaters) change what is there and leave it as stale as it was. O(1) when nothing is

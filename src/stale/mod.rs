@@ -3,7 +3,9 @@
 //! a mutation refused for a version conflict marks what it touched. A mark lasts until fresh
 //! data for that field is written into base (a direct write, a confirmed answer folding in):
 //! a field written or removed is fresh, a deleted entity has nothing left to refetch, while
-//! increments, list edits and updaters leave a field as stale as it was.
+//! increments, list edits and updaters leave a field as stale as it was. An answer folding in
+//! clears only the marks set before its layer was made (reserved or pushed: its request
+//! sent): a mark set while the request was out may announce a change the answer predates.
 //!
 //! Marks are data, not queries: a query is stale when it reads a marked field, so two queries
 //! that read the same field are stale together and one refetch makes both fresh. Marks change
@@ -26,7 +28,8 @@ use crate::store::Store;
 /// ## Invalidation: stale marks
 ///
 /// Mark an entity or a field stale (what to refetch), ask what is stale, clear marks. A mark
-/// is cleared by a newer confirmed answer, never by an older one.
+/// is cleared by an answer to a request made after it, never by one made before: what
+/// counts is when the answer's layer was reserved or pushed, not when its answer came.
 impl Store {
     /// Marks every field the entity `key` has (in base or in the view) as stale: it needs a
     /// refetch. The data stays and reads as before. Returns how many fields were newly

@@ -519,7 +519,7 @@ impl Store {
             record(&mut changes, key, before, after.as_ref());
             updates.push((key.clone(), after, in_base));
         }
-        let (slot, seq) = self.stack.push(label, ops);
+        let (slot, seq) = self.stack.push(label, ops, self.stale.epoch());
         for (key, entity, in_base) in updates {
             self.set_overlay(&key, Some(entity), in_base);
         }

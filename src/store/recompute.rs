@@ -224,8 +224,8 @@ impl Store {
         }
         let layers = self.stack.remove_bottom(&run);
         for layer in &layers {
-            // A mark set after the layer's answer came is not answered by it.
-            let answered = self.stale.take_confirmed(layer.seq);
+            // A mark set after the layer was made is not answered by it.
+            let answered = layer.epoch;
             for (key, ops) in &layer.ops {
                 let stale = self
                     .policies

@@ -62,9 +62,6 @@ impl Store {
         });
         let before = self.view_of(&keys);
         self.stack.set_state(slot, LayerState::Confirmed);
-        if let Some(layer) = self.stack.get(slot) {
-            self.stale.note_confirmed(layer.seq);
-        }
         self.events.push((id, LayerEvent::Confirmed));
         self.mutations.settle(id, MutationStatus::Committed);
         let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));
@@ -157,9 +154,6 @@ impl Store {
         let before = self.view_of(&keys);
         self.stack.replace_ops(slot, new_ops);
         self.stack.set_state(slot, LayerState::Confirmed);
-        if let Some(layer) = self.stack.get(slot) {
-            self.stale.note_confirmed(layer.seq);
-        }
         self.events.push((id, LayerEvent::Confirmed));
         self.mutations.settle(id, MutationStatus::Committed);
         let (changes, ignored) = self.recompute_probing(&keys, before, Some(slot));
@@ -246,7 +240,7 @@ impl Store {
 
     /// Places an observation and lists its event.
     fn reserve_now(&mut self, label: &str) -> LayerId {
-        let (slot, seq) = self.stack.reserve(Arc::from(label));
+        let (slot, seq) = self.stack.reserve(Arc::from(label), self.stale.epoch());
         let id = LayerId {
             store: self.tag,
             seq,

@@ -79,17 +79,15 @@ impl Model {
                 intent: false,
                 state: LayerState::Pending,
                 ops: Vec::new(),
-                confirmed_at: 0,
+                made_at: self.hygiene.clock,
             },
         );
     }
 
     pub(crate) fn confirm(&mut self, name: u32, ops: Vec<KOp>) {
-        let clock = self.hygiene.clock;
         let layer = self.live_mut(name);
         layer.ops = ops;
         layer.state = LayerState::Confirmed;
-        layer.confirmed_at = clock;
         self.ignored = self.skipped(name);
     }
 }
@@ -401,7 +399,7 @@ impl ReferenceStateMachine for ModelTest {
                     intent: true,
                     state: LayerState::Pending,
                     ops,
-                    confirmed_at: 0,
+                    made_at: state.hygiene.clock,
                 });
                 state.record(*name, None, None, false, RetryPolicy::default());
                 true

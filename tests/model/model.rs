@@ -24,10 +24,10 @@ pub(crate) struct RefLayer {
     pub(crate) intent: bool,
     pub(crate) state: LayerState,
     pub(crate) ops: Vec<KOp>,
-    /// The marking clock (`Hygiene::clock`) when it was confirmed: folding it into base
-    /// clears the marks set up to then, not those set after its answer came. `u64::MAX` for
-    /// a layer confirmed before a load (the loaded marks are not newer than it).
-    pub(crate) confirmed_at: u64,
+    /// The marking clock (`Hygiene::clock`) when it was made (reserved, pushed): folding it
+    /// into base clears the marks set up to then, not those set while its request was out. A
+    /// save keeps it.
+    pub(crate) made_at: u64,
 }
 
 impl RefLayer {
@@ -193,7 +193,7 @@ impl Model {
             .is_some_and(|layer| layer.state == LayerState::Confirmed)
         {
             let layer = self.layers.remove(0);
-            self.merge_base(&layer.ops, Some(layer.confirmed_at));
+            self.merge_base(&layer.ops, Some(layer.made_at));
         }
     }
 

@@ -373,8 +373,8 @@ impl Model {
         // The loaded store is a new one: the cancels the old one had not reported yet (a
         // reservation's drain of dropped guards) are not its to report.
         self.carry = None;
-        // A loaded store knows when its confirmed layers were answered (a save keeps it): their
-        // fold clears the marks set by then, not those set after, as before the save.
+        // A loaded store knows when each layer was made (a save keeps it): a fold clears the
+        // marks set by then, not those set after, as before the save.
         for rec in &mut self.outbox.recs {
             if let RStatus::InFlight(attempts) = rec.status {
                 rec.status = RStatus::Retrying(attempts, INTERRUPTED.into());
@@ -407,7 +407,7 @@ pub(crate) fn apply(state: &mut Model, transition: &Transition) -> bool {
                 intent: true,
                 state: LayerState::Pending,
                 ops,
-                confirmed_at: 0,
+                made_at: state.hygiene.clock,
             });
             let policy = RetryPolicy {
                 max_attempts: Some(*max),

@@ -24,6 +24,9 @@ pub(crate) struct Rec {
     pub(crate) fetch: Option<usize>,
     /// A new fetch is due that replaces the one in flight.
     pub(crate) supersede: bool,
+    /// The key was marked stale after the fetch in flight was sent: its answer may predate
+    /// the change, so an observer that wants a fetch does not join it.
+    pub(crate) fetch_predates_mark: bool,
     /// When a fetch is due, in half seconds: `2t` for a trigger at `t`, `2t + 1` for a retry
     /// scheduled at `t` (due from `t + 1 s` on, before anything due then).
     pub(crate) due: Option<u64>,
@@ -241,6 +244,7 @@ impl Model {
                         attempts: 0,
                         fetch: None,
                         supersede: false,
+                        fetch_predates_mark: false,
                         due: None,
                         offline_wait: false,
                         unobserved_since: None,
@@ -269,7 +273,9 @@ impl Model {
             Policy::CacheOnly => false,
         };
         if wanted {
-            self.make_due(serial, false);
+            // A fetch sent before a mark on what it reads is superseded, not joined.
+            let supersede = rec.fetch.is_some() && rec.fetch_predates_mark;
+            self.make_due(serial, supersede);
         }
         let rec = &self.records[&serial];
         self.expect = Expect::Observed {
@@ -320,6 +326,7 @@ impl Model {
         let rec = self.records.get_mut(&serial).expect("live");
         rec.supersede = false;
         rec.fetch = Some(fetch);
+        rec.fetch_predates_mark = false;
         rec.due = None;
         self.expect = Expect::Fetch(Some((serial, fetch, rec.attempts + 1, !no_cache)));
     }
@@ -339,12 +346,15 @@ impl Model {
         rec.offline_wait = false;
         rec.updated_at = Some(now);
         rec.status = QueryStatus::Success;
-        let key = rec.key;
+        let (key, predates_mark) = (rec.key, rec.fetch_predates_mark);
         if rec.no_cache {
             rec.data = Some(V::Answer(n));
         } else {
-            // An answer is fresh: whatever was marked before it is not stale any more.
-            self.marks.remove(&key);
+            // A mark is cleared by a newer answer, never by an older one: an answer to a fetch
+            // sent before the key was marked may predate the change, and the key stays stale.
+            if !predates_mark {
+                self.marks.remove(&key);
+            }
             let at = self.slot_index(fetch).expect("its slot");
             self.stack[at] = Layer::Slot {
                 fetch,
@@ -407,6 +417,8 @@ impl Model {
         }
         self.marks.insert(key);
         if let Some(serial) = self.live(key, false) {
+            let rec = self.records.get_mut(&serial).expect("live");
+            rec.fetch_predates_mark = rec.fetch.is_some();
             let rec = &self.records[&serial];
             if !rec.observers.is_empty() && self.wants(rec) {
                 let supersede = rec.fetch.is_some();
