@@ -418,3 +418,100 @@ fn typed_watchers_hand_out_the_unchanged_parts_again() {
         .collect();
     assert_eq!(rebuilt, [6]);
 }
+
+/// Enums in every form serde derives read alike through `serde_json` (the reference), the
+/// store's reader (`read_query_as`), the tree's (`Query::read_as`) and a typed watcher: unit
+/// variants as strings (GraphQL enums) or `{"V": null}`, and serde's default form
+/// `{"V": content}` for newtype, tuple and struct variants (a JSON scalar, REST data).
+#[test]
+fn enums_read_in_every_form_serde_writes() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    enum Status {
+        Active,
+        Gone,
+        Renamed(String),
+        Moved(i64, i64),
+        Suspended { until: String, by: Option<String> },
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Row {
+        id: String,
+        status: Status,
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Rows {
+        rows: Vec<Shared<Row>>,
+    }
+    let statuses = [
+        json!("Active"),
+        json!({"Gone": null}),
+        json!({"Renamed": "b"}),
+        json!({"Moved": [1, 2]}),
+        json!({"Suspended": {"until": "monday", "by": null}}),
+    ];
+    let mut store = Store::new();
+    let mut patch = Patch::new().set(
+        "ROOT_QUERY",
+        "rows",
+        refs((0..statuses.len()).map(|i| format!("Row:{i}"))),
+    );
+    for (i, status) in statuses.iter().enumerate() {
+        let key = format!("Row:{i}");
+        patch = patch.set(key.as_str(), "id", i.to_string()).set(
+            key.as_str(),
+            "status",
+            Value::from_json(status.clone()),
+        );
+    }
+    store.write(patch).unwrap();
+    let doc = Document::parse("{ rows { id status } }").unwrap();
+    let expected: Rows =
+        serde_json::from_value(store.read_query(&doc, &json!({})).unwrap()).unwrap();
+    assert_eq!(
+        expected.rows[4].status,
+        Status::Suspended {
+            until: "monday".into(),
+            by: None
+        }
+    );
+    assert_eq!(
+        store.read_query_as::<Rows>(&doc, &json!({})).unwrap(),
+        expected
+    );
+    let mut query = Query::new(doc.clone(), json!({}));
+    assert_eq!(query.read_as::<Rows>(&store).unwrap(), expected);
+    let seen: Arc<Mutex<Vec<Result<Rows, ReadError>>>> = Arc::default();
+    let sink = seen.clone();
+    store.watch_query_as::<Rows>(doc, json!({}), move |rows| {
+        sink.lock().unwrap().push(rows);
+    });
+    store
+        .write(Patch::new().set(
+            "Row:0",
+            "status",
+            Value::from_json(json!({"Moved": [3, 4]})),
+        ))
+        .unwrap();
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().as_ref().unwrap().rows[0].status,
+        Status::Moved(3, 4)
+    );
+    // A variant's content of the wrong kind says where.
+    store
+        .write(Patch::new().set("Row:1", "status", Value::from_json(json!({"Moved": "x"}))))
+        .unwrap();
+    let error = query.read_as::<Rows>(&store).unwrap_err();
+    let ReadError::Deserialize { path, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(path, "rows.1.status.Moved");
+    let doc = Document::parse("{ rows { id status } }").unwrap();
+    assert_eq!(
+        store.read_query_as::<Rows>(&doc, &json!({})).unwrap_err(),
+        error
+    );
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().as_ref().unwrap_err(),
+        &error
+    );
+}

@@ -322,10 +322,16 @@ impl<'x, 'p, S: Source + ?Sized> de::Deserializer<'p> for Cursor<'x, 'p, S> {
                 visitor.visit_enum(BorrowedStrDeserializer::new(text))
             }
             Node::Text(text) => visitor.visit_enum(BorrowedStrDeserializer::new(text)),
-            _ => {
-                let _ = (name, variants);
-                self.deserialize_any(visitor)
+            // serde's default form, `{"Variant": content}`, in a value read as stored.
+            Node::Value(value @ Value::Object(_)) if self.sel.is_empty() => {
+                self.check_depth()?;
+                let tree = super::value_de::TreeDe {
+                    value,
+                    path: self.path,
+                };
+                de::Deserializer::deserialize_enum(tree, name, variants, visitor)
             }
+            _ => self.deserialize_any(visitor),
         }
     }
 

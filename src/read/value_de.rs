@@ -3,12 +3,15 @@
 //!
 //! It reads the tree as its JSON ([`Value::to_json`]) would read: objects are maps of their
 //! fields, lists sequences, references `{"__ref": key}`, strings borrowed from the tree. Enums
-//! arrive as strings (GraphQL enums), as in the store's own reader (`de.rs`). A
+//! arrive as strings (GraphQL enums: unit variants by name) or, in serde's default form, as an
+//! object of one field, `{"Variant": content}` (a JSON scalar or REST data of a Rust type). A
 //! [`Shared`](crate::Shared) part is offered the node it stands on (`reuse.rs`), so an unchanged
 //! subtree gives back the value it gave last time.
 
 use serde::de::value::BorrowedStrDeserializer;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 
 use super::ReadError;
 use super::de::{Path, RefAccess, visit_number};
@@ -55,9 +58,19 @@ impl<'v> de::Deserializer<'v> for TreeDe<'_, 'v> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ReadError> {
-        // GraphQL enums arrive as strings: unit variants by name.
         match self.value {
+            // GraphQL enums arrive as strings: unit variants by name.
             Value::String(text) => visitor.visit_enum(BorrowedStrDeserializer::new(text.as_str())),
+            // serde's default form: `{"Variant": content}`.
+            Value::Object(entity) if entity.len() == 1 => match entity.fields().next() {
+                Some((variant, content)) => visitor.visit_enum(Tagged {
+                    variant: variant.as_str(),
+                    content,
+                    path: self.path,
+                }),
+                None => self.deserialize_any(visitor),
+            },
+            // Internally tagged and untagged enums read the object as a map.
             _ => self.deserialize_any(visitor),
         }
     }
@@ -158,5 +171,66 @@ impl<'v> SeqAccess<'v> for Items<'_, 'v> {
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.items.len())
+    }
+}
+
+/// An enum in serde's default form, `{"Variant": content}`: the variant's name, then its
+/// content read as the variant's kind asks.
+struct Tagged<'x, 'v> {
+    variant: &'v str,
+    content: &'v Value,
+    path: &'x Path<'x>,
+}
+
+impl<'v> Tagged<'_, 'v> {
+    /// Reads the content with `read`, errors placed under the variant's name.
+    fn content<T>(
+        self,
+        read: impl for<'p> FnOnce(TreeDe<'p, 'v>) -> Result<T, ReadError>,
+    ) -> Result<T, ReadError> {
+        let path = Path::Key(self.path, self.variant);
+        read(TreeDe {
+            value: self.content,
+            path: &path,
+        })
+        .map_err(|error| error.at(&path))
+    }
+}
+
+impl<'x, 'v> EnumAccess<'v> for Tagged<'x, 'v> {
+    type Error = ReadError;
+    type Variant = Tagged<'x, 'v>;
+
+    fn variant_seed<S: DeserializeSeed<'v>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Tagged<'x, 'v>), ReadError> {
+        let name = seed.deserialize(BorrowedStrDeserializer::<ReadError>::new(self.variant))?;
+        Ok((name, self))
+    }
+}
+
+impl<'v> VariantAccess<'v> for Tagged<'_, 'v> {
+    type Error = ReadError;
+
+    fn unit_variant(self) -> Result<(), ReadError> {
+        // `{"Variant": null}`, as `serde_json` reads it.
+        self.content(|de| <()>::deserialize(de))
+    }
+
+    fn newtype_variant_seed<S: DeserializeSeed<'v>>(self, seed: S) -> Result<S::Value, ReadError> {
+        self.content(|de| seed.deserialize(de))
+    }
+
+    fn tuple_variant<V: Visitor<'v>>(self, _len: usize, visitor: V) -> Result<V::Value, ReadError> {
+        self.content(|de| de::Deserializer::deserialize_seq(de, visitor))
+    }
+
+    fn struct_variant<V: Visitor<'v>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ReadError> {
+        self.content(|de| de::Deserializer::deserialize_map(de, visitor))
     }
 }
