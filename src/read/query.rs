@@ -84,6 +84,12 @@ struct SharedState {
 }
 
 impl Query {
+    /// How many entity subtrees the shared read keeps (tests of the memo's sweep).
+    #[cfg(test)]
+    pub(super) fn memo_len(&self) -> usize {
+        self.shared.memo.len()
+    }
+
     /// A query of `doc`'s operation with these variables (an object, or `null` for none). It
     /// reads nothing until [`read`](Query::read).
     ///
@@ -263,6 +269,7 @@ impl Query {
             state.deps.direct_len(),
         );
         state.deps = deps;
+        state.memo.sweep(&mut state.deps);
         let result = result?;
         state.result = Some(result.clone());
         Ok(result)

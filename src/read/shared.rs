@@ -43,7 +43,14 @@ pub(crate) struct Memo {
     /// For each key, the entries whose subtree read it (a set: an entry made again after an
     /// invalidation is not indexed twice).
     by_dep: HashMap<Key, HashSet<MemoKey, Hasher>, Hasher>,
+    /// How many entries (an entity under each of its selections).
+    len: usize,
+    /// Past this many entries, the next read sweeps (see [`Memo::sweep`]).
+    sweep_at: usize,
 }
+
+/// A memo this small is never swept.
+const MEMO_SWEEP_MIN: usize = 64;
 
 #[derive(Clone)]
 struct MemoEntry {
@@ -86,10 +93,51 @@ impl Memo {
         })
     }
 
+    /// How many entries.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Drops everything.
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
         self.by_dep.clear();
+        self.len = 0;
+    }
+
+    /// After a read that looked up `deps`: once the memo has doubled since its last sweep,
+    /// drops the entries of the entities the read did not look up (a page or a filter left,
+    /// an item gone from the list), so the memo holds what the query reads now, not all it
+    /// ever read. The entries of entities under a reused subtree stay (the read looked their
+    /// keys up through it): a change to that subtree finds its parts still shared. O(1) when
+    /// not due; else O(entries + their keys), paid once per doubling.
+    pub(crate) fn sweep(&mut self, deps: &mut Deps) {
+        if self.len <= self.sweep_at.max(MEMO_SWEEP_MIN) {
+            return;
+        }
+        let looked_up = deps.all();
+        self.entries.retain(|key, _| looked_up.contains(key));
+        let Memo {
+            entries,
+            by_dep,
+            len,
+            ..
+        } = self;
+        by_dep.clear();
+        *len = 0;
+        for (key, slots) in entries.iter() {
+            for (sel, entry) in slots {
+                *len += 1;
+                for dep in entry.deps.iter() {
+                    by_dep
+                        .entry(dep.clone())
+                        .or_default()
+                        .insert((key.clone(), sel.clone()));
+                }
+            }
+        }
+        self.sweep_at = 2 * self.len;
     }
 
     fn insert(&mut self, at: MemoKey, entry: MemoEntry) {
@@ -103,7 +151,10 @@ impl Memo {
         let slots = self.entries.entry(key).or_default();
         match slots.iter_mut().find(|(then, _)| *then == sel) {
             Some(slot) => slot.1 = entry,
-            None => slots.push((sel, entry)),
+            None => {
+                slots.push((sel, entry));
+                self.len += 1;
+            }
         }
     }
 
@@ -128,7 +179,9 @@ impl Memo {
     /// Drops the entry of `key` under `sel`.
     fn remove(&mut self, key: &Key, sel: &[usize]) {
         if let Some(slots) = self.entries.get_mut(key) {
+            let before = slots.len();
             slots.retain(|(then, _)| then.as_slice() != sel);
+            self.len -= before - slots.len();
             if slots.is_empty() {
                 self.entries.remove(key);
             }

@@ -180,3 +180,84 @@ fn type_errors_are_placed_at_the_deepest_path() {
     let missing = ReadError::MissingField { path: "x".into() };
     assert_eq!(missing.clone().at(&a), missing);
 }
+
+/// A list whose window of 20 slides over 400 items, below one item that stays (the list reads
+/// more keys than the root memoises, so the root is read again each time): the shared read's
+/// memo holds about what the query reads now, not all it read; the owner read only through the
+/// item that stays (reused whole by every read) keeps its entry, so rebuilding that item finds
+/// its owner shared; every read equals a fresh one.
+#[test]
+fn the_shared_memo_is_swept_to_what_the_query_reads() {
+    use crate::value::Value;
+    let item = |i: usize| format!("Item:{i}");
+    let user = |j: usize| format!("User:{j}");
+    let reference = |key: &str| Value::Ref(Key::new(key).unwrap());
+    let window = |from: usize| {
+        Value::List(
+            std::iter::once(reference("Item:stays"))
+                .chain((from..from + 19).map(|i| reference(&item(i))))
+                .collect(),
+        )
+    };
+    let mut store = crate::Store::new();
+    let mut patch = Patch::new()
+        .set(ROOT_QUERY, "items", window(0))
+        .set("Item:stays", "title", "stays")
+        .set("Item:stays", "owner", reference("User:2"));
+    for j in 0..3 {
+        // A field the query does not select: its read is an object of its own.
+        patch = patch.set(user(j), "name", format!("user {j}")).set(
+            user(j),
+            "email",
+            format!("{j}@example.com"),
+        );
+    }
+    for i in 0..400 {
+        // The sliding items are owned by users 0 and 1 only.
+        patch = patch.set(item(i), "title", format!("item {i}")).set(
+            item(i),
+            "owner",
+            reference(&user(i % 2)),
+        );
+    }
+    store.write(patch).unwrap();
+    let doc = Document::parse("{ items { title owner { name } } }").unwrap();
+    let mut query = Query::new(doc.clone(), json!({}));
+    let owner = |tree: &Value| -> crate::entity::Entity {
+        let Value::Object(root) = tree else {
+            panic!("the root is an object")
+        };
+        let items = root.get("items").and_then(Value::as_list).unwrap();
+        match &items[0] {
+            Value::Object(row) => match row.get("owner") {
+                Some(Value::Object(owner)) => owner.clone(),
+                _ => panic!("the owner is an object"),
+            },
+            _ => panic!("the row is an object"),
+        }
+    };
+    let first = owner(&query.read_shared(&store).unwrap());
+    let mut most = 0;
+    for from in 1..=380 {
+        store
+            .write(Patch::new().set(ROOT_QUERY, "items", window(from)))
+            .unwrap();
+        let read = query.read_shared(&store).unwrap();
+        assert_eq!(read.to_json(), store.read_query(&doc, &json!({})).unwrap());
+        assert!(
+            owner(&read).ptr_eq(&first),
+            "the item that stays is reused whole"
+        );
+        most = most.max(query.memo_len());
+    }
+    // 23 entries read at a time (20 items, 3 owners); without the sweep it would hold 403.
+    assert!(most <= 64 + 23, "the memo held {most} entries");
+    store
+        .write(Patch::new().set("Item:stays", "title", "renamed"))
+        .unwrap();
+    let after = owner(&query.read_shared(&store).unwrap());
+    assert!(
+        first.ptr_eq(&after),
+        "the owner's subtree was kept and shared"
+    );
+}
