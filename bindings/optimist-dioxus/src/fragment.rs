@@ -4,7 +4,7 @@
 
 use dioxus_core::{use_drop, use_hook};
 use dioxus_signals::{CopyValue, ReadableExt, SyncSignal, WritableExt};
-use optimist::{Document, IntoKey, Key, KeyError, QueryResult, ReadError, WatchId};
+use optimist::{Document, IntoKey, Key, KeyError, ReadError, WatchId};
 use serde::de::DeserializeOwned;
 
 use crate::context::{SharedClient, lock, use_client};
@@ -15,7 +15,12 @@ use crate::signals::{SyncReadSignal, pair, set};
 /// the store cannot give it (the entity or a selected field missing, a type `T` refuses), and
 /// `None` for a malformed key. Written when what the fragment selects changed, and only then:
 /// a field it does not select, or another entity, re-renders nothing; entities it reaches
-/// through references are watched as they come and go.
+/// through references are watched as they come and go. Read as
+/// [`optimist::Store::read_fragment_as`] and
+/// [`watch_fragment_as`](optimist::Store::watch_fragment_as) read (no JSON, errors with their
+/// path): after a change, every [`Shared`](optimist::Shared) part of `T` whose data did not
+/// change is the `Arc` the last change gave, so a fragment over a long list re-renders the
+/// rows that changed (the first change after mounting builds every part once).
 ///
 /// Call it on every render: a new key or new variables are watched from then on; the
 /// document and the fragment's name are read once, when the component mounts.
@@ -122,7 +127,9 @@ struct Watched<T: 'static> {
     view: SyncReadSignal<Option<Result<T, ReadError>>>,
 }
 
-/// Watches `target` into `signal`, and shows its read now.
+/// Watches `target` into `signal`, and shows its read now: both typed as the store reads
+/// (no JSON, errors with their path), so after a change the `Shared` parts of `T` whose data
+/// did not change are the last change's.
 fn watch<T: DeserializeOwned + Send + Sync + 'static>(
     client: &SharedClient,
     target: &Target,
@@ -134,26 +141,21 @@ fn watch<T: DeserializeOwned + Send + Sync + 'static>(
     };
     let mut client = lock(client);
     let mut store = client.store_mut();
+    let now = store.read_fragment_as::<T>(
+        &target.doc,
+        target.fragment.as_deref(),
+        key.as_str(),
+        &target.variables,
+    );
     let watch = store
-        .watch_fragment(
+        .watch_fragment_as(
             target.doc.clone(),
             target.fragment.as_deref(),
             key,
             target.variables.clone(),
-            move |result| set(signal, Some(typed(result))),
+            move |result| set(signal, Some(result)),
         )
         .ok()?;
-    set(signal, store.watched(watch).map(typed));
+    set(signal, Some(now));
     Some(watch)
-}
-
-/// A read as `T` (serde's `Deserialize` from the shared JSON).
-fn typed<T: DeserializeOwned>(result: &QueryResult) -> Result<T, ReadError> {
-    match result {
-        Ok(json) => T::deserialize(&**json).map_err(|error| ReadError::Deserialize {
-            path: String::new(),
-            message: error.to_string(),
-        }),
-        Err(error) => Err(error.clone()),
-    }
 }

@@ -3,7 +3,7 @@
 //! long as it lives, typed, told only when what the fragment selects changed.
 
 use leptos::prelude::*;
-use optimist::{Document, IntoKey, KeyError, QueryResult, ReadError};
+use optimist::{Document, IntoKey, KeyError, ReadError};
 use serde::de::DeserializeOwned;
 
 use crate::context::use_client;
@@ -14,7 +14,12 @@ use crate::entity::unwatch_on_cleanup;
 /// as `T` (`Err` while the entity lacks a field the fragment selects, or when the data does not
 /// fit `T`), read once now and set only by calls that changed what the fragment reads (a
 /// field it does not select changing tells nothing; entities reached through references are
-/// followed as they come and go). `None` only if the store holds no result for it.
+/// followed as they come and go). `None` only until the first read reaches the component's
+/// thread. Read as [`optimist::Store::read_fragment_as`] and
+/// [`watch_fragment_as`](optimist::Store::watch_fragment_as) read (no JSON, errors with their
+/// path): after a change, every [`Shared`](optimist::Shared) part of `T` whose data did not
+/// change is the `Arc` the last change gave, so a fragment over a long list re-renders the
+/// rows that changed (the first change after mounting builds every part once).
 ///
 /// # Errors
 ///
@@ -60,30 +65,23 @@ where
     let shown = ArcRwSignal::new(None);
     let tell = {
         let (shown, deliver) = (shown.clone(), client.deliver().clone());
-        move |result: &QueryResult| {
-            let (shown, typed) = (shown.clone(), typed(result));
-            deliver.run(move || shown.set(Some(typed)));
+        move |result: Result<T, ReadError>| {
+            let shown = shown.clone();
+            deliver.run(move || shown.set(Some(result)));
         }
     };
+    let key = key.into_key()?;
     let id = {
         let mut locked = client.lock();
         let mut store = locked.store_mut();
-        let id = store.watch_fragment(doc, fragment, key, variables, tell)?;
-        let (shown, now) = (shown.clone(), store.watched(id).map(typed));
-        client.deliver().run(move || shown.set(now));
+        // Typed as the store reads it (no JSON; errors name their path); after a change, the
+        // `Shared` parts of `T` whose data did not change are the last result's.
+        let now = store.read_fragment_as::<T>(&doc, fragment, key.as_str(), &variables);
+        let id = store.watch_fragment_as(doc, fragment, key, variables, tell)?;
+        let shown = shown.clone();
+        client.deliver().run(move || shown.set(Some(now)));
         id
     };
     unwatch_on_cleanup(client, id);
     Ok(shown.into())
-}
-
-/// The fragment's result as `T`.
-fn typed<T: DeserializeOwned>(result: &QueryResult) -> Result<T, ReadError> {
-    match result {
-        Ok(json) => T::deserialize(&**json).map_err(|error| ReadError::Deserialize {
-            path: String::new(),
-            message: error.to_string(),
-        }),
-        Err(error) => Err(error.clone()),
-    }
 }

@@ -135,3 +135,83 @@ fn a_fragment_on_a_malformed_key_is_refused() {
         root.cleanup();
     });
 }
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Board {
+    cards: Vec<optimist::Shared<Card>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Card {
+    title: String,
+    votes: i64,
+}
+
+/// A fragment over a list: after a change, the rows whose data did not change are the same
+/// `Arc`s as the last change gave (a keyed list re-renders the changed row alone), and data
+/// that does not fit the type is an error naming its path.
+#[test]
+fn use_fragment_shares_unchanged_rows_and_names_the_path_of_an_error() {
+    run(|| async {
+        let client = client();
+        let root = Owner::new();
+        root.set();
+        provide_client(client.clone());
+        let card = |i: usize| format!("Card:{i}");
+        let mut patch = Patch::new().set("Board:1", "__typename", "Board").set(
+            "Board:1",
+            "cards",
+            optimist::Value::List(
+                (0..5)
+                    .map(|i| optimist::Value::Ref(optimist::Key::new(&card(i)).unwrap()))
+                    .collect(),
+            ),
+        );
+        for i in 0..5 {
+            patch = patch
+                .set(card(i).as_str(), "title", format!("card {i}"))
+                .set(card(i).as_str(), "votes", 0);
+        }
+        client.lock().unwrap().store_mut().write(patch).unwrap();
+        let (_component, board) = mount(|| {
+            let doc = Document::parse("fragment B on Board { cards { title votes } }").unwrap();
+            use_fragment::<Board>(doc, None, "Board:1", serde_json::json!({})).unwrap()
+        });
+        settle().await;
+        let vote = |i: usize, votes: i64| {
+            client
+                .lock()
+                .unwrap()
+                .store_mut()
+                .write(Patch::new().set(card(i).as_str(), "votes", votes))
+                .unwrap();
+        };
+        vote(1, 1);
+        settle().await;
+        let first = board.get_untracked().unwrap().unwrap();
+        vote(3, 1);
+        settle().await;
+        let second = board.get_untracked().unwrap().unwrap();
+        assert_eq!(second.cards[3].votes, 1);
+        for i in [0, 1, 2, 4] {
+            assert!(
+                optimist::Shared::ptr_eq(&first.cards[i], &second.cards[i]),
+                "card {i} did not change: the same Arc"
+            );
+        }
+        assert!(!optimist::Shared::ptr_eq(&first.cards[3], &second.cards[3]));
+        // Votes that are not a number: an error with its path.
+        client
+            .lock()
+            .unwrap()
+            .store_mut()
+            .write(Patch::new().set(card(2).as_str(), "votes", "many"))
+            .unwrap();
+        settle().await;
+        match board.get_untracked() {
+            Some(Err(ReadError::Deserialize { path, .. })) => assert_eq!(path, "cards.2.votes"),
+            other => panic!("{other:?}"),
+        }
+        root.cleanup();
+    });
+}
