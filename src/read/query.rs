@@ -269,7 +269,7 @@ impl Query {
             state.deps.direct_len(),
         );
         state.deps = deps;
-        state.memo.sweep(&mut state.deps);
+        state.memo.sweep(&state.deps);
         let result = result?;
         state.result = Some(result.clone());
         Ok(result)

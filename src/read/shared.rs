@@ -112,11 +112,13 @@ impl Memo {
     /// ever read. The entries of entities under a reused subtree stay (the read looked their
     /// keys up through it): a change to that subtree finds its parts still shared. O(1) when
     /// not due; else O(entries + their keys), paid once per doubling.
-    pub(crate) fn sweep(&mut self, deps: &mut Deps) {
+    pub(crate) fn sweep(&mut self, deps: &Deps) {
         if self.len <= self.sweep_at.max(MEMO_SWEEP_MIN) {
             return;
         }
-        let looked_up = deps.all();
+        // Gathered for the sweep and let go: a query read without a tree watcher keeps no
+        // set of every key it read.
+        let looked_up = deps.gather();
         self.entries.retain(|key, _| looked_up.contains(key));
         let Memo {
             entries,
@@ -214,14 +216,20 @@ impl Deps {
 
     /// Every key the read looked up.
     pub(crate) fn all(&mut self) -> &HashSet<Key, Hasher> {
-        let (direct, reused) = (&self.direct, &self.reused);
-        self.all.get_or_insert_with(|| {
-            let mut all = direct.clone();
-            for deps in reused {
-                all.extend(deps.iter().cloned());
-            }
-            all
-        })
+        let all = match self.all.take() {
+            Some(all) => all,
+            None => self.gather(),
+        };
+        self.all.insert(all)
+    }
+
+    /// Every key the read looked up, in a set of its own.
+    fn gather(&self) -> HashSet<Key, Hasher> {
+        let mut all = self.direct.clone();
+        for deps in &self.reused {
+            all.extend(deps.iter().cloned());
+        }
+        all
     }
 
     /// Adds a key read (a root found missing).
