@@ -41,7 +41,8 @@
 //! `tests/invalidate_query_regressions.rs`).
 //!
 //! Panics and saved stores: the model's store registers an updater `boom` that always
-//! panics; `UpdaterPanics` runs a write, a push or a confirm whose patch calls it (the panic
+//! panics; `UpdaterPanics` runs a write, a push or a confirm whose patch calls it on
+//! `Note:1`, a key no version check can leave out (the panic
 //! propagates and the store is `==` its copy from before the call, the abandoned layers still
 //! queued), and `WatcherPanics` runs a write with a panicking watcher registered last on its
 //! keys (the panic propagates once the write is applied in full; the reference applies it as
