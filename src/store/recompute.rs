@@ -147,16 +147,38 @@ impl Store {
     /// [`squash`](Store::squash)), and reports the changes.
     pub(crate) fn finish(&mut self, changes: Vec<Changed>, ignored: Vec<Key>) -> Changes {
         self.squash();
+        let drained = std::mem::take(&mut self.drained);
+        if drained.is_empty() {
+            let changes = Changes::new(changes, ignored, std::mem::take(&mut self.events));
+            self.advance(&changes);
+            self.notify(&changes);
+            return changes;
+        }
         // Keys that cancels of abandoned layers changed first: their net change since.
+        let own = changes.clone();
         let mut all = changes;
-        for (key, then) in std::mem::take(&mut self.drained) {
+        for (key, then) in drained {
             all.retain(|(k, _, _)| *k != key);
             let now = self.get(&key).cloned();
             record(&mut all, &key, then.as_ref(), now.as_ref());
         }
         let changes = Changes::new(all, ignored, std::mem::take(&mut self.events));
         self.advance(&changes);
-        self.notify(&changes);
+        // A watcher may have been told of the cancels already (by a call that returned no
+        // `Changes`, or registered since): this call's own changes reach the watchers even
+        // where the net change since the cancels is none, and each compares with what it was
+        // told last.
+        let mut told = changes.clone();
+        for (key, before, after) in own {
+            if !changes.contains(key.as_str()) {
+                told = told.merge(Changes::new(
+                    vec![(key, before, after)],
+                    Vec::new(),
+                    Vec::new(),
+                ));
+            }
+        }
+        self.notify(&told);
         changes
     }
 

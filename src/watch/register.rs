@@ -56,6 +56,7 @@ impl Store {
         callback: impl Fn(Option<&Entity>) + Send + Sync + 'static,
     ) -> Result<WatchId, crate::KeyError> {
         let key = key.into_key()?;
+        self.settle_abandoned();
         let key = self.resolve(&key).cloned().unwrap_or(key);
         let watcher = Watcher::Entity {
             key: key.clone(),
@@ -99,6 +100,7 @@ impl Store {
         callback: impl Fn(Option<&Entity>) + Send + Sync + 'static,
     ) -> Result<WatchId, crate::KeyError> {
         let key = key.into_key()?;
+        self.settle_abandoned();
         let key = self.resolve(&key).cloned().unwrap_or(key);
         let mut fields: Vec<FieldName> = fields.into_iter().map(Into::into).collect();
         fields.sort_unstable();
@@ -157,6 +159,7 @@ impl Store {
     #[cfg(feature = "graphql")]
     /// Registers a query watcher told through `tell`, reading it once now.
     pub(super) fn add_query(&mut self, mut query: Query, tell: Tell) -> WatchId {
+        self.settle_abandoned();
         let last = query.read(self);
         let deps = query.dependencies();
         let watcher = Watcher::Query {
@@ -342,6 +345,7 @@ impl Store {
     #[cfg(feature = "graphql")]
     /// Registers a tree watcher of `query`, reading it once now.
     fn add_tree(&mut self, mut query: Query, callback: Arc<super::TreeFn>) -> WatchId {
+        self.settle_abandoned();
         let last = query.read_shared(self);
         let deps: Arc<[Key]> = query.shared_dependencies().iter().cloned().collect();
         let watcher = Watcher::Tree {
@@ -422,5 +426,15 @@ fn typed<T: serde::de::DeserializeOwned>(
             Err(error) => Err(error.clone()),
         };
         callback(typed);
+    }
+}
+
+impl Store {
+    /// Before a watcher reads its first value: the layers of dropped guards are cancelled and
+    /// the watchers already registered told, as any other call does first, so the new watcher
+    /// does not start from a view that still shows an abandoned layer.
+    fn settle_abandoned(&mut self) {
+        self.drain_abandoned();
+        self.report_drained();
     }
 }

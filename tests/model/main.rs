@@ -541,3 +541,24 @@ fn a_mark_set_after_a_confirm_survives_the_fold_that_a_load_makes() {
         SaveLoad,
     ]);
 }
+
+/// Found by a run of 100,000 cases: a watcher registered while a dropped guard's cancel was
+/// still queued started from a view that showed the abandoned layer. The next call cancelled
+/// it without telling the new watcher (its value had not changed from that start), and a later
+/// mutation writing the same value back told it nothing either, though its result went from
+/// `None` to `{a: 1}`. Registering a watcher now cancels the abandoned layers first and tells
+/// the watchers already registered, as any other call does.
+#[test]
+fn a_watcher_registered_after_a_dropped_guard_starts_from_the_cancelled_view() {
+    use Transition::*;
+    use outbox::RScope;
+    let set_a = || vec![write("Item:1", [("a", json!(1))])];
+    replay(vec![
+        Mutate(0, set_a(), Some(RScope::Item("Item:1")), true, 1),
+        Guard(0),
+        DropGuard(0),
+        WatchEntity(1, "Item:1"),
+        NextToSend,
+        Mutate(2, set_a(), Some(RScope::Item("Item:1")), true, 1),
+    ]);
+}
