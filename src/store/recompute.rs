@@ -168,17 +168,18 @@ impl Store {
         // `Changes`, or registered since): this call's own changes reach the watchers even
         // where the net change since the cancels is none, and each compares with what it was
         // told last.
-        let mut told = changes.clone();
-        for (key, before, after) in own {
-            if !changes.contains(key.as_str()) {
-                told = told.merge(Changes::new(
-                    vec![(key, before, after)],
-                    Vec::new(),
-                    Vec::new(),
-                ));
-            }
+        let extra: Vec<Changed> = own
+            .into_iter()
+            .filter(|(key, _, _)| !changes.contains(key.as_str()))
+            .collect();
+        if extra.is_empty() {
+            self.notify(&changes);
+        } else {
+            let told = changes
+                .clone()
+                .merge(Changes::new(extra, Vec::new(), Vec::new()));
+            self.notify(&told);
         }
-        self.notify(&told);
         changes
     }
 
