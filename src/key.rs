@@ -1,13 +1,16 @@
 //! Entity keys: `Type:id` strings, parsed once and shared cheaply.
 //!
 //! A key is the identity of one normalized entity. It stands apart from values because every
-//! other module hashes, compares and clones keys on its hot path: a [`Key`] is one reference
-//! counted string, so a clone is a pointer copy and a lookup hashes the text once.
+//! other module hashes, compares and clones keys on its hot path: a [`Key`] is two words, its
+//! text inline up to 15 bytes (`Item:12345` costs no allocation, and a map lookup compares text
+//! that sits in the map's own slot), a reference counted string beyond, so a clone copies two
+//! words or counts a reference, and a lookup hashes the text once.
 
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::{Arc, LazyLock};
+
+use ecow::EcoString;
 
 /// The key of the root query entity, Apollo's `ROOT_QUERY`.
 ///
@@ -28,9 +31,6 @@ pub const ROOT_MUTATION: &str = "ROOT_MUTATION";
 /// # Ok::<(), optimist::KeyError>(())
 /// ```
 pub const ROOT_SUBSCRIPTION: &str = "ROOT_SUBSCRIPTION";
-
-static ROOT_QUERY_KEY: LazyLock<Key> = LazyLock::new(|| Key(Arc::from(ROOT_QUERY)));
-static ROOT_MUTATION_KEY: LazyLock<Key> = LazyLock::new(|| Key(Arc::from(ROOT_MUTATION)));
 
 /// The key of one entity: `Type:id` (Apollo's `__typename:id`), or a root key such as
 /// `ROOT_QUERY`.
@@ -58,7 +58,7 @@ static ROOT_MUTATION_KEY: LazyLock<Key> = LazyLock::new(|| Key(Arc::from(ROOT_MU
 /// # Ok::<(), optimist::KeyError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key(Arc<str>);
+pub struct Key(EcoString);
 
 impl Key {
     /// Parses a key, rejecting an empty key and an entity key with an empty typename or id.
@@ -73,7 +73,7 @@ impl Key {
     /// ```
     pub fn new(text: &str) -> Result<Key, KeyError> {
         validate(text)?;
-        Ok(Key(Arc::from(text)))
+        Ok(Key(EcoString::from(text)))
     }
 
     /// Builds the key `typename:id`.
@@ -92,7 +92,7 @@ impl Key {
         }
         let text = format!("{typename}:{id}");
         validate(&text)?;
-        Ok(Key(Arc::from(text)))
+        Ok(Key(EcoString::from(text)))
     }
 
     /// The key of the root query entity, `ROOT_QUERY`.
@@ -101,7 +101,7 @@ impl Key {
     /// assert_eq!(optimist::Key::root_query().as_str(), "ROOT_QUERY");
     /// ```
     pub fn root_query() -> Key {
-        ROOT_QUERY_KEY.clone()
+        Key(EcoString::inline(ROOT_QUERY))
     }
 
     /// The key of the root mutation entity, `ROOT_MUTATION`.
@@ -110,7 +110,7 @@ impl Key {
     /// assert_eq!(optimist::Key::root_mutation().as_str(), "ROOT_MUTATION");
     /// ```
     pub fn root_mutation() -> Key {
-        ROOT_MUTATION_KEY.clone()
+        Key(EcoString::inline(ROOT_MUTATION))
     }
 
     /// The key as text.
@@ -120,7 +120,7 @@ impl Key {
     /// # Ok::<(), optimist::KeyError>(())
     /// ```
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// The typename: the text before the first `:`, or `None` for a root key.
@@ -159,6 +159,11 @@ impl Key {
     }
 }
 
+/// Whether a key of this text is held inline (no allocation of its own): up to 15 bytes.
+pub(crate) fn fits_inline(text: &str) -> bool {
+    text.len() <= EcoString::INLINE_LIMIT
+}
+
 fn validate(text: &str) -> Result<(), KeyError> {
     if text.is_empty() {
         return Err(KeyError::Empty);
@@ -173,31 +178,31 @@ fn validate(text: &str) -> Result<(), KeyError> {
 impl Deref for Key {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
 impl Borrow<str> for Key {
     fn borrow(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
 impl AsRef<str> for Key {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
@@ -212,13 +217,13 @@ impl TryFrom<String> for Key {
     type Error = KeyError;
     fn try_from(text: String) -> Result<Key, KeyError> {
         validate(&text)?;
-        Ok(Key(Arc::from(text)))
+        Ok(Key(EcoString::from(text)))
     }
 }
 
 impl serde::Serialize for Key {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serializer.serialize_str(self.0.as_str())
     }
 }
 
@@ -339,6 +344,23 @@ mod tests {
         assert_eq!(key.typename(), Some("Todo"));
         assert_eq!(key.id(), Some("a:b:c"));
         assert!(!key.is_root());
+    }
+
+    #[test]
+    fn short_keys_are_inline_and_long_keys_shared() {
+        let short = Key::new("Item:1234567890").unwrap(); // 15 bytes
+        let long = Key::new("Item:1234567890a").unwrap();
+        assert!(fits_inline(&short) && !fits_inline(&long));
+        let (short_copy, long_copy) = (short.clone(), long.clone());
+        assert!(
+            !std::ptr::eq(short.as_str(), short_copy.as_str()),
+            "inline: copied"
+        );
+        assert!(
+            std::ptr::eq(long.as_str(), long_copy.as_str()),
+            "allocated: shared"
+        );
+        assert_eq!((short, long), (short_copy, long_copy));
     }
 
     #[test]

@@ -425,6 +425,17 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_of_the_map_is_as_small_as_its_entry() {
+        // The trie tells a child slot from an entry by a bit pattern no entry has: the cell's
+        // spare tags. A key (two words) and a cell (two) make a slot of four words.
+        assert_eq!(
+            crate::trie::slot_size::<Key, Cell>(),
+            size_of::<(Key, Cell)>()
+        );
+        assert_eq!(size_of::<(Key, Cell)>(), 4 * size_of::<usize>());
+    }
+
+    #[test]
     fn base_and_view_sides_of_one_map() {
         let key = |text: &str| Key::new(text).unwrap();
         let one = Entity::new().with("n", 1);

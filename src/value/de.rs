@@ -28,10 +28,10 @@ use crate::patch::Hasher;
 #[derive(Default)]
 pub(crate) struct Names {
     names: RefCell<HashMap<Box<str>, FieldName, Hasher>>,
-    /// Keys of references, direct mapped by a hash of their text (empty until the first
-    /// reference): the many references of a store to a few entities (100,000 items naming 50
-    /// owners) share one allocation per key. A key that lost its slot is allocated again, which
-    /// costs memory, never correctness.
+    /// Keys of references too long to be held inline, direct mapped by a hash of their text
+    /// (empty until the first such reference): the many references of a store to a few
+    /// entities (100,000 items naming 50 owners by UUID) share one allocation per key. A key
+    /// that lost its slot is allocated again, which costs memory, never correctness.
     keys: RefCell<Vec<Option<Key>>>,
 }
 
@@ -51,6 +51,9 @@ impl Names {
 
     /// The key `text` names, if it is one: a recent equal key, shared.
     fn key(&self, text: &str) -> Option<Key> {
+        if crate::key::fits_inline(text) {
+            return Key::new(text).ok();
+        }
         let mut keys = self.keys.borrow_mut();
         if keys.is_empty() {
             keys.resize(KEY_SLOTS, None);
@@ -370,17 +373,18 @@ mod tests {
     }
 
     #[test]
-    fn references_to_one_key_share_it() {
+    fn references_to_one_long_key_share_it() {
         let names = Names::default();
-        let text =
-            r#"[{"__ref": "User:1"}, {"__ref": "User:2"}, {"__ref": "User:1"}, {"__ref": ":1"}]"#;
+        // Keys of more than 15 bytes are allocated; shorter ones are inline in the value.
+        let text = r#"[{"__ref": "User:0123456789-1"}, {"__ref": "User:0123456789-2"},
+            {"__ref": "User:0123456789-1"}, {"__ref": ":1"}]"#;
         let read = read(&names, text, 10).unwrap();
         let list = read.as_list().unwrap();
         let key = |at: usize| match &list[at] {
             Value::Ref(key) => key.as_str().as_ptr(),
             other => panic!("a reference: {other:?}"),
         };
-        assert_eq!(key(0), key(2), "one allocation for User:1");
+        assert_eq!(key(0), key(2), "one allocation for User:0123456789-1");
         assert_ne!(key(0), key(1));
         assert!(
             matches!(&list[3], Value::Object(fields) if fields.get("__ref").is_some()),
