@@ -61,8 +61,8 @@ enum Slot<K, V> {
 /// What a slot holds for the instant it is moved out of an array this write owns and is about
 /// to drop: a child with no slots (an empty array shared by the whole map, so leaving one
 /// costs a reference count). No reachable node holds one. A variant of its own would cost
-/// every slot 8 bytes: a spare bit pattern of the entry's value (the store's map: its cell's
-/// tag) already tells the variants apart.
+/// every slot 8 bytes where a spare bit pattern of the entry already tells the variants apart
+/// (the store's map: its cell's tag; a map whose keys and values have none pays a tag anyway).
 fn husk<K, V>(empty: &Slots<K, V>) -> Slot<K, V> {
     Slot::Child(Node {
         map: 0,
