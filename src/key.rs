@@ -363,6 +363,28 @@ mod tests {
         assert_eq!((short, long), (short_copy, long_copy));
     }
 
+    proptest::proptest! {
+        /// Inline and allocated keys alike (ids from 1 to 30 bytes, on both sides of the
+        /// 15-byte limit) compare, order and hash as their text: a map keyed by `Key` finds
+        /// an entry by its `&str`.
+        #[test]
+        fn keys_compare_order_and_hash_as_their_text(
+            a in "[a-z0-9é]{1,30}",
+            b in "[a-z0-9é]{1,30}",
+        ) {
+            use std::hash::BuildHasher;
+            let (a, b) = (format!("Item:{a}"), format!("Item:{b}"));
+            let (key_a, key_b) = (Key::new(&a).unwrap(), Key::new(&b).unwrap());
+            proptest::prop_assert_eq!(key_a == key_b, a == b);
+            proptest::prop_assert_eq!(key_a.cmp(&key_b), a.cmp(&b));
+            let hasher = foldhash::fast::FixedState::with_seed(7);
+            proptest::prop_assert_eq!(hasher.hash_one(&key_a), hasher.hash_one(a.as_str()));
+            let map: std::collections::HashMap<Key, u8> = [(key_a.clone(), 1)].into();
+            proptest::prop_assert_eq!(map.contains_key(b.as_str()), a == b);
+            proptest::prop_assert_eq!(map.get(a.as_str()), Some(&1));
+        }
+    }
+
     #[test]
     fn root_keys_have_no_typename() {
         for root in [ROOT_QUERY, ROOT_MUTATION, ROOT_SUBSCRIPTION] {
