@@ -18,7 +18,7 @@ use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
-use std::sync::Arc;
+use triomphe::Arc;
 
 use smallvec::SmallVec;
 
@@ -50,8 +50,18 @@ struct Node<K, V> {
     slots: Slots<K, V>,
 }
 
-/// A node's slots, in one shared array.
+/// A node's slots, in one shared array. triomphe's `Arc` counts strong references only: a
+/// node's block is a word smaller than with std's (no weak count), 16 bytes of malloc's chunk
+/// for most node sizes.
 type Slots<K, V> = Arc<[Slot<K, V>]>;
+
+/// The slots of `slots`, copied first if a clone shares them.
+fn make_mut<K: Clone, V: Clone>(slots: &mut Slots<K, V>) -> &mut [Slot<K, V>] {
+    if Arc::get_mut(slots).is_none() {
+        *slots = slots.iter().cloned().collect();
+    }
+    Arc::get_mut(slots).expect("a freshly copied array has one owner")
+}
 
 enum Slot<K, V> {
     Entry(K, V),
@@ -105,7 +115,7 @@ impl<K, V, S: Default> Default for Trie<K, V, S> {
             root: Node::empty(),
             len: 0,
             hasher: S::default(),
-            empty: Arc::from([]),
+            empty: std::iter::empty().collect(),
         }
     }
 }
@@ -114,7 +124,7 @@ impl<K, V> Node<K, V> {
     fn empty() -> Self {
         Node {
             map: 0,
-            slots: Arc::from([]),
+            slots: std::iter::empty().collect(),
         }
     }
 
@@ -320,7 +330,7 @@ where
             },
             len,
             hasher,
-            empty: Arc::from([]),
+            empty: std::iter::empty().collect(),
         }
     }
 
@@ -423,7 +433,7 @@ where
             .iter()
             .position(|slot| matches!(slot, Slot::Entry(other, _) if *other == key));
         if let Some(at) = found {
-            if let Slot::Entry(_, value) = &mut Arc::make_mut(&mut node.slots)[at] {
+            if let Slot::Entry(_, value) = &mut make_mut(&mut node.slots)[at] {
                 change(Some(value));
             }
             return false;
@@ -478,7 +488,7 @@ where
 
 /// The slot at `at` of `node`, its array copied first if a clone shares it.
 fn slot_mut<K: Clone, V: Clone>(node: &mut Node<K, V>, at: usize) -> &mut Slot<K, V> {
-    &mut Arc::make_mut(&mut node.slots)[at]
+    &mut make_mut(&mut node.slots)[at]
 }
 
 /// The node at `shift` holding two entries whose hashes agree above it.
@@ -486,23 +496,29 @@ fn pair<K, V>(a: (K, V, u64), b: (K, V, u64), shift: u32) -> Node<K, V> {
     if shift >= HASH_BITS {
         return Node {
             map: 0,
-            slots: Arc::from([Slot::Entry(a.0, a.1), Slot::Entry(b.0, b.1)]),
+            slots: [Slot::Entry(a.0, a.1), Slot::Entry(b.0, b.1)]
+                .into_iter()
+                .collect(),
         };
     }
     let (pa, pb) = (position(a.2, shift), position(b.2, shift));
     if pa == pb {
         return Node {
             map: 1 << pa,
-            slots: Arc::from([Slot::Child(pair(a, b, shift + BITS))]),
+            slots: [Slot::Child(pair(a, b, shift + BITS))]
+                .into_iter()
+                .collect(),
         };
     }
     let (first, second) = if pa < pb { (a, b) } else { (b, a) };
     Node {
         map: (1 << pa) | (1 << pb),
-        slots: Arc::from([
+        slots: [
             Slot::Entry(first.0, first.1),
             Slot::Entry(second.0, second.1),
-        ]),
+        ]
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -540,7 +556,7 @@ where
             _ => None,
         };
     }
-    let slots = Arc::make_mut(&mut node.slots);
+    let slots = make_mut(&mut node.slots);
     let Slot::Child(child) = &mut slots[at] else {
         return None;
     };
