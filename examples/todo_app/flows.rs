@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use optimist::{FailureKind, Key, MutationStatus};
 use serde_json::json;
-use todo_server::{Config, Fault, Running};
+use todo_server::{Config, Fault, Gate, Running};
 
 use crate::ui::Ui;
 use todo_client::{Client, RowState, Shown, Todo};
@@ -579,17 +579,17 @@ impl<T: Timeline> World<T> {
         self.say("== flow: a version conflict");
         let keys = self.seed(&["Fix the bike"]).await?;
         let before = self.server()?.faults().log().len();
-        self.server()?.faults().next(
-            "PATCH",
-            "/todos/",
-            Fault::Latency(Duration::from_millis(400)),
-        );
+        let gate = Gate::new();
+        self.server()?
+            .faults()
+            .next("PATCH", "/todos/", Fault::Hold(gate.clone()));
         self.alice.rename(&keys[0], "Fix the bike (alice)")?;
-        self.show("alice renames it (If-Match: 1; the server holds it 400 ms)");
+        self.show("alice renames it (If-Match: 1; the server holds it until bob is done)");
         self.until_held(before, "alice's rename").await?;
         self.bob_patch(&keys[0], json!({"title": "Fix the bike (bob)"}))
             .await?;
         self.say("bob renames it meanwhile: version 2 on the server");
+        gate.open();
         self.settle().await?;
         self.show("alice's save was refused (412): the server's row shows");
         let row = self.row(&keys[0])?;

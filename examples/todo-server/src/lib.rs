@@ -95,7 +95,39 @@ pub enum Fault {
     /// Answer 423 Locked (`Retry-After: 1`), commit nothing: a row locked by another
     /// transaction.
     Locked,
+    /// Hold the request until the gate opens, then handle it: what another client does in
+    /// between happens while the request is in flight, however slow the machine.
+    Hold(Gate),
 }
+
+/// What a [`Fault::Hold`] waits for: [`Gate::open`] lets the held request through (or the next
+/// one to arrive, if none is held yet).
+#[derive(Clone, Debug, Default)]
+pub struct Gate(Arc<tokio::sync::Notify>);
+
+impl Gate {
+    /// A closed gate.
+    pub fn new() -> Gate {
+        Gate::default()
+    }
+
+    /// Lets the held request through.
+    pub fn open(&self) {
+        self.0.notify_one();
+    }
+
+    async fn wait(&self) {
+        self.0.notified().await;
+    }
+}
+
+impl PartialEq for Gate {
+    fn eq(&self, other: &Gate) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Gate {}
 
 /// The server-side fault schedule: the next request matching a method and path prefix gets
 /// the fault queued for it, first queued first.
@@ -455,6 +487,7 @@ async fn write(
     let fault = shared.faults.take(&method, &path, header_fault(&headers));
     match fault {
         Some(Fault::Latency(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::Hold(ref gate)) => gate.wait().await,
         Some(Fault::Fail) => {
             return answer(error(StatusCode::INTERNAL_SERVER_ERROR, "injected failure"));
         }
