@@ -147,31 +147,24 @@ impl Store {
     /// [`squash`](Store::squash)), and reports the changes.
     pub(crate) fn finish(&mut self, changes: Vec<Changed>, ignored: Vec<Key>) -> Changes {
         self.squash();
-        let drained = std::mem::take(&mut self.drained);
-        if drained.is_empty() {
-            let changes = Changes::new(changes, ignored, std::mem::take(&mut self.events));
-            self.advance(&changes);
-            self.notify(&changes);
-            return changes;
-        }
-        // Keys that cancels of abandoned layers changed first: their net change since.
-        let own = changes.clone();
+        // Keys that cancels of abandoned layers changed first: their net change since. A
+        // watcher may have been told of the cancels already (by a call that returned no
+        // `Changes`, or registered since), so this call's own change of such a key reaches the
+        // watchers even where the net change is none, and each compares with what it was
+        // told last.
         let mut all = changes;
-        for (key, then) in drained {
-            all.retain(|(k, _, _)| *k != key);
+        let mut extra = Vec::new();
+        for (key, then) in std::mem::take(&mut self.drained) {
+            let own: Vec<Changed> = all.extract_if(.., |(k, _, _)| *k == key).collect();
             let now = self.get(&key).cloned();
-            record(&mut all, &key, then.as_ref(), now.as_ref());
+            if crate::changes::same(then.as_ref(), now.as_ref()) {
+                extra.extend(own);
+            } else {
+                all.push((key, then, now));
+            }
         }
         let changes = Changes::new(all, ignored, std::mem::take(&mut self.events));
         self.advance(&changes);
-        // A watcher may have been told of the cancels already (by a call that returned no
-        // `Changes`, or registered since): this call's own changes reach the watchers even
-        // where the net change since the cancels is none, and each compares with what it was
-        // told last.
-        let extra: Vec<Changed> = own
-            .into_iter()
-            .filter(|(key, _, _)| !changes.contains(key.as_str()))
-            .collect();
         if extra.is_empty() {
             self.notify(&changes);
         } else {
